@@ -1,0 +1,131 @@
+//! Seed data for the emulator, read from a folder of real API response bodies (no invented format).
+//! Loading validates shape and names the file on error; it never changes what the files say.
+
+use super::error::Error;
+use serde_json::Value;
+use std::path::Path;
+
+/// The state a workspace starts with, one field per fixture file.
+///
+/// Each field holds real API bodies: `jobs` as `jobs/get` returns them, `clusters` as `clusters/get`,
+/// `instance_pools` as `instance-pools/get`, `cluster_policies` as `policies/clusters/get`,
+/// `cluster_libraries` as `libraries/cluster-status`, `workspace_objects` as `workspace/get-status`.
+/// The catalog bodies (`node_types`, `spark_versions`, `zones`) default to a built-in catalog for the
+/// emulator's cloud when `None`; the other `Option`s mean "none".
+#[derive(Debug, Default, Clone)]
+pub struct Fixtures {
+    /// `jobs.json`: array of `jobs/get` bodies.
+    pub jobs: Vec<Value>,
+    /// `clusters.json`: array of `clusters/get` bodies (ClusterDetails).
+    pub clusters: Vec<Value>,
+    /// `instance_pools.json`: array of `instance-pools/get` bodies.
+    pub instance_pools: Vec<Value>,
+    /// `cluster_policies.json`: array of `policies/clusters/get` bodies.
+    pub cluster_policies: Vec<Value>,
+    /// `node_types.json`: the `clusters/list-node-types` body.
+    pub node_types: Option<Value>,
+    /// `spark_versions.json`: the `clusters/spark-versions` body.
+    pub spark_versions: Option<Value>,
+    /// `zones.json`: the `clusters/list-zones` body.
+    pub zones: Option<Value>,
+    /// `instance_profiles.json`: the `instance-profiles/list` body.
+    pub instance_profiles: Option<Value>,
+    /// `secret_scopes.json`: the `secrets/scopes/list` body.
+    pub secret_scopes: Option<Value>,
+    /// `cluster_libraries.json`: array of `libraries/cluster-status` bodies.
+    pub cluster_libraries: Vec<Value>,
+    /// `workspace_objects.json`: array of `workspace/get-status` bodies.
+    pub workspace_objects: Vec<Value>,
+}
+
+impl Fixtures {
+    /// Read every known file in `dir`; a missing file means empty state (or the built-in catalog).
+    pub fn load(dir: &Path) -> Result<Self, Error> {
+        if !dir.is_dir() {
+            return Err(Error::FixtureRead {
+                path: dir.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "fixture folder does not exist",
+                ),
+            });
+        }
+        Ok(Fixtures {
+            jobs: array(dir, "jobs.json", &["job_id", "settings"])?,
+            clusters: array(dir, "clusters.json", &["cluster_id"])?,
+            instance_pools: array(
+                dir,
+                "instance_pools.json",
+                &["instance_pool_id", "instance_pool_name"],
+            )?,
+            cluster_policies: array(dir, "cluster_policies.json", &["policy_id", "name"])?,
+            node_types: object(dir, "node_types.json", "node_types")?,
+            spark_versions: object(dir, "spark_versions.json", "versions")?,
+            zones: object(dir, "zones.json", "zones")?,
+            instance_profiles: object(dir, "instance_profiles.json", "")?,
+            secret_scopes: object(dir, "secret_scopes.json", "")?,
+            cluster_libraries: array(dir, "cluster_libraries.json", &["cluster_id"])?,
+            workspace_objects: array(dir, "workspace_objects.json", &["path", "object_type"])?,
+        })
+    }
+}
+
+fn read(dir: &Path, name: &str) -> Result<Option<Value>, Error> {
+    let path = dir.join(name);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(Error::FixtureRead { path, source }),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| Error::FixtureInvalid {
+            path,
+            reason: e.to_string(),
+        })
+}
+
+/// A file holding a JSON array of objects, each with the given keys.
+fn array(dir: &Path, name: &str, required: &[&str]) -> Result<Vec<Value>, Error> {
+    let Some(value) = read(dir, name)? else {
+        return Ok(Vec::new());
+    };
+    let invalid = |reason: String| Error::FixtureInvalid {
+        path: dir.join(name),
+        reason,
+    };
+    let Value::Array(items) = value else {
+        return Err(invalid("expected a JSON array of API bodies".to_string()));
+    };
+    for (i, item) in items.iter().enumerate() {
+        let Some(obj) = item.as_object() else {
+            return Err(invalid(format!("item {i} is not a JSON object")));
+        };
+        if let Some(key) = required.iter().find(|k| !obj.contains_key(**k)) {
+            return Err(invalid(format!("item {i} has no `{key}`")));
+        }
+    }
+    Ok(items)
+}
+
+/// A file holding one JSON object, which must have `key` when one is named.
+fn object(dir: &Path, name: &str, key: &str) -> Result<Option<Value>, Error> {
+    let Some(value) = read(dir, name)? else {
+        return Ok(None);
+    };
+    let ok = value
+        .as_object()
+        .is_some_and(|o| key.is_empty() || o.contains_key(key));
+    if !ok {
+        let what = if key.is_empty() {
+            "expected a JSON object (the API body)".to_string()
+        } else {
+            format!("expected a JSON object with `{key}` (the API body)")
+        };
+        return Err(Error::FixtureInvalid {
+            path: dir.join(name),
+            reason: what,
+        });
+    }
+    Ok(Some(value))
+}

@@ -1,0 +1,282 @@
+//! The workspace emulator: a real HTTP server on loopback that answers the Databricks REST API as a workspace
+//! does (paths, paging, defaults, output-only fields, errors, auth), for tests, benchmarks, demos and users'
+//! own pipelines. It must never reach anything outside the process; it binds only the address it is given.
+
+mod auth;
+mod catalog;
+mod clusters;
+mod error;
+mod faults;
+mod fixtures;
+mod jobs;
+mod misc;
+mod params;
+mod policies;
+mod pools;
+mod state;
+
+pub use catalog::Cloud;
+pub use error::Error;
+pub use faults::{Fault, FaultKind};
+pub use fixtures::Fixtures;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use faults::Injector;
+use state::Workspace;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How an emulated workspace starts.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// The initial state.
+    pub fixtures: Fixtures,
+    /// Accepted personal access tokens.
+    pub tokens: Vec<String>,
+    /// OAuth M2M clients (`client_id`, `client_secret`) that may get tokens from `/oidc/v1/token`.
+    pub clients: Vec<(String, String)>,
+    /// Lifetime of issued OAuth tokens.
+    pub oauth_token_ttl: Duration,
+    /// The cloud, which picks the built-in catalog and the host metadata.
+    pub cloud: Cloud,
+    /// Delay before every reply.
+    pub latency: Duration,
+    /// Injected faults.
+    pub faults: Vec<Fault>,
+    /// Seed for ids and fault decisions.
+    pub seed: u64,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            fixtures: Fixtures::default(),
+            tokens: vec![DEFAULT_TOKEN.to_string()],
+            clients: Vec::new(),
+            oauth_token_ttl: Duration::from_secs(3600),
+            cloud: Cloud::Aws,
+            latency: Duration::ZERO,
+            faults: Vec::new(),
+            seed: 0,
+        }
+    }
+}
+
+/// The token an emulator accepts when none is configured.
+pub const DEFAULT_TOKEN: &str = "dapi-emulator-0000000000000000";
+
+/// Request counters, for tests and benchmarks ("no object fetched twice").
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    total: AtomicU64,
+    by_path: Mutex<BTreeMap<String, u64>>,
+}
+
+/// Shared state of the running server.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    ws: Arc<Mutex<Workspace>>,
+    auth: Arc<auth::Auth>,
+    injector: Arc<Injector>,
+    stats: Arc<Stats>,
+    latency: Duration,
+    base_url: Arc<OnceLock<String>>,
+}
+
+impl AppState {
+    /// Lock the workspace. Handlers keep the lock short and never hold it across an await.
+    pub(crate) fn workspace(&self) -> MutexGuard<'_, Workspace> {
+        self.ws.lock().expect("workspace state poisoned")
+    }
+
+    /// The server's base URL, e.g. `http://127.0.0.1:43817`.
+    pub(crate) fn base_url(&self) -> String {
+        self.base_url.get().cloned().unwrap_or_default()
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    url: String,
+    addr: SocketAddr,
+    state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Bind `addr` and serve until [`Emulator::stop`] or drop.
+    pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> Result<Self, Error> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| Error::Bind { addr, source })?;
+        let url = format!("http://{local}");
+        let state = AppState {
+            ws: Arc::new(Mutex::new(Workspace::new(
+                config.cloud,
+                config.fixtures,
+                config.seed,
+            ))),
+            auth: Arc::new(auth::Auth::new(
+                config.tokens,
+                config.clients,
+                config.oauth_token_ttl,
+            )),
+            injector: Arc::new(Injector::new(config.faults, config.seed)),
+            stats: Arc::new(Stats::default()),
+            latency: config.latency,
+            base_url: Arc::new(OnceLock::from(url.clone())),
+        };
+        let app = router(state.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Emulator {
+            url,
+            addr: local,
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// How many requests the server has received (all paths, including failed ones).
+    pub fn request_count(&self) -> u64 {
+        self.state.stats.total.load(Ordering::Relaxed)
+    }
+
+    /// Requests received per `METHOD path`.
+    pub fn requests_by_path(&self) -> BTreeMap<String, u64> {
+        self.state
+            .stats
+            .by_path
+            .lock()
+            .expect("stats poisoned")
+            .clone()
+    }
+
+    /// Stop serving and wait until the server has shut down.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(jobs::routes())
+        .merge(clusters::routes())
+        .merge(pools::routes())
+        .merge(policies::routes())
+        .merge(misc::routes())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ));
+    Router::new()
+        .merge(api)
+        .route("/.well-known/databricks-config", get(auth::host_metadata))
+        .route(
+            "/oidc/.well-known/oauth-authorization-server",
+            get(auth::oauth_discovery),
+        )
+        .route("/oidc/v1/token", post(auth::token))
+        .fallback(no_endpoint)
+        .layer(middleware::from_fn_with_state(state.clone(), faults_and_latency))
+        .with_state(state)
+}
+
+async fn no_endpoint(method: axum::http::Method, uri: Uri) -> Response {
+    error::ApiError::no_endpoint(method.as_str(), uri.path()).into_response()
+}
+
+/// Outermost middleware: count the request, wait the configured latency, then inject a fault or answer.
+async fn faults_and_latency(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    state.stats.total.fetch_add(1, Ordering::Relaxed);
+    *state
+        .stats
+        .by_path
+        .lock()
+        .expect("stats poisoned")
+        .entry(format!("{method} {path}"))
+        .or_insert(0) += 1;
+    if !state.latency.is_zero() {
+        tokio::time::sleep(state.latency).await;
+    }
+    match state.injector.decide(&method, &path) {
+        None => next.run(req).await,
+        Some(FaultKind::Status(429)) => error::ApiError::rate_limited(&path, 1).into_response(),
+        Some(FaultKind::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            error::ApiError::injected(status).into_response()
+        }
+        Some(FaultKind::Reset) => {
+            // Headers go out, then the connection dies before any body: the client sees a broken connection.
+            let stream = futures_util::stream::once(async {
+                Err::<axum::body::Bytes, _>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected connection reset",
+                ))
+            });
+            Response::builder()
+                .status(StatusCode::OK)
+                .header("content-type", "application/json")
+                .body(Body::from_stream(stream))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+        Some(FaultKind::Truncate) => {
+            let resp = next.run(req).await;
+            let (parts, body) = resp.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let cut = bytes.slice(..bytes.len() / 2);
+            let mut resp = Response::from_parts(parts, Body::from(cut));
+            resp.headers_mut().remove(axum::http::header::CONTENT_LENGTH);
+            resp
+        }
+    }
+}

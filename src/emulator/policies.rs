@@ -1,0 +1,7 @@
+//! TODO
+use super::AppState;
+use axum::Router;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+}

@@ -1,0 +1,254 @@
+//! The emulated workspace's state: every object as the API body the real service would return, kept so that
+//! unknown fields survive, plus the id and clock sources. It holds data only: no HTTP here.
+
+use super::catalog::{self, Cloud};
+use super::fixtures::Fixtures;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// One workspace's objects. Records are stored as the JSON the `get` endpoint returns.
+#[derive(Debug)]
+pub(crate) struct Workspace {
+    pub(crate) cloud: Cloud,
+    /// Jobs by id, each a full `jobs/get` body (job_id, created_time, creator_user_name, settings, ...).
+    pub(crate) jobs: BTreeMap<i64, Value>,
+    /// Clusters by id, each a full `clusters/get` body (ClusterDetails, including `spec`).
+    pub(crate) clusters: BTreeMap<String, Value>,
+    /// Instance pools by id, each a full `instance-pools/get` body.
+    pub(crate) pools: BTreeMap<String, Value>,
+    /// Cluster policies by id, each a full `policies/clusters/get` body.
+    pub(crate) policies: BTreeMap<String, Value>,
+    /// The `clusters/list-node-types` body.
+    pub(crate) node_types: Value,
+    /// The `clusters/spark-versions` body.
+    pub(crate) spark_versions: Value,
+    /// The `clusters/list-zones` body.
+    pub(crate) zones: Value,
+    /// The `instance-profiles/list` body.
+    pub(crate) instance_profiles: Value,
+    /// The `secrets/scopes/list` body.
+    pub(crate) secret_scopes: Value,
+    /// Library statuses by cluster id (the `library_statuses` of `libraries/cluster-status`).
+    pub(crate) libraries: BTreeMap<String, Vec<Value>>,
+    /// Workspace objects (notebooks, files, directories, repos) by path, as `workspace/get-status` returns them.
+    pub(crate) workspace_objects: BTreeMap<String, Value>,
+    /// The SCIM user (or service principal) behind PATs.
+    pub(crate) me: Value,
+    rng: SmallRng,
+}
+
+impl Workspace {
+    pub(crate) fn new(cloud: Cloud, fixtures: Fixtures, seed: u64) -> Self {
+        let mut ws = Workspace {
+            cloud,
+            jobs: BTreeMap::new(),
+            clusters: BTreeMap::new(),
+            pools: BTreeMap::new(),
+            policies: BTreeMap::new(),
+            node_types: fixtures
+                .node_types
+                .unwrap_or_else(|| catalog::node_types(cloud)),
+            spark_versions: fixtures
+                .spark_versions
+                .unwrap_or_else(catalog::spark_versions),
+            zones: fixtures.zones.unwrap_or_else(|| catalog::zones(cloud)),
+            instance_profiles: fixtures.instance_profiles.unwrap_or_else(|| json!({})),
+            secret_scopes: fixtures.secret_scopes.unwrap_or_else(|| json!({})),
+            libraries: BTreeMap::new(),
+            workspace_objects: BTreeMap::new(),
+            me: json!({
+                "id": "4712839012345678",
+                "userName": "emulator@example.com",
+                "displayName": "Emulator User",
+                "active": true,
+                "emails": [{"value": "emulator@example.com", "type": "work", "primary": true}],
+                "groups": [{"display": "admins", "value": "889900112233", "$ref": "Groups/889900112233"}],
+                "entitlements": [{"value": "allow-cluster-create"}],
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "name": {"givenName": "Emulator", "familyName": "User"}
+            }),
+            rng: SmallRng::seed_from_u64(seed),
+        };
+        for job in fixtures.jobs {
+            if let Some(id) = job.get("job_id").and_then(Value::as_i64) {
+                ws.jobs.insert(id, job);
+            }
+        }
+        for c in fixtures.clusters {
+            if let Some(id) = c.get("cluster_id").and_then(Value::as_str) {
+                ws.clusters.insert(id.to_string(), c);
+            }
+        }
+        for p in fixtures.instance_pools {
+            if let Some(id) = p.get("instance_pool_id").and_then(Value::as_str) {
+                ws.pools.insert(id.to_string(), p);
+            }
+        }
+        for p in fixtures.cluster_policies {
+            if let Some(id) = p.get("policy_id").and_then(Value::as_str) {
+                ws.policies.insert(id.to_string(), p);
+            }
+        }
+        for status in fixtures.cluster_libraries {
+            if let Some(id) = status.get("cluster_id").and_then(Value::as_str) {
+                let libs = status
+                    .get("library_statuses")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                ws.libraries.insert(id.to_string(), libs);
+            }
+        }
+        for obj in fixtures.workspace_objects {
+            if let Some(path) = obj.get("path").and_then(Value::as_str) {
+                ws.workspace_objects.insert(path.to_string(), obj);
+            }
+        }
+        ws
+    }
+
+    /// The user name of the principal behind PATs, used as `creator_user_name`.
+    pub(crate) fn user_name(&self) -> String {
+        self.me
+            .get("userName")
+            .and_then(Value::as_str)
+            .unwrap_or("emulator@example.com")
+            .to_string()
+    }
+
+    /// A new job id: a large positive int64, as real ids are (e.g. `948583744237091`).
+    pub(crate) fn new_job_id(&mut self) -> i64 {
+        loop {
+            let id = self.rng.random_range(100_000_000_000_000..1_000_000_000_000_000i64);
+            if !self.jobs.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// A new cluster id, `MMDD-HHMMSS-<8 lowercase alnum>`.
+    pub(crate) fn new_cluster_id(&mut self) -> String {
+        loop {
+            let id = format!("{}-{}", date_prefix(now_ms()), self.alnum(8, false));
+            if !self.clusters.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// A new instance pool id, `MMDD-HHMMSS-<word>-pool-<8 alnum>`.
+    pub(crate) fn new_pool_id(&mut self) -> String {
+        loop {
+            let word = self.alnum(6, false);
+            let tail = self.alnum(8, true);
+            let id = format!("{}-{word}-pool-{tail}", date_prefix(now_ms()));
+            if !self.pools.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// A new policy id: 16 uppercase hex digits.
+    pub(crate) fn new_policy_id(&mut self) -> String {
+        loop {
+            let id = format!("{:016X}", self.rng.random::<u64>());
+            if !self.policies.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// A random int64 (spark_context_id and the like).
+    pub(crate) fn random_i64(&mut self) -> i64 {
+        self.rng.random_range(1_000_000_000_000_000_000..i64::MAX)
+    }
+
+    /// `n` random characters from `[a-z0-9]` (or `[A-Za-z]` when `mixed_case`).
+    pub(crate) fn alnum(&mut self, n: usize, mixed_case: bool) -> String {
+        const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        const MIXED: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let set = if mixed_case { MIXED } else { LOWER };
+        (0..n)
+            .map(|_| set[self.rng.random_range(0..set.len())] as char)
+            .collect()
+    }
+}
+
+/// Milliseconds since the Unix epoch, as the API's timestamps are.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// `MMDD-HHMMSS` of a UTC timestamp, the prefix of cluster and pool ids.
+fn date_prefix(ms: i64) -> String {
+    let secs = ms / 1000;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (_, month, day) = civil_from_days(days);
+    format!(
+        "{month:02}{day:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Howard Hinnant's days-to-civil conversion (proleptic Gregorian, UTC).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Remove `key` from a JSON object if present; a convenience for output-only field handling.
+pub(crate) fn obj_mut(v: &mut Value) -> &mut Map<String, Value> {
+    if !v.is_object() {
+        *v = Value::Object(Map::new());
+    }
+    v.as_object_mut().expect("just made an object")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_formats() {
+        let mut ws = Workspace::new(Cloud::Aws, Fixtures::default(), 1);
+        let c = ws.new_cluster_id();
+        let parts: Vec<&str> = c.split('-').collect();
+        assert_eq!(parts.len(), 3, "{c}");
+        assert_eq!(parts[0].len(), 4);
+        assert_eq!(parts[1].len(), 6);
+        assert_eq!(parts[2].len(), 8);
+        assert!(parts[2]
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit()));
+        let p = ws.new_policy_id();
+        assert_eq!(p.len(), 16);
+        assert!(p
+            .chars()
+            .all(|ch| ch.is_ascii_hexdigit() && !ch.is_ascii_lowercase()));
+        assert!(ws.new_job_id() > 100_000_000_000_000);
+        assert!(ws.new_pool_id().contains("-pool-"));
+    }
+
+    #[test]
+    fn date_prefix_is_utc_month_day_time() {
+        // 2024-09-23T16:42:08Z
+        assert_eq!(date_prefix(1_727_109_728_000), "0923-164208");
+    }
+}

@@ -1,0 +1,8 @@
+//! drsync: keep a disaster-recovery Databricks workspace in step with the primary one, through Terraform and Git.
+//!
+//! The library never prints and never reads the environment: the `cli` module resolves arguments, the config
+//! file and environment variables into settings, calls the library and renders what it returns.
+
+#![warn(missing_docs)]
+
+pub mod emulator;

@@ -1,0 +1,7 @@
+//! drsync's integration tests: one binary, one module per area, all against in-process emulators on loopback.
+
+mod client;
+mod common;
+mod emulator_compute;
+mod emulator_jobs;
+mod sdk_compat;
