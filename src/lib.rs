@@ -5,4 +5,7 @@
 
 #![warn(missing_docs)]
 
+pub mod api;
+pub mod config;
 pub mod emulator;
+pub mod model;

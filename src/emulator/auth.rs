@@ -108,7 +108,11 @@ pub(crate) async fn oauth_discovery(State(state): State<AppState>) -> Json<serde
 }
 
 /// `POST /oidc/v1/token`: the client-credentials grant, with Basic auth or form fields.
-pub(crate) async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let oauth_error = |status: StatusCode, error: &str, description: &str| {
         (
             status,
@@ -128,9 +132,16 @@ pub(crate) async fn token(State(state): State<AppState>, headers: HeaderMap, bod
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
         .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.split_once(':').map(|(a, b)| (a.to_string(), b.to_string())));
+        .and_then(|s| {
+            s.split_once(':')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        });
     let (id, secret) = match basic {
         Some(pair) => pair,
         None => match (form.get("client_id"), form.get("client_secret")) {

@@ -97,7 +97,10 @@ impl ApiError {
     /// A fault-injected status other than 429.
     pub(crate) fn injected(status: StatusCode) -> Self {
         let (code, message) = match status.as_u16() {
-            500 => ("INTERNAL_ERROR", "Unexpected error. Please try again later."),
+            500 => (
+                "INTERNAL_ERROR",
+                "Unexpected error. Please try again later.",
+            ),
             502 => ("BAD_GATEWAY", "Bad gateway."),
             503 => (
                 "TEMPORARILY_UNAVAILABLE",

@@ -40,18 +40,17 @@ impl std::str::FromStr for Fault {
             reason: reason.to_string(),
         };
         let mut parts = spec.splitn(3, ':');
-        let kind = match parts.next().unwrap_or_default() {
-            "reset" => FaultKind::Reset,
-            "truncate" => FaultKind::Truncate,
-            s => match s.parse::<u16>() {
-                Ok(code) if (400..600).contains(&code) => FaultKind::Status(code),
-                _ => {
-                    return Err(bad(
+        let kind =
+            match parts.next().unwrap_or_default() {
+                "reset" => FaultKind::Reset,
+                "truncate" => FaultKind::Truncate,
+                s => match s.parse::<u16>() {
+                    Ok(code) if (400..600).contains(&code) => FaultKind::Status(code),
+                    _ => return Err(bad(
                         "the kind must be an HTTP status from 400 to 599, `reset` or `truncate`",
-                    ))
-                }
-            },
-        };
+                    )),
+                },
+            };
         let rate = parts
             .next()
             .ok_or_else(|| bad("expected KIND:RATE[:PATH_PREFIX]"))?

@@ -1,7 +1,1163 @@
-//! TODO
-use super::AppState;
-use axum::Router;
+//! The Jobs API of the emulated workspace, `/api/2.1/jobs/*` and `/api/2.2/jobs/*`: list (newest first, cursor
+//! and offset paging, name filter, `expand_tasks` with 100-item truncation), get (2.2 array paging), create,
+//! reset, update (merge by key) and delete, with the server defaults and checks a real workspace applies.
+//! It must never drop or rewrite settings it does not know: unknown fields are stored and returned as sent.
 
+use super::auth::Principal;
+use super::error::ApiError;
+use super::params::{self, Query};
+use super::state::{now_ms, Workspace};
+use super::AppState;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::{Extension, Json, Router};
+use base64::Engine;
+use serde_json::{json, Map, Value};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// Items of each array field that one read response shows (2.2 `get` pages, `list?expand_tasks=true`).
+const ARRAY_PAGE: usize = 100;
+/// The array fields that 2.2 `jobs/get` pages.
+const PAGED_ARRAYS: [&str; 4] = ["tasks", "job_clusters", "environments", "parameters"];
+/// The array fields that `list` shows only with `expand_tasks=true`.
+const EXPANDED_ARRAYS: [&str; 2] = ["tasks", "job_clusters"];
+/// `list`'s page size when none (or the legacy `0`) is given, and its maximum.
+const DEFAULT_LIMIT: usize = 20;
+const MAX_LIMIT: i64 = 100;
+/// How many jobs a workspace may hold.
+const JOBS_QUOTA: usize = 10_000;
+/// The top-level fields of a `BaseJob` (a `list` item) taken from the stored `Job`.
+const BASE_JOB_FIELDS: [&str; 5] = [
+    "job_id",
+    "creator_user_name",
+    "created_time",
+    "effective_budget_policy_id",
+    "effective_usage_policy_id",
+];
+
+/// The API version a request came in on; 2.1 and 2.2 share shapes but differ in paging and queue defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Version {
+    V2_1,
+    V2_2,
+}
+
+impl Version {
+    fn as_str(self) -> &'static str {
+        match self {
+            Version::V2_1 => "2.1",
+            Version::V2_2 => "2.2",
+        }
+    }
+}
+
+/// The `/api/2.1/jobs/*` and `/api/2.2/jobs/*` routes. A wrong method on a known path answers like an unknown route.
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
+    let mut router = Router::new();
+    for v in [Version::V2_1, Version::V2_2] {
+        let base = format!("/api/{}/jobs", v.as_str());
+        router = router
+            .route(
+                &format!("{base}/list"),
+                or_no_endpoint(get(
+                    move |State(s): State<AppState>, RawQuery(q): RawQuery| async move {
+                        read(&s, q.as_deref(), |ws, q| list(ws, v, q))
+                    },
+                )),
+            )
+            .route(
+                &format!("{base}/get"),
+                or_no_endpoint(get(
+                    move |State(s): State<AppState>, RawQuery(q): RawQuery| async move {
+                        read(&s, q.as_deref(), |ws, q| get_job(ws, v, q))
+                    },
+                )),
+            )
+            .route(
+                &format!("{base}/create"),
+                or_no_endpoint(post(
+                    move |State(s): State<AppState>,
+                          Extension(p): Extension<Principal>,
+                          body: Bytes| async move {
+                        write(&s, &body, |ws, b| {
+                            let creator = p.0.clone().unwrap_or_else(|| ws.user_name());
+                            create(ws, v, &creator, b)
+                        })
+                    },
+                )),
+            )
+            .route(
+                &format!("{base}/reset"),
+                or_no_endpoint(post(
+                    move |State(s): State<AppState>, body: Bytes| async move {
+                        write(&s, &body, |ws, b| reset(ws, v, b))
+                    },
+                )),
+            )
+            .route(
+                &format!("{base}/update"),
+                or_no_endpoint(post(
+                    move |State(s): State<AppState>, body: Bytes| async move {
+                        write(&s, &body, update)
+                    },
+                )),
+            )
+            .route(
+                &format!("{base}/delete"),
+                or_no_endpoint(post(
+                    move |State(s): State<AppState>, body: Bytes| async move {
+                        write(&s, &body, delete)
+                    },
+                )),
+            );
+    }
+    router
+}
+
+fn or_no_endpoint(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.fallback(|method: Method, uri: Uri| async move {
+        ApiError::no_endpoint(method.as_str(), uri.path()).into_response()
+    })
+}
+
+/// Run a GET handler under the workspace lock (no await while it is held).
+fn read(
+    state: &AppState,
+    raw: Option<&str>,
+    f: impl FnOnce(&Workspace, &Query) -> Result<Value, ApiError>,
+) -> Response {
+    let q = Query::parse(raw);
+    let result = f(&state.workspace(), &q);
+    reply(result)
+}
+
+/// Decode a POST body and run a mutation under the workspace lock.
+fn write(
+    state: &AppState,
+    body: &Bytes,
+    f: impl FnOnce(&mut Workspace, Map<String, Value>) -> Result<Value, ApiError>,
+) -> Response {
+    let result = params::json_body::<Map<String, Value>>(body).and_then(|b| {
+        let mut ws = state.workspace();
+        f(&mut ws, b)
+    });
+    reply(result)
+}
+
+fn reply(result: Result<Value, ApiError>) -> Response {
+    match result {
+        Ok(v) => (StatusCode::OK, Json(v)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn missing(field: &str) -> ApiError {
+    ApiError::invalid_parameter(format!("Missing required field: {field}"))
+}
+
+fn no_such_job(id: i64) -> ApiError {
+    ApiError::invalid_parameter(format!("Job {id} does not exist."))
+}
+
+fn bad_token() -> ApiError {
+    ApiError::invalid_parameter("The page token is invalid.")
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// list
+
+/// Sort key of a job in `list`: newest created first, then the higher id first. Jobs without `created_time` (only
+/// possible from fixtures) sort as created at the epoch, i.e. last.
+type Key = (i64, i64);
+
+fn order_key(id: i64, job: &Value) -> Key {
+    (
+        job.get("created_time").and_then(Value::as_i64).unwrap_or(0),
+        id,
+    )
+}
+
+/// A `list` position, carried in `next_page_token` / `prev_page_token` as opaque base64.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cursor {
+    /// The jobs after (older than) this key: a `next_page_token`.
+    After(Key),
+    /// The jobs before (newer than) this key: a `prev_page_token`.
+    Before(Key),
+}
+
+impl Cursor {
+    fn encode(self) -> String {
+        let (tag, (created, id)) = match self {
+            Cursor::After(k) => ('n', k),
+            Cursor::Before(k) => ('p', k),
+        };
+        base64::engine::general_purpose::STANDARD.encode(format!("{tag}:{created}:{id}"))
+    }
+
+    fn decode(token: &str) -> Option<Self> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(token.trim())
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let mut parts = text.split(':');
+        let (tag, created, id) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let key = (created.parse().ok()?, id.parse().ok()?);
+        match tag {
+            "n" => Some(Cursor::After(key)),
+            "p" => Some(Cursor::Before(key)),
+            _ => None,
+        }
+    }
+}
+
+/// Where a `list` page starts: a count from the newest job (`offset`), or a cursor (`page_token`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    Offset(usize),
+    At(Cursor),
+}
+
+/// One `list` page: the keys shown, newest first, and the tokens around it.
+#[derive(Debug, PartialEq, Eq)]
+struct Page {
+    keys: Vec<Key>,
+    has_more: bool,
+    next: Option<Cursor>,
+    prev: Option<Cursor>,
+}
+
+/// The keys at positions `from..to` of `keys` sorted newest first, in that order. Linear in `keys.len()` plus
+/// the sort of the window: the whole set is never sorted.
+fn window_desc(mut keys: Vec<Key>, from: usize, to: usize) -> Vec<Key> {
+    let desc = |a: &Key, b: &Key| b.cmp(a);
+    let to = to.min(keys.len());
+    if from >= to {
+        return Vec::new();
+    }
+    if to < keys.len() {
+        keys.select_nth_unstable_by(to, desc);
+        keys.truncate(to);
+    }
+    if from > 0 {
+        keys.select_nth_unstable_by(from, desc);
+    }
+    let mut window = keys.split_off(from);
+    window.sort_unstable_by(desc);
+    window
+}
+
+/// Pick one page out of the matching jobs' keys (in any order).
+fn select_page(mut keys: Vec<Key>, start: Start, limit: usize) -> Page {
+    let total = keys.len();
+    let (page, has_more, newer_exist) = match start {
+        Start::Offset(off) => {
+            let end = off.saturating_add(limit);
+            let page = window_desc(keys, off, end);
+            (page, total > end, off > 0)
+        }
+        Start::At(Cursor::After(k)) => {
+            keys.retain(|x| *x < k);
+            let older = keys.len();
+            let page = window_desc(keys, 0, limit);
+            let has_more = older > page.len();
+            (page, has_more, total > older)
+        }
+        Start::At(Cursor::Before(k)) => {
+            keys.retain(|x| *x > k);
+            let newer = keys.len();
+            let from = newer.saturating_sub(limit);
+            let page = window_desc(keys, from, newer);
+            (page, total > newer, from > 0)
+        }
+    };
+    let next = page.last().filter(|_| has_more).map(|k| Cursor::After(*k));
+    let prev = page
+        .first()
+        .filter(|_| newer_exist)
+        .map(|k| Cursor::Before(*k));
+    Page {
+        keys: page,
+        has_more: has_more && next.is_some(),
+        next,
+        prev,
+    }
+}
+
+/// Case-insensitive equality without allocating.
+fn same_name(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// `GET /api/2.x/jobs/list`.
+fn list(ws: &Workspace, version: Version, q: &Query) -> Result<Value, ApiError> {
+    let limit = match q.get_i64("limit")? {
+        // Legacy 2.1 clients send 0 for "the default".
+        None | Some(0) => DEFAULT_LIMIT,
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => usize::try_from(n).unwrap_or(DEFAULT_LIMIT),
+        Some(n) => {
+            return Err(ApiError::invalid_parameter(format!(
+                "The limit must be between 1 and {MAX_LIMIT}, but got {n}."
+            )))
+        }
+    };
+    let offset = match q.get_i64("offset")? {
+        None => 0,
+        Some(n) => usize::try_from(n).map_err(|_| {
+            ApiError::invalid_parameter(format!("The offset must not be negative, but got {n}."))
+        })?,
+    };
+    let expand = q.get_bool("expand_tasks")?.unwrap_or(false);
+    // A page token wins over `offset`: the SDK keeps sending the first call's `offset` along with the token.
+    let start = match q.get("page_token") {
+        Some(t) => Start::At(Cursor::decode(t).ok_or_else(bad_token)?),
+        None => Start::Offset(offset),
+    };
+    let name = q.get("name");
+    let keys: Vec<Key> = ws
+        .jobs
+        .iter()
+        .filter(|(_, job)| {
+            name.is_none_or(|wanted| {
+                job.pointer("/settings/name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| same_name(n, wanted))
+            })
+        })
+        .map(|(id, job)| order_key(*id, job))
+        .collect();
+    let page = select_page(keys, start, limit);
+    let jobs: Vec<Value> = page
+        .keys
+        .iter()
+        .filter_map(|(_, id)| ws.jobs.get(id))
+        .map(|job| base_job(job, expand, version))
+        .collect();
+    let mut out = Map::new();
+    if !jobs.is_empty() {
+        out.insert("jobs".into(), Value::Array(jobs));
+    }
+    out.insert("has_more".into(), Value::Bool(page.has_more));
+    if let Some(c) = page.next {
+        out.insert("next_page_token".into(), Value::String(c.encode()));
+    }
+    if let Some(c) = page.prev {
+        out.insert("prev_page_token".into(), Value::String(c.encode()));
+    }
+    Ok(Value::Object(out))
+}
+
+/// A `list` item. Without `expand_tasks`, settings lack `tasks` and `job_clusters`. With it, 2.2 shows the first
+/// 100 items of each and sets `has_more` when any was cut; 2.1 shows them whole.
+fn base_job(job: &Value, expand: bool, version: Version) -> Value {
+    let mut out = Map::new();
+    for field in BASE_JOB_FIELDS {
+        if let Some(v) = job.get(field) {
+            out.insert(field.to_string(), v.clone());
+        }
+    }
+    let mut settings = Map::new();
+    let mut cut = false;
+    if let Some(stored) = job.get("settings").and_then(Value::as_object) {
+        for (k, v) in stored {
+            let is_expanded = EXPANDED_ARRAYS.contains(&k.as_str());
+            if is_expanded && !expand {
+                continue;
+            }
+            match v {
+                Value::Array(items)
+                    if is_expanded && version == Version::V2_2 && items.len() > ARRAY_PAGE =>
+                {
+                    cut = true;
+                    settings.insert(k.clone(), Value::Array(items[..ARRAY_PAGE].to_vec()));
+                }
+                _ => {
+                    settings.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    settings.insert("format".into(), json!("MULTI_TASK"));
+    if expand && version == Version::V2_2 {
+        out.insert("has_more".into(), Value::Bool(cut));
+    }
+    out.insert("settings".into(), Value::Object(settings));
+    Value::Object(out)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// get
+
+fn encode_get_token(job_id: i64, page: usize) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("g:{job_id}:{page}"))
+}
+
+fn decode_get_token(token: &str, job_id: i64) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(token.trim())
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let rest = text.strip_prefix("g:")?;
+    let (id, page) = rest.split_once(':')?;
+    (id.parse::<i64>().ok()? == job_id)
+        .then(|| page.parse().ok())
+        .flatten()
+}
+
+/// `GET /api/2.x/jobs/get`.
+fn get_job(ws: &Workspace, version: Version, q: &Query) -> Result<Value, ApiError> {
+    let id = q.get_i64("job_id")?.ok_or_else(|| missing("job_id"))?;
+    let job = ws.jobs.get(&id).ok_or_else(|| no_such_job(id))?;
+    match version {
+        Version::V2_1 => {
+            let mut out = job.clone();
+            if let Some(s) = out.get_mut("settings").and_then(Value::as_object_mut) {
+                s.insert("format".into(), json!("MULTI_TASK"));
+            }
+            Ok(out)
+        }
+        Version::V2_2 => {
+            let page = match q.get("page_token") {
+                None => 0,
+                Some(t) => decode_get_token(t, id).ok_or_else(bad_token)?,
+            };
+            Ok(job_page(job, id, page))
+        }
+    }
+}
+
+/// Page `page` of a 2.2 `get`: each paged array shows its items `100*page..100*(page+1)`; on later pages arrays
+/// with nothing left are left out; `next_page_token` is set while any array has more.
+fn job_page(job: &Value, id: i64, page: usize) -> Value {
+    let from = page.saturating_mul(ARRAY_PAGE);
+    let to = from.saturating_add(ARRAY_PAGE);
+    let mut more = false;
+    let mut out = Map::new();
+    for (k, v) in job.as_object().into_iter().flatten() {
+        if k != "settings" {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    let mut settings = Map::new();
+    for (k, v) in job
+        .get("settings")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        match v {
+            Value::Array(items) if PAGED_ARRAYS.contains(&k.as_str()) => {
+                more |= items.len() > to;
+                let slice = items.get(from..to.min(items.len())).unwrap_or_default();
+                if page == 0 || !slice.is_empty() {
+                    settings.insert(k.clone(), Value::Array(slice.to_vec()));
+                }
+            }
+            _ => {
+                settings.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    settings.insert("format".into(), json!("MULTI_TASK"));
+    out.insert("settings".into(), Value::Object(settings));
+    if more {
+        out.insert(
+            "next_page_token".into(),
+            Value::String(encode_get_token(id, page + 1)),
+        );
+    }
+    Value::Object(out)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// mutations
+
+/// The last `created_time` handed out: creation times strictly increase, so newest-first order is creation order
+/// even for jobs created within the same millisecond.
+static LAST_CREATED: AtomicI64 = AtomicI64::new(0);
+
+fn creation_time() -> i64 {
+    let now = now_ms();
+    let prev = LAST_CREATED
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+            Some(now.max(last + 1))
+        })
+        .unwrap_or(now);
+    now.max(prev + 1)
+}
+
+/// `job_id` of a mutation body: an integer, or a string holding one (proto JSON accepts both for int64).
+fn body_job_id(body: &Map<String, Value>) -> Result<i64, ApiError> {
+    match body.get("job_id") {
+        None | Some(Value::Null) => Err(missing("job_id")),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .ok_or_else(|| ApiError::invalid_parameter(format!("Invalid value for job_id: {n}"))),
+        Some(Value::String(s)) => s
+            .parse()
+            .map_err(|_| ApiError::invalid_parameter(format!("Invalid value for job_id: {s}"))),
+        Some(other) => Err(ApiError::malformed(format!(
+            "Could not parse request object: Expected an integer for 'job_id' but got '{other}'"
+        ))),
+    }
+}
+
+fn object_field(
+    body: &mut Map<String, Value>,
+    field: &str,
+) -> Result<Option<Map<String, Value>>, ApiError> {
+    match body.remove(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(_) => Err(ApiError::malformed(format!(
+            "Could not parse request object: Expected an object for '{field}'"
+        ))),
+    }
+}
+
+/// `run_as_user_name`: the user or service principal of `settings.run_as`, else the owner.
+fn run_as_user_name(settings: &Map<String, Value>, owner: &str) -> String {
+    settings
+        .get("run_as")
+        .and_then(|r| {
+            r.get("user_name")
+                .or_else(|| r.get("service_principal_name"))
+        })
+        .and_then(Value::as_str)
+        .unwrap_or(owner)
+        .to_string()
+}
+
+/// Check what a real workspace refuses: tasks without a key, duplicate keys, `depends_on` naming a task that is
+/// not in the job, `job_cluster_key` naming a job cluster that is not defined. Messages are modelled on the
+/// service's style; their exact wording is unverified.
+fn validate(settings: &Map<String, Value>) -> Result<(), ApiError> {
+    let cluster_keys = keyed_items(settings, "job_clusters", "job_cluster_key", "job cluster")?;
+    let task_keys = keyed_items(settings, "tasks", "task_key", "task")?;
+    for task in settings
+        .get("tasks")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let key = task
+            .get("task_key")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        match task.get("depends_on") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(deps)) => {
+                for dep in deps {
+                    let Some(on) = dep.get("task_key").and_then(Value::as_str) else {
+                        return Err(missing("depends_on.task_key"));
+                    };
+                    if !task_keys.contains(&on) {
+                        return Err(ApiError::invalid_parameter(format!(
+                            "Task {key} depends on {on}, which is not a task of this job."
+                        )));
+                    }
+                }
+            }
+            Some(_) => {
+                return Err(ApiError::malformed(
+                    "Could not parse request object: Expected an array for 'depends_on'",
+                ))
+            }
+        }
+        if let Some(cluster) = task.get("job_cluster_key") {
+            let cluster = cluster.as_str().unwrap_or_default();
+            if !cluster_keys.contains(&cluster) {
+                return Err(ApiError::invalid_parameter(format!(
+                    "The job cluster key {cluster} of task {key} is not defined in job_clusters."
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The keys of an array of keyed objects, checking each has a non-empty, unique key.
+fn keyed_items<'a>(
+    settings: &'a Map<String, Value>,
+    field: &str,
+    key_field: &str,
+    what: &str,
+) -> Result<Vec<&'a str>, ApiError> {
+    let items = match settings.get(field) {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            return Err(ApiError::malformed(format!(
+                "Could not parse request object: Expected an array for '{field}'"
+            )))
+        }
+    };
+    let mut keys: Vec<&str> = Vec::with_capacity(items.len());
+    for item in items {
+        if !item.is_object() {
+            return Err(ApiError::malformed(format!(
+                "Could not parse request object: Expected an object in '{field}'"
+            )));
+        }
+        let key = item
+            .get(key_field)
+            .and_then(Value::as_str)
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| missing(key_field))?;
+        keys.push(key);
+    }
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    if let Some([dup, _]) = sorted.windows(2).find(|w| w[0] == w[1]) {
+        return Err(ApiError::invalid_parameter(format!(
+            "The {what} key {dup} is used more than once."
+        )));
+    }
+    Ok(keys)
+}
+
+/// Fill what the service adds to stored settings. Only defaults we are fairly sure of:
+/// - `format: MULTI_TASK` always (a `format` sent on write is ignored);
+/// - `name: "Untitled"`, `email_notifications: {}`, `webhook_notifications: {}`, `max_concurrent_runs: 1` and
+///   `timeout_seconds: 0` when absent;
+/// - `queue: {enabled: true}` when absent, only for 2.2 create/reset (`queue_default`): 2.0/2.1 leave it off;
+/// - per task: `run_if: ALL_SUCCESS` when the task has `depends_on` and no `run_if`.
+///
+/// Task-level notification blocks, `notebook_task.source`, cluster-spec defaults and `run_as` are left as sent.
+fn apply_defaults(settings: &mut Map<String, Value>, queue_default: bool) {
+    settings.insert("format".into(), json!("MULTI_TASK"));
+    settings.entry("name").or_insert_with(|| json!("Untitled"));
+    settings
+        .entry("email_notifications")
+        .or_insert_with(|| json!({}));
+    settings
+        .entry("webhook_notifications")
+        .or_insert_with(|| json!({}));
+    settings
+        .entry("max_concurrent_runs")
+        .or_insert_with(|| json!(1));
+    settings
+        .entry("timeout_seconds")
+        .or_insert_with(|| json!(0));
+    if queue_default {
+        settings
+            .entry("queue")
+            .or_insert_with(|| json!({"enabled": true}));
+    }
+    if let Some(Value::Array(tasks)) = settings.get_mut("tasks") {
+        for task in tasks.iter_mut().filter_map(Value::as_object_mut) {
+            let has_deps = task
+                .get("depends_on")
+                .and_then(Value::as_array)
+                .is_some_and(|d| !d.is_empty());
+            if has_deps {
+                task.entry("run_if").or_insert_with(|| json!("ALL_SUCCESS"));
+            }
+        }
+    }
+}
+
+/// Merge `new` into `old` by the string field `key`: an item with a key already present replaces it whole in
+/// place, other items are appended in order; old items not named are kept.
+fn merge_by_key(old: &mut Vec<Value>, new: Vec<Value>, key: &str) {
+    for item in new {
+        let k = item.get(key).and_then(Value::as_str).map(str::to_string);
+        let pos = k.as_deref().and_then(|k| {
+            old.iter()
+                .position(|o| o.get(key).and_then(Value::as_str) == Some(k))
+        });
+        match pos {
+            Some(i) => old[i] = item,
+            None => old.push(item),
+        }
+    }
+}
+
+/// The key field of the arrays `update` merges item by item.
+fn merge_key(field: &str) -> Option<&'static str> {
+    match field {
+        "tasks" => Some("task_key"),
+        "job_clusters" => Some("job_cluster_key"),
+        _ => None,
+    }
+}
+
+/// Apply `fields_to_remove`: top-level names, or `tasks/<task_key>` / `job_clusters/<key>` for single items.
+/// Names of fields or items that are not there are ignored.
+fn remove_fields(settings: &mut Map<String, Value>, fields: &[String]) {
+    for field in fields {
+        match field.split_once('/') {
+            Some((array, item_key)) => {
+                let Some(key) = merge_key(array) else {
+                    continue;
+                };
+                if let Some(Value::Array(items)) = settings.get_mut(array) {
+                    items.retain(|i| i.get(key).and_then(Value::as_str) != Some(item_key));
+                }
+            }
+            None => {
+                settings.remove(field);
+            }
+        }
+    }
+}
+
+/// Apply `update`'s `new_settings`: top-level fields replace, `tasks` and `job_clusters` merge by key.
+fn merge_settings(settings: &mut Map<String, Value>, new: Map<String, Value>) {
+    for (field, value) in new {
+        if field == "format" {
+            continue;
+        }
+        match (merge_key(&field), value, settings.get_mut(&field)) {
+            (Some(key), Value::Array(items), Some(Value::Array(old))) => {
+                merge_by_key(old, items, key);
+            }
+            (_, value, _) => {
+                settings.insert(field, value);
+            }
+        }
+    }
+}
+
+/// `POST /api/2.x/jobs/create`: the body is the settings (plus an ignored `access_control_list`).
+fn create(
+    ws: &mut Workspace,
+    version: Version,
+    creator: &str,
+    mut settings: Map<String, Value>,
+) -> Result<Value, ApiError> {
+    settings.remove("access_control_list");
+    validate(&settings)?;
+    if ws.jobs.len() >= JOBS_QUOTA {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "QUOTA_EXCEEDED",
+            format!(
+                "The quota for the number of jobs has been reached. The current quota is {JOBS_QUOTA}."
+            ),
+        ));
+    }
+    apply_defaults(&mut settings, version == Version::V2_2);
+    let id = ws.new_job_id();
+    let job = json!({
+        "job_id": id,
+        "creator_user_name": creator,
+        "run_as_user_name": run_as_user_name(&settings, creator),
+        "created_time": creation_time(),
+        "settings": settings,
+    });
+    ws.jobs.insert(id, job);
+    Ok(json!({ "job_id": id }))
+}
+
+/// The owner a stored job's `run_as_user_name` falls back to.
+fn owner(job: &Value, ws: &Workspace) -> String {
+    job.get("creator_user_name")
+        .and_then(Value::as_str)
+        .map_or_else(|| ws.user_name(), str::to_string)
+}
+
+/// Store new settings for an existing job and refresh what derives from them.
+fn store_settings(ws: &mut Workspace, id: i64, settings: Map<String, Value>) {
+    let owner = ws.jobs.get(&id).map(|j| owner(j, ws)).unwrap_or_default();
+    let run_as = run_as_user_name(&settings, &owner);
+    if let Some(job) = ws.jobs.get_mut(&id).and_then(Value::as_object_mut) {
+        job.insert("run_as_user_name".into(), Value::String(run_as));
+        job.insert("settings".into(), Value::Object(settings));
+    }
+}
+
+/// `POST /api/2.x/jobs/reset`: replace the whole settings; defaults as on create.
+fn reset(
+    ws: &mut Workspace,
+    version: Version,
+    mut body: Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let id = body_job_id(&body)?;
+    let mut settings =
+        object_field(&mut body, "new_settings")?.ok_or_else(|| missing("new_settings"))?;
+    if !ws.jobs.contains_key(&id) {
+        return Err(no_such_job(id));
+    }
+    validate(&settings)?;
+    apply_defaults(&mut settings, version == Version::V2_2);
+    store_settings(ws, id, settings);
+    Ok(json!({}))
+}
+
+/// `POST /api/2.x/jobs/update`: `fields_to_remove` first, then `new_settings` merged in.
+fn update(ws: &mut Workspace, mut body: Map<String, Value>) -> Result<Value, ApiError> {
+    let id = body_job_id(&body)?;
+    let new = object_field(&mut body, "new_settings")?;
+    let remove: Vec<String> = match body.remove("fields_to_remove") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|i| match i {
+                Value::String(s) => Ok(s),
+                _ => Err(ApiError::malformed(
+                    "Could not parse request object: Expected a string in 'fields_to_remove'",
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(ApiError::malformed(
+                "Could not parse request object: Expected an array for 'fields_to_remove'",
+            ))
+        }
+    };
+    let job = ws.jobs.get(&id).ok_or_else(|| no_such_job(id))?;
+    let mut settings = job
+        .get("settings")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    remove_fields(&mut settings, &remove);
+    if let Some(new) = new {
+        merge_settings(&mut settings, new);
+    }
+    validate(&settings)?;
+    apply_defaults(&mut settings, false);
+    store_settings(ws, id, settings);
+    Ok(json!({}))
+}
+
+/// `POST /api/2.x/jobs/delete`.
+fn delete(ws: &mut Workspace, body: Map<String, Value>) -> Result<Value, ApiError> {
+    let id = body_job_id(&body)?;
+    ws.jobs.remove(&id).ok_or_else(|| no_such_job(id))?;
+    Ok(json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::catalog::Cloud;
+    use crate::emulator::fixtures::Fixtures;
+
+    fn keys_of(n: i64) -> Vec<Key> {
+        // Two jobs share each creation time, so the id breaks ties.
+        (0..n).map(|i| (1_000 + i / 2, 500 + i)).collect()
+    }
+
+    fn desc(mut k: Vec<Key>) -> Vec<Key> {
+        k.sort_unstable_by(|a, b| b.cmp(a));
+        k
+    }
+
+    #[test]
+    fn cursor_round_trips_and_refuses_garbage() {
+        for c in [
+            Cursor::After((17, 4)),
+            Cursor::Before((-1, 948_583_744_237_091)),
+        ] {
+            assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        }
+        assert_eq!(Cursor::decode("not base64!"), None);
+        let other = base64::engine::general_purpose::STANDARD.encode("x:1:2");
+        assert_eq!(Cursor::decode(&other), None);
+        assert_eq!(Cursor::decode(&encode_get_token(1, 1)), None);
+        assert_eq!(decode_get_token(&encode_get_token(5, 3), 5), Some(3));
+        assert_eq!(decode_get_token(&encode_get_token(5, 3), 6), None);
+    }
+
+    #[test]
+    fn window_is_the_sorted_slice() {
+        let keys = keys_of(37);
+        let sorted = desc(keys.clone());
+        for (from, to) in [
+            (0, 10),
+            (10, 20),
+            (30, 40),
+            (0, 37),
+            (36, 37),
+            (37, 40),
+            (5, 5),
+        ] {
+            let want: Vec<Key> = sorted
+                .get(from.min(37)..to.min(37))
+                .unwrap_or_default()
+                .to_vec();
+            assert_eq!(window_desc(keys.clone(), from, to), want, "{from}..{to}");
+        }
+    }
+
+    #[test]
+    fn pages_by_cursor_cover_everything_once_and_go_back() {
+        let keys = keys_of(45);
+        let mut seen = Vec::new();
+        let mut start = Start::Offset(0);
+        let mut pages = Vec::new();
+        loop {
+            let page = select_page(keys.clone(), start, 10);
+            seen.extend(page.keys.iter().copied());
+            pages.push(page.keys.clone());
+            match page.next {
+                Some(c) => {
+                    assert!(page.has_more);
+                    start = Start::At(c);
+                }
+                None => {
+                    assert!(!page.has_more);
+                    break;
+                }
+            }
+        }
+        assert_eq!(seen, desc(keys.clone()));
+        assert_eq!(pages.len(), 5);
+        // From the third page, prev goes back to the second.
+        let third = select_page(keys.clone(), Start::At(Cursor::After(pages[1][9])), 10);
+        let back = select_page(keys.clone(), Start::At(third.prev.unwrap()), 10);
+        assert_eq!(back.keys, pages[1]);
+        assert!(back.has_more);
+        // The first page has no prev token.
+        assert_eq!(select_page(keys, Start::Offset(0), 10).prev, None);
+    }
+
+    #[test]
+    fn pages_by_offset() {
+        let keys = keys_of(25);
+        let sorted = desc(keys.clone());
+        let p = select_page(keys.clone(), Start::Offset(20), 10);
+        assert_eq!(p.keys, sorted[20..]);
+        assert!(!p.has_more && p.next.is_none());
+        assert_eq!(p.prev, Some(Cursor::Before(sorted[20])));
+        let p = select_page(keys.clone(), Start::Offset(10), 10);
+        assert_eq!(p.next, Some(Cursor::After(sorted[19])));
+        assert!(select_page(keys, Start::Offset(99), 10).keys.is_empty());
+        assert!(
+            select_page(Vec::new(), Start::Offset(0), 10)
+                == Page {
+                    keys: Vec::new(),
+                    has_more: false,
+                    next: None,
+                    prev: None
+                }
+        );
+    }
+
+    fn big_job(tasks: usize, clusters: usize) -> Value {
+        let tasks: Vec<Value> = (0..tasks)
+            .map(|i| json!({"task_key": format!("t{i:03}"), "notebook_task": {"notebook_path": "/x"}}))
+            .collect();
+        let clusters: Vec<Value> = (0..clusters)
+            .map(|i| json!({"job_cluster_key": format!("c{i:03}"), "new_cluster": {"num_workers": 1}}))
+            .collect();
+        json!({
+            "job_id": 7, "created_time": 1, "creator_user_name": "a@b.c", "run_as_user_name": "a@b.c",
+            "settings": {"name": "big", "tasks": tasks, "job_clusters": clusters, "x_unknown": {"keep": true}}
+        })
+    }
+
+    #[test]
+    fn base_job_truncates_in_2_2_only_and_hides_arrays_without_expand() {
+        let job = big_job(130, 3);
+        let b = base_job(&job, true, Version::V2_2);
+        assert_eq!(b["has_more"], json!(true));
+        assert_eq!(b["settings"]["tasks"].as_array().unwrap().len(), 100);
+        assert_eq!(b["settings"]["job_clusters"].as_array().unwrap().len(), 3);
+        assert_eq!(b["settings"]["format"], json!("MULTI_TASK"));
+        assert_eq!(b["settings"]["x_unknown"], json!({"keep": true}));
+        assert!(b.get("run_as_user_name").is_none());
+        let b = base_job(&job, true, Version::V2_1);
+        assert_eq!(b["settings"]["tasks"].as_array().unwrap().len(), 130);
+        assert!(b.get("has_more").is_none());
+        let b = base_job(&job, false, Version::V2_2);
+        assert!(b["settings"].get("tasks").is_none());
+        assert!(b["settings"].get("job_clusters").is_none());
+        assert!(b.get("has_more").is_none());
+        assert_eq!(
+            base_job(&big_job(2, 0), true, Version::V2_2)["has_more"],
+            json!(false)
+        );
+    }
+
+    #[test]
+    fn get_pages_reassemble_every_array() {
+        let job = big_job(250, 120);
+        let mut tasks = Vec::new();
+        let mut clusters = Vec::new();
+        let mut page = 0;
+        loop {
+            let p = job_page(&job, 7, page);
+            assert_eq!(p["settings"]["name"], json!("big"));
+            tasks.extend(
+                p["settings"]["tasks"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+            clusters.extend(
+                p["settings"]["job_clusters"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+            match p.get("next_page_token").and_then(Value::as_str) {
+                Some(t) => page = decode_get_token(t, 7).unwrap(),
+                None => break,
+            }
+        }
+        assert_eq!(page, 2);
+        assert_eq!(Value::Array(tasks), job["settings"]["tasks"]);
+        assert_eq!(Value::Array(clusters), job["settings"]["job_clusters"]);
+        // The last page leaves out the finished `job_clusters`.
+        assert!(job_page(&job, 7, 2)["settings"]
+            .get("job_clusters")
+            .is_none());
+        assert!(job_page(&big_job(3, 0), 7, 0)
+            .get("next_page_token")
+            .is_none());
+    }
+
+    #[test]
+    fn merge_by_key_replaces_whole_and_appends() {
+        let mut old = vec![
+            json!({"task_key": "a", "x": 1, "y": 1}),
+            json!({"task_key": "b", "x": 1}),
+        ];
+        merge_by_key(
+            &mut old,
+            vec![json!({"task_key": "a", "x": 2}), json!({"task_key": "c"})],
+            "task_key",
+        );
+        assert_eq!(
+            old,
+            vec![
+                json!({"task_key": "a", "x": 2}),
+                json!({"task_key": "b", "x": 1}),
+                json!({"task_key": "c"})
+            ]
+        );
+    }
+
+    #[test]
+    fn update_rules() {
+        let mut s = json!({
+            "name": "n", "tags": {"a": "1"}, "timeout_seconds": 5,
+            "tasks": [{"task_key": "a"}, {"task_key": "b"}],
+            "job_clusters": [{"job_cluster_key": "c1"}, {"job_cluster_key": "c2"}]
+        })
+        .as_object()
+        .cloned()
+        .unwrap();
+        remove_fields(
+            &mut s,
+            &[
+                "tags".into(),
+                "tasks/b".into(),
+                "job_clusters/c1".into(),
+                "nope".into(),
+                "tasks/zz".into(),
+            ],
+        );
+        merge_settings(
+            &mut s,
+            json!({"name": "m", "format": "SINGLE_TASK", "tasks": [{"task_key": "z"}]})
+                .as_object()
+                .cloned()
+                .unwrap(),
+        );
+        assert_eq!(
+            Value::Object(s),
+            json!({
+                "name": "m", "timeout_seconds": 5,
+                "tasks": [{"task_key": "a"}, {"task_key": "z"}],
+                "job_clusters": [{"job_cluster_key": "c2"}]
+            })
+        );
+    }
+
+    fn settings(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn validation() {
+        let ok = settings(json!({
+            "job_clusters": [{"job_cluster_key": "c"}],
+            "tasks": [{"task_key": "a", "job_cluster_key": "c"}, {"task_key": "b", "depends_on": [{"task_key": "a"}]}]
+        }));
+        assert!(validate(&ok).is_ok());
+        for bad in [
+            json!({"tasks": [{"notebook_task": {}}]}),
+            json!({"tasks": [{"task_key": "a"}, {"task_key": "a"}]}),
+            json!({"tasks": [{"task_key": "a", "depends_on": [{"task_key": "b"}]}]}),
+            json!({"tasks": [{"task_key": "a", "job_cluster_key": "c"}]}),
+            json!({"job_clusters": [{"new_cluster": {}}]}),
+        ] {
+            let e = validate(&settings(bad.clone())).unwrap_err();
+            assert_eq!(e.status, StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(e.error_code, json!("INVALID_PARAMETER_VALUE"), "{bad}");
+        }
+        let e = validate(&settings(json!({"tasks": {"a": 1}}))).unwrap_err();
+        assert_eq!(e.error_code, json!("MALFORMED_REQUEST"));
+    }
+
+    #[test]
+    fn defaults() {
+        let mut s = settings(json!({
+            "format": "SINGLE_TASK", "max_concurrent_runs": 3,
+            "tasks": [{"task_key": "a"}, {"task_key": "b", "depends_on": [{"task_key": "a"}]},
+                      {"task_key": "c", "depends_on": [{"task_key": "a"}], "run_if": "ALL_DONE"}]
+        }));
+        apply_defaults(&mut s, true);
+        assert_eq!(
+            Value::Object(s.clone()),
+            json!({
+                "format": "MULTI_TASK", "name": "Untitled", "max_concurrent_runs": 3, "timeout_seconds": 0,
+                "email_notifications": {}, "webhook_notifications": {}, "queue": {"enabled": true},
+                "tasks": [{"task_key": "a"}, {"task_key": "b", "depends_on": [{"task_key": "a"}], "run_if": "ALL_SUCCESS"},
+                          {"task_key": "c", "depends_on": [{"task_key": "a"}], "run_if": "ALL_DONE"}]
+            })
+        );
+        let mut s = settings(json!({}));
+        apply_defaults(&mut s, false);
+        assert!(s.get("queue").is_none());
+    }
+
+    #[test]
+    fn create_fills_and_list_filters_by_name() {
+        let mut ws = Workspace::new(Cloud::Aws, Fixtures::default(), 3);
+        let r = create(
+            &mut ws,
+            Version::V2_1,
+            "me@x.y",
+            settings(json!({"name": "Nightly ETL", "run_as": {"service_principal_name": "sp-1"}})),
+        )
+        .unwrap();
+        let id = r["job_id"].as_i64().unwrap();
+        let job = &ws.jobs[&id];
+        assert_eq!(job["run_as_user_name"], json!("sp-1"));
+        assert_eq!(job["creator_user_name"], json!("me@x.y"));
+        assert!(job["settings"].get("queue").is_none());
+        create(
+            &mut ws,
+            Version::V2_2,
+            "me@x.y",
+            settings(json!({"name": "other"})),
+        )
+        .unwrap();
+        let q = Query::parse(Some("name=nightly%20etl"));
+        let page = list(&ws, Version::V2_2, &q).unwrap();
+        assert_eq!(page["jobs"].as_array().unwrap().len(), 1);
+        assert_eq!(page["jobs"][0]["job_id"], json!(id));
+        let none = list(&ws, Version::V2_2, &Query::parse(Some("name=zzz"))).unwrap();
+        assert_eq!(none, json!({"has_more": false}));
+    }
+
+    #[test]
+    fn creation_times_strictly_increase() {
+        let a = creation_time();
+        let b = creation_time();
+        assert!(b > a);
+    }
 }

@@ -223,7 +223,10 @@ fn router(state: AppState) -> Router {
         )
         .route("/oidc/v1/token", post(auth::token))
         .fallback(no_endpoint)
-        .layer(middleware::from_fn_with_state(state.clone(), faults_and_latency))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults_and_latency,
+        ))
         .with_state(state)
 }
 
@@ -275,7 +278,8 @@ async fn faults_and_latency(State(state): State<AppState>, req: Request, next: N
                 .unwrap_or_default();
             let cut = bytes.slice(..bytes.len() / 2);
             let mut resp = Response::from_parts(parts, Body::from(cut));
-            resp.headers_mut().remove(axum::http::header::CONTENT_LENGTH);
+            resp.headers_mut()
+                .remove(axum::http::header::CONTENT_LENGTH);
             resp
         }
     }

@@ -122,7 +122,9 @@ impl Workspace {
     /// A new job id: a large positive int64, as real ids are (e.g. `948583744237091`).
     pub(crate) fn new_job_id(&mut self) -> i64 {
         loop {
-            let id = self.rng.random_range(100_000_000_000_000..1_000_000_000_000_000i64);
+            let id = self
+                .rng
+                .random_range(100_000_000_000_000..1_000_000_000_000_000i64);
             if !self.jobs.contains_key(&id) {
                 return id;
             }

@@ -1,1 +1,431 @@
-//! TODO
+//! The REST client against in-process emulators: complete listings across pages, retries under injected
+//! faults, bounded failure, authentication (PAT and OAuth M2M) and no token in any error.
+
+use crate::common::start;
+use drsync::api::{ClientOptions, ClusterFilter, Credentials, Error, Secret, WorkspaceClient};
+use drsync::emulator::{Emulator, EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+const JOBS: usize = 2_500;
+const CLUSTERS: usize = 300;
+const BIG_JOB_TASKS: usize = 130;
+
+/// A workspace of 2,500 jobs (one with 130 tasks and 101 job clusters), 300 clusters of every source,
+/// 20 pools and 15 policies.
+fn large_workspace() -> Fixtures {
+    let mut jobs = Vec::with_capacity(JOBS);
+    for i in 0..JOBS {
+        let (tasks, clusters) = if i == 1234 {
+            (BIG_JOB_TASKS, 101)
+        } else {
+            (1 + i % 4, 1)
+        };
+        let job_clusters: Vec<Value> = (0..clusters)
+            .map(|c| {
+                json!({"job_cluster_key": format!("c{c}"), "new_cluster": {
+                    "spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge", "num_workers": 2}})
+            })
+            .collect();
+        let task_list: Vec<Value> = (0..tasks)
+            .map(|t| {
+                let mut task = json!({
+                    "task_key": format!("t{t:03}"),
+                    "job_cluster_key": format!("c{}", t % clusters),
+                    "notebook_task": {"notebook_path": format!("/Repos/etl/job{i}/t{t}"), "source": "WORKSPACE"},
+                });
+                if t > 0 {
+                    task["depends_on"] = json!([{"task_key": format!("t{:03}", t - 1)}]);
+                }
+                task
+            })
+            .collect();
+        jobs.push(json!({
+            "job_id": 100_000_000_000_000i64 + i as i64,
+            "created_time": 1_700_000_000_000i64 + i as i64 * 1000,
+            "creator_user_name": "etl@example.com",
+            "run_as_user_name": "etl@example.com",
+            "settings": {
+                "name": format!("job-{i:04}"),
+                "format": "MULTI_TASK",
+                "max_concurrent_runs": 1,
+                "tasks": task_list,
+                "job_clusters": job_clusters,
+                "a_future_field": {"kept": i},
+            }
+        }));
+    }
+    let sources = ["UI", "API", "JOB", "PIPELINE"];
+    let clusters = (0..CLUSTERS)
+        .map(|i| {
+            json!({
+                "cluster_id": format!("0923-1642{:02}-c{:07}", i % 60, i),
+                "cluster_name": format!("cluster-{i:03}"),
+                "cluster_source": sources[i % sources.len()],
+                "spark_version": "15.4.x-scala2.12",
+                "node_type_id": "i3.xlarge",
+                "num_workers": 1,
+                "state": "TERMINATED",
+                "creator_user_name": "alice@example.com",
+                "start_time": 1_700_000_000_000i64 + i as i64,
+            })
+        })
+        .collect();
+    let instance_pools = (0..20)
+        .map(|i| {
+            json!({"instance_pool_id": format!("0927-012345-pool{i:02}-pool-AbCdEfGh"),
+                   "instance_pool_name": format!("pool-{i:02}"), "node_type_id": "i3.xlarge",
+                   "state": "ACTIVE", "stats": {"idle_count": 0}})
+        })
+        .collect();
+    let cluster_policies = (0..15)
+        .map(|i| {
+            json!({"policy_id": format!("{:016X}", 0xABCD_0000u64 + i),
+                   "name": format!("policy-{i:02}"),
+                   "definition": "{\"spark_version\":{\"type\":\"fixed\",\"value\":\"15.4.x-scala2.12\"}}",
+                   "created_at_timestamp": 1_700_000_000_000i64, "creator_user_name": "admin@example.com"})
+        })
+        .collect();
+    Fixtures {
+        jobs,
+        clusters,
+        instance_pools,
+        cluster_policies,
+        ..Fixtures::default()
+    }
+}
+
+async fn emulator(fixtures: Fixtures, faults: &[&str]) -> Emulator {
+    start(EmulatorConfig {
+        fixtures,
+        faults: faults.iter().map(|f| f.parse::<Fault>().unwrap()).collect(),
+        seed: 42,
+        ..EmulatorConfig::default()
+    })
+    .await
+}
+
+/// Options for tests: no rate limit, short backoff.
+fn fast() -> ClientOptions {
+    ClientOptions {
+        rate_limit: 0.0,
+        base_backoff: Duration::from_millis(5),
+        ..ClientOptions::default()
+    }
+}
+
+fn pat_client(emu: &Emulator, options: ClientOptions) -> WorkspaceClient {
+    WorkspaceClient::new(
+        "primary",
+        emu.url(),
+        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
+        options,
+    )
+    .unwrap()
+}
+
+/// Everything a listing returned, reduced to what must match: ids, names, task and cluster counts.
+async fn inventory(
+    client: &WorkspaceClient,
+) -> (Vec<(i64, String, usize, usize)>, Vec<String>, usize, usize) {
+    let all_purpose = ClusterFilter::all_purpose();
+    let (jobs, clusters, pools, policies) = tokio::try_join!(
+        client.list_jobs(),
+        client.list_clusters(&all_purpose),
+        client.list_instance_pools(),
+        client.list_cluster_policies(),
+    )
+    .expect("listing completes");
+    let mut jobs: Vec<_> = jobs
+        .into_iter()
+        .map(|j| {
+            (
+                j.job_id,
+                j.settings.name.clone().unwrap_or_default(),
+                j.settings.tasks.len(),
+                j.settings.job_clusters.len(),
+            )
+        })
+        .collect();
+    jobs.sort();
+    let mut clusters: Vec<String> = clusters.into_iter().map(|c| c.cluster_id).collect();
+    clusters.sort();
+    (jobs, clusters, pools.len(), policies.len())
+}
+
+#[tokio::test]
+async fn lists_everything_exactly_once() {
+    let fixtures = large_workspace();
+    let emu = emulator(fixtures.clone(), &[]).await;
+    let client = pat_client(&emu, fast());
+    let (jobs, clusters, pools, policies) = inventory(&client).await;
+
+    assert_eq!(jobs.len(), JOBS);
+    let ids: BTreeSet<i64> = jobs.iter().map(|j| j.0).collect();
+    assert_eq!(ids.len(), JOBS, "no job twice");
+    let big = jobs.iter().find(|j| j.1 == "job-1234").unwrap();
+    assert_eq!(
+        (big.2, big.3),
+        (BIG_JOB_TASKS, 101),
+        "the cut-off job comes back whole"
+    );
+    for (_, name, tasks, _) in &jobs {
+        if name != "job-1234" {
+            let i: usize = name[4..].parse().unwrap();
+            assert_eq!(*tasks, 1 + i % 4, "{name}");
+        }
+    }
+    // Only UI and API clusters: half of them.
+    assert_eq!(clusters.len(), CLUSTERS / 2);
+    assert_eq!(clusters.iter().collect::<BTreeSet<_>>().len(), CLUSTERS / 2);
+    assert_eq!((pools, policies), (20, 15));
+
+    // Request economy: 25 list pages, and jobs/get only for the one job whose arrays were cut off
+    // (two pages of it: 100 tasks, then 30).
+    let by_path = emu.requests_by_path();
+    assert_eq!(
+        by_path.get("GET /api/2.2/jobs/list"),
+        Some(&25),
+        "{by_path:?}"
+    );
+    assert_eq!(
+        by_path.get("GET /api/2.2/jobs/get"),
+        Some(&2),
+        "{by_path:?}"
+    );
+    assert_eq!(
+        by_path.get("GET /api/2.1/clusters/list"),
+        Some(&2),
+        "{by_path:?}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_fields_survive() {
+    let emu = emulator(large_workspace(), &[]).await;
+    let client = pat_client(&emu, fast());
+    let job = client.get_job(100_000_000_000_007).await.unwrap();
+    assert_eq!(
+        job.settings.extra.get("a_future_field"),
+        Some(&json!({"kept": 7}))
+    );
+    assert_eq!(
+        job.extra.get("run_as_user_name"),
+        Some(&json!("etl@example.com"))
+    );
+    assert!(!job.extra.contains_key("next_page_token"));
+}
+
+#[tokio::test]
+async fn listing_survives_rate_limiting() {
+    let expected = inventory(&pat_client(&emulator(large_workspace(), &[]).await, fast())).await;
+    let emu = emulator(large_workspace(), &["429:0.3"]).await;
+    let client = pat_client(&emu, fast());
+    assert_eq!(inventory(&client).await, expected);
+    assert!(
+        emu.request_count() > 30,
+        "some requests were refused and retried"
+    );
+}
+
+#[tokio::test]
+async fn listing_survives_unavailability_resets_and_cut_bodies() {
+    let expected = inventory(&pat_client(&emulator(large_workspace(), &[]).await, fast())).await;
+    let emu = emulator(large_workspace(), &["503:0.2", "reset:0.1", "truncate:0.1"]).await;
+    let client = pat_client(&emu, fast());
+    assert_eq!(inventory(&client).await, expected);
+}
+
+#[tokio::test]
+async fn a_path_that_always_fails_gives_up_naming_the_path() {
+    let emu = emulator(large_workspace(), &["500:1.0:/api/2.1/clusters/list"]).await;
+    let options = ClientOptions {
+        max_attempts: 4,
+        deadline: Duration::from_secs(20),
+        ..fast()
+    };
+    let client = pat_client(&emu, options);
+    let started = Instant::now();
+    let err = client
+        .list_clusters(&ClusterFilter::all_purpose())
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let msg = err.to_string();
+    assert!(msg.contains("GET /api/2.1/clusters/list"), "{msg}");
+    assert!(msg.contains("HTTP 500"), "{msg}");
+    assert!(msg.contains("after 4 attempts"), "{msg}");
+    assert_eq!(
+        emu.requests_by_path().get("GET /api/2.1/clusters/list"),
+        Some(&4)
+    );
+    // The other listings are unaffected.
+    assert_eq!(client.list_instance_pools().await.unwrap().len(), 20);
+}
+
+#[tokio::test]
+async fn the_deadline_bounds_retrying() {
+    // 503 carries Retry-After: 1; with a 2.5 s deadline the client stops after about two waits.
+    let emu = emulator(Fixtures::default(), &["503:1.0"]).await;
+    let options = ClientOptions {
+        max_attempts: 100,
+        deadline: Duration::from_millis(2500),
+        ..fast()
+    };
+    let client = pat_client(&emu, options);
+    let started = Instant::now();
+    let err = client.list_instance_pools().await.unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(err, Error::Deadline { .. }), "{err}");
+    assert!(took < Duration::from_millis(2600), "{took:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("/api/2.0/instance-pools/list") && msg.contains("deadline"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn posts_are_not_retried_after_a_server_error() {
+    let emu = emulator(Fixtures::default(), &["500:1.0:/api/2.2/jobs/create"]).await;
+    let client = pat_client(&emu, fast());
+    let err = client
+        .post("/api/2.2/jobs/create", &json!({"name": "once"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(
+        emu.requests_by_path().get("POST /api/2.2/jobs/create"),
+        Some(&1)
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_token_fails_at_once_and_never_shows() {
+    let emu = emulator(Fixtures::default(), &[]).await;
+    let client = WorkspaceClient::new(
+        "dr",
+        emu.url(),
+        Credentials::Pat(Secret::new("dapi-wrong-token-4711")),
+        fast(),
+    )
+    .unwrap();
+    let err = client.current_user().await.unwrap_err();
+    assert!(err.is_auth(), "{err}");
+    assert_eq!(emu.request_count(), 1, "no retry storm on a refused token");
+    let shown = format!("{err} {err:?} {client:?} {:?}", err.hint());
+    assert!(!shown.contains("4711"), "{shown}");
+    assert!(
+        err.to_string()
+            .contains("dr: GET /api/2.0/preview/scim/v2/Me failed with HTTP 403"),
+        "{err}"
+    );
+    assert!(err.hint().unwrap().contains("token"));
+}
+
+#[tokio::test]
+async fn oauth_m2m_gets_and_reuses_a_token() {
+    let emu = start(EmulatorConfig {
+        fixtures: large_workspace(),
+        clients: vec![("sp-app-id".into(), "sp-secret".into())],
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let client = WorkspaceClient::new(
+        "dr",
+        emu.url(),
+        Credentials::OAuthM2M {
+            client_id: "sp-app-id".into(),
+            client_secret: Secret::new("sp-secret"),
+        },
+        fast(),
+    )
+    .unwrap();
+    let me = client.current_user().await.unwrap();
+    assert_eq!(me.user_name, "sp-app-id");
+    assert_eq!(client.list_instance_pools().await.unwrap().len(), 20);
+    assert_eq!(
+        emu.requests_by_path().get("POST /oidc/v1/token"),
+        Some(&1),
+        "the token is reused"
+    );
+
+    let wrong = WorkspaceClient::new(
+        "dr",
+        emu.url(),
+        Credentials::OAuthM2M {
+            client_id: "sp-app-id".into(),
+            client_secret: Secret::new("not-the-secret-99"),
+        },
+        fast(),
+    )
+    .unwrap();
+    let err = wrong.current_user().await.unwrap_err();
+    assert!(err.is_auth(), "{err}");
+    assert!(err.to_string().contains("invalid_client"), "{err}");
+    assert!(!format!("{err:?}").contains("not-the-secret-99"));
+}
+
+#[tokio::test]
+async fn oauth_tokens_are_refreshed_before_expiry() {
+    // Tokens that live 30 s are inside the 40 s refresh margin: every call fetches a fresh one.
+    let emu = start(EmulatorConfig {
+        clients: vec![("id".into(), "secret".into())],
+        oauth_token_ttl: Duration::from_secs(30),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let client = WorkspaceClient::new(
+        "dr",
+        emu.url(),
+        Credentials::OAuthM2M {
+            client_id: "id".into(),
+            client_secret: Secret::new("secret"),
+        },
+        fast(),
+    )
+    .unwrap();
+    client.current_user().await.unwrap();
+    client.current_user().await.unwrap();
+    assert_eq!(emu.requests_by_path().get("POST /oidc/v1/token"), Some(&2));
+}
+
+#[tokio::test]
+async fn the_rate_limit_spaces_requests() {
+    let emu = emulator(Fixtures::default(), &[]).await;
+    let client = pat_client(
+        &emu,
+        ClientOptions {
+            rate_limit: 20.0,
+            ..fast()
+        },
+    );
+    let started = Instant::now();
+    for _ in 0..11 {
+        client.list_instance_pools().await.unwrap();
+    }
+    // The first request is free; ten more at 20/s take at least half a second.
+    assert!(
+        started.elapsed() >= Duration::from_millis(490),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn missing_objects_are_recognised() {
+    let emu = emulator(Fixtures::default(), &[]).await;
+    let client = pat_client(&emu, fast());
+    let err = client.get_job(123).await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    let err = client
+        .get_cluster("0000-000000-nope0000")
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(
+        client.workspace_status("/Workspace/nothing").await.unwrap(),
+        None
+    );
+}

@@ -1,1 +1,658 @@
-//! TODO
+//! The emulator's Jobs API over HTTP: list paging (token, offset, prev), order, filters and truncation; 2.2 get
+//! array paging; create/reset/update/delete round trips with server defaults; errors, routes and auth.
+
+use crate::common::{start_with, Raw};
+use drsync::emulator::Fixtures;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+
+/// Percent-encode a query value (page tokens are standard base64 and may hold `+`, `/` and `=`).
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A stored `jobs/get` body as fixtures hold it.
+fn fixture_job(id: i64, created: i64, name: &str) -> Value {
+    json!({
+        "job_id": id,
+        "created_time": created,
+        "creator_user_name": "owner@example.com",
+        "run_as_user_name": "owner@example.com",
+        "settings": {
+            "name": name,
+            "max_concurrent_runs": 1,
+            "tasks": [{"task_key": "only", "notebook_task": {"notebook_path": "/Shared/x"}}],
+            "job_clusters": [{"job_cluster_key": "c", "new_cluster": {"num_workers": 1}}]
+        }
+    })
+}
+
+/// 45 jobs; two share each creation time so that the id breaks ties.
+fn forty_five() -> (Fixtures, Vec<i64>) {
+    let jobs: Vec<Value> = (0..45)
+        .map(|i| fixture_job(1000 + i, 1_700_000_000_000 + i / 2, &format!("job-{i}")))
+        .collect();
+    let mut keys: Vec<(i64, i64)> = (0..45)
+        .map(|i| (1_700_000_000_000 + i / 2, 1000 + i))
+        .collect();
+    keys.sort_unstable_by(|a, b| b.cmp(a));
+    (
+        Fixtures {
+            jobs,
+            ..Fixtures::default()
+        },
+        keys.into_iter().map(|(_, id)| id).collect(),
+    )
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page.get("jobs")
+        .and_then(Value::as_array)
+        .map(|jobs| jobs.iter().map(|j| j["job_id"].as_i64().unwrap()).collect())
+        .unwrap_or_default()
+}
+
+fn many_tasks(n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            json!({
+                "task_key": format!("task_{i:03}"),
+                "notebook_task": {"notebook_path": format!("/Shared/t{i}")},
+                "job_cluster_key": "shared"
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn list_pages_with_page_token_newest_first() {
+    let (fixtures, expected) = forty_five();
+    let emu = start_with(fixtures).await;
+    let raw = Raw::new(&emu);
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let q = match &token {
+            Some(t) => format!("/api/2.2/jobs/list?limit=10&page_token={}", enc(t)),
+            None => "/api/2.2/jobs/list?limit=10".to_string(),
+        };
+        let (status, page) = raw.get(&q).await;
+        assert_eq!(status, 200, "{page}");
+        pages += 1;
+        if pages == 1 {
+            assert!(page.get("prev_page_token").is_none(), "{page}");
+        } else {
+            assert!(page["prev_page_token"].is_string(), "{page}");
+        }
+        seen.extend(ids(&page));
+        match page.get("next_page_token").and_then(Value::as_str) {
+            Some(t) => {
+                assert_eq!(page["has_more"], json!(true));
+                token = Some(t.to_string());
+            }
+            None => {
+                assert_eq!(page["has_more"], json!(false));
+                break;
+            }
+        }
+    }
+    assert_eq!(pages, 5);
+    assert_eq!(seen, expected);
+    // The 2.1 path pages the same way; the default page is 20 jobs.
+    let (_, first) = raw.get("/api/2.1/jobs/list").await;
+    assert_eq!(ids(&first), expected[..20]);
+}
+
+#[tokio::test]
+async fn list_pages_with_offset_and_token_wins_over_offset() {
+    let (fixtures, expected) = forty_five();
+    let emu = start_with(fixtures).await;
+    let raw = Raw::new(&emu);
+    let mut seen = Vec::new();
+    for offset in (0..).step_by(10) {
+        let (status, page) = raw
+            .get(&format!("/api/2.2/jobs/list?limit=10&offset={offset}"))
+            .await;
+        assert_eq!(status, 200);
+        let got = ids(&page);
+        if got.is_empty() {
+            assert!(page.get("jobs").is_none(), "jobs must be absent: {page}");
+            break;
+        }
+        seen.extend(got);
+    }
+    assert_eq!(seen, expected);
+    // The SDK keeps sending the first call's offset along with page_token: the token decides.
+    let (_, first) = raw.get("/api/2.2/jobs/list?limit=10&offset=10").await;
+    let token = first["next_page_token"].as_str().unwrap();
+    let (_, second) = raw
+        .get(&format!(
+            "/api/2.2/jobs/list?limit=10&offset=10&page_token={}",
+            enc(token)
+        ))
+        .await;
+    assert_eq!(ids(&second), expected[20..30]);
+}
+
+#[tokio::test]
+async fn prev_page_token_goes_back() {
+    let (fixtures, expected) = forty_five();
+    let emu = start_with(fixtures).await;
+    let raw = Raw::new(&emu);
+    let (_, third) = raw.get("/api/2.2/jobs/list?limit=10&offset=20").await;
+    assert_eq!(ids(&third), expected[20..30]);
+    let prev = third["prev_page_token"].as_str().unwrap();
+    let (status, second) = raw
+        .get(&format!(
+            "/api/2.2/jobs/list?limit=10&page_token={}",
+            enc(prev)
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(ids(&second), expected[10..20]);
+    assert_eq!(second["has_more"], json!(true));
+}
+
+#[tokio::test]
+async fn created_jobs_list_newest_first() {
+    let emu = start_with(Fixtures::default()).await;
+    let raw = Raw::new(&emu);
+    let mut created = Vec::new();
+    for i in 0..5 {
+        let (status, r) = raw
+            .post("/api/2.2/jobs/create", json!({"name": format!("j{i}")}))
+            .await;
+        assert_eq!(status, 200, "{r}");
+        created.push(r["job_id"].as_i64().unwrap());
+    }
+    created.reverse();
+    let (_, page) = raw.get("/api/2.2/jobs/list").await;
+    assert_eq!(ids(&page), created);
+    assert_eq!(page["has_more"], json!(false));
+    assert!(page.get("next_page_token").is_none());
+}
+
+#[tokio::test]
+async fn list_limits_and_bad_parameters() {
+    let (fixtures, _) = forty_five();
+    let emu = start_with(fixtures).await;
+    let raw = Raw::new(&emu);
+    for q in [
+        "limit=101",
+        "limit=-1",
+        "limit=abc",
+        "offset=-5",
+        "page_token=bm90LWEtdG9rZW4%3D",
+        "expand_tasks=maybe",
+    ] {
+        let (status, body) = raw.get(&format!("/api/2.2/jobs/list?{q}")).await;
+        assert_eq!(status, 400, "{q}: {body}");
+        assert_eq!(body["error_code"], json!("INVALID_PARAMETER_VALUE"), "{q}");
+    }
+    let (_, page) = raw.get("/api/2.2/jobs/list?limit=0").await;
+    assert_eq!(ids(&page).len(), 20);
+    let (_, page) = raw.get("/api/2.2/jobs/list?limit=100").await;
+    assert_eq!(ids(&page).len(), 45);
+    assert_eq!(page["has_more"], json!(false));
+}
+
+#[tokio::test]
+async fn name_filter_is_exact_and_case_insensitive() {
+    let fixtures = Fixtures {
+        jobs: vec![
+            fixture_job(1, 10, "Nightly ETL"),
+            fixture_job(2, 20, "nightly etl v2"),
+            fixture_job(3, 30, "NIGHTLY ETL"),
+        ],
+        ..Fixtures::default()
+    };
+    let emu = start_with(fixtures).await;
+    let raw = Raw::new(&emu);
+    let (status, page) = raw
+        .get(&format!("/api/2.2/jobs/list?name={}", enc("nightly etl")))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(ids(&page), vec![3, 1]);
+    let (_, none) = raw.get("/api/2.2/jobs/list?name=nope").await;
+    assert_eq!(none, json!({"has_more": false}));
+}
+
+#[tokio::test]
+async fn expand_tasks_truncates_to_100_with_has_more() {
+    let emu = start_with(Fixtures::default()).await;
+    let raw = Raw::new(&emu);
+    let (status, r) = raw
+        .post(
+            "/api/2.2/jobs/create",
+            json!({
+                "name": "big",
+                "job_clusters": [{"job_cluster_key": "shared", "new_cluster": {"num_workers": 2}}],
+                "tasks": many_tasks(130)
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let big = r["job_id"].as_i64().unwrap();
+    let (_, r) = raw
+        .post(
+            "/api/2.2/jobs/create",
+            json!({"name": "small", "tasks": [{"task_key": "a"}]}),
+        )
+        .await;
+    let small = r["job_id"].as_i64().unwrap();
+
+    let (_, page) = raw.get("/api/2.2/jobs/list?expand_tasks=true").await;
+    let jobs = page["jobs"].as_array().unwrap();
+    let by_id = |id: i64| jobs.iter().find(|j| j["job_id"] == json!(id)).unwrap();
+    assert_eq!(by_id(big)["has_more"], json!(true));
+    assert_eq!(
+        by_id(big)["settings"]["tasks"].as_array().unwrap().len(),
+        100
+    );
+    assert_eq!(
+        by_id(big)["settings"]["tasks"][99]["task_key"],
+        json!("task_099")
+    );
+    assert_eq!(
+        by_id(big)["settings"]["job_clusters"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(by_id(big)["settings"]["format"], json!("MULTI_TASK"));
+    assert!(by_id(big).get("run_as_user_name").is_none());
+    assert_eq!(by_id(small)["has_more"], json!(false));
+
+    let (_, page) = raw.get("/api/2.2/jobs/list").await;
+    for job in page["jobs"].as_array().unwrap() {
+        assert!(job["settings"].get("tasks").is_none(), "{job}");
+        assert!(job["settings"].get("job_clusters").is_none(), "{job}");
+        assert!(job.get("has_more").is_none(), "{job}");
+        assert!(job["settings"]["name"].is_string());
+    }
+
+    // 2.1 shows the arrays whole.
+    let (_, page) = raw.get("/api/2.1/jobs/list?expand_tasks=true").await;
+    let job = page["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["job_id"] == json!(big))
+        .unwrap();
+    assert_eq!(job["settings"]["tasks"].as_array().unwrap().len(), 130);
+}
+
+#[tokio::test]
+async fn get_2_2_pages_arrays_and_2_1_returns_all() {
+    let emu = start_with(Fixtures::default()).await;
+    let raw = Raw::new(&emu);
+    let params: Vec<Value> = (0..105)
+        .map(|i| json!({"name": format!("p{i}"), "default": "x"}))
+        .collect();
+    let (status, r) = raw
+        .post(
+            "/api/2.2/jobs/create",
+            json!({
+                "name": "big",
+                "job_clusters": [{"job_cluster_key": "shared", "new_cluster": {"num_workers": 2}}],
+                "tasks": many_tasks(130),
+                "parameters": params
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let id = r["job_id"].as_i64().unwrap();
+
+    let (status, full) = raw.get(&format!("/api/2.1/jobs/get?job_id={id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(full["settings"]["tasks"].as_array().unwrap().len(), 130);
+    assert_eq!(
+        full["settings"]["parameters"].as_array().unwrap().len(),
+        105
+    );
+    assert!(full.get("next_page_token").is_none());
+
+    let (_, first) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    assert_eq!(first["settings"]["tasks"].as_array().unwrap().len(), 100);
+    assert_eq!(
+        first["settings"]["parameters"].as_array().unwrap().len(),
+        100
+    );
+    let token = first["next_page_token"].as_str().unwrap();
+    let (status, second) = raw
+        .get(&format!(
+            "/api/2.2/jobs/get?job_id={id}&page_token={}",
+            enc(token)
+        ))
+        .await;
+    assert_eq!(status, 200, "{second}");
+    assert!(second.get("next_page_token").is_none());
+    assert_eq!(second["settings"]["name"], json!("big"));
+    assert!(
+        second["settings"].get("job_clusters").is_none(),
+        "complete array repeated"
+    );
+
+    let mut reassembled = first.clone();
+    for field in ["tasks", "parameters"] {
+        let more = second["settings"][field].as_array().unwrap().clone();
+        reassembled["settings"][field]
+            .as_array_mut()
+            .unwrap()
+            .extend(more);
+    }
+    reassembled
+        .as_object_mut()
+        .unwrap()
+        .remove("next_page_token");
+    assert_eq!(reassembled, full);
+}
+
+#[tokio::test]
+async fn create_fills_server_defaults_and_keeps_unknown_fields() {
+    let emu = start_with(Fixtures::default()).await;
+    let raw = Raw::new(&emu);
+    let (status, r) = raw
+        .post(
+            "/api/2.2/jobs/create",
+            json!({
+                "name": "etl",
+                "format": "SINGLE_TASK",
+                "x_future_setting": {"nested": [1, 2, 3]},
+                "access_control_list": [{"user_name": "a@b.c", "permission_level": "CAN_MANAGE"}],
+                "tasks": [
+                    {"task_key": "a", "notebook_task": {"notebook_path": "/a"}, "x_task_extra": true},
+                    {"task_key": "b", "depends_on": [{"task_key": "a"}], "notebook_task": {"notebook_path": "/b"}}
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let id = r["job_id"].as_i64().unwrap();
+    assert!(id > 100_000_000_000_000, "{id}");
+    assert_eq!(r.as_object().unwrap().len(), 1);
+    let (_, job) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    assert_eq!(job["job_id"], json!(id));
+    assert_eq!(job["creator_user_name"], json!("emulator@example.com"));
+    assert_eq!(job["run_as_user_name"], json!("emulator@example.com"));
+    assert!(job["created_time"].as_i64().unwrap() > 1_600_000_000_000);
+    let s = &job["settings"];
+    assert_eq!(s["format"], json!("MULTI_TASK"));
+    assert_eq!(s["queue"], json!({"enabled": true}));
+    assert_eq!(s["email_notifications"], json!({}));
+    assert_eq!(s["webhook_notifications"], json!({}));
+    assert_eq!(s["max_concurrent_runs"], json!(1));
+    assert_eq!(s["timeout_seconds"], json!(0));
+    assert_eq!(s["x_future_setting"], json!({"nested": [1, 2, 3]}));
+    assert_eq!(s["tasks"][0]["x_task_extra"], json!(true));
+    assert!(s["tasks"][0].get("run_if").is_none());
+    assert_eq!(s["tasks"][1]["run_if"], json!("ALL_SUCCESS"));
+    assert!(s.get("access_control_list").is_none());
+
+    // 2.1 creates leave queueing off.
+    let (_, r) = raw
+        .post("/api/2.1/jobs/create", json!({"name": "old"}))
+        .await;
+    let (_, job) = raw
+        .get(&format!("/api/2.1/jobs/get?job_id={}", r["job_id"]))
+        .await;
+    assert!(job["settings"].get("queue").is_none(), "{job}");
+    assert_eq!(job["settings"]["format"], json!("MULTI_TASK"));
+}
+
+#[tokio::test]
+async fn create_validates_tasks_and_bodies() {
+    let emu = start_with(Fixtures::default()).await;
+    let raw = Raw::new(&emu);
+    for settings in [
+        json!({"tasks": [{"notebook_task": {"notebook_path": "/a"}}]}),
+        json!({"tasks": [{"task_key": "a"}, {"task_key": "a"}]}),
+        json!({"tasks": [{"task_key": "a", "depends_on": [{"task_key": "ghost"}]}]}),
+        json!({"tasks": [{"task_key": "a", "job_cluster_key": "ghost"}]}),
+    ] {
+        let (status, body) = raw.post("/api/2.2/jobs/create", settings.clone()).await;
+        assert_eq!(status, 400, "{settings}: {body}");
+        assert_eq!(
+            body["error_code"],
+            json!("INVALID_PARAMETER_VALUE"),
+            "{settings}"
+        );
+    }
+    let (_, page) = raw.get("/api/2.2/jobs/list").await;
+    assert!(page.get("jobs").is_none(), "nothing was created: {page}");
+
+    let resp = raw
+        .http
+        .post(format!("{}/api/2.2/jobs/create", raw.base))
+        .bearer_auth(&raw.token)
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error_code"], json!("MALFORMED_REQUEST"));
+}
+
+#[tokio::test]
+async fn reset_replaces_the_whole_settings() {
+    let emu = start_with(Fixtures::default()).await;
+    let raw = Raw::new(&emu);
+    let (_, r) = raw
+        .post(
+            "/api/2.2/jobs/create",
+            json!({"name": "a", "tags": {"t": "1"}, "max_concurrent_runs": 4, "tasks": [{"task_key": "x"}]}),
+        )
+        .await;
+    let id = r["job_id"].as_i64().unwrap();
+    let (_, before) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    let (status, r) = raw
+        .post(
+            "/api/2.2/jobs/reset",
+            json!({"job_id": id, "new_settings": {"name": "b", "tasks": [{"task_key": "y"}]}}),
+        )
+        .await;
+    assert_eq!((status, r), (200, json!({})));
+    let (_, after) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    let s = &after["settings"];
+    assert_eq!(s["name"], json!("b"));
+    assert!(s.get("tags").is_none());
+    assert_eq!(s["max_concurrent_runs"], json!(1));
+    assert_eq!(s["tasks"], json!([{"task_key": "y"}]));
+    assert_eq!(s["format"], json!("MULTI_TASK"));
+    assert_eq!(after["created_time"], before["created_time"]);
+    assert_eq!(after["creator_user_name"], before["creator_user_name"]);
+
+    let (status, body) = raw.post("/api/2.2/jobs/reset", json!({"job_id": id})).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = raw
+        .post(
+            "/api/2.2/jobs/reset",
+            json!({"job_id": 42, "new_settings": {}}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["message"], json!("Job 42 does not exist."));
+}
+
+#[tokio::test]
+async fn update_merges_by_key_and_removes_fields() {
+    let emu = start_with(Fixtures::default()).await;
+    let raw = Raw::new(&emu);
+    let (_, r) = raw
+        .post(
+            "/api/2.2/jobs/create",
+            json!({
+                "name": "a",
+                "tags": {"t": "1"},
+                "description": "d",
+                "job_clusters": [{"job_cluster_key": "c1", "new_cluster": {"num_workers": 1}},
+                                 {"job_cluster_key": "c2", "new_cluster": {"num_workers": 2}}],
+                "tasks": [{"task_key": "x", "job_cluster_key": "c1", "max_retries": 1},
+                          {"task_key": "y", "job_cluster_key": "c2"},
+                          {"task_key": "z"}]
+            }),
+        )
+        .await;
+    let id = r["job_id"].as_i64().unwrap();
+    let (status, r) = raw
+        .post(
+            "/api/2.2/jobs/update",
+            json!({
+                "job_id": id,
+                "new_settings": {
+                    "name": "renamed",
+                    "tasks": [{"task_key": "x", "job_cluster_key": "c1"}, {"task_key": "w"}],
+                    "job_clusters": [{"job_cluster_key": "c1", "new_cluster": {"num_workers": 8}}]
+                },
+                "fields_to_remove": ["tags", "tasks/y", "job_clusters/c2"]
+            }),
+        )
+        .await;
+    assert_eq!((status, r), (200, json!({})));
+    let (_, job) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    let s = &job["settings"];
+    assert_eq!(s["name"], json!("renamed"));
+    assert_eq!(s["description"], json!("d"));
+    assert!(s.get("tags").is_none());
+    assert_eq!(
+        s["tasks"],
+        json!([{"task_key": "x", "job_cluster_key": "c1"}, {"task_key": "z"}, {"task_key": "w"}])
+    );
+    assert_eq!(
+        s["job_clusters"],
+        json!([{"job_cluster_key": "c1", "new_cluster": {"num_workers": 8}}])
+    );
+
+    // An update that leaves a dangling reference is refused and changes nothing.
+    let (status, _) = raw
+        .post(
+            "/api/2.2/jobs/update",
+            json!({"job_id": id, "fields_to_remove": ["job_clusters"]}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (_, again) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    assert_eq!(again, job);
+
+    let (status, body) = raw
+        .post("/api/2.2/jobs/update", json!({"new_settings": {}}))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error_code"], json!("INVALID_PARAMETER_VALUE"));
+}
+
+#[tokio::test]
+async fn delete_and_missing_jobs() {
+    let emu = start_with(Fixtures::default()).await;
+    let raw = Raw::new(&emu);
+    let (_, r) = raw
+        .post("/api/2.2/jobs/create", json!({"name": "gone"}))
+        .await;
+    let id = r["job_id"].as_i64().unwrap();
+    let (status, r) = raw
+        .post("/api/2.2/jobs/delete", json!({"job_id": id}))
+        .await;
+    assert_eq!((status, r), (200, json!({})));
+    let (status, body) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"error_code": "INVALID_PARAMETER_VALUE", "message": format!("Job {id} does not exist.")})
+    );
+    let (status, body) = raw
+        .post("/api/2.1/jobs/delete", json!({"job_id": id}))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["message"], json!(format!("Job {id} does not exist.")));
+    let (status, body) = raw.get("/api/2.1/jobs/get?job_id=123").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["message"], json!("Job 123 does not exist."));
+    let (status, body) = raw.get("/api/2.2/jobs/get").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error_code"], json!("INVALID_PARAMETER_VALUE"));
+    let (status, body) = raw.post("/api/2.2/jobs/delete", json!({})).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error_code"], json!("INVALID_PARAMETER_VALUE"));
+}
+
+#[tokio::test]
+async fn routes_and_auth() {
+    let emu = start_with(Fixtures::default()).await;
+    let mut raw = Raw::new(&emu);
+    let (status, body) = raw.get("/api/2.2/jobs/nope").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error_code"], json!("ENDPOINT_NOT_FOUND"));
+    let (status, body) = raw.post("/api/2.2/jobs/list", json!({})).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error_code"], json!("ENDPOINT_NOT_FOUND"));
+
+    let resp = raw
+        .http
+        .get(format!("{}/api/2.2/jobs/list", raw.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+
+    raw.token = "dapi-wrong".to_string();
+    let (status, body) = raw.get("/api/2.2/jobs/list").await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error_code"], json!(403));
+    assert!(body["error_code"].is_number());
+}
+
+#[tokio::test]
+async fn ten_thousand_jobs_page_fully_and_hit_the_quota() {
+    let jobs: Vec<Value> = (0..10_000)
+        .map(|i| fixture_job(5_000 + i, 1_600_000_000_000 + i, &format!("bulk-{i}")))
+        .collect();
+    let emu = start_with(Fixtures {
+        jobs,
+        ..Fixtures::default()
+    })
+    .await;
+    let raw = Raw::new(&emu);
+    let started = std::time::Instant::now();
+    let mut seen = HashSet::new();
+    let mut last = i64::MAX;
+    let mut q = "/api/2.2/jobs/list?limit=100&expand_tasks=true".to_string();
+    loop {
+        let (status, page) = raw.get(&q).await;
+        assert_eq!(status, 200);
+        for job in page["jobs"].as_array().unwrap() {
+            let created = job["created_time"].as_i64().unwrap();
+            assert!(created < last, "not newest first");
+            last = created;
+            assert!(seen.insert(job["job_id"].as_i64().unwrap()));
+            assert_eq!(job["settings"]["tasks"].as_array().unwrap().len(), 1);
+        }
+        match page.get("next_page_token").and_then(Value::as_str) {
+            Some(t) => {
+                q = format!(
+                    "/api/2.2/jobs/list?limit=100&expand_tasks=true&page_token={}",
+                    enc(t)
+                );
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 10_000);
+    // 100 pages on a debug build: generous bound, it catches a quadratic list, not a slow machine.
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+
+    let (status, body) = raw
+        .post("/api/2.2/jobs/create", json!({"name": "one too many"}))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({
+            "error_code": "QUOTA_EXCEEDED",
+            "message": "The quota for the number of jobs has been reached. The current quota is 10000."
+        })
+    );
+}

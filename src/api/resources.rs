@@ -1,0 +1,276 @@
+//! Complete listings of the objects drsync reads, over each endpoint's own paging: jobs (2.2 with
+//! `expand_tasks`, then `jobs/get` array paging for the jobs whose tasks were cut off), clusters (2.1 tokens),
+//! pools and policies (one page), and the region catalog. Each object is returned exactly once.
+
+use super::{Error, WorkspaceClient};
+use crate::model::{
+    Cluster, ClusterLibraries, ClusterPolicy, CurrentUser, InstancePool, Job, NodeType,
+    SparkVersion, Zones,
+};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// Which clusters to list.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterFilter {
+    /// Only clusters from these sources (`UI`, `API`, `JOB`, ...); all when empty.
+    pub sources: Vec<String>,
+}
+
+impl ClusterFilter {
+    /// All-purpose clusters only: those made in the UI or through the API.
+    pub fn all_purpose() -> Self {
+        ClusterFilter {
+            sources: vec!["UI".to_string(), "API".to_string()],
+        }
+    }
+}
+
+const JOBS_PAGE: u32 = 100;
+const CLUSTERS_PAGE: u32 = 100;
+
+impl WorkspaceClient {
+    /// Every job with its complete settings. Lists with `expand_tasks` (100 per page, following
+    /// `next_page_token`), then fetches with `jobs/get` only the jobs whose arrays the listing cut off.
+    pub async fn list_jobs(&self) -> Result<Vec<Job>, Error> {
+        let path = "/api/2.2/jobs/list";
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut cut_off = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut query = vec![
+                ("limit", JOBS_PAGE.to_string()),
+                ("expand_tasks", "true".to_string()),
+            ];
+            if let Some(t) = &token {
+                query.push(("page_token", t.clone()));
+            }
+            let mut page = self.get(path, &query).await?;
+            for raw in items(&mut page, "jobs") {
+                let mut job: Job = decode(self, "GET", path, raw)?;
+                if !seen.insert(job.job_id) {
+                    // A job created while paging can shift the pages; never return one twice.
+                    continue;
+                }
+                if job.extra.remove("has_more").and_then(|v| v.as_bool()) == Some(true) {
+                    cut_off.push(jobs.len());
+                }
+                jobs.push(job);
+            }
+            token = next_token(&page);
+            if token.is_none() {
+                break;
+            }
+        }
+        let concurrency = self.options().max_concurrency.max(1);
+        let full: Vec<(usize, Job)> = stream::iter(cut_off.into_iter().map(|i| {
+            let id = jobs[i].job_id;
+            async move { self.get_job(id).await.map(|j| (i, j)) }
+        }))
+        .buffer_unordered(concurrency)
+        .try_collect()
+        .await?;
+        for (i, job) in full {
+            jobs[i] = job;
+        }
+        Ok(jobs)
+    }
+
+    /// One job with every task, job cluster, environment and parameter, following `jobs/get` (2.2) array paging.
+    pub async fn get_job(&self, job_id: i64) -> Result<Job, Error> {
+        let path = "/api/2.2/jobs/get";
+        let first = self.get(path, &[("job_id", job_id.to_string())]).await?;
+        let mut token = next_token(&first);
+        let mut job: Job = decode(self, "GET", path, first)?;
+        while let Some(t) = token {
+            let page = self
+                .get(
+                    path,
+                    &[("job_id", job_id.to_string()), ("page_token", t.clone())],
+                )
+                .await?;
+            token = next_token(&page);
+            if token.as_deref() == Some(t.as_str()) {
+                return Err(Error::Decode {
+                    workspace: self.name().to_string(),
+                    method: "GET".to_string(),
+                    path: path.to_string(),
+                    reason: format!("job {job_id}: the server returned the same page token twice"),
+                    attempts: 1,
+                });
+            }
+            let more: Job = decode(self, "GET", path, page)?;
+            job.settings.tasks.extend(more.settings.tasks);
+            job.settings.job_clusters.extend(more.settings.job_clusters);
+            job.settings.environments.extend(more.settings.environments);
+            job.settings.parameters.extend(more.settings.parameters);
+        }
+        job.extra.remove("next_page_token");
+        job.extra.remove("prev_page_token");
+        job.extra.remove("has_more");
+        Ok(job)
+    }
+
+    /// Every cluster matching `filter`, through the 2.1 list's page tokens. List items carry no `spec`.
+    pub async fn list_clusters(&self, filter: &ClusterFilter) -> Result<Vec<Cluster>, Error> {
+        let path = "/api/2.1/clusters/list";
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut query = vec![("page_size", CLUSTERS_PAGE.to_string())];
+            for s in &filter.sources {
+                query.push(("filter_by.cluster_sources", s.clone()));
+            }
+            if let Some(t) = &token {
+                query.push(("page_token", t.clone()));
+            }
+            let mut page = self.get(path, &query).await?;
+            for raw in items(&mut page, "clusters") {
+                let c: Cluster = decode(self, "GET", path, raw)?;
+                if seen.insert(c.cluster_id.clone()) {
+                    out.push(c);
+                }
+            }
+            token = next_token(&page);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// One cluster, with `spec` (what its creator sent).
+    pub async fn get_cluster(&self, cluster_id: &str) -> Result<Cluster, Error> {
+        let path = "/api/2.1/clusters/get";
+        let body = self
+            .get(path, &[("cluster_id", cluster_id.to_string())])
+            .await?;
+        decode(self, "GET", path, body)
+    }
+
+    /// Every instance pool (the endpoint has no paging).
+    pub async fn list_instance_pools(&self) -> Result<Vec<InstancePool>, Error> {
+        self.list_all("/api/2.0/instance-pools/list", "instance_pools")
+            .await
+    }
+
+    /// Every cluster policy (the endpoint has no paging).
+    pub async fn list_cluster_policies(&self) -> Result<Vec<ClusterPolicy>, Error> {
+        self.list_all("/api/2.0/policies/clusters/list", "policies")
+            .await
+    }
+
+    /// The libraries installed on one cluster.
+    pub async fn cluster_libraries(&self, cluster_id: &str) -> Result<ClusterLibraries, Error> {
+        let path = "/api/2.0/libraries/cluster-status";
+        let body = self
+            .get(path, &[("cluster_id", cluster_id.to_string())])
+            .await?;
+        let mut libs: ClusterLibraries = decode(self, "GET", path, body)?;
+        if libs.cluster_id.is_empty() {
+            libs.cluster_id = cluster_id.to_string();
+        }
+        Ok(libs)
+    }
+
+    /// The libraries of every cluster, in one request.
+    pub async fn all_cluster_libraries(&self) -> Result<Vec<ClusterLibraries>, Error> {
+        self.list_all("/api/2.0/libraries/all-cluster-statuses", "statuses")
+            .await
+    }
+
+    /// The node types this workspace's region offers.
+    pub async fn list_node_types(&self) -> Result<Vec<NodeType>, Error> {
+        self.list_all("/api/2.1/clusters/list-node-types", "node_types")
+            .await
+    }
+
+    /// The runtime versions this workspace offers.
+    pub async fn list_spark_versions(&self) -> Result<Vec<SparkVersion>, Error> {
+        self.list_all("/api/2.1/clusters/spark-versions", "versions")
+            .await
+    }
+
+    /// The availability zones of this (AWS) workspace's region.
+    pub async fn list_zones(&self) -> Result<Zones, Error> {
+        let path = "/api/2.1/clusters/list-zones";
+        let body = self.get(path, &[]).await?;
+        decode(self, "GET", path, body)
+    }
+
+    /// The instance profiles registered in this workspace (`instance_profile_arn` and flags).
+    pub async fn list_instance_profiles(&self) -> Result<Vec<Value>, Error> {
+        self.list_all("/api/2.0/instance-profiles/list", "instance_profiles")
+            .await
+    }
+
+    /// The secret scopes (`name`, `backend_type`).
+    pub async fn list_secret_scopes(&self) -> Result<Vec<Value>, Error> {
+        self.list_all("/api/2.0/secrets/scopes/list", "scopes")
+            .await
+    }
+
+    /// The identity behind this client's credentials.
+    pub async fn current_user(&self) -> Result<CurrentUser, Error> {
+        let path = "/api/2.0/preview/scim/v2/Me";
+        let body = self.get(path, &[]).await?;
+        decode(self, "GET", path, body)
+    }
+
+    /// A workspace object (notebook, file, directory, repo) by path; `None` when it does not exist.
+    pub async fn workspace_status(&self, path: &str) -> Result<Option<Value>, Error> {
+        match self
+            .get(
+                "/api/2.0/workspace/get-status",
+                &[("path", path.to_string())],
+            )
+            .await
+        {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn list_all<T: DeserializeOwned>(&self, path: &str, key: &str) -> Result<Vec<T>, Error> {
+        let mut body = self.get(path, &[]).await?;
+        items(&mut body, key)
+            .into_iter()
+            .map(|raw| decode(self, "GET", path, raw))
+            .collect()
+    }
+}
+
+/// The array under `key`; absent means empty, as the API leaves out empty lists.
+fn items(body: &mut Value, key: &str) -> Vec<Value> {
+    match body.get_mut(key).map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    }
+}
+
+fn next_token(body: &Value) -> Option<String> {
+    body.get("next_page_token")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
+fn decode<T: DeserializeOwned>(
+    client: &WorkspaceClient,
+    method: &str,
+    path: &str,
+    raw: Value,
+) -> Result<T, Error> {
+    serde_json::from_value(raw).map_err(|e| Error::Decode {
+        workspace: client.name().to_string(),
+        method: method.to_string(),
+        path: path.to_string(),
+        reason: e.to_string(),
+        attempts: 1,
+    })
+}

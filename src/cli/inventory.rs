@@ -1,0 +1,86 @@
+//! `drsync inventory`: list what a workspace holds, as a quick check that a workspace and its credentials work.
+#![allow(clippy::print_stdout)]
+
+use super::{CliError, Global};
+use drsync::api::{auth, ClusterFilter, WorkspaceClient};
+use std::process::ExitCode;
+
+/// Arguments of `drsync inventory`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct InventoryArgs {
+    /// The workspace entry of drsync.toml to read; without a drsync.toml, the DATABRICKS_* variables and
+    /// ~/.databrickscfg are used, as the Databricks CLI does
+    #[arg(long, default_value = "primary")]
+    workspace: String,
+
+    /// Output format
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    format: String,
+}
+
+pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode, CliError> {
+    let env = super::environment();
+    let (spec, client_section) = if global.config.exists() {
+        let config = global.load_config()?;
+        (
+            config.workspace(&args.workspace)?.auth_spec(),
+            config.client,
+        )
+    } else {
+        (
+            auth::AuthSpec::default(),
+            drsync::config::ClientSection::default(),
+        )
+    };
+    let resolved = auth::resolve(&args.workspace, &spec, &env)?;
+    let client = WorkspaceClient::new(
+        &args.workspace,
+        &resolved.host,
+        resolved.credentials,
+        client_section.options(global.allow_insecure_http),
+    )?;
+    let all_purpose = ClusterFilter::all_purpose();
+    let (me, jobs, clusters, pools, policies) = tokio::try_join!(
+        client.current_user(),
+        client.list_jobs(),
+        client.list_clusters(&all_purpose),
+        client.list_instance_pools(),
+        client.list_cluster_policies(),
+    )?;
+    let tasks: usize = jobs.iter().map(|j| j.settings.tasks.len()).sum();
+    let large = jobs.iter().filter(|j| j.settings.tasks.len() > 100).count();
+    if args.format == "json" {
+        let body = serde_json::json!({
+            "workspace": args.workspace,
+            "host": client.host(),
+            "identity": me.user_name,
+            "credentials": resolved.source,
+            "jobs": jobs.len(),
+            "tasks": tasks,
+            "jobs_over_100_tasks": large,
+            "all_purpose_clusters": clusters.len(),
+            "instance_pools": pools.len(),
+            "cluster_policies": policies.len(),
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        );
+    } else {
+        println!(
+            "workspace {} at {} as {} ({})",
+            args.workspace,
+            client.host(),
+            me.user_name,
+            resolved.source
+        );
+        println!(
+            "  jobs                  {:>6}  ({tasks} tasks; {large} jobs over 100 tasks)",
+            jobs.len()
+        );
+        println!("  all-purpose clusters  {:>6}", clusters.len());
+        println!("  instance pools        {:>6}", pools.len());
+        println!("  cluster policies      {:>6}", policies.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}

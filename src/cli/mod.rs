@@ -1,0 +1,204 @@
+//! The command line: parses arguments, reads `drsync.toml` and the environment into settings, calls the
+//! library, renders what it returns and maps outcomes to exit codes (0 clean, 1 error, 2 drift / not ready).
+//! This is the only module that prints or reads the process environment.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod emulate;
+mod inventory;
+
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Keep a disaster-recovery Databricks workspace in step with the primary one, through Terraform and Git
+#[derive(Debug, Parser)]
+#[command(
+    name = "drsync",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Configuration file
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        default_value = "drsync.toml",
+        env = "DRSYNC_CONFIG"
+    )]
+    config: PathBuf,
+
+    /// Log more (repeat for even more); DRSYNC_LOG overrides it with a tracing filter
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    /// Allow plain http:// workspace hosts that are not loopback (tokens would cross the network unencrypted)
+    #[arg(long, global = true)]
+    allow_insecure_http: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a local emulator of a Databricks workspace's REST API
+    Emulate(emulate::EmulateArgs),
+    /// Count what a workspace holds: jobs, all-purpose clusters, pools and policies
+    Inventory(inventory::InventoryArgs),
+}
+
+/// An error as the user sees it: the error with its causes, and hints on what to do.
+pub(crate) struct CliError {
+    error: Box<dyn std::error::Error + Send + Sync>,
+    hints: Vec<String>,
+}
+
+impl CliError {
+    pub(crate) fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        CliError {
+            error: error.into(),
+            hints: Vec::new(),
+        }
+    }
+
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+}
+
+impl From<drsync::api::Error> for CliError {
+    fn from(e: drsync::api::Error) -> Self {
+        let hint = e.hint();
+        let mut err = CliError::new(e);
+        if let Some(h) = hint {
+            err = err.hint(h);
+        }
+        err
+    }
+}
+
+macro_rules! plain_cli_error {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CliError {
+            fn from(e: $t) -> Self {
+                CliError::new(e)
+            }
+        }
+    )*};
+}
+plain_cli_error!(
+    drsync::config::Error,
+    drsync::emulator::Error,
+    std::io::Error
+);
+
+impl From<drsync::api::auth::AuthError> for CliError {
+    fn from(e: drsync::api::auth::AuthError) -> Self {
+        use drsync::api::auth::AuthError;
+        let hint = match &e {
+            AuthError::NoCredentials { .. } => Some(
+                "name the credentials in drsync.toml: token_env = \"VAR\", client_id_env/client_secret_env, or profile = \"NAME\"",
+            ),
+            AuthError::Conflicting { .. } => Some("keep one way of authenticating per workspace"),
+            _ => None,
+        };
+        let mut err = CliError::new(e);
+        if let Some(h) = hint {
+            err = err.hint(h);
+        }
+        err
+    }
+}
+
+/// Run drsync with the process's arguments and environment.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return report(&CliError::new(e)),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => report(&e),
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    let global = Global {
+        config: cli.config,
+        allow_insecure_http: cli.allow_insecure_http,
+    };
+    match cli.command {
+        Command::Emulate(args) => emulate::run(args).await,
+        Command::Inventory(args) => inventory::run(&global, args).await,
+    }
+}
+
+/// Options every subcommand shares.
+pub(crate) struct Global {
+    pub(crate) config: PathBuf,
+    pub(crate) allow_insecure_http: bool,
+}
+
+impl Global {
+    /// Load the configuration file, with a hint when it does not exist.
+    pub(crate) fn load_config(&self) -> Result<drsync::config::Config, CliError> {
+        drsync::config::Config::load(&self.config).map_err(|e| {
+            let missing = matches!(&e, drsync::config::Error::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound);
+            let err = CliError::new(e);
+            if missing {
+                err.hint("pass --config FILE, or run drsync from the folder that holds drsync.toml")
+            } else {
+                err
+            }
+        })
+    }
+}
+
+/// The parts of the process environment that credential resolution reads.
+pub(crate) fn environment() -> drsync::api::auth::Environment {
+    drsync::api::auth::Environment {
+        vars: std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect(),
+        home: std::env::var_os("HOME").map(PathBuf::from),
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,drsync=info",
+        2 => "info,drsync=debug",
+        _ => "debug,drsync=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DRSYNC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .with_target(false)
+        .try_init();
+}
+
+fn report(e: &CliError) -> ExitCode {
+    eprintln!("error: {}", e.error);
+    let mut source = e.error.source();
+    while let Some(cause) = source {
+        eprintln!("  caused by: {cause}");
+        source = cause.source();
+    }
+    for hint in &e.hints {
+        eprintln!("hint: {hint}");
+    }
+    ExitCode::from(1)
+}

@@ -1,0 +1,329 @@
+//! `drsync.toml`: the user's configuration file, parsed strictly (an unknown key is an error that names the key
+//! and the file, so a typo never silently disables a setting). It only parses and validates: it reads no
+//! environment variables and resolves no credentials.
+
+use crate::api::auth::AuthSpec;
+use crate::api::ClientOptions;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A parsed `drsync.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file it was read from; relative paths in it resolve against its folder.
+    pub path: PathBuf,
+    /// `[workspaces.NAME]` entries, by name (`primary`, `dr`).
+    pub workspaces: BTreeMap<String, WorkspaceEntry>,
+    /// `[client]`: how drsync talks to the workspaces.
+    pub client: ClientSection,
+}
+
+/// One `[workspaces.NAME]` entry.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceEntry {
+    /// The workspace URL.
+    pub host: Option<String>,
+    /// A profile in `~/.databrickscfg`.
+    pub profile: Option<String>,
+    /// The environment variable that holds a personal access token.
+    pub token_env: Option<String>,
+    /// The environment variable that holds an OAuth client id.
+    pub client_id_env: Option<String>,
+    /// The environment variable that holds an OAuth client secret.
+    pub client_secret_env: Option<String>,
+    /// Refused: a literal token would end up in Git.
+    #[serde(default)]
+    token: Option<toml::Value>,
+    /// Refused: a literal secret would end up in Git.
+    #[serde(default)]
+    client_secret: Option<toml::Value>,
+}
+
+impl WorkspaceEntry {
+    /// What the entry says about credentials, for [`crate::api::auth::resolve`].
+    pub fn auth_spec(&self) -> AuthSpec {
+        AuthSpec {
+            host: self.host.clone(),
+            profile: self.profile.clone(),
+            token_env: self.token_env.clone(),
+            client_id_env: self.client_id_env.clone(),
+            client_secret_env: self.client_secret_env.clone(),
+        }
+    }
+}
+
+/// `[client]`: limits and timeouts for the REST client.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClientSection {
+    /// Requests per second per workspace (default 15, as the Databricks SDKs); 0 for no limit.
+    pub rate_limit: f64,
+    /// Requests in flight per workspace (default 8).
+    pub max_concurrency: usize,
+    /// Timeout of one HTTP request in seconds (default 60).
+    pub request_timeout_seconds: u64,
+    /// Time budget of one API call with all its retries, in seconds (default 300).
+    pub deadline_seconds: u64,
+    /// Attempts per call at most (default 8).
+    pub max_attempts: u32,
+}
+
+impl Default for ClientSection {
+    fn default() -> Self {
+        let d = ClientOptions::default();
+        ClientSection {
+            rate_limit: d.rate_limit,
+            max_concurrency: d.max_concurrency,
+            request_timeout_seconds: d.request_timeout.as_secs(),
+            deadline_seconds: d.deadline.as_secs(),
+            max_attempts: d.max_attempts,
+        }
+    }
+}
+
+impl ClientSection {
+    /// The client options these settings give.
+    pub fn options(&self, allow_insecure_http: bool) -> ClientOptions {
+        ClientOptions {
+            rate_limit: self.rate_limit,
+            max_concurrency: self.max_concurrency,
+            request_timeout: Duration::from_secs(self.request_timeout_seconds),
+            deadline: Duration::from_secs(self.deadline_seconds),
+            max_attempts: self.max_attempts,
+            allow_insecure_http,
+            ..ClientOptions::default()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    workspaces: BTreeMap<String, WorkspaceEntry>,
+    #[serde(default)]
+    client: ClientSection,
+}
+
+/// Why `drsync.toml` could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file could not be read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has an unknown key.
+    #[error("{}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line, column and key.
+        message: String,
+    },
+    /// A key has a value drsync refuses.
+    #[error("{}: `{key}`: {reason}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The dotted key.
+        key: String,
+        /// What is wrong and what to do instead.
+        reason: String,
+    },
+    /// A workspace the command needs is not configured.
+    #[error("{}: no [workspaces.{name}] entry", path.display())]
+    MissingWorkspace {
+        /// The file.
+        path: PathBuf,
+        /// The workspace's name.
+        name: String,
+    },
+}
+
+impl Config {
+    /// Read and validate a config file.
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parse and validate config text; `path` is used in errors and for resolving relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, Error> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().replace('\n', "\n  "),
+        })?;
+        let invalid = |key: String, reason: &str| Error::Invalid {
+            path: path.to_path_buf(),
+            key,
+            reason: reason.to_string(),
+        };
+        for (name, ws) in &raw.workspaces {
+            if ws.token.is_some() {
+                return Err(invalid(
+                    format!("workspaces.{name}.token"),
+                    "a literal token in drsync.toml is refused, because this file lives in Git; put the token in an environment variable and name it with `token_env = \"VAR\"`, or use `profile = \"NAME\"` from ~/.databrickscfg",
+                ));
+            }
+            if ws.client_secret.is_some() {
+                return Err(invalid(
+                    format!("workspaces.{name}.client_secret"),
+                    "a literal client secret in drsync.toml is refused, because this file lives in Git; name the variables that hold it with `client_id_env` and `client_secret_env`",
+                ));
+            }
+            for (key, value) in [
+                ("token_env", &ws.token_env),
+                ("client_id_env", &ws.client_id_env),
+                ("client_secret_env", &ws.client_secret_env),
+            ] {
+                if let Some(v) = value {
+                    if v.is_empty() || v.starts_with("dapi") || v.contains(char::is_whitespace) {
+                        return Err(invalid(
+                            format!("workspaces.{name}.{key}"),
+                            "expected the NAME of an environment variable (like DR_TOKEN), not its value",
+                        ));
+                    }
+                }
+            }
+            if let Some(host) = &ws.host {
+                if host.trim().is_empty() {
+                    return Err(invalid(
+                        format!("workspaces.{name}.host"),
+                        "the host is empty",
+                    ));
+                }
+            }
+        }
+        if raw.client.max_concurrency == 0 {
+            return Err(invalid(
+                "client.max_concurrency".into(),
+                "must be at least 1",
+            ));
+        }
+        if !(raw.client.rate_limit >= 0.0 && raw.client.rate_limit.is_finite()) {
+            return Err(invalid(
+                "client.rate_limit".into(),
+                "must be 0 (no limit) or a positive number",
+            ));
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            workspaces: raw.workspaces,
+            client: raw.client,
+        })
+    }
+
+    /// The `[workspaces.NAME]` entry a command needs.
+    pub fn workspace(&self, name: &str) -> Result<&WorkspaceEntry, Error> {
+        self.workspaces
+            .get(name)
+            .ok_or_else(|| Error::MissingWorkspace {
+                path: self.path.clone(),
+                name: name.to_string(),
+            })
+    }
+
+    /// A path from the config, resolved against the config file's folder.
+    pub fn resolve_path(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.path.parent().unwrap_or_else(|| Path::new(".")).join(p)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Error> {
+        Config::parse(text, Path::new("/repo/drsync.toml"))
+    }
+
+    #[test]
+    fn parses_workspaces_and_client() {
+        let c = parse(
+            r#"
+[workspaces.primary]
+host = "https://dbc-primary.cloud.databricks.com"
+profile = "primary"
+
+[workspaces.dr]
+host = "https://dbc-dr.cloud.databricks.com"
+token_env = "DR_TOKEN"
+
+[client]
+rate_limit = 30
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            c.workspace("primary").unwrap().profile.as_deref(),
+            Some("primary")
+        );
+        assert_eq!(
+            c.workspace("dr").unwrap().auth_spec().token_env.as_deref(),
+            Some("DR_TOKEN")
+        );
+        assert!((c.client.rate_limit - 30.0).abs() < f64::EPSILON);
+        assert_eq!(c.client.max_concurrency, 8);
+        assert_eq!(
+            c.resolve_path(Path::new("terraform/generated")),
+            Path::new("/repo/terraform/generated")
+        );
+        let err = c.workspace("staging").unwrap_err().to_string();
+        assert_eq!(err, "/repo/drsync.toml: no [workspaces.staging] entry");
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_file() {
+        let err = parse("[workspaces.dr]\nhots = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("/repo/drsync.toml: "), "{err}");
+        assert!(err.contains("hots"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+        let err = parse("[clinet]\nrate_limit = 1\n").unwrap_err().to_string();
+        assert!(err.contains("clinet"), "{err}");
+    }
+
+    #[test]
+    fn literal_secrets_are_refused_with_a_way_out() {
+        let err = parse("[workspaces.dr]\nhost = \"https://x\"\ntoken = \"dapi123\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("workspaces.dr.token"), "{err}");
+        assert!(err.contains("token_env"), "{err}");
+        assert!(
+            !err.contains("dapi123"),
+            "the error must not repeat the token: {err}"
+        );
+        let err = parse("[workspaces.dr]\nclient_secret = \"s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("client_secret_env"), "{err}");
+        let err = parse("[workspaces.dr]\ntoken_env = \"dapi0123456789\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("NAME of an environment variable"), "{err}");
+    }
+
+    #[test]
+    fn bad_client_values() {
+        assert!(parse("[client]\nmax_concurrency = 0\n").is_err());
+        assert!(parse("[client]\nrate_limit = -1\n").is_err());
+        assert!(parse("[client]\nrate_limit = 0\n").is_ok());
+    }
+}

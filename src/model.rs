@@ -1,0 +1,171 @@
+//! Plain data types for the workspace objects drsync reasons about, as the REST API returns them.
+//! Typed where drsync reads a field; every other field is kept in `extra`, so nothing the API sends is
+//! silently dropped and a new API field survives a round trip. No I/O here.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A job, as `jobs/get` returns it (with `tasks` and `job_clusters` complete).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    /// The workspace-specific id.
+    pub job_id: i64,
+    /// Creation time, epoch milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_time: Option<i64>,
+    /// Who created it (absent when that user was deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_user_name: Option<String>,
+    /// The configuration.
+    pub settings: JobSettings,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A job's settings. The four arrays the API pages are typed so that pages can be concatenated.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobSettings {
+    /// The job's name (not unique).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Tasks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<Value>,
+    /// Shared job clusters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub job_clusters: Vec<Value>,
+    /// Serverless environments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<Value>,
+    /// Job parameters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<Value>,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A cluster, as `clusters/list` (without `spec`) or `clusters/get` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cluster {
+    /// The workspace-specific id.
+    pub cluster_id: String,
+    /// The cluster's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_name: Option<String>,
+    /// `UI`, `API`, `JOB`, `PIPELINE`, ...: only UI and API clusters are all-purpose clusters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_source: Option<String>,
+    /// `PENDING`, `RUNNING`, `TERMINATED`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Cluster {
+    /// Whether this is an all-purpose cluster (made in the UI or through the API), not a job or pipeline one.
+    pub fn is_all_purpose(&self) -> bool {
+        matches!(self.cluster_source.as_deref(), Some("UI" | "API"))
+    }
+}
+
+/// An instance pool, as `instance-pools/list` or `instance-pools/get` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstancePool {
+    /// The workspace-specific id.
+    pub instance_pool_id: String,
+    /// The pool's name (unique in a workspace).
+    pub instance_pool_name: String,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A cluster policy, as `policies/clusters/list` or `get` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterPolicy {
+    /// The workspace-specific id.
+    pub policy_id: String,
+    /// The policy's name (unique in a workspace).
+    pub name: String,
+    /// The rules, a JSON document in a string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The libraries installed on one cluster (`libraries/cluster-status`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterLibraries {
+    /// The cluster.
+    pub cluster_id: String,
+    /// One status per library, each with its `library` spec and `status`.
+    #[serde(default)]
+    pub library_statuses: Vec<Value>,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A node type from `clusters/list-node-types`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeType {
+    /// e.g. `i3.xlarge`.
+    pub node_type_id: String,
+    /// Hidden from the UI.
+    #[serde(default)]
+    pub is_hidden: bool,
+    /// Deprecated.
+    #[serde(default)]
+    pub is_deprecated: bool,
+    /// Every other field, as sent (including `node_info.status`).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A runtime version from `clusters/spark-versions`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SparkVersion {
+    /// e.g. `15.4.x-scala2.12`.
+    pub key: String,
+    /// e.g. `15.4 LTS (includes Apache Spark 3.5.0, Scala 2.12)`.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// The availability zones of an AWS workspace's region (`clusters/list-zones`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Zones {
+    /// The zones.
+    #[serde(default)]
+    pub zones: Vec<String>,
+    /// The zone used when none is given.
+    #[serde(default)]
+    pub default_zone: Option<String>,
+}
+
+/// The identity behind a credential (`preview/scim/v2/Me`), in its camelCase SCIM form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    /// The SCIM id.
+    #[serde(default)]
+    pub id: String,
+    /// The user's e-mail, or a service principal's application id.
+    #[serde(rename = "userName", default)]
+    pub user_name: String,
+    /// Display name.
+    #[serde(
+        rename = "displayName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub display_name: Option<String>,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
