@@ -4,6 +4,7 @@
 
 use crate::api::auth::AuthSpec;
 use crate::api::ClientOptions;
+pub use crate::model::ResourceKind;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,74 @@ pub struct Config {
     pub workspaces: BTreeMap<String, WorkspaceEntry>,
     /// `[client]`: how drsync talks to the workspaces.
     pub client: ClientSection,
+    /// `[export]`: what the export reads and where it writes.
+    pub export: ExportSection,
+}
+
+/// `[export]`: what is exported, and where to.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExportSection {
+    /// The folder the export owns, relative to the config file (default `terraform/generated`).
+    pub dir: PathBuf,
+    /// The kinds of objects to export (default: all four).
+    pub resources: Vec<ResourceKind>,
+    /// Name globs an object must match to be exported (default `["*"]`).
+    pub include: Vec<String>,
+    /// Name globs that exclude an object (default none).
+    pub exclude: Vec<String>,
+    /// The `databricks/databricks` provider version constraint written to `versions.tf` (default `>= 1.99.0`).
+    pub provider_version: String,
+    /// Treat warnings as errors (default false; `--strict` sets it).
+    pub strict: bool,
+}
+
+impl Default for ExportSection {
+    fn default() -> Self {
+        ExportSection {
+            dir: PathBuf::from("terraform/generated"),
+            resources: ResourceKind::ALL.to_vec(),
+            include: vec!["*".to_string()],
+            exclude: Vec::new(),
+            provider_version: ">= 1.99.0".to_string(),
+            strict: false,
+        }
+    }
+}
+
+impl ExportSection {
+    /// The include and exclude globs, compiled.
+    pub fn name_filter(&self) -> Result<NameFilter, globset::Error> {
+        let build = |globs: &[String]| -> Result<globset::GlobSet, globset::Error> {
+            let mut set = globset::GlobSetBuilder::new();
+            for g in globs {
+                set.add(
+                    globset::GlobBuilder::new(g)
+                        .literal_separator(false)
+                        .build()?,
+                );
+            }
+            set.build()
+        };
+        Ok(NameFilter {
+            include: build(&self.include)?,
+            exclude: build(&self.exclude)?,
+        })
+    }
+}
+
+/// Compiled `include`/`exclude` globs.
+#[derive(Debug, Clone)]
+pub struct NameFilter {
+    include: globset::GlobSet,
+    exclude: globset::GlobSet,
+}
+
+impl NameFilter {
+    /// Whether an object with this name is exported.
+    pub fn matches(&self, name: &str) -> bool {
+        self.include.is_match(name) && !self.exclude.is_match(name)
+    }
 }
 
 /// One `[workspaces.NAME]` entry.
@@ -106,6 +175,8 @@ struct RawConfig {
     workspaces: BTreeMap<String, WorkspaceEntry>,
     #[serde(default)]
     client: ClientSection,
+    #[serde(default)]
+    export: ExportSection,
 }
 
 /// Why `drsync.toml` could not be used.
@@ -217,10 +288,30 @@ impl Config {
                 "must be 0 (no limit) or a positive number",
             ));
         }
+        for (key, globs) in [
+            ("export.include", &raw.export.include),
+            ("export.exclude", &raw.export.exclude),
+        ] {
+            for g in globs {
+                if let Err(e) = globset::Glob::new(g) {
+                    return Err(invalid(
+                        key.to_string(),
+                        &format!("invalid glob `{g}`: {}", e.kind()),
+                    ));
+                }
+            }
+        }
+        if raw.export.dir.as_os_str().is_empty() {
+            return Err(invalid("export.dir".into(), "the export folder is empty"));
+        }
+        if raw.export.resources.is_empty() {
+            return Err(invalid("export.resources".into(), "nothing to export: name at least one of jobs, clusters, instance_pools, cluster_policies"));
+        }
         Ok(Config {
             path: path.to_path_buf(),
             workspaces: raw.workspaces,
             client: raw.client,
+            export: raw.export,
         })
     }
 
@@ -318,6 +409,42 @@ rate_limit = 30
             .unwrap_err()
             .to_string();
         assert!(err.contains("NAME of an environment variable"), "{err}");
+    }
+
+    #[test]
+    fn export_section() {
+        let c = parse("").unwrap();
+        assert_eq!(c.export.dir, Path::new("terraform/generated"));
+        assert_eq!(c.export.resources, ResourceKind::ALL.to_vec());
+        let c = parse(
+            "[export]\ndir = \"out\"\nresources = [\"jobs\", \"instance_pools\"]\ninclude = [\"prod-*\"]\nexclude = [\"*-tmp\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.export.resources,
+            vec![ResourceKind::Jobs, ResourceKind::InstancePools]
+        );
+        let f = c.export.name_filter().unwrap();
+        assert!(f.matches("prod-etl"));
+        assert!(!f.matches("prod-etl-tmp"));
+        assert!(!f.matches("dev-etl"));
+        assert!(f.matches("prod-a/b"), "names are not paths");
+        let err = parse("[export]\ninclude = [\"prod-[\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("export.include") && err.contains("prod-["),
+            "{err}"
+        );
+        let err = parse("[export]\nresources = [\"notebooks\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("notebooks"), "{err}");
+        assert!(parse("[export]\nresources = []\n").is_err());
+        assert!(parse("[export]\nexlcude = []\n")
+            .unwrap_err()
+            .to_string()
+            .contains("exlcude"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 pub enum Error {
     /// The workspace answered with an error.
     #[error("{workspace}: {method} {path} failed with HTTP {status}{}: {message}{}",
-        code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(),
+        code.as_deref().filter(|c| !c.chars().all(|ch| ch.is_ascii_digit())).map(|c| format!(" {c}")).unwrap_or_default(),
         retried(*attempts))]
     Api {
         /// The workspace's name in drsync.toml (or its host).

@@ -433,7 +433,7 @@ fn normalize_host(name: &str, host: &str, allow_insecure_http: bool) -> Result<S
             "credentials do not belong in the host; use token_env or a profile",
         ));
     }
-    if url.query().is_some() || url.path().trim_end_matches('/') != "" {
+    if url.query().is_some() || !url.path().trim_end_matches('/').is_empty() {
         return Err(invalid(
             "expected just scheme and host, like https://dbc-1234.cloud.databricks.com",
         ));

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub mod normalize;
+
 /// A job, as `jobs/get` returns it (with `tasks` and `job_clusters` complete).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Job {
@@ -168,4 +170,58 @@ pub struct CurrentUser {
     /// Every other field, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// A kind of workspace object that drsync exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    /// Jobs, as `databricks_job`.
+    Jobs,
+    /// All-purpose clusters, as `databricks_cluster`.
+    Clusters,
+    /// Instance pools, as `databricks_instance_pool`.
+    InstancePools,
+    /// Cluster policies, as `databricks_cluster_policy`.
+    ClusterPolicies,
+}
+
+impl ResourceKind {
+    /// Every kind, in the order files and summaries list them.
+    pub const ALL: [ResourceKind; 4] = [
+        ResourceKind::Jobs,
+        ResourceKind::Clusters,
+        ResourceKind::InstancePools,
+        ResourceKind::ClusterPolicies,
+    ];
+
+    /// The name used in `drsync.toml` and summaries (`jobs`, `clusters`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Jobs => "jobs",
+            ResourceKind::Clusters => "clusters",
+            ResourceKind::InstancePools => "instance_pools",
+            ResourceKind::ClusterPolicies => "cluster_policies",
+        }
+    }
+
+    /// The Terraform resource type.
+    pub fn resource_type(self) -> &'static str {
+        match self {
+            ResourceKind::Jobs => "databricks_job",
+            ResourceKind::Clusters => "databricks_cluster",
+            ResourceKind::InstancePools => "databricks_instance_pool",
+            ResourceKind::ClusterPolicies => "databricks_cluster_policy",
+        }
+    }
+
+    /// The file the export writes this kind to.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ResourceKind::Jobs => "jobs.tf",
+            ResourceKind::Clusters => "clusters.tf",
+            ResourceKind::InstancePools => "instance_pools.tf",
+            ResourceKind::ClusterPolicies => "cluster_policies.tf",
+        }
+    }
 }
