@@ -14,7 +14,7 @@ use super::auth::Principal;
 use super::catalog::Cloud;
 use super::error::ApiError;
 use super::params::{json_body, Query};
-use super::state::{now_ms, Workspace};
+use super::state::{now_ms, obj_mut, Workspace};
 use super::AppState;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -260,6 +260,8 @@ fn effective_config(
     for key in OUTPUT_ONLY {
         cfg.remove(*key);
     }
+    // A request-only flag: ClusterDetails has no such field, so it shows in `spec` only.
+    cfg.remove("apply_policy_default_values");
     let pool = spec.get("instance_pool_id").and_then(Value::as_str);
     let driver_pool = spec.get("driver_instance_pool_id").and_then(Value::as_str);
     let pool_node = pool.map(|p| pool_node_type(ws, p)).transpose()?.flatten();
@@ -984,16 +986,10 @@ fn apply_mask_path(target: &mut Map<String, Value>, source: &Map<String, Value>,
     let value = from.and_then(|m| m.get(*last)).cloned();
     let mut to = target;
     for p in parents {
-        let entry = to
-            .entry((*p).to_string())
-            .or_insert_with(|| Value::Object(Map::new()));
-        if !entry.is_object() {
-            *entry = Value::Object(Map::new());
-        }
-        let Some(next) = entry.as_object_mut() else {
-            return;
-        };
-        to = next;
+        to = obj_mut(
+            to.entry((*p).to_string())
+                .or_insert_with(|| Value::Object(Map::new())),
+        );
     }
     match value {
         Some(v) => {
@@ -1234,6 +1230,14 @@ mod tests {
         assert_eq!(cfg["data_security_mode"], "NONE");
         assert_eq!(cfg["enable_elastic_disk"], false);
         assert_eq!(cfg["x_unknown"], json!({"kept": true}));
+        let with_flag = obj(
+            json!({"spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge",
+            "apply_policy_default_values": true}),
+        );
+        assert!(effective_config(&w, &with_flag)
+            .unwrap()
+            .get("apply_policy_default_values")
+            .is_none());
         let no_zone =
             obj(json!({"spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge"}));
         let cfg = effective_config(&w, &no_zone).unwrap();

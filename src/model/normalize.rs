@@ -136,11 +136,12 @@ const CLUSTER_OUTPUT_ONLY: &[&str] = &[
 ];
 
 /// Cluster spec values the service fills in when they were not configured, and the provider's defaults.
-fn cluster_defaults() -> [(&'static str, Value); 3] {
+fn cluster_defaults() -> [(&'static str, Value); 4] {
     [
         ("enable_elastic_disk", json!(false)),
         ("enable_local_disk_encryption", json!(false)),
         ("apply_policy_default_values", json!(false)),
+        ("data_security_mode", json!("NONE")), // "no isolation": what the service reports when unset
     ]
 }
 
@@ -206,6 +207,12 @@ pub fn cluster(c: &Cluster, libraries: Option<&ClusterLibraries>) -> Normalized 
 /// Normalise a cluster spec in place: an all-purpose cluster, a job cluster or a task's `new_cluster`.
 fn cluster_spec(spec: &mut Map<String, Value>) {
     remove_equal(spec, &cluster_defaults());
+    // The service reports the worker node type as the driver's when none was set; so does the provider.
+    if spec.contains_key("driver_node_type_id")
+        && spec.get("driver_node_type_id") == spec.get("node_type_id")
+    {
+        spec.remove("driver_node_type_id");
+    }
     // With autoscale, num_workers reports the current size, not configuration.
     if spec.contains_key("autoscale") {
         spec.remove("num_workers");

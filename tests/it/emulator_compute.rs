@@ -1,1 +1,758 @@
-//! TODO
+//! The emulator's compute APIs over HTTP: clusters (paging, filters, spec, state machine, errors), instance
+//! pools, cluster policies, SCIM Me, libraries, the workspace tree and the built-in region catalogs.
+
+use crate::common::{start, start_with, Raw};
+use drsync::emulator::{Cloud, EmulatorConfig, Fixtures};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+fn spec(name: &str) -> Value {
+    json!({
+        "cluster_name": name,
+        "spark_version": "15.4.x-scala2.12",
+        "node_type_id": "i3.xlarge",
+        "num_workers": 1,
+    })
+}
+
+async fn create_cluster(raw: &Raw, body: Value) -> String {
+    let (status, resp) = raw.post("/api/2.1/clusters/create", body).await;
+    assert_eq!(status, 200, "{resp}");
+    resp["cluster_id"].as_str().expect("cluster_id").to_string()
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["clusters"]
+        .as_array()
+        .map(|cs| {
+            cs.iter()
+                .map(|c| c["cluster_id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn cluster_list_pages_cover_every_cluster_once() {
+    let emu = start(EmulatorConfig::default()).await;
+    let raw = Raw::new(&emu);
+    let mut created = BTreeSet::new();
+    for i in 0..250 {
+        created.insert(create_cluster(&raw, spec(&format!("c{i:03}"))).await);
+    }
+    let mut seen = Vec::new();
+    let mut sizes = Vec::new();
+    let mut query = "/api/2.1/clusters/list?page_size=100".to_string();
+    let mut second_page_prev = None;
+    loop {
+        let (status, page) = raw.get(&query).await;
+        assert_eq!(status, 200, "{page}");
+        sizes.push(ids(&page).len());
+        seen.extend(ids(&page));
+        if sizes.len() == 2 {
+            second_page_prev = page["prev_page_token"].as_str().map(str::to_string);
+        }
+        match page["next_page_token"].as_str() {
+            Some(token) => {
+                query = format!("/api/2.1/clusters/list?page_size=100&page_token={token}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(sizes, [100, 100, 50]);
+    assert_eq!(seen.iter().cloned().collect::<BTreeSet<_>>(), created);
+    assert_eq!(seen.len(), 250, "no cluster twice");
+
+    // The previous-page token of page 2 leads back to page 1.
+    let prev = second_page_prev.expect("page 2 has a prev_page_token");
+    let (_, first_again) = raw
+        .get(&format!(
+            "/api/2.1/clusters/list?page_size=100&page_token={prev}"
+        ))
+        .await;
+    assert_eq!(ids(&first_again), seen[..100]);
+
+    // Default and cap are 100; bad values are a 400.
+    let (_, default_page) = raw.get("/api/2.1/clusters/list").await;
+    assert_eq!(ids(&default_page).len(), 100);
+    let (_, capped) = raw.get("/api/2.1/clusters/list?page_size=1000").await;
+    assert_eq!(ids(&capped).len(), 100);
+    for bad in ["page_size=-1", "page_size=ten", "page_token=nonsense"] {
+        let (status, body) = raw.get(&format!("/api/2.1/clusters/list?{bad}")).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(body["error_code"], "INVALID_PARAMETER_VALUE");
+    }
+
+    // 2.0 answers everything at once, without tokens.
+    let (status, all) = raw.get("/api/2.0/clusters/list").await;
+    assert_eq!(status, 200);
+    assert_eq!(ids(&all).len(), 250);
+    assert!(all.get("next_page_token").is_none());
+}
+
+#[tokio::test]
+async fn list_filters_and_sorting() {
+    let fixtures = Fixtures {
+        clusters: vec![
+            json!({"cluster_id": "0101-000000-job00001", "cluster_name": "job-run", "state": "TERMINATED",
+                   "cluster_source": "JOB", "spark_version": "15.4.x-scala2.12"}),
+            json!({"cluster_id": "0101-000000-ui000001", "cluster_name": "Zed", "state": "RUNNING",
+                   "cluster_source": "UI", "spark_version": "15.4.x-scala2.12", "policy_id": "P1"}),
+        ],
+        ..Fixtures::default()
+    };
+    let emu = start_with(fixtures).await;
+    let raw = Raw::new(&emu);
+    let api = create_cluster(&raw, spec("alpha")).await;
+
+    let (_, page) = raw
+        .get("/api/2.1/clusters/list?filter_by.cluster_sources=UI&filter_by.cluster_sources=API")
+        .await;
+    let got: BTreeSet<String> = ids(&page).into_iter().collect();
+    let want: BTreeSet<String> = [api.clone(), "0101-000000-ui000001".to_string()]
+        .into_iter()
+        .collect();
+    assert_eq!(got, want, "JOB clusters are left out");
+
+    let (_, page) = raw
+        .get("/api/2.1/clusters/list?filter_by.cluster_states=TERMINATED")
+        .await;
+    assert_eq!(ids(&page), ["0101-000000-job00001"]);
+    let (_, page) = raw
+        .get("/api/2.1/clusters/list?filter_by.policy_id=P1")
+        .await;
+    assert_eq!(ids(&page), ["0101-000000-ui000001"]);
+
+    let (_, page) = raw
+        .get("/api/2.1/clusters/list?sort_by.field=CLUSTER_NAME&sort_by.direction=ASC")
+        .await;
+    let names: Vec<&str> = page["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cluster_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alpha", "job-run", "Zed"]);
+
+    // Pinning is idempotent and filterable.
+    for _ in 0..2 {
+        let (status, _) = raw
+            .post("/api/2.1/clusters/pin", json!({"cluster_id": api}))
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (_, page) = raw
+        .get("/api/2.1/clusters/list?filter_by.is_pinned=true")
+        .await;
+    assert_eq!(ids(&page), std::slice::from_ref(&api));
+    raw.post("/api/2.1/clusters/unpin", json!({"cluster_id": api}))
+        .await;
+    let (_, page) = raw
+        .get("/api/2.1/clusters/list?filter_by.is_pinned=true")
+        .await;
+    assert!(ids(&page).is_empty());
+
+    let (status, body) = raw
+        .get("/api/2.1/clusters/list?filter_by.cluster_sources=NOPE")
+        .await;
+    assert_eq!(status, 400, "{body}");
+}
+
+#[tokio::test]
+async fn get_has_spec_exactly_as_sent_and_list_has_none() {
+    let emu = start(EmulatorConfig::default()).await;
+    let raw = Raw::new(&emu);
+    let sent = json!({
+        "cluster_name": "shared-analytics",
+        "spark_version": "15.4.x-scala2.12",
+        "node_type_id": "i3.xlarge",
+        "autoscale": {"min_workers": 2, "max_workers": 8},
+        "aws_attributes": {"availability": "SPOT_WITH_FALLBACK", "zone_id": "auto"},
+        "custom_tags": {"team": "analytics"},
+        "some_future_field": {"nested": [1, 2]},
+    });
+    let id = create_cluster(&raw, sent.clone()).await;
+    let (status, c) = raw
+        .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(c["spec"], sent);
+    assert_eq!(c["some_future_field"], sent["some_future_field"]);
+    // Server defaults and output-only fields.
+    assert_eq!(c["cluster_source"], "API");
+    assert_eq!(c["creator_user_name"], "emulator@example.com");
+    assert_eq!(c["default_tags"]["Vendor"], "Databricks");
+    assert_eq!(c["default_tags"]["ClusterId"], id.as_str());
+    assert_eq!(c["default_tags"]["ClusterName"], "shared-analytics");
+    assert_eq!(c["aws_attributes"]["zone_id"], "auto");
+    assert_eq!(c["aws_attributes"]["spot_bid_price_percent"], 100);
+    assert_eq!(c["aws_attributes"]["first_on_demand"], 1);
+    assert_eq!(c["autotermination_minutes"], 120);
+    assert_eq!(c["driver_node_type_id"], "i3.xlarge");
+    assert_eq!(c["jdbc_port"], 10000);
+    assert!(c["spark_context_id"].as_i64().unwrap() > 1 << 53);
+    assert_eq!(c["cluster_memory_mb"], 3 * 31232);
+    assert!(c["start_time"].as_i64().unwrap() > 0);
+
+    let (_, page) = raw.get("/api/2.1/clusters/list").await;
+    let item = &page["clusters"][0];
+    assert_eq!(item["cluster_id"], id.as_str());
+    assert!(item.get("spec").is_none());
+    assert!(item.get("default_tags").is_some());
+}
+
+#[tokio::test]
+async fn cluster_state_machine() {
+    let emu = start(EmulatorConfig::default()).await;
+    let raw = Raw::new(&emu);
+    let id = create_cluster(&raw, spec("sm")).await;
+
+    // No read yet: the cluster is still PENDING, and PENDING clusters cannot be edited.
+    let mut edited = spec("sm-2");
+    edited["cluster_id"] = json!(id);
+    let (status, err) = raw.post("/api/2.1/clusters/edit", edited.clone()).await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error_code"], "INVALID_STATE");
+    assert_eq!(
+        err["message"],
+        format!("Cluster {id} is in unexpected state Pending.")
+    );
+
+    let get = |raw: &Raw| {
+        let path = format!("/api/2.1/clusters/get?cluster_id={id}");
+        let raw = Raw {
+            base: raw.base.clone(),
+            http: raw.http.clone(),
+            token: raw.token.clone(),
+        };
+        async move { raw.get(&path).await.1 }
+    };
+    let c = get(&raw).await;
+    assert_eq!(c["state"], "RUNNING");
+    assert!(c["driver"].is_object());
+    assert_eq!(c["executors"].as_array().unwrap().len(), 1);
+    assert!(c.get("termination_reason").is_none());
+    let context = c["spark_context_id"].clone();
+
+    // Editing a running cluster restarts it and gives it a new Spark context.
+    let (status, _) = raw.post("/api/2.1/clusters/edit", edited).await;
+    assert_eq!(status, 200);
+    let c = get(&raw).await;
+    assert_eq!(c["state"], "RUNNING");
+    assert_eq!(c["cluster_name"], "sm-2");
+    assert_ne!(c["spark_context_id"], context);
+    assert_eq!(c["default_tags"]["ClusterName"], "sm-2");
+
+    // Start is only for terminated clusters.
+    let (status, err) = raw
+        .post("/api/2.1/clusters/start", json!({"cluster_id": id}))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error_code"], "INVALID_STATE");
+
+    let (status, _) = raw
+        .post("/api/2.1/clusters/delete", json!({"cluster_id": id}))
+        .await;
+    assert_eq!(status, 200);
+    let c = get(&raw).await;
+    assert_eq!(c["state"], "TERMINATED");
+    assert_eq!(c["termination_reason"]["code"], "USER_REQUEST");
+    assert!(c.get("driver").is_none() && c.get("executors").is_none());
+    // Deleting again is a no-op.
+    let (status, _) = raw
+        .post("/api/2.1/clusters/delete", json!({"cluster_id": id}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(get(&raw).await["state"], "TERMINATED");
+
+    // A terminated cluster may be edited and stays terminated.
+    let mut again = spec("sm-3");
+    again["cluster_id"] = json!(id);
+    let (status, _) = raw.post("/api/2.1/clusters/edit", again).await;
+    assert_eq!(status, 200);
+    assert_eq!(get(&raw).await["state"], "TERMINATED");
+
+    let (status, _) = raw
+        .post("/api/2.1/clusters/start", json!({"cluster_id": id}))
+        .await;
+    assert_eq!(status, 200);
+    let c = get(&raw).await;
+    assert_eq!(c["state"], "RUNNING");
+    assert!(c.get("termination_reason").is_none());
+
+    let (status, _) = raw
+        .post(
+            "/api/2.1/clusters/resize",
+            json!({"cluster_id": id, "num_workers": 3}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let c = get(&raw).await;
+    assert_eq!(c["executors"].as_array().unwrap().len(), 3);
+    assert_eq!(c["num_workers"], 3);
+}
+
+#[tokio::test]
+async fn job_clusters_cannot_be_edited() {
+    let fixtures = Fixtures {
+        clusters: vec![
+            json!({"cluster_id": "0101-000000-job00001", "state": "TERMINATED",
+                              "cluster_source": "JOB", "spark_version": "15.4.x-scala2.12"}),
+        ],
+        ..Fixtures::default()
+    };
+    let emu = start_with(fixtures).await;
+    let raw = Raw::new(&emu);
+    let mut body = spec("x");
+    body["cluster_id"] = json!("0101-000000-job00001");
+    let (status, err) = raw.post("/api/2.1/clusters/edit", body).await;
+    assert_eq!(status, 400, "{err}");
+}
+
+#[tokio::test]
+async fn cluster_errors_and_permanent_delete() {
+    let emu = start(EmulatorConfig::default()).await;
+    let raw = Raw::new(&emu);
+    let (status, err) = raw
+        .get("/api/2.1/clusters/get?cluster_id=0000-000000-nope0000")
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        err,
+        json!({"error_code": "INVALID_PARAMETER_VALUE", "message": "Cluster 0000-000000-nope0000 does not exist"})
+    );
+    let (status, _) = raw.get("/api/2.0/clusters/get").await;
+    assert_eq!(status, 400);
+    let (status, err) = raw
+        .post(
+            "/api/2.1/clusters/create",
+            json!({"node_type_id": "i3.xlarge"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["error_code"], "INVALID_PARAMETER_VALUE");
+    let (status, err) = raw
+        .post(
+            "/api/2.1/clusters/create",
+            json!({"spark_version": "15.4.x-scala2.12", "node_type_id": "Standard_DS3_v2"}),
+        )
+        .await;
+    assert_eq!(status, 400, "an Azure node type on AWS: {err}");
+
+    let id = create_cluster(&raw, spec("gone")).await;
+    let (status, _) = raw
+        .post(
+            "/api/2.0/clusters/permanent-delete",
+            json!({"cluster_id": id}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, err) = raw
+        .get(&format!("/api/2.0/clusters/get?cluster_id={id}"))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(err["message"], format!("Cluster {id} does not exist"));
+    let (_, page) = raw.get("/api/2.1/clusters/list").await;
+    assert_eq!(page, json!({}));
+}
+
+#[tokio::test]
+async fn instance_pools() {
+    let emu = start(EmulatorConfig::default()).await;
+    let raw = Raw::new(&emu);
+    let (status, body) = raw.get("/api/2.0/instance-pools/list").await;
+    assert_eq!((status, body), (200, json!({})));
+
+    let pool = json!({
+        "instance_pool_name": "etl-pool",
+        "node_type_id": "i3.xlarge",
+        "min_idle_instances": 2,
+        "max_capacity": 10,
+        "aws_attributes": {"availability": "SPOT", "zone_id": "us-east-1a"},
+        "preloaded_spark_versions": ["15.4.x-scala2.12"],
+        "custom_tags": {"team": "data"},
+    });
+    let (status, created) = raw
+        .post("/api/2.0/instance-pools/create", pool.clone())
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["instance_pool_id"].as_str().unwrap().to_string();
+    assert!(id.contains("-pool-"));
+
+    let (status, got) = raw
+        .get(&format!(
+            "/api/2.0/instance-pools/get?instance_pool_id={id}"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(got["state"], "ACTIVE");
+    assert_eq!(got["stats"]["idle_count"], 2);
+    assert_eq!(got["default_tags"]["DatabricksInstancePoolId"], id.as_str());
+    assert_eq!(got["aws_attributes"]["spot_bid_price_percent"], 100);
+    assert_eq!(got["custom_tags"], pool["custom_tags"]);
+
+    let (status, err) = raw
+        .post("/api/2.0/instance-pools/create", pool.clone())
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error_code"], "RESOURCE_ALREADY_EXISTS");
+    let (status, _) = raw
+        .post(
+            "/api/2.0/instance-pools/create",
+            json!({"instance_pool_name": "no-node"}),
+        )
+        .await;
+    assert_eq!(status, 400);
+
+    let edit = |extra: Value| {
+        let mut body = json!({"instance_pool_id": id, "instance_pool_name": "etl-pool",
+                              "node_type_id": "i3.xlarge", "max_capacity": 20});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    let (status, _) = raw
+        .post("/api/2.0/instance-pools/edit", edit(json!({})))
+        .await;
+    assert_eq!(status, 200);
+    let (_, got) = raw
+        .get(&format!(
+            "/api/2.0/instance-pools/get?instance_pool_id={id}"
+        ))
+        .await;
+    assert_eq!(got["max_capacity"], 20);
+    for refused in [
+        json!({"node_type_id": "i3.2xlarge"}),
+        json!({"aws_attributes": {"zone_id": "us-east-1c"}}),
+        json!({"disk_spec": {"disk_count": 2}}),
+        json!({"preloaded_spark_versions": ["14.3.x-scala2.12"]}),
+    ] {
+        let (status, err) = raw
+            .post("/api/2.0/instance-pools/edit", edit(refused.clone()))
+            .await;
+        assert_eq!(status, 400, "{refused}: {err}");
+        assert_eq!(err["error_code"], "INVALID_PARAMETER_VALUE");
+    }
+
+    let (_, list) = raw.get("/api/2.0/instance-pools/list").await;
+    assert_eq!(list["instance_pools"][0]["stats"]["used_count"], 0);
+
+    let (status, _) = raw
+        .post(
+            "/api/2.0/instance-pools/delete",
+            json!({"instance_pool_id": id}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, err) = raw
+        .get(&format!(
+            "/api/2.0/instance-pools/get?instance_pool_id={id}"
+        ))
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(err["error_code"], "RESOURCE_DOES_NOT_EXIST");
+}
+
+#[tokio::test]
+async fn cluster_policies() {
+    let emu = start(EmulatorConfig::default()).await;
+    let raw = Raw::new(&emu);
+    let (status, err) = raw
+        .post(
+            "/api/2.0/policies/clusters/create",
+            json!({"name": "bad", "definition": "{not json"}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error_code"], "INVALID_PARAMETER_VALUE");
+    let (status, _) = raw
+        .post(
+            "/api/2.0/policies/clusters/create",
+            json!({"name": "arr", "definition": "[]"}),
+        )
+        .await;
+    assert_eq!(status, 400);
+
+    let definition = r#"{"spark_version":{"type":"fixed","value":"15.4.x-scala2.12"}}"#;
+    let (status, created) = raw
+        .post(
+            "/api/2.0/policies/clusters/create",
+            json!({"name": "etl-standard", "definition": definition, "max_clusters_per_user": 5}),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["policy_id"].as_str().unwrap().to_string();
+    assert_eq!(id.len(), 16);
+    let (status, _) = raw
+        .post(
+            "/api/2.0/policies/clusters/create",
+            json!({"name": "b-other"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, err) = raw
+        .post(
+            "/api/2.0/policies/clusters/create",
+            json!({"name": "etl-standard"}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error_code"], "RESOURCE_ALREADY_EXISTS");
+
+    let (_, got) = raw
+        .get(&format!("/api/2.0/policies/clusters/get?policy_id={id}"))
+        .await;
+    assert_eq!(got["definition"], definition);
+    assert_eq!(got["creator_user_name"], "emulator@example.com");
+    assert_eq!(got["is_default"], false);
+    assert!(got["created_at_timestamp"].as_i64().unwrap() > 0);
+
+    let (_, list) = raw
+        .get("/api/2.0/policies/clusters/list?sort_column=POLICY_NAME&sort_order=ASC")
+        .await;
+    let names: Vec<&str> = list["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["b-other", "etl-standard"]);
+
+    let (status, _) = raw
+        .post(
+            "/api/2.0/policies/clusters/edit",
+            json!({"policy_id": id, "name": "etl-renamed", "definition": "{}"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, got) = raw
+        .get(&format!("/api/2.0/policies/clusters/get?policy_id={id}"))
+        .await;
+    assert_eq!(got["name"], "etl-renamed");
+    assert!(got.get("max_clusters_per_user").is_none(), "edit replaces");
+
+    let (status, _) = raw
+        .post(
+            "/api/2.0/policies/clusters/delete",
+            json!({"policy_id": id}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, err) = raw
+        .get(&format!("/api/2.0/policies/clusters/get?policy_id={id}"))
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(err["error_code"], "RESOURCE_DOES_NOT_EXIST");
+}
+
+#[tokio::test]
+async fn scim_me_for_pat_and_oauth() {
+    let emu = start(EmulatorConfig {
+        clients: vec![(
+            "6f1d2c3b-aaaa-bbbb-cccc-0123456789ab".into(),
+            "s3cret".into(),
+        )],
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let raw = Raw::new(&emu);
+    let (status, me) = raw.get("/api/2.0/preview/scim/v2/Me").await;
+    assert_eq!(status, 200);
+    assert_eq!(me["userName"], "emulator@example.com");
+    assert_eq!(
+        me["schemas"][0],
+        "urn:ietf:params:scim:schemas:core:2.0:User"
+    );
+
+    let token: Value = raw
+        .http
+        .post(format!("{}/oidc/v1/token", raw.base))
+        .basic_auth("6f1d2c3b-aaaa-bbbb-cccc-0123456789ab", Some("s3cret"))
+        .form(&[("grant_type", "client_credentials"), ("scope", "all-apis")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sp = Raw {
+        token: token["access_token"].as_str().unwrap().to_string(),
+        ..Raw::new(&emu)
+    };
+    let (status, me) = sp.get("/api/2.0/preview/scim/v2/Me").await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["userName"], "6f1d2c3b-aaaa-bbbb-cccc-0123456789ab");
+    assert_eq!(
+        me["schemas"][0],
+        "urn:ietf:params:scim:schemas:core:2.0:ServicePrincipal"
+    );
+    // An OAuth caller is the creator of what it creates.
+    let (_, created) = sp.post("/api/2.1/clusters/create", spec("by-sp")).await;
+    let id = created["cluster_id"].as_str().unwrap();
+    let (_, c) = sp
+        .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
+        .await;
+    assert_eq!(
+        c["creator_user_name"],
+        "6f1d2c3b-aaaa-bbbb-cccc-0123456789ab"
+    );
+}
+
+#[tokio::test]
+async fn libraries_install_then_status() {
+    let emu = start(EmulatorConfig::default()).await;
+    let raw = Raw::new(&emu);
+    let id = create_cluster(&raw, spec("libs")).await;
+    let (status, body) = raw
+        .get(&format!(
+            "/api/2.0/libraries/cluster-status?cluster_id={id}"
+        ))
+        .await;
+    assert_eq!((status, body), (200, json!({"cluster_id": id})));
+
+    let libs = json!([{"pypi": {"package": "requests==2.32.3"}}, {"jar": "/Volumes/main/default/libs/x.jar"}]);
+    let (status, _) = raw
+        .post(
+            "/api/2.0/libraries/install",
+            json!({"cluster_id": id, "libraries": libs}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // The cluster has not been read since create, so it is still PENDING: libraries wait.
+    let (_, body) = raw
+        .get(&format!(
+            "/api/2.0/libraries/cluster-status?cluster_id={id}"
+        ))
+        .await;
+    let statuses = body["library_statuses"].as_array().unwrap();
+    assert_eq!(statuses.len(), 2);
+    assert_eq!(statuses[0]["library"], libs[0]);
+    assert_eq!(statuses[0]["status"], "PENDING");
+    assert_eq!(statuses[0]["is_library_for_all_clusters"], false);
+    // Once the cluster runs, the next status read finds them installed.
+    raw.get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
+        .await;
+    let (_, body) = raw
+        .get(&format!(
+            "/api/2.0/libraries/cluster-status?cluster_id={id}"
+        ))
+        .await;
+    assert_eq!(body["library_statuses"][1]["status"], "INSTALLED");
+
+    let (status, _) = raw
+        .post(
+            "/api/2.0/libraries/uninstall",
+            json!({"cluster_id": id, "libraries": [libs[0]]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, all) = raw.get("/api/2.0/libraries/all-cluster-statuses").await;
+    assert_eq!(all["statuses"][0]["cluster_id"], id.as_str());
+    assert_eq!(
+        all["statuses"][0]["library_statuses"][0]["status"],
+        "UNINSTALL_ON_RESTART"
+    );
+    // A restart applies the removal.
+    raw.post("/api/2.1/clusters/restart", json!({"cluster_id": id}))
+        .await;
+    raw.get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
+        .await;
+    let (_, body) = raw
+        .get(&format!(
+            "/api/2.0/libraries/cluster-status?cluster_id={id}"
+        ))
+        .await;
+    assert_eq!(body["library_statuses"].as_array().unwrap().len(), 1);
+
+    let (status, err) = raw
+        .get("/api/2.0/libraries/cluster-status?cluster_id=0000-000000-nope0000")
+        .await;
+    assert_eq!(status, 400, "{err}");
+}
+
+#[tokio::test]
+async fn workspace_tree() {
+    let fixtures = Fixtures {
+        workspace_objects: vec![
+            json!({"path": "/Shared/init/setup.sh", "object_type": "FILE", "object_id": 101}),
+            json!({"path": "/Shared/etl", "object_type": "NOTEBOOK", "language": "PYTHON", "object_id": 102}),
+        ],
+        ..Fixtures::default()
+    };
+    let emu = start_with(fixtures).await;
+    let raw = Raw::new(&emu);
+    let (status, err) = raw
+        .get("/api/2.0/workspace/get-status?path=/Shared/nope")
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        err,
+        json!({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "Path (/Shared/nope) doesn't exist."})
+    );
+    let (status, nb) = raw
+        .get("/api/2.0/workspace/get-status?path=/Shared/etl")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(nb["object_id"], 102);
+    let (_, dir) = raw
+        .get("/api/2.0/workspace/get-status?path=/Shared/init")
+        .await;
+    assert_eq!(dir["object_type"], "DIRECTORY");
+    let (status, list) = raw.get("/api/2.0/workspace/list?path=/Shared").await;
+    assert_eq!(status, 200);
+    let paths: Vec<&str> = list["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["/Shared/etl", "/Shared/init"]);
+    let (status, _) = raw.get("/api/2.0/workspace/list?path=/Nope").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn built_in_catalogs_per_cloud() {
+    for (cloud, node, zone) in [
+        (Cloud::Aws, "i3.xlarge", Some("us-east-1b")),
+        (Cloud::Azure, "Standard_DS3_v2", None),
+        (Cloud::Gcp, "n2-highmem-4", Some("us-central1-a")),
+    ] {
+        let emu = start(EmulatorConfig {
+            cloud,
+            ..EmulatorConfig::default()
+        })
+        .await;
+        let raw = Raw::new(&emu);
+        let (status, nodes) = raw.get("/api/2.1/clusters/list-node-types").await;
+        assert_eq!(status, 200);
+        let nodes = nodes["node_types"].as_array().unwrap();
+        assert!(nodes.len() >= 8, "{cloud:?}");
+        assert!(nodes.iter().any(|n| n["node_type_id"] == node), "{cloud:?}");
+        let (_, versions) = raw.get("/api/2.0/clusters/spark-versions").await;
+        assert!(versions["versions"].as_array().unwrap().len() > 10);
+        let (status, zones) = raw.get("/api/2.1/clusters/list-zones").await;
+        assert_eq!(status, 200);
+        assert_eq!(zones["default_zone"].as_str(), zone, "{cloud:?}");
+
+        // Clusters take the cloud's defaults.
+        let (status, created) = raw
+            .post(
+                "/api/2.1/clusters/create",
+                json!({"spark_version": "15.4.x-scala2.12", "node_type_id": node, "num_workers": 0}),
+            )
+            .await;
+        assert_eq!(status, 200, "{created}");
+        let id = created["cluster_id"].as_str().unwrap();
+        let (_, c) = raw
+            .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
+            .await;
+        let attrs = match cloud {
+            Cloud::Aws => "aws_attributes",
+            Cloud::Azure => "azure_attributes",
+            Cloud::Gcp => "gcp_attributes",
+        };
+        assert!(c[attrs].is_object(), "{cloud:?}: {c}");
+    }
+}
