@@ -8,4 +8,6 @@
 pub mod api;
 pub mod config;
 pub mod emulator;
+pub mod export;
+pub mod hcl;
 pub mod model;

@@ -1,5 +1,4 @@
 //! `drsync inventory`: list what a workspace holds, as a quick check that a workspace and its credentials work.
-#![allow(clippy::print_stdout)]
 
 use super::{CliError, Global};
 use drsync::api::{auth, ClusterFilter, WorkspaceClient};
@@ -62,25 +61,25 @@ pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode
             "instance_pools": pools.len(),
             "cluster_policies": policies.len(),
         });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&body).unwrap_or_default()
         );
     } else {
-        println!(
+        outln!(
             "workspace {} at {} as {} ({})",
             args.workspace,
             client.host(),
             me.user_name,
             resolved.source
         );
-        println!(
+        outln!(
             "  jobs                  {:>6}  ({tasks} tasks; {large} jobs over 100 tasks)",
             jobs.len()
         );
-        println!("  all-purpose clusters  {:>6}", clusters.len());
-        println!("  instance pools        {:>6}", pools.len());
-        println!("  cluster policies      {:>6}", policies.len());
+        outln!("  all-purpose clusters  {:>6}", clusters.len());
+        outln!("  instance pools        {:>6}", pools.len());
+        outln!("  cluster policies      {:>6}", policies.len());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,15 @@
 //! This is the only module that prints or reads the process environment.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+/// `println!` for data on stdout, where a closed pipe (`drsync ... | head`) ends the program quietly.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
 mod emulate;
+mod export;
 mod inventory;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +54,8 @@ pub struct Cli {
 enum Command {
     /// Run a local emulator of a Databricks workspace's REST API
     Emulate(emulate::EmulateArgs),
+    /// Write the primary workspace's jobs, clusters, pools and policies as Terraform files
+    Export(export::ExportArgs),
     /// Count what a workspace holds: jobs, all-purpose clusters, pools and policies
     Inventory(inventory::InventoryArgs),
 }
@@ -92,6 +102,7 @@ macro_rules! plain_cli_error {
 }
 plain_cli_error!(
     drsync::config::Error,
+    drsync::export::Error,
     drsync::emulator::Error,
     std::io::Error
 );
@@ -138,6 +149,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     };
     match cli.command {
         Command::Emulate(args) => emulate::run(args).await,
+        Command::Export(args) => export::run(&global, args).await,
         Command::Inventory(args) => inventory::run(&global, args).await,
     }
 }
@@ -170,6 +182,17 @@ pub(crate) fn environment() -> drsync::api::auth::Environment {
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect(),
         home: std::env::var_os("HOME").map(PathBuf::from),
+    }
+}
+
+/// Write one line to stdout; a closed pipe is not an error, it means the reader has seen enough.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
     }
 }
 

@@ -1,0 +1,363 @@
+//! From a normalised object (API field names, JSON) to the body of its Terraform resource (provider names,
+//! HCL), guided by the provider schema: a key the schema has as a block becomes nested blocks, one it has as
+//! an attribute becomes an attribute, and ids of exported objects become references. What the schema does not
+//! know is left out and reported, never guessed. Pure: no I/O.
+
+use crate::hcl::{
+    from_json, jsonencode, traversal, AttributeSchema, BlockSchema, JsonKeys, Schema,
+};
+use crate::model::ResourceKind;
+use ::hcl::{Attribute, Block, Body, Expression};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// Where an id in a workspace object points, and the label it has in this export when it is exported.
+#[derive(Debug, Default, Clone)]
+pub struct References {
+    labels: HashMap<(ResourceKind, String), String>,
+}
+
+impl References {
+    /// Record that the object `id` of `kind` is exported as `label`.
+    pub fn insert(&mut self, kind: ResourceKind, id: &str, label: &str) {
+        self.labels
+            .insert((kind, id.to_string()), label.to_string());
+    }
+
+    /// The label of an exported object.
+    pub fn label(&self, kind: ResourceKind, id: &str) -> Option<&str> {
+        self.labels.get(&(kind, id.to_string())).map(String::as_str)
+    }
+}
+
+/// Something the export could not carry over exactly, said about one place in one resource.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Warning {
+    /// `TYPE.LABEL` of the resource.
+    pub resource: String,
+    /// Where in it, in API names (`tasks[load].existing_cluster_id`); empty for the whole resource.
+    pub path: String,
+    /// What happened.
+    pub message: String,
+}
+
+/// The schema's view of one level: a resource or a nested block.
+#[derive(Clone, Copy)]
+struct Node<'a> {
+    attributes: &'a BTreeMap<String, AttributeSchema>,
+    blocks: &'a BTreeMap<String, BlockSchema>,
+}
+
+impl<'a> From<&'a BlockSchema> for Node<'a> {
+    fn from(b: &'a BlockSchema) -> Self {
+        Node {
+            attributes: &b.attributes,
+            blocks: &b.blocks,
+        }
+    }
+}
+
+/// API names that the provider spells differently, by the block they appear in (`""` for any block).
+const RENAMES: &[(&str, &str, &str)] = &[
+    ("", "tasks", "task"),
+    ("", "job_clusters", "job_cluster"),
+    ("", "parameters", "parameter"),
+    ("", "environments", "environment"),
+    ("", "libraries", "library"),
+    ("", "preloaded_docker_images", "preloaded_docker_image"),
+    ("git_source", "git_url", "url"),
+    ("git_source", "git_provider", "provider"),
+    ("git_source", "git_branch", "branch"),
+    ("git_source", "git_tag", "tag"),
+    ("git_source", "git_commit", "commit"),
+];
+
+/// Attributes that hold a JSON document as a string: written as `jsonencode({...})` over the parsed object.
+const JSON_ATTRIBUTES: &[&str] = &["definition", "policy_family_definition_overrides"];
+
+/// Attributes that hold the id of an object drsync exports, and the kind of that object.
+const REFERENCES: &[(&str, &str, ResourceKind)] = &[
+    ("", "existing_cluster_id", ResourceKind::Clusters),
+    ("", "instance_pool_id", ResourceKind::InstancePools),
+    ("", "driver_instance_pool_id", ResourceKind::InstancePools),
+    ("", "policy_id", ResourceKind::ClusterPolicies),
+    ("run_job_task", "job_id", ResourceKind::Jobs),
+];
+
+/// Attributes that hold the id of something drsync does not export (it differs in DR): kept, and reported.
+const FOREIGN_IDS: &[(&str, &str, &str)] = &[
+    ("pipeline_task", "pipeline_id", "pipeline"),
+    ("", "warehouse_id", "SQL warehouse"),
+    ("query", "query_id", "query"),
+    ("alert", "alert_id", "alert"),
+    ("dashboard", "dashboard_id", "dashboard"),
+    ("dashboard_task", "dashboard_id", "dashboard"),
+    ("on_start", "id", "notification destination"),
+    ("on_success", "id", "notification destination"),
+    ("on_failure", "id", "notification destination"),
+    (
+        "on_duration_warning_threshold_exceeded",
+        "id",
+        "notification destination",
+    ),
+    (
+        "on_streaming_backlog_exceeded",
+        "id",
+        "notification destination",
+    ),
+];
+
+/// Keys written first, in this order, when present: what a reader looks for to know what the block is.
+const LEADING_KEYS: &[&str] = &[
+    "name",
+    "cluster_name",
+    "instance_pool_name",
+    "task_key",
+    "job_cluster_key",
+    "environment_key",
+    "description",
+];
+
+/// Turns normalised objects into resource bodies.
+pub struct Converter<'a> {
+    schema: &'a Schema,
+    refs: &'a References,
+    warnings: Vec<Warning>,
+}
+
+impl<'a> Converter<'a> {
+    /// A converter for this schema and these exported objects.
+    pub fn new(schema: &'a Schema, refs: &'a References) -> Self {
+        Converter {
+            schema,
+            refs,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The warnings gathered so far.
+    pub fn into_warnings(self) -> Vec<Warning> {
+        self.warnings
+    }
+
+    /// `resource "TYPE" "LABEL" { ... }` for a normalised object's configuration.
+    pub fn resource(&mut self, kind: ResourceKind, label: &str, config: &Value) -> Block {
+        let resource_type = kind.resource_type();
+        let address = format!("{resource_type}.{label}");
+        let schema = self
+            .schema
+            .resource(resource_type)
+            .expect("the embedded schema has every exported resource type");
+        let node = Node {
+            attributes: &schema.attributes,
+            blocks: &schema.blocks,
+        };
+        let empty = Map::new();
+        let obj = config.as_object().unwrap_or(&empty);
+        let body = self.body(&address, node, "", obj, &mut Vec::new());
+        Block::builder("resource")
+            .add_label(resource_type)
+            .add_label(label)
+            .add_structures(body)
+            .build()
+    }
+
+    fn body(
+        &mut self,
+        address: &str,
+        node: Node<'_>,
+        parent: &str,
+        obj: &Map<String, Value>,
+        path: &mut Vec<String>,
+    ) -> Body {
+        let mut keys: Vec<&String> = obj.keys().collect();
+        keys.sort_by_key(|k| {
+            (
+                LEADING_KEYS
+                    .iter()
+                    .position(|l| l == k)
+                    .unwrap_or(LEADING_KEYS.len()),
+                k.as_str(),
+            )
+        });
+        let mut attributes = Vec::new();
+        let mut blocks = Vec::new();
+        for key in keys {
+            let value = &obj[key];
+            path.push(key.clone());
+            let name = if node.attributes.contains_key(key.as_str())
+                || node.blocks.contains_key(key.as_str())
+            {
+                key.as_str()
+            } else {
+                rename(parent, key)
+            };
+            if name == "id" && parent.is_empty() {
+                // A computed attribute: never written.
+            } else if let Some(attr) = node.attributes.get(name) {
+                if let Some(expr) = self.attribute(address, parent, name, attr, value, path) {
+                    attributes.push(Attribute::new(name, expr));
+                }
+            } else if let Some(block) = node.blocks.get(name) {
+                match value {
+                    Value::Array(items) => {
+                        for (i, item) in items.iter().enumerate() {
+                            if let Some(last) = path.last_mut() {
+                                *last = item_step(key, i, item);
+                            }
+                            blocks.push(self.block(address, name, block, item, path));
+                        }
+                    }
+                    other => blocks.push(self.block(address, name, block, other, path)),
+                }
+            } else {
+                self.warn(
+                    address,
+                    path,
+                    format!(
+                        "`{key}` is not in the databricks provider's schema here; not exported"
+                    ),
+                );
+            }
+            path.pop();
+        }
+        let mut body = Body::builder();
+        for a in attributes {
+            body = body.add_attribute(a);
+        }
+        for b in blocks {
+            body = body.add_block(b);
+        }
+        body.build()
+    }
+
+    fn block(
+        &mut self,
+        address: &str,
+        name: &str,
+        schema: &BlockSchema,
+        value: &Value,
+        path: &mut Vec<String>,
+    ) -> Block {
+        let body = match value {
+            Value::Object(obj) => self.body(address, schema.into(), name, obj, path),
+            other => {
+                self.warn(
+                    address,
+                    path,
+                    format!("expected an object for block `{name}`, found {other}; written empty"),
+                );
+                Body::default()
+            }
+        };
+        Block::builder(name).add_structures(body).build()
+    }
+
+    fn attribute(
+        &mut self,
+        address: &str,
+        parent: &str,
+        name: &str,
+        schema: &AttributeSchema,
+        value: &Value,
+        path: &[String],
+    ) -> Option<Expression> {
+        if JSON_ATTRIBUTES.contains(&name) && value.is_object() {
+            return Some(jsonencode(from_json(value, JsonKeys::Quoted)));
+        }
+        if let Some((_, _, kind)) = REFERENCES
+            .iter()
+            .find(|(p, n, _)| *n == name && (p.is_empty() || *p == parent))
+        {
+            let id = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            };
+            if let Some(label) = self.refs.label(*kind, &id) {
+                return Some(traversal(&[kind.resource_type(), label, "id"]));
+            }
+            self.warn(
+                address,
+                path,
+                format!("refers to {} `{id}`, which is not exported; kept as a literal id, which differs in DR", kind_noun(*kind)),
+            );
+        } else if let Some((_, _, what)) = FOREIGN_IDS
+            .iter()
+            .find(|(p, n, _)| *n == name && (p.is_empty() || *p == parent))
+        {
+            let id = value
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| value.to_string());
+            self.warn(
+                address,
+                path,
+                format!("refers to {what} `{id}`, which drsync does not export; kept as a literal id, which differs in DR"),
+            );
+        }
+        let keys = JsonKeys::BareWhenValid;
+        match (schema.kind.as_str(), value) {
+            ("stringMap", Value::Object(map)) => {
+                // Map values are strings in the provider; the API sends strings too, but be exact about it.
+                let converted: Map<String, Value> = map
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str().map_or_else(
+                                || Value::String(v.to_string()),
+                                |s| Value::String(s.to_string()),
+                            ),
+                        )
+                    })
+                    .collect();
+                Some(from_json(&Value::Object(converted), keys))
+            }
+            ("string", Value::Object(_) | Value::Array(_)) => {
+                self.warn(
+                    address,
+                    path,
+                    "a structured value where the provider takes a string; written with jsonencode"
+                        .to_string(),
+                );
+                Some(jsonencode(from_json(value, JsonKeys::Quoted)))
+            }
+            _ => Some(from_json(value, keys)),
+        }
+    }
+
+    fn warn(&mut self, address: &str, path: &[String], message: String) {
+        self.warnings.push(Warning {
+            resource: address.to_string(),
+            path: path.join("."),
+            message,
+        });
+    }
+}
+
+fn rename<'k>(parent: &str, key: &'k str) -> &'k str {
+    RENAMES
+        .iter()
+        .find(|(p, from, _)| *from == key && (p.is_empty() || *p == parent))
+        .map_or(key, |(_, _, to)| to)
+}
+
+/// A path step for the i-th item of an array: by its key where it has one (`tasks[load]`), else by index.
+fn item_step(key: &str, i: usize, item: &Value) -> String {
+    for k in ["task_key", "job_cluster_key", "environment_key", "name"] {
+        if let Some(v) = item.get(k).and_then(Value::as_str) {
+            return format!("{key}[{v}]");
+        }
+    }
+    format!("{key}[{i}]")
+}
+
+fn kind_noun(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::Jobs => "job",
+        ResourceKind::Clusters => "cluster",
+        ResourceKind::InstancePools => "instance pool",
+        ResourceKind::ClusterPolicies => "cluster policy",
+    }
+}

@@ -1,0 +1,473 @@
+//! The export: read the primary workspace, normalise every object, label it, turn ids into references, and
+//! render one canonical Terraform file per resource type. Building is pure and deterministic (the same
+//! workspace gives byte-identical files); writing replaces the export folder's drsync files all at once, and
+//! only after everything was read, converted and validated, so a partial export never replaces a complete one.
+
+mod convert;
+mod write;
+
+pub use convert::{References, Warning};
+pub use write::{write, Written};
+
+use crate::api::{ClusterFilter, WorkspaceClient};
+use crate::config::NameFilter;
+use crate::hcl::{LabelAllocator, LabelItem, Schema};
+use crate::model::normalize::{self, Normalized};
+use crate::model::{Cluster, ClusterLibraries, ClusterPolicy, InstancePool, Job, ResourceKind};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// The provider schema drsync writes against, shipped inside the binary.
+pub const PROVIDER_SCHEMA: &str = include_str!("../../schema/databricks-provider-1.99.0.json");
+
+/// The file that remembers which primary object each label stands for, so labels stay stable.
+pub const LABELS_FILE: &str = "drsync-labels.json";
+
+/// Every file name the export writes; others in its folder are the user's and are left alone.
+pub const MANAGED_FILES: &[&str] = &[
+    "jobs.tf",
+    "clusters.tf",
+    "instance_pools.tf",
+    "cluster_policies.tf",
+    "versions.tf",
+    "variables.tf",
+    "dr.auto.tfvars",
+    LABELS_FILE,
+];
+
+/// The provider schema, parsed.
+pub fn provider_schema() -> Schema {
+    Schema::from_json(
+        PROVIDER_SCHEMA,
+        Path::new("schema/databricks-provider-1.99.0.json"),
+    )
+    .expect("the embedded provider schema is valid")
+}
+
+/// What was read from a workspace, before any processing.
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    /// Jobs with complete settings.
+    pub jobs: Vec<Job>,
+    /// All-purpose clusters (made in the UI or through the API).
+    pub clusters: Vec<Cluster>,
+    /// Libraries per cluster.
+    pub libraries: Vec<ClusterLibraries>,
+    /// Instance pools.
+    pub pools: Vec<InstancePool>,
+    /// Cluster policies.
+    pub policies: Vec<ClusterPolicy>,
+}
+
+/// Read everything of the given kinds, concurrently across kinds. Fails as a whole if any listing fails.
+pub async fn read(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+) -> Result<Inventory, crate::api::Error> {
+    let wants = |k| kinds.contains(&k);
+    let all_purpose = ClusterFilter::all_purpose();
+    let (jobs, clusters, libraries, pools, policies) = tokio::try_join!(
+        async {
+            if wants(ResourceKind::Jobs) {
+                client.list_jobs().await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if wants(ResourceKind::Clusters) {
+                client.list_clusters(&all_purpose).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if wants(ResourceKind::Clusters) {
+                client.all_cluster_libraries().await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if wants(ResourceKind::InstancePools) {
+                client.list_instance_pools().await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if wants(ResourceKind::ClusterPolicies) {
+                client.list_cluster_policies().await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    )?;
+    Ok(Inventory {
+        jobs,
+        clusters: clusters
+            .into_iter()
+            .filter(Cluster::is_all_purpose)
+            .collect(),
+        libraries,
+        pools,
+        policies,
+    })
+}
+
+/// What to export and how.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The kinds to export.
+    pub kinds: Vec<ResourceKind>,
+    /// Name globs.
+    pub filter: NameFilter,
+    /// The provider version constraint for `versions.tf`.
+    pub provider_version: String,
+    /// The primary workspace's host, named in the files' header.
+    pub source_host: String,
+}
+
+/// One exported object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exported {
+    /// Its kind.
+    pub kind: ResourceKind,
+    /// Its resource label.
+    pub label: String,
+    /// Its name in the workspace.
+    pub name: String,
+    /// Its id in the primary workspace.
+    pub id: String,
+}
+
+impl Exported {
+    /// `TYPE.LABEL`.
+    pub fn address(&self) -> String {
+        format!("{}.{}", self.kind.resource_type(), self.label)
+    }
+}
+
+/// A complete export, in memory.
+#[derive(Debug, Clone)]
+pub struct Export {
+    /// File name → content.
+    pub files: BTreeMap<String, String>,
+    /// Every exported object, by kind then label.
+    pub resources: Vec<Exported>,
+    /// What could not be carried over exactly.
+    pub warnings: Vec<Warning>,
+}
+
+/// Which primary object each label stood for in the previous export (`drsync-labels.json`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelMap {
+    /// Format version.
+    pub version: u32,
+    /// Resource type → label → primary id.
+    pub resources: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// Why an export could not be built or written.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Generated HCL broke the provider schema: a bug in drsync.
+    #[error(
+        "generated HCL does not match the provider schema (a bug in drsync, please report it): {0}"
+    )]
+    Schema(String),
+    /// Generated HCL did not parse back: a bug in drsync.
+    #[error("generated {file} does not parse back (a bug in drsync, please report it)")]
+    Reparse {
+        /// The file.
+        file: String,
+        /// The parse error.
+        #[source]
+        source: crate::hcl::Error,
+    },
+    /// The previous label map could not be read.
+    #[error("{}: cannot read the label map: {reason}", path.display())]
+    Labels {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Writing the export failed; the previous export is untouched.
+    #[error("cannot write the export to {}", path.display())]
+    Write {
+        /// The path being written.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl LabelMap {
+    /// Read the label map of a previous export in `dir`; none there is an empty map.
+    pub fn load(dir: &Path) -> Result<LabelMap, Error> {
+        let path = dir.join(LABELS_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| Error::Labels {
+                path,
+                reason: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LabelMap::default()),
+            Err(e) => Err(Error::Labels {
+                path,
+                reason: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// Build the export from what was read. Pure and deterministic.
+pub fn build(
+    inv: &Inventory,
+    settings: &Settings,
+    previous: &LabelMap,
+    schema: &Schema,
+) -> Result<Export, Error> {
+    let libraries: HashMap<&str, &ClusterLibraries> = inv
+        .libraries
+        .iter()
+        .map(|l| (l.cluster_id.as_str(), l))
+        .collect();
+    let mut objects: Vec<Normalized> = Vec::new();
+    for kind in ResourceKind::ALL {
+        if !settings.kinds.contains(&kind) {
+            continue;
+        }
+        let normalized: Vec<Normalized> = match kind {
+            ResourceKind::Jobs => inv.jobs.iter().map(normalize::job).collect(),
+            ResourceKind::Clusters => inv
+                .clusters
+                .iter()
+                .map(|c| normalize::cluster(c, libraries.get(c.cluster_id.as_str()).copied()))
+                .collect(),
+            ResourceKind::InstancePools => inv.pools.iter().map(normalize::instance_pool).collect(),
+            ResourceKind::ClusterPolicies => {
+                inv.policies.iter().map(normalize::cluster_policy).collect()
+            }
+        };
+        objects.extend(
+            normalized
+                .into_iter()
+                .filter(|n| settings.filter.matches(&n.name)),
+        );
+    }
+
+    // Labels: first those the previous export gave to objects that still exist, then new ones, oldest first.
+    let mut refs = References::default();
+    let mut labelled: Vec<(Exported, &Normalized)> = Vec::new();
+    for kind in ResourceKind::ALL {
+        let of_kind: Vec<&Normalized> = objects.iter().filter(|o| o.kind == kind).collect();
+        let mut alloc = LabelAllocator::new();
+        let mut labels: HashMap<&str, String> = HashMap::new();
+        if let Some(prev) = previous.resources.get(kind.resource_type()) {
+            let ids: HashMap<&str, &str> = of_kind
+                .iter()
+                .map(|o| (o.id.as_str(), o.name.as_str()))
+                .collect();
+            for (label, id) in prev {
+                // Keep a label only while it still fits the object's name (a renamed object is relabelled).
+                if let Some(name) = ids.get(id.as_str()) {
+                    if label_fits(label, name) && alloc.reserve(label) {
+                        labels.insert(id.as_str(), label.clone());
+                    }
+                }
+            }
+        }
+        let fresh: Vec<&&Normalized> = of_kind
+            .iter()
+            .filter(|o| !labels.contains_key(o.id.as_str()))
+            .collect();
+        let items: Vec<LabelItem<'_>> = fresh
+            .iter()
+            .map(|o| LabelItem {
+                name: &o.name,
+                creation_time: o.created,
+                stable_id: &o.id,
+            })
+            .collect();
+        for (o, label) in fresh.iter().zip(alloc.allocate(&items)) {
+            labels.insert(o.id.as_str(), label);
+        }
+        for o in of_kind {
+            let label = labels[o.id.as_str()].clone();
+            refs.insert(kind, &o.id, &label);
+            labelled.push((
+                Exported {
+                    kind,
+                    label,
+                    name: o.name.clone(),
+                    id: o.id.clone(),
+                },
+                o,
+            ));
+        }
+    }
+    labelled.sort_by(|a, b| (a.0.kind, &a.0.label).cmp(&(b.0.kind, &b.0.label)));
+
+    let mut converter = convert::Converter::new(schema, &refs);
+    let mut bodies: BTreeMap<ResourceKind, ::hcl::Body> = BTreeMap::new();
+    for (exported, object) in &labelled {
+        let block = converter.resource(exported.kind, &exported.label, &object.config);
+        let body = bodies.entry(exported.kind).or_default();
+        body.0.push(block.into());
+    }
+    let mut warnings = converter.into_warnings();
+    warnings.sort();
+
+    let header = format!(
+        "# Generated by drsync from {}. Do not edit: the next export overwrites this file.\n\n",
+        settings.source_host
+    );
+    let mut files = BTreeMap::new();
+    for kind in &settings.kinds {
+        let body = bodies.remove(kind).unwrap_or_default();
+        let violations = schema.check_document(&body);
+        if !violations.is_empty() {
+            let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+            return Err(Error::Schema(list.join("; ")));
+        }
+        let text = if body.0.is_empty() {
+            header.clone()
+        } else {
+            format!("{header}{}", crate::hcl::to_string(&body))
+        };
+        crate::hcl::parse_str(&text, Path::new(kind.file_name())).map_err(|source| {
+            Error::Reparse {
+                file: kind.file_name().to_string(),
+                source,
+            }
+        })?;
+        files.insert(kind.file_name().to_string(), text);
+    }
+    files.insert(
+        "versions.tf".to_string(),
+        versions_tf(&settings.provider_version),
+    );
+    let mut map = LabelMap {
+        version: 1,
+        resources: BTreeMap::new(),
+    };
+    for (e, _) in &labelled {
+        map.resources
+            .entry(e.kind.resource_type().to_string())
+            .or_default()
+            .insert(e.label.clone(), e.id.clone());
+    }
+    let mut labels_json = serde_json::to_string_pretty(&map).expect("a label map serialises");
+    labels_json.push('\n');
+    files.insert(LABELS_FILE.to_string(), labels_json);
+
+    Ok(Export {
+        files,
+        resources: labelled.into_iter().map(|(e, _)| e).collect(),
+        warnings,
+    })
+}
+
+/// Whether a previous label still fits a name: it is the name's label, or that with a numeric suffix.
+fn label_fits(label: &str, name: &str) -> bool {
+    let base = crate::hcl::label(name);
+    label == base
+        || label
+            .strip_prefix(&base)
+            .and_then(|rest| rest.strip_prefix('_'))
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn versions_tf(constraint: &str) -> String {
+    let mut databricks = ::hcl::expr::Object::new();
+    databricks.insert(
+        crate::hcl::object_key("source"),
+        ::hcl::Expression::String("databricks/databricks".to_string()),
+    );
+    databricks.insert(
+        crate::hcl::object_key("version"),
+        ::hcl::Expression::String(constraint.to_string()),
+    );
+    let body = ::hcl::Body::builder()
+        .add_block(
+            ::hcl::Block::builder("terraform")
+                .add_block(
+                    ::hcl::Block::builder("required_providers")
+                        .add_attribute(("databricks", ::hcl::Expression::Object(databricks)))
+                        .build(),
+                )
+                .build(),
+        )
+        .build();
+    format!(
+        "# Generated by drsync. Do not edit: the next export overwrites this file.\n\n{}",
+        crate::hcl::to_string(&body)
+    )
+}
+
+/// How an export changes the folder's resources, by address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Changes {
+    /// New resources.
+    pub added: Vec<String>,
+    /// Resources whose configuration changed.
+    pub changed: Vec<String>,
+    /// Resources no longer exported.
+    pub removed: Vec<String>,
+}
+
+impl Changes {
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// Compare a built export with the files in `dir`, resource by resource. Unparseable old files count as
+/// "every resource in them changed".
+pub fn changes(export: &Export, dir: &Path) -> Changes {
+    let old = resources_in(|name| std::fs::read_to_string(dir.join(name)).ok());
+    let new = resources_in(|name| export.files.get(name).cloned());
+    let mut c = Changes::default();
+    for (address, block) in &new {
+        match old.get(address) {
+            None => c.added.push(address.clone()),
+            Some(previous) if previous != block => c.changed.push(address.clone()),
+            Some(_) => {}
+        }
+    }
+    c.removed = old
+        .keys()
+        .filter(|a| !new.contains_key(*a))
+        .cloned()
+        .collect();
+    c
+}
+
+/// Every `resource` block of the export's `.tf` files, by address, as parsed (so that formatting does not count).
+fn resources_in(read: impl Fn(&str) -> Option<String>) -> BTreeMap<String, ::hcl::Block> {
+    let mut out = BTreeMap::new();
+    for kind in ResourceKind::ALL {
+        let Some(text) = read(kind.file_name()) else {
+            continue;
+        };
+        let Ok(body) = ::hcl::parse(&text) else {
+            continue;
+        };
+        for block in body.into_blocks().filter(|b| b.identifier() == "resource") {
+            let labels: Vec<String> = block
+                .labels()
+                .iter()
+                .map(|l| l.as_str().to_string())
+                .collect();
+            if let [t, l] = &labels[..] {
+                out.insert(format!("{t}.{l}"), block);
+            }
+        }
+    }
+    out
+}
