@@ -1,0 +1,766 @@
+#!/usr/bin/env python3
+"""Drive the drsync workspace emulator with the official Databricks Python SDK and check it round-trips.
+
+Run by `tests/it/sdk_compat.rs` against an in-process emulator. The environment provides DATABRICKS_HOST plus
+either DATABRICKS_TOKEN (PAT: the full suite) or DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET (OAuth M2M: a
+smaller suite). Only the SDK and the standard library are used. Prints one line per check and ends with
+`N passed, M failed`; exits 1 when a check failed.
+"""
+
+import dataclasses
+import json
+import os
+import sys
+import time
+import traceback
+from datetime import timedelta
+
+try:
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
+    from databricks.sdk.errors import DatabricksError, NotFound, PermissionDenied, ResourceDoesNotExist
+    from databricks.sdk.service import compute, jobs
+except ImportError as e:  # pragma: no cover - environment problem, not a test result
+    print(f"cannot import the Databricks SDK ({e}); run `pip install databricks-sdk`", file=sys.stderr)
+    sys.exit(3)
+
+HOST = os.environ["DATABRICKS_HOST"]
+TOKEN = os.environ.get("DATABRICKS_TOKEN")
+CLIENT_ID = os.environ.get("DATABRICKS_CLIENT_ID")
+CLIENT_SECRET = os.environ.get("DATABRICKS_CLIENT_SECRET")
+WAIT = timedelta(seconds=90)
+
+ACCT = "111111111111"
+IP_ETL = f"arn:aws:iam::{ACCT}:instance-profile/databricks-etl-role"
+S3_ENDPOINT = "https://s3.us-east-1.amazonaws.com"
+
+PASSED = 0
+FAILED = 0
+
+
+def check(name, ok, detail=""):
+    global PASSED, FAILED
+    if ok:
+        PASSED += 1
+        print(f"PASS {name}", flush=True)
+    else:
+        FAILED += 1
+        print(f"FAIL {name}: {detail}", flush=True)
+    return ok
+
+
+def section(name, fn, *args):
+    """Run one group of checks; an exception fails the group (with its traceback) and the run goes on."""
+    try:
+        return fn(*args)
+    except Exception as e:  # noqa: BLE001 - report and continue
+        check(f"{name} (no exception)", False, f"{type(e).__name__}: {e}\n{traceback.format_exc()}")
+        return None
+
+
+def expect_error(name, cls, fn):
+    try:
+        fn()
+    except cls:
+        return check(name, True)
+    except Exception as e:  # noqa: BLE001
+        return check(name, False, f"raised {type(e).__name__} (want {cls.__name__}): {e}")
+    return check(name, False, f"no error raised (want {cls.__name__})")
+
+
+def diff(sent, got, path="$", out=None):
+    """Differences where `got` does not contain what was `sent` (extra server fields are fine)."""
+    out = [] if out is None else out
+    if isinstance(sent, dict):
+        if not isinstance(got, dict):
+            out.append(f"{path}: sent an object, got {got!r}")
+            return out
+        for k, v in sent.items():
+            if k not in got:
+                out.append(f"{path}.{k}: missing (sent {v!r})")
+            else:
+                diff(v, got[k], f"{path}.{k}", out)
+    elif isinstance(sent, list):
+        if not isinstance(got, list) or len(got) != len(sent):
+            n = len(got) if isinstance(got, list) else got
+            out.append(f"{path}: sent {len(sent)} items, got {n!r}")
+            return out
+        for i, (a, b) in enumerate(zip(sent, got)):
+            diff(a, b, f"{path}[{i}]", out)
+    elif sent != got:
+        out.append(f"{path}: sent {sent!r}, got {got!r}")
+    return out
+
+
+def same(name, sent, got):
+    d = diff(sent, got)
+    return check(name, not d, "; ".join(d[:5]) + (f" (+{len(d) - 5} more)" if len(d) > 5 else ""))
+
+
+def kwargs(cls, body):
+    """The SDK's typed keyword arguments for a request body given as plain JSON."""
+    obj = cls.from_dict(body)
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if getattr(obj, f.name) not in (None, [])}
+
+
+def client(**cfg):
+    return WorkspaceClient(config=Config(host=HOST, retry_timeout_seconds=60, http_timeout_seconds=30, **cfg))
+
+
+# ------------------------------------------------------------------------------------------------ definitions
+def aws(zone="us-east-1a"):
+    return {"zone_id": zone, "availability": "SPOT_WITH_FALLBACK", "first_on_demand": 1,
+            "spot_bid_price_percent": 100, "instance_profile_arn": IP_ETL,
+            "ebs_volume_type": "GENERAL_PURPOSE_SSD", "ebs_volume_count": 1, "ebs_volume_size": 100}
+
+
+def simple_job(i):
+    name = f"sdk-compat-simple-{i:02d}"
+    if i == 7:
+        name += ' ${file("/etc/passwd")} %{ if x }y%{ endif } "quoted" — été'
+    task = {"task_key": "main",
+            "notebook_task": {"notebook_path": f"/Shared/sdk-compat/nb_{i % 5}", "base_parameters": {"i": str(i)}}}
+    if i % 2:
+        task["new_cluster"] = {"spark_version": "15.4.x-scala2.12", "node_type_id": "m5d.large", "num_workers": 1,
+                               "aws_attributes": aws(), "custom_tags": {"job": str(i)}}
+    job = {"name": name, "tags": {"suite": "sdk-compat", "index": str(i)}, "max_concurrent_runs": 1 + i % 3,
+           "timeout_seconds": 600 * (i % 4), "tasks": [task]}
+    if i % 4 == 0:
+        job["schedule"] = {"quartz_cron_expression": f"0 {i} 3 * * ?", "timezone_id": "UTC",
+                           "pause_status": "PAUSED" if i % 8 == 0 else "UNPAUSED"}
+    if i % 5 == 0:
+        job["email_notifications"] = {"on_failure": [f"owner{i}@example.com"], "no_alert_for_skipped_runs": True}
+    if i == 3:
+        job["description"] = "line one\nline two — ünïcødé"
+    return job
+
+
+def etl_job(run_as_user):
+    etl_cluster = {
+        "spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge", "driver_node_type_id": "i3.2xlarge",
+        "autoscale": {"min_workers": 2, "max_workers": 8}, "data_security_mode": "SINGLE_USER",
+        "runtime_engine": "PHOTON", "aws_attributes": aws(),
+        "spark_conf": {"spark.hadoop.fs.s3a.endpoint": S3_ENDPOINT,
+                       "spark.hadoop.javax.jdo.option.ConnectionPassword": "{{secrets/etl-secrets/metastore-password}}"},
+        "spark_env_vars": {"LANDING_BUCKET": "s3://acme-landing-us-east-1"},
+        "custom_tags": {"cost_center": "cc-42"},
+        "init_scripts": [{"s3": {"destination": "s3://acme-infra-us-east-1/init/certs.sh", "region": "us-east-1"}},
+                         {"volumes": {"destination": "/Volumes/main/infra/scripts/setup.sh"}},
+                         {"workspace": {"destination": "/Workspace/Shared/init/install-certs.sh"}}],
+        "cluster_log_conf": {"s3": {"destination": "s3://acme-logs-us-east-1/cluster-logs", "region": "us-east-1",
+                                    "enable_encryption": True}},
+    }
+    return {
+        "name": "sdk-compat-multi-etl",
+        "description": "multi-task ETL with job clusters",
+        "tags": {"suite": "sdk-compat", "dr_tier": "1"},
+        "timeout_seconds": 14400,
+        "max_concurrent_runs": 1,
+        "queue": {"enabled": True},
+        "schedule": {"quartz_cron_expression": "0 30 2 * * ?", "timezone_id": "America/New_York",
+                     "pause_status": "UNPAUSED"},
+        "email_notifications": {"on_failure": ["oncall@example.com"], "on_start": ["team@example.com"]},
+        "webhook_notifications": {"on_failure": [{"id": "0481e838-0a59-4eff-9541-a4ca6f149574"}]},
+        "notification_settings": {"no_alert_for_skipped_runs": True, "no_alert_for_canceled_runs": True},
+        "health": {"rules": [{"metric": "RUN_DURATION_SECONDS", "op": "GREATER_THAN", "value": 7200}]},
+        "parameters": [{"name": "env", "default": "prod"}, {"name": "run_date", "default": "{{job.start_time.iso_date}}"}],
+        "run_as": {"user_name": run_as_user},
+        "job_clusters": [{"job_cluster_key": "etl", "new_cluster": etl_cluster},
+                         {"job_cluster_key": "small", "new_cluster": {
+                             "spark_version": "14.3.x-scala2.12", "node_type_id": "m5d.large", "num_workers": 1,
+                             "aws_attributes": aws("us-east-1b")}}],
+        "tasks": [
+            {"task_key": "ingest", "job_cluster_key": "etl",
+             "notebook_task": {"notebook_path": "/Shared/etl/ingest", "base_parameters": {"env": "{{job.parameters.env}}"}},
+             "max_retries": 2, "min_retry_interval_millis": 60000, "timeout_seconds": 3600,
+             "libraries": [{"whl": "/Volumes/main/infra/wheels/salesutils-1.4.0-py3-none-any.whl"},
+                           {"jar": "s3://acme-artifacts-us-east-1/jars/udfs-1.0.jar"},
+                           {"pypi": {"package": "boto3==1.35.36"}},
+                           {"maven": {"coordinates": "org.apache.spark:spark-sql-kafka-0-10_2.12:3.5.0",
+                                      "exclusions": ["org.slf4j:slf4j-api"]}}]},
+            {"task_key": "transform", "depends_on": [{"task_key": "ingest"}], "run_if": "ALL_SUCCESS",
+             "job_cluster_key": "etl",
+             "spark_python_task": {"python_file": "/Workspace/Shared/etl/transform.py", "parameters": ["--full"]}},
+            {"task_key": "gate", "depends_on": [{"task_key": "transform"}],
+             "condition_task": {"op": "GREATER_THAN", "left": "{{tasks.transform.values.rows}}", "right": "0"}},
+            {"task_key": "publish", "depends_on": [{"task_key": "gate", "outcome": "true"}],
+             "job_cluster_key": "small", "notebook_task": {"notebook_path": "/Shared/etl/publish"}},
+            {"task_key": "cleanup", "depends_on": [{"task_key": "publish"}], "run_if": "ALL_DONE",
+             "job_cluster_key": "small", "notebook_task": {"notebook_path": "/Shared/etl/cleanup"}},
+        ],
+    }
+
+
+def pools_job(pool_id, driver_pool_id, policy_id):
+    return {
+        "name": "sdk-compat-multi-pools",
+        "trigger": {"pause_status": "UNPAUSED", "periodic": {"interval": 1, "unit": "HOURS"}},
+        "job_clusters": [{"job_cluster_key": "pooled", "new_cluster": {
+            "spark_version": "15.4.x-scala2.12", "instance_pool_id": pool_id,
+            "driver_instance_pool_id": driver_pool_id, "policy_id": policy_id,
+            "apply_policy_default_values": True, "num_workers": 4}}],
+        "tasks": [
+            {"task_key": "jar", "job_cluster_key": "pooled",
+             "spark_jar_task": {"main_class_name": "com.acme.Agg", "parameters": ["--hours", "1"]},
+             "libraries": [{"jar": "s3://acme-artifacts-us-east-1/jars/agg-2.3.1.jar"}]},
+            {"task_key": "wheel", "depends_on": [{"task_key": "jar"}], "run_if": "AT_LEAST_ONE_SUCCESS",
+             "job_cluster_key": "pooled",
+             "python_wheel_task": {"package_name": "acme", "entry_point": "main", "named_parameters": {"x": "1"}},
+             "libraries": [{"whl": "s3://acme-artifacts-us-east-1/wheels/acme-1.0-py3-none-any.whl"}]},
+        ],
+    }
+
+
+def serverless_job():
+    return {
+        "name": "sdk-compat-multi-serverless",
+        "git_source": {"git_url": "https://github.com/acme-data/pipelines", "git_provider": "gitHub",
+                       "git_branch": "main"},
+        "trigger": {"pause_status": "PAUSED",
+                    "file_arrival": {"url": "s3://acme-landing-us-east-1/incoming/",
+                                     "min_time_between_triggers_seconds": 60}},
+        "parameters": [{"name": "day", "default": "{{job.start_time.iso_date}}"}],
+        "environments": [{"environment_key": "default",
+                          "spec": {"client": "2", "dependencies": ["pandas==2.2.2", "requests"]}}],
+        "tasks": [
+            {"task_key": "py", "environment_key": "default",
+             "spark_python_task": {"python_file": "jobs/run.py", "source": "GIT", "parameters": ["--day", "x"]}},
+            {"task_key": "nb", "depends_on": [{"task_key": "py"}],
+             "notebook_task": {"notebook_path": "notebooks/report", "source": "GIT"}},
+        ],
+    }
+
+
+def continuous_job(target_job_id):
+    return {
+        "name": "sdk-compat-continuous",
+        "continuous": {"pause_status": "PAUSED"},
+        "tasks": [{"task_key": "call", "run_job_task": {"job_id": target_job_id, "job_parameters": {"env": "dr"}}}],
+    }
+
+
+def big_job():
+    tasks = [{"task_key": "start", "job_cluster_key": "c",
+              "notebook_task": {"notebook_path": "/Shared/fanout/start"}}]
+    for i in range(1, 129):
+        tasks.append({"task_key": f"part_{i:03d}", "depends_on": [{"task_key": "start"}], "job_cluster_key": "c",
+                      "notebook_task": {"notebook_path": "/Shared/fanout/part", "base_parameters": {"p": str(i)}}})
+    tasks.append({"task_key": "finish", "depends_on": [{"task_key": f"part_{i:03d}"} for i in (126, 127, 128)],
+                  "run_if": "ALL_DONE", "job_cluster_key": "c",
+                  "notebook_task": {"notebook_path": "/Shared/fanout/finish"}})
+    assert len(tasks) == 130
+    return {"name": "sdk-compat-big-130", "max_concurrent_runs": 1,
+            "job_clusters": [{"job_cluster_key": "c", "new_cluster": {
+                "spark_version": "15.4.x-scala2.12", "node_type_id": "m5d.large", "num_workers": 1}}],
+            "tasks": tasks}
+
+
+# ------------------------------------------------------------------------------------------------ PAT suite
+class State:
+    me = None
+    jobs = {}  # job_id -> settings sent
+    big_id = None
+    etl_id = None
+    pools = {}  # id -> body sent
+    policies = {}  # id -> body sent
+    clusters = {}  # id -> spec sent
+
+
+def identity(w):
+    me = w.current_user.me()
+    State.me = me
+    check("current_user.me returns a user name", bool(me.user_name), repr(me))
+    check("current_user.me returns an id", bool(me.id), repr(me))
+
+
+def create_pools(w):
+    bodies = [
+        {"instance_pool_name": "sdk-compat-pool-etl", "node_type_id": "i3.xlarge", "min_idle_instances": 1,
+         "max_capacity": 10, "idle_instance_autotermination_minutes": 30,
+         "aws_attributes": {"availability": "SPOT", "zone_id": "us-east-1a", "spot_bid_price_percent": 100},
+         "preloaded_spark_versions": ["15.4.x-scala2.12"], "custom_tags": {"team": "data-eng"}},
+        {"instance_pool_name": "sdk-compat-pool-driver", "node_type_id": "i3.2xlarge", "min_idle_instances": 0,
+         "idle_instance_autotermination_minutes": 60,
+         "aws_attributes": {"availability": "ON_DEMAND", "zone_id": "auto"}},
+        {"instance_pool_name": "sdk-compat-pool-temp", "node_type_id": "m5d.large",
+         "idle_instance_autotermination_minutes": 10, "enable_elastic_disk": False,
+         "disk_spec": {"disk_type": {"ebs_volume_type": "GENERAL_PURPOSE_SSD"}, "disk_count": 1, "disk_size": 100}},
+    ]
+    for body in bodies:
+        args = kwargs(compute.GetInstancePool, body)
+        resp = w.instance_pools.create(**args)
+        check(f"instance_pools.create {body['instance_pool_name']} returns an id", bool(resp.instance_pool_id))
+        State.pools[resp.instance_pool_id] = body
+    for pid, body in State.pools.items():
+        got = w.instance_pools.get(pid).as_dict()
+        same(f"instance_pools.get {body['instance_pool_name']} round-trips", body, got)
+        check(f"instance_pools.get {body['instance_pool_name']} has id and state ACTIVE",
+              got.get("instance_pool_id") == pid and got.get("state") == "ACTIVE",
+              f"id={got.get('instance_pool_id')} state={got.get('state')}")
+        check(f"instance_pools.get {body['instance_pool_name']} has default_tags",
+              (got.get("default_tags") or {}).get("DatabricksInstancePoolId") == pid, got.get("default_tags"))
+
+
+def create_policies(w):
+    bodies = [
+        {"name": "sdk-compat-policy-etl", "description": "pins the zone and instance profile",
+         "max_clusters_per_user": 3,
+         "definition": {"spark_version": {"type": "regex", "pattern": "1[45]\\.[0-9]+\\.x-scala2\\.12"},
+                        "aws_attributes.zone_id": {"type": "fixed", "value": "us-east-1a", "hidden": True},
+                        "aws_attributes.instance_profile_arn": {"type": "fixed", "value": IP_ETL},
+                        "autotermination_minutes": {"type": "range", "maxValue": 120, "defaultValue": 60}}},
+        {"name": "sdk-compat-policy-libs",
+         "definition": {"spark_conf.spark.databricks.cluster.profile": {"type": "forbidden", "hidden": True}},
+         "libraries": [{"pypi": {"package": "mlflow==2.14.1"}},
+                       {"jar": "/Volumes/main/infra/jars/udfs-3.2.0.jar"}]},
+        {"name": "sdk-compat-policy-temp", "definition": {"num_workers": {"type": "range", "maxValue": 2}}},
+    ]
+    for body in bodies:
+        sent = dict(body, definition=json.dumps(body["definition"]))
+        resp = w.cluster_policies.create(**kwargs(compute.Policy, sent))
+        check(f"cluster_policies.create {body['name']} returns an id", bool(resp.policy_id))
+        State.policies[resp.policy_id] = body
+    for pid, body in State.policies.items():
+        got = w.cluster_policies.get(pid).as_dict()
+        definition = got.pop("definition", None)
+        rest = {k: v for k, v in body.items() if k != "definition"}
+        same(f"cluster_policies.get {body['name']} round-trips", rest, got)
+        try:
+            parsed = json.loads(definition) if definition else None
+        except ValueError:
+            parsed = definition
+        check(f"cluster_policies.get {body['name']} definition is the JSON string sent", parsed == body["definition"],
+              f"got {definition!r}")
+        check(f"cluster_policies.get {body['name']} has output-only fields",
+              got.get("policy_id") == pid and bool(got.get("created_at_timestamp")),
+              f"policy_id={got.get('policy_id')} created_at_timestamp={got.get('created_at_timestamp')}")
+
+
+def create_jobs(w):
+    pool_ids = list(State.pools)
+    policy_ids = list(State.policies)
+    bodies = [simple_job(i) for i in range(40)]
+    bodies.append(etl_job(State.me.user_name))
+    bodies.append(pools_job(pool_ids[0], pool_ids[1], policy_ids[0]))
+    bodies.append(serverless_job())
+    bodies.append(big_job())
+    before = int(time.time() * 1000)
+    for body in bodies:
+        resp = w.jobs.create(**kwargs(jobs.JobSettings, body))
+        State.jobs[resp.job_id] = body
+        if body["name"] == "sdk-compat-big-130":
+            State.big_id = resp.job_id
+        if body["name"] == "sdk-compat-multi-etl":
+            State.etl_id = resp.job_id
+    cont = continuous_job(State.etl_id)
+    resp = w.jobs.create(**kwargs(jobs.JobSettings, cont))
+    State.jobs[resp.job_id] = cont
+    after = int(time.time() * 1000)
+    ids = list(State.jobs)
+    check("jobs.create returns 45 distinct positive job ids",
+          len(set(ids)) == 45 and all(isinstance(i, int) and i > 0 for i in ids), ids[:5])
+    for jid, body in State.jobs.items():
+        got = w.jobs.get(jid).as_dict().get("settings", {})
+        same(f"jobs.get {body['name'][:40]!r} settings round-trip", body, got)
+    # output-only fields, checked once on a representative job
+    job = w.jobs.get(State.etl_id)
+    check("jobs.get has job_id", job.job_id == State.etl_id, job.job_id)
+    check("jobs.get has creator_user_name = me", job.creator_user_name == State.me.user_name, job.creator_user_name)
+    check("jobs.get has created_time in epoch ms", job.created_time is not None
+          and before - 5000 <= job.created_time <= after + 5000, job.created_time)
+    check("jobs.get settings.format is MULTI_TASK", job.settings.format == jobs.Format.MULTI_TASK, job.settings.format)
+    check("jobs.get run_as_user_name", job.run_as_user_name == State.me.user_name, job.run_as_user_name)
+
+
+def big_job_paging(w):
+    job = w.jobs.get(State.big_id)
+    keys = [t.task_key for t in job.settings.tasks]
+    want = [t["task_key"] for t in State.jobs[State.big_id]["tasks"]]
+    check("jobs.get (SDK) returns all 130 tasks of the big job", keys == want, f"{len(keys)} tasks")
+    check("jobs.get (SDK) big job keeps its job cluster", len(job.settings.job_clusters) == 1,
+          len(job.settings.job_clusters))
+    raw = w.api_client.do("GET", "/api/2.2/jobs/get", query={"job_id": State.big_id})
+    first = len(raw.get("settings", {}).get("tasks", []))
+    token = raw.get("next_page_token")
+    check("jobs/get first page caps tasks at 100 and gives next_page_token", first == 100 and bool(token),
+          f"{first} tasks, next_page_token={token!r}")
+    if token:
+        raw2 = w.api_client.do("GET", "/api/2.2/jobs/get", query={"job_id": State.big_id, "page_token": token})
+        tasks2 = raw2.get("settings", {}).get("tasks", [])
+        check("jobs/get second page has the remaining 30 tasks and no token",
+              len(tasks2) == 30 and not raw2.get("next_page_token")
+              and [t["task_key"] for t in tasks2] == want[100:],
+              f"{len(tasks2)} tasks, next_page_token={raw2.get('next_page_token')!r}")
+    raw21 = w.api_client.do("GET", "/api/2.1/jobs/get", query={"job_id": State.big_id})
+    check("jobs/get 2.1 returns all 130 tasks unpaged",
+          len(raw21.get("settings", {}).get("tasks", [])) == 130 and not raw21.get("next_page_token"),
+          len(raw21.get("settings", {}).get("tasks", [])))
+
+
+def list_jobs(w):
+    ours = set(State.jobs)
+    listed = list(w.jobs.list())
+    ids = [j.job_id for j in listed]
+    check("jobs.list returns every job exactly once", sorted(ids) == sorted(ours),
+          f"{len(ids)} listed, {len(set(ids))} distinct, {len(ours)} created")
+    check("jobs.list without expand_tasks has no tasks",
+          all(not (j.settings and j.settings.tasks) for j in listed), "tasks present")
+    created = [j.created_time for j in listed]
+    check("jobs.list is newest first", created == sorted(created, reverse=True), created[:5])
+    names = {j.job_id: j.settings.name for j in listed}
+    check("jobs.list names match", all(names.get(i) == b["name"] for i, b in State.jobs.items()),
+          [(b["name"], names.get(i)) for i, b in State.jobs.items() if names.get(i) != b["name"]][:3])
+
+    expanded = {j.job_id: j for j in w.jobs.list(expand_tasks=True)}
+    check("jobs.list(expand_tasks=True) returns every job", set(expanded) == ours, len(expanded))
+    bad = []
+    for jid, body in State.jobs.items():
+        j = expanded.get(jid)
+        if j is None:
+            continue
+        d = diff(body, j.settings.as_dict())
+        if d:
+            bad.append(f"{body['name'][:30]}: {d[0]}")
+    check("jobs.list(expand_tasks=True) settings round-trip (big job refilled via get)", not bad, bad[:3])
+    big = expanded.get(State.big_id)
+    check("jobs.list(expand_tasks=True) big job has all 130 tasks", big is not None and len(big.settings.tasks) == 130,
+          big and len(big.settings.tasks))
+
+    for limit in (20, 25, 100):
+        pages, seen, token, sizes = 0, [], None, []
+        while True:
+            q = {"limit": limit, "expand_tasks": "true"}
+            if token:
+                q["page_token"] = token
+            page = w.api_client.do("GET", "/api/2.2/jobs/list", query=q)
+            pages += 1
+            batch = page.get("jobs", [])
+            sizes.append(len(batch))
+            seen += [j["job_id"] for j in batch]
+            for j in batch:
+                if j["job_id"] == State.big_id:
+                    n = len(j.get("settings", {}).get("tasks", []))
+                    check(f"jobs/list limit={limit} truncates the big job to 100 tasks with has_more",
+                          n == 100 and j.get("has_more") is True, f"{n} tasks, has_more={j.get('has_more')!r}")
+            token = page.get("next_page_token")
+            more = page.get("has_more")
+            if not token:
+                check(f"jobs/list limit={limit} last page has no has_more", not more, more)
+                break
+            check(f"jobs/list limit={limit} page {pages} has has_more", more is True, more)
+            if pages > 10:
+                break
+        want_pages = -(-45 // limit)
+        check(f"jobs/list limit={limit} pages through 45 jobs in {want_pages} pages of <= {limit}",
+              pages == want_pages and all(s <= limit for s in sizes) and sorted(seen) == sorted(ours),
+              f"pages={pages} sizes={sizes} distinct={len(set(seen))}")
+    sdk20 = [j.job_id for j in w.jobs.list(limit=20)]
+    check("jobs.list(limit=20) (SDK paging) returns all 45", sorted(sdk20) == sorted(ours), len(sdk20))
+    expect_error("jobs.list(limit=101) is rejected", DatabricksError, lambda: list(w.jobs.list(limit=101)))
+
+    odd_name = simple_job(7)["name"]
+    for name in ("sdk-compat-multi-etl", "SDK-COMPAT-MULTI-ETL", odd_name):
+        found = [j.job_id for j in w.jobs.list(name=name)]
+        want = [i for i, b in State.jobs.items() if b["name"].lower() == name.lower()]
+        check(f"jobs.list(name={name[:30]!r}) filters exactly, case-insensitively", found == want, found)
+
+
+def update_reset_delete_jobs(w):
+    jid = State.etl_id
+    new_transform = jobs.Task.from_dict({
+        "task_key": "transform", "depends_on": [{"task_key": "ingest"}], "job_cluster_key": "etl",
+        "spark_python_task": {"python_file": "/Workspace/Shared/etl/transform_v2.py", "parameters": ["--incremental"]}})
+    added = jobs.Task.from_dict({"task_key": "audit", "depends_on": [{"task_key": "publish"}], "job_cluster_key": "small",
+                                 "notebook_task": {"notebook_path": "/Shared/etl/audit"}})
+    w.jobs.update(jid, new_settings=jobs.JobSettings(timeout_seconds=999, tasks=[new_transform, added]),
+                  fields_to_remove=["health", "tasks/cleanup"])
+    s = w.jobs.get(jid).settings
+    by_key = {t.task_key: t for t in s.tasks}
+    check("jobs.update replaces a top-level field", s.timeout_seconds == 999, s.timeout_seconds)
+    check("jobs.update removes a top-level field", s.health is None, s.health)
+    check("jobs.update merges tasks by key (replace + add + remove)",
+          set(by_key) == {"ingest", "transform", "gate", "publish", "audit"}, sorted(by_key))
+    t = by_key.get("transform")
+    check("jobs.update replaced the task whole",
+          t is not None and t.spark_python_task.python_file == "/Workspace/Shared/etl/transform_v2.py"
+          and t.spark_python_task.parameters == ["--incremental"], t and t.spark_python_task)
+    ingest = by_key.get("ingest")
+    check("jobs.update kept untouched tasks", ingest is not None and len(ingest.libraries or []) == 4,
+          ingest and ingest.libraries)
+    check("jobs.update kept job_clusters and other settings",
+          [c.job_cluster_key for c in s.job_clusters] == ["etl", "small"] and s.name == "sdk-compat-multi-etl"
+          and s.schedule is not None and s.schedule.quartz_cron_expression == "0 30 2 * * ?",
+          [c.job_cluster_key for c in s.job_clusters])
+
+    simple_id = next(i for i, b in State.jobs.items() if b["name"] == "sdk-compat-simple-01")
+    new = {"name": "sdk-compat-simple-01-reset", "max_concurrent_runs": 5,
+           "tasks": [{"task_key": "only", "notebook_task": {"notebook_path": "/Shared/reset"}}]}
+    w.jobs.reset(simple_id, new_settings=jobs.JobSettings.from_dict(new))
+    s = w.jobs.get(simple_id).settings.as_dict()
+    same("jobs.reset sets the new settings", new, s)
+    check("jobs.reset drops settings not in new_settings", not s.get("tags") and not s.get("timeout_seconds"),
+          {"tags": s.get("tags"), "timeout_seconds": s.get("timeout_seconds")})
+    State.jobs[simple_id] = new
+
+    gone = next(i for i, b in State.jobs.items() if b["name"] == "sdk-compat-simple-39")
+    w.jobs.delete(gone)
+    expect_error("jobs.get of a deleted job raises NotFound", NotFound, lambda: w.jobs.get(gone))
+    del State.jobs[gone]
+    check("jobs.list no longer shows the deleted job", gone not in {j.job_id for j in w.jobs.list()})
+    expect_error("jobs.get of a missing job raises NotFound", NotFound, lambda: w.jobs.get(1))
+    expect_error("jobs.get of a missing job raises ResourceDoesNotExist (SDK override of the 400)",
+                 ResourceDoesNotExist, lambda: w.jobs.get(123))
+    expect_error("jobs.delete of a missing job raises an API error", DatabricksError, lambda: w.jobs.delete(123))
+
+
+def clusters_suite(w):
+    pool_ids = list(State.pools)
+    policy_ids = list(State.policies)
+    specs = {
+        "sdk-compat-autoscale": {
+            "cluster_name": "sdk-compat-autoscale", "spark_version": "15.4.x-scala2.12",
+            "node_type_id": "i3.xlarge", "driver_node_type_id": "i3.2xlarge",
+            "autoscale": {"min_workers": 1, "max_workers": 4}, "autotermination_minutes": 60,
+            "data_security_mode": "USER_ISOLATION", "runtime_engine": "PHOTON", "aws_attributes": aws(),
+            "spark_conf": {"spark.hadoop.fs.s3a.endpoint": S3_ENDPOINT,
+                           "spark.password": "{{secrets/etl-secrets/pw}}"},
+            "spark_env_vars": {"BUCKET": "s3://acme-landing-us-east-1"},
+            "custom_tags": {"team": "analytics"},
+            "init_scripts": [{"volumes": {"destination": "/Volumes/main/infra/scripts/setup.sh"}}],
+            "cluster_log_conf": {"dbfs": {"destination": "dbfs:/cluster-logs"}}},
+        "sdk-compat-single-node": {
+            "cluster_name": "sdk-compat-single-node", "spark_version": "15.4.x-cpu-ml-scala2.12",
+            "node_type_id": "r5d.xlarge", "num_workers": 0, "autotermination_minutes": 30,
+            "data_security_mode": "SINGLE_USER", "single_user_name": State.me.user_name,
+            "spark_conf": {"spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*, 4]"},
+            "custom_tags": {"ResourceClass": "SingleNode"}},
+        "sdk-compat-pooled": {
+            "cluster_name": "sdk-compat-pooled", "spark_version": "15.4.x-scala2.12",
+            "instance_pool_id": pool_ids[0], "driver_instance_pool_id": pool_ids[1], "num_workers": 2,
+            "autotermination_minutes": 20},
+        "sdk-compat-policy": {
+            "cluster_name": "sdk-compat-policy", "spark_version": "14.3.x-scala2.12", "node_type_id": "m5d.xlarge",
+            "num_workers": 1, "policy_id": policy_ids[0], "apply_policy_default_values": True},
+    }
+    waits = {}
+    for name, spec in specs.items():
+        waiter = w.clusters.create(**kwargs(compute.ClusterSpec, spec))
+        check(f"clusters.create {name} returns a cluster id", bool(waiter.cluster_id), waiter)
+        waits[name] = (waiter, spec)
+    for name, (waiter, spec) in waits.items():
+        details = waiter.result(timeout=WAIT)
+        State.clusters[details.cluster_id] = spec
+        check(f"clusters.create {name} reaches RUNNING (SDK waiter)", details.state == compute.State.RUNNING,
+              details.state)
+        got = w.clusters.get(details.cluster_id).as_dict()
+        # ClusterDetails has no apply_policy_default_values: only `spec` echoes it.
+        top = {k: v for k, v in spec.items() if k != "apply_policy_default_values"}
+        same(f"clusters.get {name} echoes the config at the top level", top, got)
+        same(f"clusters.get {name} spec is what was sent", spec, got.get("spec") or {})
+        check(f"clusters.get {name} output-only fields",
+              got.get("cluster_id") == details.cluster_id and got.get("cluster_source") == "API"
+              and got.get("creator_user_name") == State.me.user_name and bool(got.get("start_time"))
+              and (got.get("default_tags") or {}).get("ClusterId") == details.cluster_id
+              and isinstance(got.get("driver"), dict),
+              {k: got.get(k) for k in ("cluster_source", "creator_user_name", "start_time", "default_tags")})
+        if "autoscale" not in spec and spec.get("num_workers"):
+            check(f"clusters.get {name} has executors while RUNNING",
+                  len(got.get("executors") or []) == spec["num_workers"], len(got.get("executors") or []))
+    ids = {n: cid for cid, s in State.clusters.items() for n in [s["cluster_name"]]}
+
+    listed = list(w.clusters.list())
+    listed_ids = [c.cluster_id for c in listed]
+    check("clusters.list returns every cluster once", sorted(listed_ids) == sorted(State.clusters), listed_ids)
+    check("clusters.list items carry names and state",
+          all(c.cluster_name == State.clusters[c.cluster_id]["cluster_name"] and c.state for c in listed
+              if c.cluster_id in State.clusters), "mismatch")
+    paged = [c.cluster_id for c in w.clusters.list(page_size=1)]
+    check("clusters.list(page_size=1) pages through all clusters", sorted(paged) == sorted(State.clusters), paged)
+    flt = compute.ListClustersFilterBy(cluster_sources=[compute.ClusterSource.UI, compute.ClusterSource.API])
+    filtered = [c.cluster_id for c in w.clusters.list(filter_by=flt)]
+    check("clusters.list(filter_by.cluster_sources=UI,API) keeps API clusters",
+          sorted(filtered) == sorted(State.clusters), filtered)
+    flt = compute.ListClustersFilterBy(cluster_sources=[compute.ClusterSource.JOB])
+    check("clusters.list(filter_by.cluster_sources=JOB) is empty", list(w.clusters.list(filter_by=flt)) == [])
+    sort = compute.ListClustersSortBy(field=compute.ListClustersSortByField.CLUSTER_NAME,
+                                      direction=compute.ListClustersSortByDirection.ASC)
+    names = [c.cluster_name for c in w.clusters.list(sort_by=sort)]
+    check("clusters.list(sort_by CLUSTER_NAME ASC) is sorted", names == sorted(names), names)
+
+    # edit replaces the whole config; a running cluster restarts and comes back RUNNING
+    cid = ids["sdk-compat-autoscale"]
+    edited = dict(specs["sdk-compat-autoscale"], autoscale={"min_workers": 2, "max_workers": 6},
+                  autotermination_minutes=90)
+    del edited["custom_tags"]
+    details = w.clusters.edit(cluster_id=cid, **kwargs(compute.ClusterSpec, edited)).result(timeout=WAIT)
+    check("clusters.edit of a RUNNING cluster comes back RUNNING", details.state == compute.State.RUNNING,
+          details.state)
+    got = w.clusters.get(cid).as_dict()
+    same("clusters.edit applied the new config", edited, got)
+    same("clusters.edit updated spec", edited, got.get("spec") or {})
+    check("clusters.edit removed fields not sent", "custom_tags" not in (got.get("spec") or {})
+          and not got.get("custom_tags"), got.get("custom_tags"))
+    State.clusters[cid] = edited
+
+    cid = ids["sdk-compat-single-node"]
+    details = w.clusters.delete(cid).result(timeout=WAIT)
+    check("clusters.delete terminates (SDK waiter)", details.state == compute.State.TERMINATED, details.state)
+    got = w.clusters.get(cid)
+    check("terminated cluster has termination_reason USER_REQUEST",
+          got.termination_reason is not None and got.termination_reason.code == compute.TerminationReasonCode.USER_REQUEST,
+          got.termination_reason)
+    check("terminated cluster has no driver", got.driver is None, got.driver)
+    w.clusters.edit(cluster_id=cid, **kwargs(compute.ClusterSpec, dict(specs["sdk-compat-single-node"],
+                                                                        autotermination_minutes=45)))
+    got = w.clusters.get(cid)
+    check("clusters.edit of a TERMINATED cluster keeps it TERMINATED and applies the change",
+          got.state == compute.State.TERMINATED and got.autotermination_minutes == 45,
+          (got.state, got.autotermination_minutes))
+    details = w.clusters.start(cid).result(timeout=WAIT)
+    check("clusters.start brings a TERMINATED cluster back to RUNNING", details.state == compute.State.RUNNING,
+          details.state)
+
+    cid = ids["sdk-compat-pooled"]
+    w.clusters.permanent_delete(cid)
+    expect_error("clusters.get after permanent_delete raises NotFound", NotFound, lambda: w.clusters.get(cid))
+    check("clusters.list no longer shows the permanently deleted cluster",
+          cid not in {c.cluster_id for c in w.clusters.list()})
+    del State.clusters[cid]
+    expect_error("clusters.get of a missing cluster raises ResourceDoesNotExist", ResourceDoesNotExist,
+                 lambda: w.clusters.get("0000-000000-nope0000"))
+
+    versions = {v.key for v in w.clusters.spark_versions().versions or []}
+    check("clusters.spark_versions lists 15.4.x-scala2.12", "15.4.x-scala2.12" in versions, sorted(versions)[:10])
+    node_types = {n.node_type_id for n in w.clusters.list_node_types().node_types or []}
+    check("clusters.list_node_types lists i3.xlarge", "i3.xlarge" in node_types, sorted(node_types)[:10])
+    zones = w.clusters.list_zones()
+    check("clusters.list_zones lists us-east-1a", "us-east-1a" in (zones.zones or []), zones)
+
+
+def pools_policies_mutations(w):
+    pid, body = next(iter(State.pools.items()))
+    w.instance_pools.edit(pid, body["instance_pool_name"], body["node_type_id"], min_idle_instances=0,
+                          max_capacity=20, idle_instance_autotermination_minutes=45,
+                          custom_tags={"team": "data-eng", "edited": "yes"})
+    got = w.instance_pools.get(pid).as_dict()
+    edited = dict(body, min_idle_instances=0, max_capacity=20, idle_instance_autotermination_minutes=45,
+                  custom_tags={"team": "data-eng", "edited": "yes"})
+    same("instance_pools.edit applied and kept cloud attributes", edited, got)
+    State.pools[pid] = edited
+
+    listed = {p.instance_pool_id: p for p in w.instance_pools.list()}
+    check("instance_pools.list returns every pool", set(listed) == set(State.pools), sorted(listed))
+    check("instance_pools.list items carry stats", all(p.stats is not None for p in listed.values()), "no stats")
+
+    temp = next(i for i, b in State.pools.items() if b["instance_pool_name"] == "sdk-compat-pool-temp")
+    w.instance_pools.delete(temp)
+    after = {p.instance_pool_id: p for p in w.instance_pools.list()}
+    check("instance_pools.delete removes the pool from list",
+          temp not in after or after[temp].state == compute.InstancePoolState.DELETED, sorted(after))
+    del State.pools[temp]
+
+    pol_id = next(i for i, b in State.policies.items() if b["name"] == "sdk-compat-policy-libs")
+    new_def = {"spark_version": {"type": "fixed", "value": "15.4.x-scala2.12"}}
+    w.cluster_policies.edit(pol_id, name="sdk-compat-policy-libs-v2", definition=json.dumps(new_def),
+                            libraries=[compute.Library(pypi=compute.PythonPyPiLibrary(package="mlflow==2.15.0"))])
+    got = w.cluster_policies.get(pol_id)
+    check("cluster_policies.edit renamed the policy", got.name == "sdk-compat-policy-libs-v2", got.name)
+    check("cluster_policies.edit replaced the definition", json.loads(got.definition or "null") == new_def,
+          got.definition)
+    check("cluster_policies.edit replaced the libraries",
+          [l.as_dict() for l in got.libraries or []] == [{"pypi": {"package": "mlflow==2.15.0"}}], got.libraries)
+
+    temp = next(i for i, b in State.policies.items() if b["name"] == "sdk-compat-policy-temp")
+    w.cluster_policies.delete(temp)
+    del State.policies[temp]
+    listed = {p.policy_id for p in w.cluster_policies.list()}
+    check("cluster_policies.list excludes the deleted policy and has the others",
+          temp not in listed and set(State.policies) <= listed, sorted(listed))
+    expect_error("cluster_policies.get of a deleted policy raises an API error", DatabricksError,
+                 lambda: w.cluster_policies.get(temp))
+    by_name = [p.name for p in w.cluster_policies.list(sort_column=compute.ListSortColumn.POLICY_NAME,
+                                                       sort_order=compute.ListSortOrder.ASC)]
+    check("cluster_policies.list sorts by name", by_name == sorted(by_name), by_name)
+
+
+def bad_credentials():
+    bad = client(token="dapi-not-a-valid-token-000000", auth_type="pat")
+    expect_error("an invalid token raises PermissionDenied", PermissionDenied, lambda: bad.current_user.me())
+    expect_error("an invalid token raises PermissionDenied on jobs.list", PermissionDenied,
+                 lambda: list(bad.jobs.list()))
+
+
+def pat_suite():
+    w = client(token=TOKEN, auth_type="pat")
+    check("SDK config uses pat auth", w.config.auth_type == "pat", w.config.auth_type)
+    section("identity", identity, w)
+    if State.me is None:
+        return
+    section("pools", create_pools, w)
+    section("policies", create_policies, w)
+    if len(State.pools) < 2 or not State.policies:
+        check("pools and policies exist for the rest of the suite", False, "creation failed")
+        return
+    section("jobs create/get", create_jobs, w)
+    if State.big_id is not None:
+        section("jobs get paging", big_job_paging, w)
+        section("jobs list", list_jobs, w)
+        section("jobs update/reset/delete", update_reset_delete_jobs, w)
+    section("clusters", clusters_suite, w)
+    section("pools/policies edit/delete", pools_policies_mutations, w)
+    section("bad credentials", bad_credentials)
+
+
+# ------------------------------------------------------------------------------------------------ M2M suite
+def m2m_identity(w):
+    me = w.current_user.me()
+    check("current_user.me works with an OAuth token", bool(me.user_name), repr(me))
+    check("current_user.me of a service principal is its application id", me.user_name == CLIENT_ID, me.user_name)
+
+
+def m2m_jobs(w):
+    body = etl_job(CLIENT_ID)
+    body["name"] = "sdk-compat-m2m-etl"
+    body["run_as"] = {"service_principal_name": CLIENT_ID}
+    jid = w.jobs.create(**kwargs(jobs.JobSettings, body)).job_id
+    job = w.jobs.get(jid)
+    same("jobs.create/get round-trip with an OAuth token", body, job.settings.as_dict())
+    check("jobs.get creator_user_name is the service principal", job.creator_user_name == CLIENT_ID,
+          job.creator_user_name)
+    found = [j.job_id for j in w.jobs.list(name="sdk-compat-m2m-etl", expand_tasks=True)]
+    check("jobs.list(name=) with an OAuth token", found == [jid], found)
+    w.jobs.delete(jid)
+    expect_error("jobs.get after delete raises NotFound (OAuth)", NotFound, lambda: w.jobs.get(jid))
+
+
+def m2m_lists(w):
+    check("clusters.list with an OAuth token", isinstance(list(w.clusters.list()), list))
+    check("instance_pools.list with an OAuth token", isinstance(list(w.instance_pools.list()), list))
+    check("cluster_policies.list with an OAuth token", isinstance(list(w.cluster_policies.list()), list))
+
+
+def m2m_suite():
+    w = client(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, auth_type="oauth-m2m")
+    check("SDK config uses oauth-m2m auth", w.config.auth_type == "oauth-m2m", w.config.auth_type)
+    section("M2M identity", m2m_identity, w)
+    section("M2M jobs", m2m_jobs, w)
+    section("M2M lists", m2m_lists, w)
+    expect_error("a wrong client secret is refused", Exception,
+                 lambda: client(client_id=CLIENT_ID, client_secret="wrong-secret", auth_type="oauth-m2m")
+                 .current_user.me())
+
+
+def main():
+    if TOKEN:
+        section("PAT suite", pat_suite)
+    elif CLIENT_ID and CLIENT_SECRET:
+        section("OAuth M2M suite", m2m_suite)
+    else:
+        print("set DATABRICKS_TOKEN or DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET", file=sys.stderr)
+        return 2
+    print(f"{PASSED} passed, {FAILED} failed", flush=True)
+    return 1 if FAILED or not PASSED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
