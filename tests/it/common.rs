@@ -81,3 +81,65 @@ fn parse(text: &str) -> Value {
         serde_json::from_str(text).unwrap_or(Value::String(text.to_string()))
     }
 }
+
+/// The outcome of running the drsync binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// [`drsync_blocking`] off the async runtime, so that in-process emulators keep serving while it runs.
+pub async fn drsync(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        drsync_blocking(&dir, &args, &env)
+    })
+    .await
+    .expect("drsync runner")
+}
+
+/// Run the drsync binary in `dir` with a clean environment: only PATH, a HOME inside `dir`, no git config, and
+/// the variables given.
+pub fn drsync_blocking(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let home = dir.join(".home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_drsync"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("drsync runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A drsync.toml for a primary workspace at `url` whose token is in $PRIMARY_TOKEN, plus `extra` lines.
+pub fn write_config(dir: &std::path::Path, url: &str, extra: &str) {
+    std::fs::write(
+        dir.join("drsync.toml"),
+        format!("[workspaces.primary]\nhost = \"{url}\"\ntoken_env = \"PRIMARY_TOKEN\"\n{extra}"),
+    )
+    .unwrap();
+}
+
+/// The environment that holds the emulator's default token.
+pub const PRIMARY_ENV: &[(&str, &str)] = &[("PRIMARY_TOKEN", DEFAULT_TOKEN)];

@@ -4,4 +4,5 @@ mod client;
 mod common;
 mod emulator_compute;
 mod emulator_jobs;
+mod export;
 mod sdk_compat;
