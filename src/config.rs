@@ -21,6 +21,8 @@ pub struct Config {
     pub client: ClientSection,
     /// `[export]`: what the export reads and where it writes.
     pub export: ExportSection,
+    /// `[rewrite]`: the region rules, validated.
+    pub rewrite: crate::rewrite::Rules,
 }
 
 /// `[export]`: what is exported, and where to.
@@ -177,6 +179,8 @@ struct RawConfig {
     client: ClientSection,
     #[serde(default)]
     export: ExportSection,
+    #[serde(default)]
+    rewrite: crate::rewrite::RewriteSection,
 }
 
 /// Why `drsync.toml` could not be used.
@@ -307,11 +311,18 @@ impl Config {
         if raw.export.resources.is_empty() {
             return Err(invalid("export.resources".into(), "nothing to export: name at least one of jobs, clusters, instance_pools, cluster_policies"));
         }
+        let rewrite =
+            crate::rewrite::Rules::from_section(&raw.rewrite).map_err(|e| Error::Invalid {
+                path: path.to_path_buf(),
+                key: e.rule,
+                reason: e.reason,
+            })?;
         Ok(Config {
             path: path.to_path_buf(),
             workspaces: raw.workspaces,
             client: raw.client,
             export: raw.export,
+            rewrite,
         })
     }
 
@@ -445,6 +456,24 @@ rate_limit = 30
             .unwrap_err()
             .to_string()
             .contains("exlcude"));
+    }
+
+    #[test]
+    fn rewrite_errors_name_the_rule_and_file() {
+        let err = parse("[rewrite]\n[[rewrite.field]]\npath = \"databricks_job..x\"\nvalue = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/repo/drsync.toml: `rewrite.field[0].path`"),
+            "{err}"
+        );
+        let err = parse("[rewrite]\nzone = \"auto\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("zone") && err.contains("/repo/drsync.toml"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -11,3 +11,4 @@ pub mod emulator;
 pub mod export;
 pub mod hcl;
 pub mod model;
+pub mod rewrite;

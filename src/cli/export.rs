@@ -29,6 +29,10 @@ pub(crate) struct ExportArgs {
     #[arg(long)]
     strict: bool,
 
+    /// Show, for each rewrite rule, every value it changed
+    #[arg(long)]
+    explain: bool,
+
     /// Summary format
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     format: String,
@@ -54,6 +58,7 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         filter,
         provider_version: config.export.provider_version.clone(),
         source_host: client.host().to_string(),
+        rules: config.rewrite.clone(),
     };
     let interactive = std::io::stderr().is_terminal();
     if interactive {
@@ -107,6 +112,13 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
             "written": written.as_ref().is_some_and(|w| w.changed),
             "counts": counts,
             "changes": changes,
+            "rewrite": built.rewrite.rules.iter().map(|r| {
+                let mut v = serde_json::json!({"rule": r.rule, "count": r.count});
+                if args.explain {
+                    v["places"] = serde_json::json!(r.places);
+                }
+                v
+            }).collect::<Vec<_>>(),
             "warnings": built.warnings,
         });
         outln!(
@@ -123,6 +135,7 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
             client.host(),
             elapsed,
         );
+        print_rewrite(&built, args.explain);
         print_warnings(&built);
     }
     Ok(ExitCode::SUCCESS)
@@ -174,6 +187,21 @@ fn print_summary(
     }
     if dry_run {
         outln!("dry run: nothing written");
+    }
+}
+
+fn print_rewrite(built: &Export, explain: bool) {
+    if built.rewrite.rules.is_empty() {
+        return;
+    }
+    outln!("rewrite rules:");
+    for r in &built.rewrite.rules {
+        outln!("  {:>6}  {}", r.count, r.rule);
+        if explain {
+            for place in &r.places {
+                outln!("          {place}");
+            }
+        }
     }
 }
 

@@ -39,6 +39,9 @@ pub struct Warning {
     pub path: String,
     /// What happened.
     pub message: String,
+    /// The workspace-specific id the warning is about, if any (a `[rewrite.ids]` mapping resolves it).
+    #[serde(skip)]
+    pub id: Option<String>,
 }
 
 /// The schema's view of one level: a resource or a nested block.
@@ -277,10 +280,14 @@ impl<'a> Converter<'a> {
             if let Some(label) = self.refs.label(*kind, &id) {
                 return Some(traversal(&[kind.resource_type(), label, "id"]));
             }
-            self.warn(
+            self.warn_id(
                 address,
                 path,
-                format!("refers to {} `{id}`, which is not exported; kept as a literal id, which differs in DR", kind_noun(*kind)),
+                format!(
+                    "refers to {} `{id}`, which is not exported; kept as a literal id, which differs in DR",
+                    kind_noun(*kind)
+                ),
+                Some(id.clone()),
             );
         } else if let Some((_, _, what)) = FOREIGN_IDS
             .iter()
@@ -290,10 +297,14 @@ impl<'a> Converter<'a> {
                 .as_str()
                 .map(str::to_string)
                 .unwrap_or_else(|| value.to_string());
-            self.warn(
+            self.warn_id(
                 address,
                 path,
-                format!("refers to {what} `{id}`, which drsync does not export; kept as a literal id, which differs in DR"),
+                format!(
+                    "refers to {what} `{id}`, which drsync does not export; kept as a literal id, which differs \
+                     in DR (map it with [rewrite.ids])"
+                ),
+                Some(id.clone()),
             );
         }
         let keys = JsonKeys::BareWhenValid;
@@ -328,10 +339,15 @@ impl<'a> Converter<'a> {
     }
 
     fn warn(&mut self, address: &str, path: &[String], message: String) {
+        self.warn_id(address, path, message, None);
+    }
+
+    fn warn_id(&mut self, address: &str, path: &[String], message: String, id: Option<String>) {
         self.warnings.push(Warning {
             resource: address.to_string(),
             path: path.join("."),
             message,
+            id,
         });
     }
 }

@@ -40,6 +40,7 @@ fn settings(section: &ExportSection) -> Settings {
         filter: section.name_filter().unwrap(),
         provider_version: section.provider_version.clone(),
         source_host: SOURCE.to_string(),
+        rules: drsync::rewrite::Rules::default(),
     }
 }
 

@@ -5,4 +5,5 @@ mod common;
 mod emulator_compute;
 mod emulator_jobs;
 mod export;
+mod rewrite;
 mod sdk_compat;

@@ -1,0 +1,282 @@
+//! The export of the realistic fixture workspace with a full DR rule set: golden files, the passive-mode
+//! invariant, and the `dr_active` form evaluating to the passive and the active configuration.
+
+use crate::common::{fixtures_dir, start};
+use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
+use drsync::config::Config;
+use drsync::emulator::{EmulatorConfig, Fixtures, DEFAULT_TOKEN};
+use drsync::export::{self, Export, Inventory, LabelMap, Settings};
+use drsync::model::ResourceKind;
+use hcl::eval::{Context, Evaluate};
+use std::path::Path;
+
+/// A DR rule set for the fixture workspace (us-east-1 -> us-west-2).
+const RULES: &str = r#"
+[rewrite]
+zone_id = "auto"
+pause = "PAUSE_MODE"
+
+[[rewrite.replace]]
+from = "us-east-1"
+to = "us-west-2"
+[[rewrite.replace]]
+from = "dbc-primary.cloud.databricks.com"
+to = "dbc-dr.cloud.databricks.com"
+
+[rewrite.node_types]
+"i3.xlarge" = "i4i.xlarge"
+"i3.2xlarge" = "i4i.2xlarge"
+
+[rewrite.instance_profiles]
+"arn:aws:iam::111111111111:instance-profile/databricks-etl-role" = "arn:aws:iam::222222222222:instance-profile/databricks-etl-role"
+
+[rewrite.ids]
+"4e8a1b2c3d4e5f60" = "a1b2c3d4e5f60718"
+
+[[rewrite.field]]
+path = 'databricks_cluster.spark_conf."spark.hadoop.fs.s3a.endpoint"'
+variable = "s3_endpoint"
+
+[[rewrite.field]]
+path = "databricks_job.job_cluster.*.new_cluster.aws_attributes.first_on_demand"
+value = 0
+
+[rewrite.variables]
+s3_endpoint = "https://s3.us-west-2.amazonaws.com"
+"#;
+
+async fn read_primary() -> Inventory {
+    let emu = start(EmulatorConfig {
+        fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let client = WorkspaceClient::new(
+        "primary",
+        emu.url(),
+        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
+        ClientOptions {
+            rate_limit: 0.0,
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    export::read(&client, &ResourceKind::ALL).await.unwrap()
+}
+
+fn export_with(inv: &Inventory, pause: &str) -> Export {
+    let text = RULES.replace("PAUSE_MODE", pause);
+    let config = Config::parse(&text, Path::new("drsync.toml")).unwrap();
+    let settings = Settings {
+        kinds: ResourceKind::ALL.to_vec(),
+        filter: config.export.name_filter().unwrap(),
+        provider_version: config.export.provider_version.clone(),
+        source_host: "https://dbc-primary.cloud.databricks.com".to_string(),
+        rules: config.rewrite,
+    };
+    export::build(
+        inv,
+        &settings,
+        &LabelMap::default(),
+        &export::provider_schema(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn golden_files_with_a_full_dr_rule_set() {
+    let inv = read_primary().await;
+    let out = export_with(&inv, "literal");
+    for (name, content) in &out.files {
+        if name != "drsync-labels.json" {
+            insta::assert_snapshot!(format!("dr_literal_{}", name.replace('.', "_")), content);
+        }
+    }
+    let report: Vec<String> = out
+        .rewrite
+        .rules
+        .iter()
+        .map(|r| format!("{:>4}  {}", r.count, r.rule))
+        .collect();
+    insta::assert_snapshot!("dr_literal_rule_counts", report.join("\n"));
+
+    // Nothing of the primary region is left, and the mapped warehouse id is no longer a warning.
+    // variables.tf describes each variable with the primary's value it replaced.
+    assert!(out.files["variables.tf"].contains("Primary: https://s3.us-east-1.amazonaws.com"));
+    for (name, content) in out.files.iter().filter(|(n, _)| *n != "variables.tf") {
+        // The header names the source workspace; the configuration below it must not.
+        let content = content.split_once('\n').map_or("", |(_, rest)| rest);
+        assert!(
+            !content.contains("us-east-1"),
+            "{name} still names us-east-1"
+        );
+        assert!(!content.contains("dbc-primary.cloud"), "{name}");
+        assert!(!content.contains("\"i3.xlarge\""), "{name}");
+    }
+    assert!(out.files["dr.auto.tfvars"]
+        .contains("s3_endpoint = \"https://s3.us-west-2.amazonaws.com\""));
+    assert!(out.files["variables.tf"].contains("variable \"s3_endpoint\""));
+    assert!(!out
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("4e8a1b2c3d4e5f60")));
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.message.contains("7f21c0a9e4b35d18")),
+        "unmapped ids still warn"
+    );
+    // The fixtures never name the workspace URL: that rule matched nothing, and the export says so.
+    assert!(out.warnings.iter().any(|w| w.resource == "rewrite"
+        && w.path.contains("dbc-primary.cloud.databricks.com")
+        && w.message.contains("matched nothing")));
+}
+
+#[tokio::test]
+async fn literal_mode_leaves_nothing_live() {
+    let inv = read_primary().await;
+    let out = export_with(&inv, "literal");
+    let body: hcl::Body = hcl::parse(&out.files["jobs.tf"]).unwrap();
+    let mut pausable = 0;
+    for job in body.blocks() {
+        for b in job
+            .body()
+            .blocks()
+            .filter(|b| matches!(b.identifier(), "schedule" | "trigger" | "continuous"))
+        {
+            pausable += 1;
+            let status = b.body().attributes().find(|a| a.key() == "pause_status");
+            assert_eq!(
+                status.map(|a| a.expr().clone()),
+                Some(hcl::Expression::String("PAUSED".into())),
+                "{:?} {}",
+                job.labels(),
+                b.identifier()
+            );
+        }
+    }
+    assert!(
+        pausable >= 10,
+        "the fixture has many schedules and triggers: {pausable}"
+    );
+}
+
+/// Evaluate every `pause_status` and `min_idle_instances` with `var.dr_active` set.
+fn evaluate(out: &Export, dr_active: bool) -> Vec<(String, hcl::Value)> {
+    let mut ctx = Context::new();
+    let mut vars = hcl::Map::new();
+    vars.insert("dr_active".to_string(), hcl::Value::Bool(dr_active));
+    ctx.declare_var("var", hcl::Value::Object(vars));
+    let mut values = Vec::new();
+    for file in ["jobs.tf", "instance_pools.tf"] {
+        let body: hcl::Body = hcl::parse(&out.files[file]).unwrap();
+        for resource in body.blocks() {
+            let label = resource.labels()[1].as_str().to_string();
+            let mut visit = |name: &str, expr: &hcl::Expression| {
+                values.push((format!("{label}.{name}"), expr.evaluate(&ctx).unwrap()));
+            };
+            for a in resource
+                .body()
+                .attributes()
+                .filter(|a| a.key() == "min_idle_instances")
+            {
+                visit("min_idle_instances", a.expr());
+            }
+            for b in resource.body().blocks() {
+                for a in b.body().attributes().filter(|a| a.key() == "pause_status") {
+                    visit(b.identifier(), a.expr());
+                }
+            }
+        }
+    }
+    values
+}
+
+#[tokio::test]
+async fn the_variable_form_evaluates_to_passive_and_active() {
+    let inv = read_primary().await;
+    let out = export_with(&inv, "variable");
+    insta::assert_snapshot!("dr_variable_variables_tf", &out.files["variables.tf"]);
+    let passive = evaluate(&out, false);
+    let active = evaluate(&out, true);
+    assert!(passive.len() >= 10);
+    for (place, value) in &passive {
+        if place.ends_with("min_idle_instances") {
+            assert_eq!(*value, hcl::Value::from(0), "{place}");
+        } else {
+            assert_eq!(*value, hcl::Value::from("PAUSED"), "{place}");
+        }
+    }
+    // Active: exactly what the primary has.
+    let plain = export_with(&inv, "off");
+    let primary: Vec<(String, hcl::Value)> = evaluate(&plain, false);
+    let active_map: std::collections::BTreeMap<_, _> = active.into_iter().collect();
+    for (place, value) in &primary {
+        assert_eq!(active_map.get(place), Some(value), "{place}");
+    }
+    // Places the primary leaves at the provider's default (UNPAUSED) are UNPAUSED when active.
+    assert!(active_map
+        .values()
+        .any(|v| *v == hcl::Value::from("UNPAUSED")));
+}
+
+#[tokio::test]
+async fn explain_shows_every_change_and_invalid_rules_write_nothing() {
+    use crate::common::{drsync, write_config, PRIMARY_ENV};
+    let emu = start(EmulatorConfig {
+        fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        emu.url(),
+        &RULES.replace("PAUSE_MODE", "literal"),
+    );
+    let run = drsync(
+        dir.path(),
+        &["export", "--explain", "--no-commit"],
+        PRIMARY_ENV,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("rewrite rules:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("     19  zone_id = \"auto\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("databricks_job.nightly_sales_etl: job_cluster[etl_cluster].new_cluster.aws_attributes.zone_id"),
+        "{}",
+        run.stdout
+    );
+    let json = drsync(
+        dir.path(),
+        &["export", "--dry-run", "--format", "json"],
+        PRIMARY_ENV,
+    )
+    .await;
+    let summary: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        summary["rewrite"][0],
+        serde_json::json!({"rule": "zone_id = \"auto\"", "count": 19})
+    );
+
+    // A variable without a DR value: a clear error naming the rule, and nothing written.
+    let other = tempfile::tempdir().unwrap();
+    let broken = RULES
+        .replace("PAUSE_MODE", "literal")
+        .replace("s3_endpoint = \"https", "other = \"https");
+    write_config(other.path(), emu.url(), &broken);
+    let run = drsync(other.path(), &["export"], PRIMARY_ENV).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("`rewrite.field[0].variable`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("s3_endpoint"), "{}", run.stderr);
+    assert!(!other.path().join("terraform").exists());
+}
