@@ -11,6 +11,7 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Which clusters to list.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +36,11 @@ impl WorkspaceClient {
     /// Every job with its complete settings. Lists with `expand_tasks` (100 per page, following
     /// `next_page_token`), then fetches with `jobs/get` only the jobs whose arrays the listing cut off.
     pub async fn list_jobs(&self) -> Result<Vec<Job>, Error> {
+        self.list_jobs_counted(&AtomicUsize::new(0)).await
+    }
+
+    /// [`WorkspaceClient::list_jobs`], adding the number of jobs listed to `counter` page by page (for progress).
+    pub async fn list_jobs_counted(&self, counter: &AtomicUsize) -> Result<Vec<Job>, Error> {
         let path = "/api/2.2/jobs/list";
         let mut jobs: Vec<Job> = Vec::new();
         let mut seen = HashSet::new();
@@ -59,6 +65,7 @@ impl WorkspaceClient {
                     cut_off.push(jobs.len());
                 }
                 jobs.push(job);
+                counter.fetch_add(1, Ordering::Relaxed);
             }
             token = next_token(&page);
             if token.is_none() {
@@ -116,6 +123,16 @@ impl WorkspaceClient {
 
     /// Every cluster matching `filter`, through the 2.1 list's page tokens. List items carry no `spec`.
     pub async fn list_clusters(&self, filter: &ClusterFilter) -> Result<Vec<Cluster>, Error> {
+        self.list_clusters_counted(filter, &AtomicUsize::new(0))
+            .await
+    }
+
+    /// [`WorkspaceClient::list_clusters`], adding the number of clusters listed to `counter` page by page.
+    pub async fn list_clusters_counted(
+        &self,
+        filter: &ClusterFilter,
+        counter: &AtomicUsize,
+    ) -> Result<Vec<Cluster>, Error> {
         let path = "/api/2.1/clusters/list";
         let mut out = Vec::new();
         let mut seen = HashSet::new();
@@ -133,6 +150,7 @@ impl WorkspaceClient {
                 let c: Cluster = decode(self, "GET", path, raw)?;
                 if seen.insert(c.cluster_id.clone()) {
                     out.push(c);
+                    counter.fetch_add(1, Ordering::Relaxed);
                 }
             }
             token = next_token(&page);

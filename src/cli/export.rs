@@ -60,15 +60,16 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         source_host: client.host().to_string(),
         rules: config.rewrite.clone(),
     };
-    let interactive = std::io::stderr().is_terminal();
-    if interactive {
-        eprint!("reading {} ...", client.host());
-    }
     let started = std::time::Instant::now();
-    let inventory = export::read(&client, &settings.kinds).await;
-    if interactive {
-        eprint!("\r\x1b[2K");
-    }
+    let progress = export::Progress::default();
+    let inventory = {
+        let reading = export::read_with_progress(&client, &settings.kinds, &progress);
+        if std::io::stderr().is_terminal() {
+            show_progress(reading, &progress, client.host()).await
+        } else {
+            reading.await
+        }
+    };
     let inventory = inventory.map_err(|e| {
         CliError::from(e)
             .hint("nothing was written: a partial export never replaces a complete one")
@@ -139,6 +140,36 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         print_warnings(&built);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Run `reading`, redrawing one status line on stderr (a terminal) every 100 ms.
+async fn show_progress<T>(
+    reading: impl std::future::Future<Output = T>,
+    progress: &export::Progress,
+    host: &str,
+) -> T {
+    use std::sync::atomic::Ordering::Relaxed;
+    tokio::pin!(reading);
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    loop {
+        tokio::select! {
+            result = &mut reading => {
+                eprint!("\r\x1b[2K");
+                return result;
+            }
+            _ = tick.tick() => {
+                eprint!(
+                    "\r\x1b[2Kreading {host}: {} jobs, {} clusters, {} pools, {} policies ({:.0}s)",
+                    progress.jobs.load(Relaxed),
+                    progress.clusters.load(Relaxed),
+                    progress.pools.load(Relaxed),
+                    progress.policies.load(Relaxed),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

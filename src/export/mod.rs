@@ -60,24 +60,49 @@ pub struct Inventory {
     pub policies: Vec<ClusterPolicy>,
 }
 
+/// How far a [`read`] has got, for a progress display: objects listed so far, per kind.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Jobs listed.
+    pub jobs: std::sync::atomic::AtomicUsize,
+    /// Clusters listed.
+    pub clusters: std::sync::atomic::AtomicUsize,
+    /// Pools listed.
+    pub pools: std::sync::atomic::AtomicUsize,
+    /// Policies listed.
+    pub policies: std::sync::atomic::AtomicUsize,
+}
+
 /// Read everything of the given kinds, concurrently across kinds. Fails as a whole if any listing fails.
 pub async fn read(
     client: &WorkspaceClient,
     kinds: &[ResourceKind],
 ) -> Result<Inventory, crate::api::Error> {
+    read_with_progress(client, kinds, &Progress::default()).await
+}
+
+/// [`read`], counting what it has listed in `progress` as it goes.
+pub async fn read_with_progress(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+    progress: &Progress,
+) -> Result<Inventory, crate::api::Error> {
+    use std::sync::atomic::Ordering;
     let wants = |k| kinds.contains(&k);
     let all_purpose = ClusterFilter::all_purpose();
     let (jobs, clusters, libraries, pools, policies) = tokio::try_join!(
         async {
             if wants(ResourceKind::Jobs) {
-                client.list_jobs().await
+                client.list_jobs_counted(&progress.jobs).await
             } else {
                 Ok(Vec::new())
             }
         },
         async {
             if wants(ResourceKind::Clusters) {
-                client.list_clusters(&all_purpose).await
+                client
+                    .list_clusters_counted(&all_purpose, &progress.clusters)
+                    .await
             } else {
                 Ok(Vec::new())
             }
@@ -91,14 +116,22 @@ pub async fn read(
         },
         async {
             if wants(ResourceKind::InstancePools) {
-                client.list_instance_pools().await
+                let pools = client.list_instance_pools().await;
+                if let Ok(p) = &pools {
+                    progress.pools.store(p.len(), Ordering::Relaxed);
+                }
+                pools
             } else {
                 Ok(Vec::new())
             }
         },
         async {
             if wants(ResourceKind::ClusterPolicies) {
-                client.list_cluster_policies().await
+                let policies = client.list_cluster_policies().await;
+                if let Ok(p) = &policies {
+                    progress.policies.store(p.len(), Ordering::Relaxed);
+                }
+                policies
             } else {
                 Ok(Vec::new())
             }
