@@ -9,6 +9,8 @@ pub mod api;
 pub mod config;
 pub mod emulator;
 pub mod export;
+pub mod git;
 pub mod hcl;
 pub mod model;
 pub mod rewrite;
+pub mod tfconfig;

@@ -2,7 +2,9 @@
 #![allow(clippy::print_stderr)]
 
 use super::CliError;
-use drsync::emulator::{Cloud, Emulator, EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
+use drsync::emulator::{
+    synthetic, Cloud, Emulator, EmulatorConfig, Fault, Fixtures, SyntheticSpec, DEFAULT_TOKEN,
+};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,6 +21,12 @@ pub(crate) struct EmulateArgs {
     /// Seed the workspace from a folder of API bodies (jobs.json, clusters.json, ...)
     #[arg(long, value_name = "DIR")]
     fixtures: Option<PathBuf>,
+
+    /// Seed the workspace with a generated AWS workspace of this size instead, e.g.
+    /// jobs=10000,clusters=1000,pools=200,policies=100 (any subset of the keys; the same --seed gives the
+    /// same workspace)
+    #[arg(long, value_name = "SPEC", conflicts_with = "fixtures")]
+    synthetic: Option<SyntheticSpec>,
 
     /// Address to listen on; port 0 picks a free one
     #[arg(long, default_value = "127.0.0.1:0")]
@@ -44,15 +52,26 @@ pub(crate) struct EmulateArgs {
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<String>,
 
-    /// Seed for generated ids and fault decisions
+    /// Seed for generated ids, fault decisions and the --synthetic workspace
     #[arg(long, default_value_t = 0)]
     seed: u64,
 }
 
 pub(crate) async fn run(args: EmulateArgs) -> Result<ExitCode, CliError> {
-    let fixtures = match &args.fixtures {
-        Some(dir) => Fixtures::load(dir)?,
-        None => Fixtures::default(),
+    let cloud: Cloud = args.cloud.parse().map_err(CliError::new)?;
+    let started = std::time::Instant::now();
+    let (fixtures, generated) = match (&args.fixtures, &args.synthetic) {
+        (Some(dir), _) => (Fixtures::load(dir)?, None),
+        (None, Some(spec)) => {
+            if cloud != Cloud::Aws {
+                return Err(CliError::new(format!(
+                    "--synthetic generates an AWS workspace, so it cannot be used with --cloud {}",
+                    cloud.as_str()
+                )));
+            }
+            (synthetic(spec, args.seed), Some(started.elapsed()))
+        }
+        (None, None) => (Fixtures::default(), None),
     };
     let faults = args
         .faults
@@ -78,14 +97,20 @@ pub(crate) async fn run(args: EmulateArgs) -> Result<ExitCode, CliError> {
     } else {
         args.tokens
     };
-    let cloud: Cloud = args.cloud.parse().map_err(CliError::new)?;
-    let summary = format!(
+    let mut summary = format!(
         "{} jobs, {} clusters, {} pools, {} policies",
         fixtures.jobs.len(),
         fixtures.clusters.len(),
         fixtures.instance_pools.len(),
         fixtures.cluster_policies.len()
     );
+    if let Some(took) = generated {
+        summary.push_str(&format!(
+            " (synthetic, seed {}, generated in {} ms)",
+            args.seed,
+            took.as_millis()
+        ));
+    }
     let config = EmulatorConfig {
         fixtures,
         tokens,

@@ -14,11 +14,13 @@ mod params;
 mod policies;
 mod pools;
 mod state;
+mod synthetic;
 
 pub use catalog::Cloud;
 pub use error::Error;
 pub use faults::{Fault, FaultKind};
 pub use fixtures::Fixtures;
+pub use synthetic::{synthetic, SyntheticSpec};
 
 use axum::body::Body;
 use axum::extract::{Request, State};

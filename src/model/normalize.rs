@@ -30,10 +30,11 @@ const JOB_OUTPUT_ONLY: &[&str] = &[
 /// In `settings.git_source`: filled by the service from the repository, not configured.
 const GIT_SOURCE_OUTPUT_ONLY: &[&str] = &["git_snapshot"];
 /// In `settings`: values the service fills in when absent, which are also the provider's defaults.
-fn job_defaults() -> [(&'static str, Value); 2] {
+fn job_defaults() -> [(&'static str, Value); 3] {
     [
         ("max_concurrent_runs", json!(1)), // the service's and the provider's default
         ("timeout_seconds", json!(0)),     // 0 means no timeout
+        ("queue", json!({"enabled": true})), // what Jobs API 2.2 (which the provider uses) gives new jobs
     ]
 }
 
@@ -256,7 +257,8 @@ pub fn instance_pool(p: &InstancePool) -> Normalized {
         _ => Map::new(),
     };
     remove_keys(&mut spec, POOL_OUTPUT_ONLY);
-    remove_equal(&mut spec, &[("enable_elastic_disk", json!(false))]);
+    // Pools get autoscaling local storage unless it is turned off: only `false` is configuration.
+    remove_equal(&mut spec, &[("enable_elastic_disk", json!(true))]);
     if let Some(Value::Object(aws)) = spec.get_mut("aws_attributes") {
         remove_equal(aws, &aws_defaults());
     }
@@ -392,7 +394,7 @@ mod tests {
         assert_eq!(
             n.config,
             json!({
-                "name": "etl", "queue": {"enabled": true},
+                "name": "etl",
                 "git_source": {"git_url": "https://github.com/x/y", "git_provider": "gitHub", "git_branch": "main"},
                 "tasks": [
                     {"task_key": "a", "run_if": "ALL_DONE", "notebook_task": {"notebook_path": "/x"}},
@@ -489,7 +491,7 @@ mod tests {
         assert_eq!(
             instance_pool(&p).config,
             json!({"instance_pool_name": "pool", "node_type_id": "i3.xlarge",
-                   "idle_instance_autotermination_minutes": 30, "enable_elastic_disk": true})
+                   "idle_instance_autotermination_minutes": 30})
         );
         let pol: ClusterPolicy = serde_json::from_value(json!({
             "policy_id": "ABC", "name": "p", "definition": "{\"spark_version\":{\"type\":\"fixed\",\"value\":\"15.4.x-scala2.12\"}}",

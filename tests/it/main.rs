@@ -1,9 +1,12 @@
 //! drsync's integration tests: one binary, one module per area, all against in-process emulators on loopback.
 
+mod apply;
 mod client;
 mod common;
 mod emulator_compute;
 mod emulator_jobs;
 mod export;
+mod git;
 mod rewrite;
 mod sdk_compat;
+mod synthetic;
