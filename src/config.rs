@@ -23,6 +23,8 @@ pub struct Config {
     pub export: ExportSection,
     /// `[rewrite]`: the region rules, validated.
     pub rewrite: crate::rewrite::Rules,
+    /// `[git]`: where exports are committed (with `repo` resolved against the config file's folder).
+    pub git: crate::git::GitSettings,
 }
 
 /// `[export]`: what is exported, and where to.
@@ -181,6 +183,8 @@ struct RawConfig {
     export: ExportSection,
     #[serde(default)]
     rewrite: crate::rewrite::RewriteSection,
+    #[serde(default)]
+    git: crate::git::GitSettings,
 }
 
 /// Why `drsync.toml` could not be used.
@@ -317,12 +321,26 @@ impl Config {
                 key: e.rule,
                 reason: e.reason,
             })?;
+        let mut git = raw.git;
+        if let Some(template) = &git.message {
+            crate::git::validate_template(template)
+                .map_err(|e| invalid("git.message".into(), &e.to_string()))?;
+        }
+        if let Some(author) = &git.author {
+            crate::git::Author::parse(author)
+                .map_err(|e| invalid("git.author".into(), &e.to_string()))?;
+        }
+        let base = path.parent().unwrap_or_else(|| Path::new("."));
+        git.repo = git
+            .repo
+            .map(|r| if r.is_absolute() { r } else { base.join(r) });
         Ok(Config {
             path: path.to_path_buf(),
             workspaces: raw.workspaces,
             client: raw.client,
             export: raw.export,
             rewrite,
+            git,
         })
     }
 
@@ -474,6 +492,27 @@ rate_limit = 30
             err.contains("zone") && err.contains("/repo/drsync.toml"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn git_section() {
+        let c =
+            parse("[git]\nrepo = \"..\"\nbranch = \"dr\"\nauthor = \"DR Bot <dr@example.com>\"\n")
+                .unwrap();
+        assert_eq!(c.git.repo.as_deref(), Some(Path::new("/repo/..")));
+        assert_eq!(c.git.branch.as_deref(), Some("dr"));
+        let err = parse("[git]\nauthor = \"no email\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("git.author"), "{err}");
+        let err = parse("[git]\nmessage = \"{nope}\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("git.message"), "{err}");
+        assert!(parse("[git]\nbrnach = \"x\"\n")
+            .unwrap_err()
+            .to_string()
+            .contains("brnach"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+mod calendar;
 pub mod config;
 pub mod emulator;
 pub mod export;

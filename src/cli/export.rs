@@ -20,7 +20,8 @@ pub(crate) struct ExportArgs {
     #[arg(long)]
     dry_run: bool,
 
-    /// Write the files but do not commit them
+    /// Write the files but do not commit them (by default each export is committed to the Git repository
+    /// that holds the export folder)
     #[arg(long)]
     no_commit: bool,
 
@@ -60,6 +61,21 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         source_host: client.host().to_string(),
         rules: config.rewrite.clone(),
     };
+    // Git first (read-only), so that a repository problem shows before the workspace is read; the lock is
+    // held from before writing until after the commit, so two exports never commit a mix.
+    let commit = !args.dry_run && !args.no_commit;
+    let repo = if commit {
+        Some(drsync::git::open(&out, &config.git).map_err(|e| {
+            let hint = git_hint(&e);
+            CliError::from(e).hint(hint)
+        })?)
+    } else {
+        None
+    };
+    let lock = match &repo {
+        Some(r) => Some(r.lock(std::time::Duration::from_secs(120))?),
+        None => None,
+    };
     let started = std::time::Instant::now();
     let progress = export::Progress::default();
     let inventory = {
@@ -77,7 +93,14 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
     let previous = LabelMap::load(&out)?;
     let schema = export::provider_schema();
     let built = export::build(&inventory, &settings, &previous, &schema)?;
-    let changes = export::changes(&built, &out);
+    // What changes: against what is committed when committing, else against the folder.
+    let changes = match &repo {
+        Some(r) => {
+            let committed = r.committed_files()?;
+            export::changes_from(&built, |name| committed.get(name).cloned())
+        }
+        None => export::changes(&built, &out),
+    };
     let strict = args.strict || config.export.strict;
     if strict && !built.warnings.is_empty() {
         print_warnings(&built);
@@ -89,6 +112,35 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
     } else {
         Some(export::write(&built, &out)?)
     };
+    let committed = match (&repo, &lock) {
+        (Some(r), Some(lock)) => {
+            let author = r.author(config.git.author.as_deref())?;
+            let message = drsync::git::message(
+                &drsync::git::Summary {
+                    host: client.host(),
+                    added: &changes.added,
+                    changed: &changes.changed,
+                    removed: &changes.removed,
+                },
+                config.git.message.as_deref(),
+            )?;
+            r.commit(lock, &message, &author, commit_time()?)?
+        }
+        _ => None,
+    };
+    drop(lock);
+    if let (Some(r), Some(remote)) = (&repo, &config.git.remote) {
+        let auth = drsync::git::PushAuth {
+            token: std::env::var("DRSYNC_GIT_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty())
+                .map(drsync::api::Secret::new),
+            username: std::env::var("DRSYNC_GIT_USER")
+                .ok()
+                .filter(|u| !u.is_empty()),
+        };
+        r.push(remote, &auth)?;
+    }
     let elapsed = started.elapsed();
     if args.format == "json" {
         let counts: serde_json::Map<String, serde_json::Value> = settings
@@ -111,6 +163,8 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
             "out": out.display().to_string(),
             "dry_run": args.dry_run,
             "written": written.as_ref().is_some_and(|w| w.changed),
+            "commit": committed.as_ref().map(|c| c.id.to_string()),
+            "branch": repo.as_ref().map(|r| r.branch().to_string()),
             "counts": counts,
             "changes": changes,
             "rewrite": built.rewrite.rules.iter().map(|r| {
@@ -136,10 +190,64 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
             client.host(),
             elapsed,
         );
+        match (&committed, &repo) {
+            (Some(c), _) => outln!("committed {} on {}", &c.id.to_string()[..10], c.branch),
+            (None, Some(r)) => outln!("nothing to commit on {}", r.branch()),
+            (None, None) if args.no_commit && !args.dry_run => {
+                outln!("not committed (--no-commit)")
+            }
+            _ => {}
+        }
         print_rewrite(&built, args.explain);
         print_warnings(&built);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The commit time: `GIT_COMMITTER_DATE` or `GIT_AUTHOR_DATE` as `@SECONDS [+HHMM]` or `SECONDS`, as git
+/// takes them (for reproducible history); otherwise now.
+fn commit_time() -> Result<Option<drsync::git::Timestamp>, CliError> {
+    let Some(text) = ["GIT_COMMITTER_DATE", "GIT_AUTHOR_DATE"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|t| !t.trim().is_empty()))
+    else {
+        return Ok(None);
+    };
+    let bad = || {
+        CliError::new(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("cannot read the commit time `{text}`"),
+        ))
+        .hint("drsync takes GIT_COMMITTER_DATE / GIT_AUTHOR_DATE as `@SECONDS +HHMM` or `SECONDS`")
+    };
+    let mut parts = text.trim().trim_start_matches('@').split_whitespace();
+    let seconds: i64 = parts.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+    let offset_minutes = match parts.next() {
+        None => 0,
+        Some(z) => {
+            let (sign, digits) = match z.split_at(1) {
+                ("+", d) => (1, d),
+                ("-", d) => (-1, d),
+                _ => return Err(bad()),
+            };
+            let n: i32 = digits.parse().map_err(|_| bad())?;
+            sign * ((n / 100) * 60 + n % 100)
+        }
+    };
+    Ok(Some(drsync::git::Timestamp {
+        seconds,
+        offset_minutes,
+    }))
+}
+
+/// What to do about a repository that cannot be used.
+fn git_hint(e: &drsync::git::Error) -> String {
+    let text = e.to_string();
+    if text.contains("owner") || text.contains("safe.directory") {
+        "the repository belongs to another user: add it to git's safe.directory".to_string()
+    } else {
+        "drsync commits each export: put the export folder in a Git repository (`git init`), set [git] repo, or pass --no-commit".to_string()
+    }
 }
 
 /// Run `reading`, redrawing one status line on stderr (a terminal) every 100 ms.

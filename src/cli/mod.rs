@@ -13,6 +13,7 @@ macro_rules! outln {
 mod emulate;
 mod export;
 mod inventory;
+mod log;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -56,6 +57,8 @@ enum Command {
     Emulate(emulate::EmulateArgs),
     /// Write the primary workspace's jobs, clusters, pools and policies as Terraform files
     Export(export::ExportArgs),
+    /// List the export commits: when the DR copy was taken, and what changed
+    Log(log::LogArgs),
     /// Count what a workspace holds: jobs, all-purpose clusters, pools and policies
     Inventory(inventory::InventoryArgs),
 }
@@ -103,6 +106,7 @@ macro_rules! plain_cli_error {
 plain_cli_error!(
     drsync::config::Error,
     drsync::export::Error,
+    drsync::git::Error,
     drsync::emulator::Error,
     std::io::Error
 );
@@ -127,6 +131,8 @@ impl From<drsync::api::auth::AuthError> for CliError {
 
 /// Run drsync with the process's arguments and environment.
 pub fn main() -> ExitCode {
+    // git2 sets its certificate variables on first use: do it before any other thread exists.
+    drsync::git::init();
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -151,6 +157,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Emulate(args) => emulate::run(args).await,
         Command::Export(args) => export::run(&global, args).await,
         Command::Inventory(args) => inventory::run(&global, args).await,
+        Command::Log(args) => log::run(&global, args),
     }
 }
 

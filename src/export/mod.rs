@@ -599,7 +599,12 @@ impl Changes {
 /// Compare a built export with the files in `dir`, resource by resource. Unparseable old files count as
 /// "every resource in them changed".
 pub fn changes(export: &Export, dir: &Path) -> Changes {
-    let old = resources_in(|name| std::fs::read_to_string(dir.join(name)).ok());
+    changes_from(export, |name| std::fs::read_to_string(dir.join(name)).ok())
+}
+
+/// [`changes`] against files from anywhere (e.g. the export folder as committed in Git).
+pub fn changes_from(export: &Export, read: impl Fn(&str) -> Option<String>) -> Changes {
+    let old = resources_in(read);
     let new = resources_in(|name| export.files.get(name).cloned());
     let mut c = Changes::default();
     for (address, block) in &new {

@@ -152,6 +152,25 @@ impl Timestamp {
     }
 }
 
+impl std::fmt::Display for Timestamp {
+    /// `2026-11-25 17:42 +0000`, in the timestamp's own time zone.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let local = self.seconds + i64::from(self.offset_minutes) * 60;
+        let (y, m, d) = crate::calendar::civil_from_days(local.div_euclid(86_400));
+        let rem = local.rem_euclid(86_400);
+        let sign = if self.offset_minutes < 0 { '-' } else { '+' };
+        let off = self.offset_minutes.abs();
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02} {:02}:{:02} {sign}{:02}{:02}",
+            rem / 3600,
+            (rem % 3600) / 60,
+            off / 60,
+            off % 60
+        )
+    }
+}
+
 /// A commit that [`ExportRepo::commit`] made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Committed {

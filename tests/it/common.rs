@@ -143,3 +143,30 @@ pub fn write_config(dir: &std::path::Path, url: &str, extra: &str) {
 
 /// The environment that holds the emulator's default token.
 pub const PRIMARY_ENV: &[(&str, &str)] = &[("PRIMARY_TOKEN", DEFAULT_TOKEN)];
+
+/// `git init` in `dir` (with git2, so no git config is read), and a first commit of a README so that the
+/// repository has a branch.
+pub fn git_init(dir: &std::path::Path) -> git2::Repository {
+    let repo = git2::Repository::init(dir).unwrap();
+    std::fs::write(dir.join("README.md"), "DR configuration\n").unwrap();
+    let mut index = repo.index().unwrap();
+    index.add_path(std::path::Path::new("README.md")).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::new(
+        "Test",
+        "test@example.com",
+        &git2::Time::new(1_700_000_000, 0),
+    )
+    .unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "initial", &tree, &[])
+        .unwrap();
+    drop(tree);
+    repo
+}
+
+/// The environment for exports that commit: the token, a fixed author and a fixed time.
+pub const COMMIT_ENV: &[(&str, &str)] = &[
+    ("PRIMARY_TOKEN", DEFAULT_TOKEN),
+    ("GIT_COMMITTER_DATE", "@1700000000 +0000"),
+];

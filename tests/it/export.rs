@@ -2,7 +2,9 @@
 //! schema conformance, `terraform fmt`, the round trip back to the normalised input, determinism, and safety
 //! when a listing fails.
 
-use crate::common::{drsync, drsync_blocking, fixtures_dir, start, write_config, PRIMARY_ENV};
+use crate::common::{
+    drsync, drsync_blocking, fixtures_dir, git_init, start, write_config, PRIMARY_ENV,
+};
 use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::config::ExportSection;
 use drsync::emulator::{EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
@@ -382,6 +384,7 @@ fn snapshot_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 async fn a_second_export_of_an_unchanged_workspace_changes_no_byte() {
     let emu = primary_emulator(&[]).await;
     let dir = tempfile::tempdir().unwrap();
+    git_init(dir.path());
     write_config(dir.path(), emu.url(), "");
     std::fs::create_dir_all(dir.path().join("terraform/generated")).unwrap();
     std::fs::write(dir.path().join("terraform/generated/README.md"), "mine\n").unwrap();
@@ -416,6 +419,7 @@ async fn a_second_export_of_an_unchanged_workspace_changes_no_byte() {
 async fn a_failed_listing_writes_nothing() {
     let good = primary_emulator(&[]).await;
     let dir = tempfile::tempdir().unwrap();
+    let repo = git_init(dir.path());
     let gen = dir.path().join("terraform/generated");
 
     // No export yet, and the clusters listing fails: no folder appears.
@@ -435,12 +439,18 @@ async fn a_failed_listing_writes_nothing() {
     write_config(dir.path(), good.url(), "");
     assert_eq!(drsync(dir.path(), &["export"], PRIMARY_ENV).await.code, 0);
     let files = snapshot_dir(&gen);
+    let head = repo.head().unwrap().target();
     let bad_jobs = primary_emulator(&["503:1.0:/api/2.2/jobs/get"]).await;
     write_config(dir.path(), bad_jobs.url(), "[client]\nmax_attempts = 2\n");
     let run = drsync(dir.path(), &["export"], PRIMARY_ENV).await;
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("/api/2.2/jobs/get"), "{}", run.stderr);
     assert_eq!(snapshot_dir(&gen), files);
+    assert_eq!(
+        repo.head().unwrap().target(),
+        head,
+        "the branch did not move"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("terraform"))
         .unwrap()
         .flatten()
@@ -488,7 +498,12 @@ async fn strict_turns_warnings_into_an_error() {
     let emu = primary_emulator(&[]).await;
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), emu.url(), "");
-    let run = drsync(dir.path(), &["export", "--strict"], PRIMARY_ENV).await;
+    let run = drsync(
+        dir.path(),
+        &["export", "--strict", "--no-commit"],
+        PRIMARY_ENV,
+    )
+    .await;
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("--strict"), "{}", run.stderr);
     assert!(

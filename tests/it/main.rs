@@ -6,6 +6,7 @@ mod common;
 mod emulator_compute;
 mod emulator_jobs;
 mod export;
+mod export_git;
 mod git;
 mod rewrite;
 mod sdk_compat;
