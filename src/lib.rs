@@ -8,10 +8,12 @@
 pub mod api;
 mod calendar;
 pub mod config;
+pub mod drift;
 pub mod emulator;
 pub mod export;
 pub mod git;
 pub mod hcl;
 pub mod model;
+pub mod report;
 pub mod rewrite;
 pub mod tfconfig;

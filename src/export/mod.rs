@@ -6,7 +6,7 @@
 mod convert;
 mod write;
 
-pub use convert::{References, Warning};
+pub use convert::{Converter, References, Warning};
 pub use write::{write, Written};
 
 use crate::api::{ClusterFilter, WorkspaceClient};

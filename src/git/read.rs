@@ -90,6 +90,19 @@ impl ExportRepo {
         Ok(all.iter().filter(|c| c.by_drsync).map(|c| c.time).max())
     }
 
+    /// The commit a revision (a branch, tag, commit id, `HEAD~2`…) names.
+    pub fn resolve(&self, rev: &str) -> Result<Oid, Error> {
+        self.repo
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+            .map_err(|source| Error::Revision {
+                repo: self.workdir.clone(),
+                rev: rev.to_string(),
+                source,
+            })
+    }
+
     /// The export folder's files as committed at `rev` (a branch, tag, commit id, `HEAD`, `HEAD~2`…): path
     /// inside the folder (`/`-separated, subfolders included) → content. Read from Git's objects, never from
     /// the work tree. Files that are not UTF-8 text, symlinks and submodules are left out. A revision without

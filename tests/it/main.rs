@@ -5,6 +5,7 @@ mod client;
 mod common;
 mod emulator_compute;
 mod emulator_jobs;
+mod drift;
 mod export;
 mod export_git;
 mod git;

@@ -1,0 +1,1 @@
+//! Ignore rules for drift findings (`.drsyncignore`): being written.

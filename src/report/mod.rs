@@ -1,0 +1,1 @@
+//! Renders reports for people and programs: being written.

@@ -1,0 +1,225 @@
+//! Drift against two emulators: a DR workspace made by applying the rewritten export shows no drift at all;
+//! then one change of each kind shows exactly those findings.
+
+use crate::common::{fixtures_dir, start, Raw};
+use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
+use drsync::config::Config;
+use drsync::drift::{self, FindingKind, Report, Severity, Source};
+use drsync::emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
+use drsync::export::{self, LabelMap, Settings};
+use drsync::model::ResourceKind;
+use drsync::tfconfig::{self, Configuration};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const DR_RULES: &str = r#"
+[rewrite]
+zone_id = "auto"
+pause = "literal"
+[[rewrite.replace]]
+from = "us-east-1"
+to = "us-west-2"
+[rewrite.node_types]
+"i3.xlarge" = "i4i.xlarge"
+"#;
+
+fn client(url: &str) -> WorkspaceClient {
+    WorkspaceClient::new(
+        "dr",
+        url,
+        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
+        ClientOptions {
+            rate_limit: 0.0,
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+/// A primary from the fixtures, its rewritten export, and a DR emulator with that export applied.
+pub async fn primary_and_dr() -> (Emulator, Emulator, Configuration, BTreeMap<String, String>) {
+    let primary = start(EmulatorConfig {
+        fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let config = Config::parse(DR_RULES, Path::new("drsync.toml")).unwrap();
+    let settings = Settings {
+        kinds: ResourceKind::ALL.to_vec(),
+        filter: config.export.name_filter().unwrap(),
+        provider_version: config.export.provider_version.clone(),
+        source_host: "https://primary".to_string(),
+        rules: config.rewrite,
+    };
+    let inv = export::read(&client(primary.url()), &ResourceKind::ALL)
+        .await
+        .unwrap();
+    let built = export::build(
+        &inv,
+        &settings,
+        &LabelMap::default(),
+        &export::provider_schema(),
+    )
+    .unwrap();
+    let desired = tfconfig::load(&built.files, &[], &BTreeMap::new()).unwrap();
+    let dr = start(EmulatorConfig {
+        seed: 5,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    tfconfig::apply(&client(dr.url()), &desired).await.unwrap();
+    (primary, dr, desired, built.files)
+}
+
+async fn drift_of(dr: &Emulator, desired: &Configuration) -> Report {
+    let live = export::read(&client(dr.url()), &ResourceKind::ALL)
+        .await
+        .unwrap();
+    let source = Source {
+        workspace: "https://dr".to_string(),
+        git_ref: "HEAD".to_string(),
+        commit: None,
+        folder: "terraform/generated".to_string(),
+    };
+    drift::compare(
+        desired,
+        &live,
+        &ResourceKind::ALL,
+        None,
+        source,
+        &export::provider_schema(),
+    )
+    .unwrap()
+    .0
+}
+
+#[tokio::test]
+async fn an_unchanged_dr_site_shows_no_drift() {
+    let (_primary, dr, desired, _) = primary_and_dr().await;
+    let report = drift_of(&dr, &desired).await;
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert!(!report.summary.drifted);
+    assert_eq!(report.summary.coverage, 1.0);
+    assert_eq!(report.summary.by_type["databricks_job"].managed, 31);
+}
+
+#[tokio::test]
+async fn one_change_of_each_kind_gives_exactly_those_findings() {
+    let (_primary, dr, desired, _) = primary_and_dr().await;
+    let raw = Raw::new(&dr);
+    let job_id = |name: &'static str| {
+        let raw = &raw;
+        async move {
+            let (_, list) = raw.get(&format!("/api/2.2/jobs/list?name={name}")).await;
+            list["jobs"][0]["job_id"].clone()
+        }
+    };
+    // A changed field in a task.
+    let id = job_id("nightly-sales-etl").await;
+    let (_, job) = raw.get(&format!("/api/2.1/jobs/get?job_id={id}")).await;
+    let mut task = job["settings"]["tasks"][0].clone();
+    let key = task["task_key"].as_str().unwrap().to_string();
+    task["timeout_seconds"] = json!(1234);
+    let (s, _) = raw
+        .post(
+            "/api/2.2/jobs/update",
+            json!({"job_id": id, "new_settings": {"tasks": [task]}}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    // A job unpaused in DR.
+    let id2 = job_id("orders-hourly-periodic").await;
+    let (_, job2) = raw.get(&format!("/api/2.1/jobs/get?job_id={id2}")).await;
+    let mut trigger = job2["settings"]["trigger"].clone();
+    trigger["pause_status"] = json!("UNPAUSED");
+    let (s, _) = raw
+        .post(
+            "/api/2.2/jobs/update",
+            json!({"job_id": id2, "new_settings": {"trigger": trigger}}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    // A deleted cluster.
+    let (_, clusters) = raw.get("/api/2.1/clusters/list").await;
+    let victim = clusters["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["cluster_name"] == "docker-geo")
+        .unwrap()["cluster_id"]
+        .clone();
+    let (s, _) = raw
+        .post(
+            "/api/2.1/clusters/permanent-delete",
+            json!({"cluster_id": victim}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    // An extra pool.
+    let (s, _) = raw
+        .post(
+            "/api/2.0/instance-pools/create",
+            json!({"instance_pool_name": "hand-made", "node_type_id": "m5d.large", "idle_instance_autotermination_minutes": 10}),
+        )
+        .await;
+    assert_eq!(s, 200, "pool created");
+    // Two DR jobs with one name.
+    let id3 = job_id("inventory-snapshot").await;
+    let (_, job3) = raw.get(&format!("/api/2.1/jobs/get?job_id={id3}")).await;
+    let (s, _) = raw
+        .post("/api/2.2/jobs/create", job3["settings"].clone())
+        .await;
+    assert_eq!(s, 200);
+
+    let report = drift_of(&dr, &desired).await;
+    let found: Vec<(String, FindingKind, Severity)> = report
+        .findings
+        .iter()
+        .map(|f| (f.address(), f.kind, f.severity))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "databricks_cluster.docker_geo".to_string(),
+                FindingKind::Missing,
+                Severity::Drift
+            ),
+            (
+                "databricks_instance_pool.hand_made".to_string(),
+                FindingKind::Unmanaged,
+                Severity::Drift
+            ),
+            (
+                "databricks_job.inventory_snapshot".to_string(),
+                FindingKind::Ambiguous,
+                Severity::Drift
+            ),
+            (
+                "databricks_job.nightly_sales_etl".to_string(),
+                FindingKind::Changed,
+                Severity::Drift
+            ),
+            (
+                "databricks_job.orders_hourly_periodic".to_string(),
+                FindingKind::Changed,
+                Severity::Critical
+            ),
+        ],
+        "{:#?}",
+        report.findings
+    );
+    let nightly = &report.findings[3];
+    assert_eq!(nightly.fields.len(), 1, "{:#?}", nightly.fields);
+    assert_eq!(
+        nightly.fields[0].path,
+        format!("task[{key}].timeout_seconds")
+    );
+    assert_eq!(nightly.fields[0].actual, Some(json!(1234)));
+    let orders = &report.findings[4];
+    assert_eq!(orders.fields.len(), 1, "{:#?}", orders.fields);
+    assert_eq!(orders.fields[0].path, "trigger.pause_status");
+    assert_eq!(report.summary.critical, 1);
+    assert_eq!(report.findings[2].live_ids.len(), 2);
+}
