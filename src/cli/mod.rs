@@ -10,6 +10,7 @@ macro_rules! outln {
     };
 }
 
+mod drift;
 mod emulate;
 mod export;
 mod inventory;
@@ -57,6 +58,8 @@ enum Command {
     Emulate(emulate::EmulateArgs),
     /// Write the primary workspace's jobs, clusters, pools and policies as Terraform files
     Export(export::ExportArgs),
+    /// Compare the live DR workspace with the committed HCL (exit 0 no drift, 2 drift, 1 error)
+    Drift(drift::DriftArgs),
     /// List the export commits: when the DR copy was taken, and what changed
     Log(log::LogArgs),
     /// Count what a workspace holds: jobs, all-purpose clusters, pools and policies
@@ -107,6 +110,8 @@ plain_cli_error!(
     drsync::config::Error,
     drsync::export::Error,
     drsync::git::Error,
+    drsync::tfconfig::Error,
+    drsync::drift::Error,
     drsync::emulator::Error,
     std::io::Error
 );
@@ -155,6 +160,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     };
     match cli.command {
         Command::Emulate(args) => emulate::run(args).await,
+        Command::Drift(args) => drift::run(&global, args).await,
         Command::Export(args) => export::run(&global, args).await,
         Command::Inventory(args) => inventory::run(&global, args).await,
         Command::Log(args) => log::run(&global, args),

@@ -333,21 +333,6 @@ pub fn compare(
         };
         summary.by_type.insert(t, s);
     }
-    for f in &findings {
-        if let Some(s) = summary.by_type.get_mut(&f.resource_type) {
-            match f.kind {
-                FindingKind::Missing => s.missing += 1,
-                FindingKind::Unmanaged => s.unmanaged += 1,
-                FindingKind::Changed => s.changed += 1,
-                FindingKind::Ambiguous => s.ambiguous += 1,
-            }
-        }
-    }
-    summary.critical = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Critical)
-        .count();
-    summary.drifted = !findings.is_empty();
     let live_total: usize = summary.by_type.values().map(|s| s.live).sum();
     let managed_total: usize = summary.by_type.values().map(|s| s.managed).sum();
     summary.coverage = if live_total == 0 {
@@ -355,15 +340,14 @@ pub fn compare(
     } else {
         managed_total as f64 / live_total as f64
     };
-    Ok((
-        Report {
-            version: REPORT_VERSION,
-            source,
-            summary,
-            findings,
-        },
-        in_sync,
-    ))
+    let mut report = Report {
+        version: REPORT_VERSION,
+        source,
+        summary,
+        findings,
+    };
+    super::resummarize(&mut report);
+    Ok((report, in_sync))
 }
 
 fn missing(r: &Resource) -> Finding {

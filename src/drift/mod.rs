@@ -165,3 +165,29 @@ pub struct FieldDiff {
     /// How bad this field is.
     pub severity: Severity,
 }
+
+/// Recount the summary's findings after some were dropped (by ignore rules).
+pub fn resummarize(report: &mut Report) {
+    for s in report.summary.by_type.values_mut() {
+        s.missing = 0;
+        s.unmanaged = 0;
+        s.changed = 0;
+        s.ambiguous = 0;
+    }
+    for f in &report.findings {
+        if let Some(s) = report.summary.by_type.get_mut(&f.resource_type) {
+            match f.kind {
+                FindingKind::Missing => s.missing += 1,
+                FindingKind::Unmanaged => s.unmanaged += 1,
+                FindingKind::Changed => s.changed += 1,
+                FindingKind::Ambiguous => s.ambiguous += 1,
+            }
+        }
+    }
+    report.summary.critical = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Critical)
+        .count();
+    report.summary.drifted = !report.findings.is_empty();
+}

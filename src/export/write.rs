@@ -137,3 +137,86 @@ fn sync_dir(dir: &Path) {
         let _ = f.sync_all();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn export(files: &[(&str, &str)]) -> Export {
+        Export {
+            files: files
+                .iter()
+                .map(|(n, c)| (n.to_string(), c.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+            resources: Vec::new(),
+            warnings: Vec::new(),
+            rewrite: crate::rewrite::Report::default(),
+        }
+    }
+
+    fn contents(dir: &Path) -> BTreeMap<String, String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(e.path()).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// A write killed at any point leaves the old folder or the new one: the new one is assembled aside and
+    /// swapped in whole. Simulate the kill by leaving a half-written staging folder of a dead process.
+    #[test]
+    fn a_killed_write_leaves_a_consistent_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("generated");
+        write(
+            &export(&[("jobs.tf", "old jobs\n"), ("clusters.tf", "old clusters\n")]),
+            &dir,
+        )
+        .unwrap();
+        std::fs::write(dir.join("notes.md"), "mine\n").unwrap();
+        let before = contents(&dir);
+
+        // Killed mid-write: a staging folder with half the new files, from a process that is gone.
+        let dead = root.path().join(".generated.drsync-new-4000000000");
+        std::fs::create_dir(&dead).unwrap();
+        std::fs::write(dead.join("jobs.tf"), "new jobs\n").unwrap();
+        assert_eq!(
+            contents(&dir),
+            before,
+            "the folder is the old export, whole"
+        );
+
+        // The next write cleans up and swaps in the complete new export, keeping the user's file.
+        write(
+            &export(&[("jobs.tf", "new jobs\n"), ("clusters.tf", "new clusters\n")]),
+            &dir,
+        )
+        .unwrap();
+        let after = contents(&dir);
+        assert_eq!(after["jobs.tf"], "new jobs\n");
+        assert_eq!(after["clusters.tf"], "new clusters\n");
+        assert_eq!(after["notes.md"], "mine\n");
+        assert!(!dead.exists(), "the dead process's staging folder is gone");
+        let names: Vec<String> = std::fs::read_dir(root.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["generated"]);
+    }
+
+    #[test]
+    fn unchanged_content_is_not_rewritten() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("generated");
+        let e = export(&[("jobs.tf", "x\n")]);
+        assert!(write(&e, &dir).unwrap().changed);
+        assert!(!write(&e, &dir).unwrap().changed);
+    }
+}

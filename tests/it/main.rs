@@ -3,12 +3,14 @@
 mod apply;
 mod client;
 mod common;
+mod drift;
+mod drift_cli;
 mod emulator_compute;
 mod emulator_jobs;
-mod drift;
 mod export;
 mod export_git;
 mod git;
+mod report;
 mod rewrite;
 mod sdk_compat;
 mod synthetic;

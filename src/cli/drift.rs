@@ -1,0 +1,192 @@
+//! `drsync drift`: the live DR workspace against the committed HCL; exit 0 no drift, 2 drift, 1 error.
+
+use super::{CliError, Global};
+use drsync::api::{auth, WorkspaceClient};
+use drsync::drift::{self, ignore::IgnoreRules, Source, StateIds};
+use drsync::report::{self, Format};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `drsync drift`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DriftArgs {
+    /// Read the HCL at this Git revision (default: the tip of the configured branch)
+    #[arg(long = "ref", value_name = "REF", conflicts_with = "worktree")]
+    git_ref: Option<String>,
+
+    /// Read the HCL from the export folder on disk instead of from Git
+    #[arg(long)]
+    worktree: bool,
+
+    /// The export folder, instead of [export] dir
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// A Terraform variables file, after dr.auto.tfvars (can be repeated)
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+
+    /// Match resources to DR objects through this Terraform state (format 4) instead of by name
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+
+    /// Ignore rules (default: .drsyncignore next to drsync.toml, when it exists)
+    #[arg(long, value_name = "FILE")]
+    ignore: Option<PathBuf>,
+
+    /// Write the current findings as ignore rules to FILE (accept today's drift as the baseline), and exit 0
+    #[arg(long, value_name = "FILE")]
+    write_ignore: Option<PathBuf>,
+
+    /// Output format on stdout
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown", "junit", "html"])]
+    format: String,
+
+    /// Also write a report in FORMAT to PATH (can be repeated), e.g. --report html=drift.html
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    reports: Vec<String>,
+}
+
+pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, CliError> {
+    let config = global.load_config()?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| config.resolve_path(&config.export.dir));
+    let mut extra_reports = Vec::new();
+    for spec in &args.reports {
+        let (format, path) = spec.split_once('=').ok_or_else(|| {
+            CliError::new(ArgError(format!("--report {spec}: expected FORMAT=PATH")))
+        })?;
+        let format: Format = format
+            .parse()
+            .map_err(|e: String| CliError::new(ArgError(e)))?;
+        extra_reports.push((format, PathBuf::from(path)));
+    }
+
+    // Desired state: from Git (default) or the folder on disk.
+    let (files, source_ref, commit, folder) = if args.worktree {
+        let mut files = BTreeMap::new();
+        for entry in fs_err::read_dir(&out)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".tf") || name.ends_with(".tfvars") {
+                files.insert(name, fs_err::read_to_string(entry.path())?);
+            }
+        }
+        (
+            files,
+            "worktree".to_string(),
+            None,
+            out.display().to_string(),
+        )
+    } else {
+        let repo = drsync::git::open(&out, &config.git)?;
+        let rev = args
+            .git_ref
+            .clone()
+            .unwrap_or_else(|| repo.branch().to_string());
+        let commit = repo.resolve(&rev)?;
+        (
+            repo.read_files(&rev)?,
+            rev,
+            Some(commit.to_string()),
+            repo.prefix().to_string(),
+        )
+    };
+    let mut var_files = Vec::new();
+    for f in &args.var_files {
+        var_files.push((f.display().to_string(), fs_err::read_to_string(f)?));
+    }
+    let desired = drsync::tfconfig::load(&files, &var_files, &BTreeMap::new())?;
+    let state = match &args.state {
+        Some(path) => Some(
+            StateIds::parse(&fs_err::read_to_string(path)?)
+                .map_err(|e| CliError::new(ArgError(format!("{}: {e}", path.display()))))?,
+        ),
+        None => None,
+    };
+    let ignore = {
+        let default = config.resolve_path(std::path::Path::new(drift::ignore::FILE_NAME));
+        match &args.ignore {
+            Some(path) => Some((path.clone(), fs_err::read_to_string(path)?)),
+            None if default.exists() => Some((default.clone(), fs_err::read_to_string(&default)?)),
+            None => None,
+        }
+    };
+    let rules = match &ignore {
+        Some((path, text)) => Some(IgnoreRules::parse(text, path).map_err(CliError::new)?),
+        None => None,
+    };
+
+    // Live state.
+    let entry = config.workspace("dr")?;
+    let resolved = auth::resolve("dr", &entry.auth_spec(), &super::environment())?;
+    let client = WorkspaceClient::new(
+        "dr",
+        &resolved.host,
+        resolved.credentials,
+        config.client.options(global.allow_insecure_http),
+    )?;
+    let kinds = config.export.resources.clone();
+    let live = drsync::export::read(&client, &kinds).await?;
+    let source = Source {
+        workspace: client.host().to_string(),
+        git_ref: source_ref,
+        commit,
+        folder,
+    };
+    let schema = drsync::export::provider_schema();
+    let (mut report, in_sync) =
+        drift::compare(&desired, &live, &kinds, state.as_ref(), source, &schema)?;
+    if let Some(path) = &args.write_ignore {
+        // The baseline accepts every current finding, including those the present rules hide, so that
+        // writing it over the present ignore file loses nothing.
+        let text = drift::ignore::baseline(&report.findings);
+        fs_err::write(path, &text)?;
+        let rules = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .count();
+        eprintln_stderr(&format!(
+            "wrote {rules} ignore rules for {} findings to {}",
+            report.findings.len(),
+            path.display()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(rules) = &rules {
+        report.findings = rules.apply(std::mem::take(&mut report.findings));
+        drift::resummarize(&mut report);
+    }
+
+    let color = args.format == "text"
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let format: Format = args
+        .format
+        .parse()
+        .map_err(|e: String| CliError::new(ArgError(e)))?;
+    for (f, path) in &extra_reports {
+        let text = report::render(*f, &report, &report::Options { color: false }, &in_sync);
+        fs_err::write(path, text)?;
+    }
+    let text = report::render(format, &report, &report::Options { color }, &in_sync);
+    outln!("{}", text.trim_end_matches('\n'));
+    Ok(if report.summary.drifted {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[allow(clippy::print_stderr)]
+fn eprintln_stderr(text: &str) {
+    eprintln!("{text}");
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct ArgError(String);
