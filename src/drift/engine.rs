@@ -165,13 +165,6 @@ pub fn compare(
 
     // Bring every candidate into the configuration's shape: matched objects under their resource's label, so
     // that references compare as identities.
-    let mut refs = References::default();
-    for (r, o) in &matched {
-        refs.insert(o.kind, &o.id, &r.label);
-    }
-    let mut converter = crate::export::Converter::new(schema, &refs);
-    let mut live_bodies: HashMap<usize, Body> = HashMap::new();
-    let mut rendered = Body::default();
     let index: HashMap<*const Normalized, usize> = objects
         .iter()
         .enumerate()
@@ -190,26 +183,7 @@ pub fn compare(
                 .or_insert_with(|| format!("drsync_candidate_{i}"));
         }
     }
-    for (i, label) in &live_labels {
-        let o = &objects[*i];
-        rendered
-            .0
-            .push(converter.resource(o.kind, label, &o.config).into());
-    }
-    let text = crate::hcl::to_string(&rendered);
-    let files = BTreeMap::from([("live.tf".to_string(), text)]);
-    let live_config = tfconfig::load(&files, &[], &BTreeMap::new()).map_err(Error::Live)?;
-    let by_label: HashMap<(ResourceKind, &str), usize> = live_labels
-        .iter()
-        .map(|(i, l)| ((objects[*i].kind, l.as_str()), *i))
-        .collect();
-    for res in &live_config.resources {
-        if let Some(i) =
-            kind_of(&res.resource_type).and_then(|k| by_label.get(&(k, res.label.as_str())))
-        {
-            live_bodies.insert(*i, res.body.clone());
-        }
-    }
+    let mut live_bodies = shape_live(&objects, &live_labels, &references(&matched), schema)?;
 
     // Duplicated names: pair resources with identical live objects; anything else is ambiguous.
     for (r, group) in &ambiguous_groups {
@@ -249,6 +223,15 @@ pub fn compare(
         }
     }
 
+    // References to objects paired just now were still literal ids: shape the live objects again.
+    if !ambiguous_groups.is_empty() {
+        let labels: HashMap<usize, String> = matched
+            .iter()
+            .map(|(r, o)| (index[&(*o as *const _)], r.label.clone()))
+            .collect();
+        live_bodies = shape_live(&objects, &labels, &references(&matched), schema)?;
+    }
+
     // Field by field.
     let mut in_sync = Vec::new();
     for (r, o) in &matched {
@@ -281,6 +264,8 @@ pub fn compare(
     }
 
     // Unmanaged: live objects nothing in Git stands for.
+    let unmanaged_refs = references(&matched);
+    let mut unmanaged_converter = crate::export::Converter::new(schema, &unmanaged_refs);
     let mut alloc: HashMap<ResourceKind, crate::hcl::LabelAllocator> = HashMap::new();
     for (i, o) in objects.iter().enumerate() {
         if used[i] {
@@ -295,12 +280,7 @@ pub fn compare(
                 stable_id: &o.id,
             }]);
         let label = label.into_iter().next().unwrap_or_default();
-        let mut body_refs = References::default();
-        for (r, m) in &matched {
-            body_refs.insert(m.kind, &m.id, &r.label);
-        }
-        let block =
-            crate::export::Converter::new(schema, &body_refs).resource(o.kind, &label, &o.config);
+        let block = unmanaged_converter.resource(o.kind, &label, &o.config);
         findings.push(Finding {
             kind: FindingKind::Unmanaged,
             severity: Severity::Drift,
@@ -348,6 +328,47 @@ pub fn compare(
     };
     super::resummarize(&mut report);
     Ok((report, in_sync))
+}
+
+/// References from every matched live object to its resource's label.
+fn references(matched: &[(&Resource, &Normalized)]) -> References {
+    let mut refs = References::default();
+    for (r, o) in matched {
+        refs.insert(o.kind, &o.id, &r.label);
+    }
+    refs
+}
+
+/// Live objects in the configuration's shape: converted under the given labels and evaluated like the HCL.
+fn shape_live(
+    objects: &[Normalized],
+    labels: &HashMap<usize, String>,
+    refs: &References,
+    schema: &Schema,
+) -> Result<HashMap<usize, Body>, Error> {
+    let mut converter = crate::export::Converter::new(schema, refs);
+    let mut rendered = Body::default();
+    for (i, label) in labels {
+        let o = &objects[*i];
+        rendered
+            .0
+            .push(converter.resource(o.kind, label, &o.config).into());
+    }
+    let parsed = [("live.tf".to_string(), rendered)];
+    let config = tfconfig::load_parsed(&parsed, &[], &BTreeMap::new()).map_err(Error::Live)?;
+    let by_label: HashMap<(&str, &str), usize> = labels
+        .iter()
+        .map(|(i, l)| ((objects[*i].kind.resource_type(), l.as_str()), *i))
+        .collect();
+    Ok(config
+        .resources
+        .into_iter()
+        .filter_map(|r| {
+            by_label
+                .get(&(r.resource_type.as_str(), r.label.as_str()))
+                .map(|i| (*i, r.body))
+        })
+        .collect())
 }
 
 fn missing(r: &Resource) -> Finding {

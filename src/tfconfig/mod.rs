@@ -111,10 +111,24 @@ pub fn load(
     for (name, text) in files.iter().filter(|(n, _)| n.ends_with(".tf")) {
         parsed.push((name.clone(), crate::hcl::parse_str(text, Path::new(name))?));
     }
+    let mut tfvars: Vec<(String, String)> = Vec::new();
+    if let Some(text) = files.get("dr.auto.tfvars") {
+        tfvars.push(("dr.auto.tfvars".to_string(), text.clone()));
+    }
+    tfvars.extend(var_files.iter().cloned());
+    load_parsed(&parsed, &tfvars, overrides)
+}
+
+/// [`load`] for bodies already parsed (file name, body), with the tfvars texts to apply in order.
+pub fn load_parsed(
+    parsed: &[(String, Body)],
+    tfvars: &[(String, String)],
+    overrides: &BTreeMap<String, Value>,
+) -> Result<Configuration, Error> {
     let empty = Context::new();
     // Variables: declarations with defaults, then tfvars files, then overrides.
     let mut declared: BTreeMap<String, Option<Value>> = BTreeMap::new();
-    for (file, body) in &parsed {
+    for (file, body) in parsed {
         for b in body.blocks().filter(|b| b.identifier() == "variable") {
             let Some(name) = b.labels().first().map(|l| l.as_str().to_string()) else {
                 continue;
@@ -131,12 +145,7 @@ pub fn load(
             declared.insert(name, default);
         }
     }
-    let mut tfvars: Vec<(String, String)> = Vec::new();
-    if let Some(text) = files.get("dr.auto.tfvars") {
-        tfvars.push(("dr.auto.tfvars".to_string(), text.clone()));
-    }
-    tfvars.extend(var_files.iter().cloned());
-    for (file, text) in &tfvars {
+    for (file, text) in tfvars {
         let body = crate::hcl::parse_str(text, Path::new(file))?;
         for a in body.attributes() {
             let v = a.expr().evaluate(&empty).map_err(|e| Error::Eval {
@@ -173,8 +182,7 @@ pub fn load(
             .build(jsonencode_as_value),
     );
     let mut addresses: BTreeMap<String, String> = BTreeMap::new();
-    let mut by_type: BTreeMap<String, ::hcl::Map<String, Value>> = BTreeMap::new();
-    for (file, body) in &parsed {
+    for (file, body) in parsed {
         for b in body.blocks().filter(|b| b.identifier() == "resource") {
             let labels: Vec<&str> = b.labels().iter().map(|l| l.as_str()).collect();
             let [t, l] = labels[..] else { continue };
@@ -186,28 +194,26 @@ pub fn load(
                     second: file.clone(),
                 });
             }
-            let mut attrs = ::hcl::Map::new();
-            attrs.insert("id".to_string(), Value::String(reference(t, l)));
-            by_type
-                .entry(t.to_string())
-                .or_default()
-                .insert(l.to_string(), Value::Object(attrs));
         }
     }
+    // Resource types are declared (empty) so that a reference to an unknown label fails naming it; references
+    // to known resources never reach the evaluator: they become markers first (see `resolve_references`).
     for t in RESOURCE_TYPES {
-        ctx.declare_var(*t, Value::Object(by_type.remove(*t).unwrap_or_default()));
+        ctx.declare_var(*t, Value::Object(::hcl::Map::new()));
     }
-    for (t, labels) in by_type {
-        ctx.declare_var(t, Value::Object(labels));
-    }
+    let scope = Scope {
+        ctx: &ctx,
+        unset: &unset,
+        addresses: &addresses,
+    };
 
     let mut resources = Vec::new();
-    for (file, body) in &parsed {
+    for (file, body) in parsed {
         for b in body.blocks().filter(|b| b.identifier() == "resource") {
             let labels: Vec<&str> = b.labels().iter().map(|l| l.as_str()).collect();
             let [t, l] = labels[..] else { continue };
             let address = format!("{t}.{l}");
-            let body = evaluate_body(b.body(), &ctx, &unset, file, &address, &mut Vec::new())?;
+            let body = evaluate_body(b.body(), &scope, file, &address, &mut Vec::new())?;
             resources.push(Resource {
                 resource_type: t.to_string(),
                 label: l.to_string(),
@@ -229,10 +235,16 @@ fn jsonencode_as_value(args: FuncArgs) -> Result<Value, String> {
         .ok_or_else(|| "jsonencode takes one argument".to_string())
 }
 
+/// What evaluation needs: the context with `var`, the variables without value, and every resource address.
+struct Scope<'a> {
+    ctx: &'a Context<'a>,
+    unset: &'a BTreeSet<String>,
+    addresses: &'a BTreeMap<String, String>,
+}
+
 fn evaluate_body(
     body: &Body,
-    ctx: &Context,
-    unset: &BTreeSet<String>,
+    scope: &Scope<'_>,
     file: &str,
     address: &str,
     path: &mut Vec<String>,
@@ -242,24 +254,28 @@ fn evaluate_body(
         match s {
             Structure::Attribute(a) => {
                 path.push(a.key().to_string());
-                if let Some(name) = unset_variable(a.expr(), unset) {
-                    return Err(Error::NoValue { name });
-                }
-                let value = a.expr().evaluate(ctx).map_err(|e| Error::Eval {
-                    file: file.to_string(),
-                    address: address.to_string(),
-                    attribute: path.join("."),
-                    message: e.to_string(),
-                })?;
-                out.push(Structure::Attribute(Attribute::new(
-                    a.key.clone(),
-                    Expression::from(value),
-                )));
+                let mut expr = a.expr().clone();
+                resolve_references(&mut expr, scope.addresses);
+                let expr = if is_literal(&expr) {
+                    expr
+                } else {
+                    if let Some(name) = unset_variable(&expr, scope.unset) {
+                        return Err(Error::NoValue { name });
+                    }
+                    let value = expr.evaluate(scope.ctx).map_err(|e| Error::Eval {
+                        file: file.to_string(),
+                        address: address.to_string(),
+                        attribute: path.join("."),
+                        message: e.to_string(),
+                    })?;
+                    Expression::from(value)
+                };
+                out.push(Structure::Attribute(Attribute::new(a.key.clone(), expr)));
                 path.pop();
             }
             Structure::Block(b) => {
                 path.push(b.identifier().to_string());
-                let inner = evaluate_body(b.body(), ctx, unset, file, address, path)?;
+                let inner = evaluate_body(b.body(), scope, file, address, path)?;
                 let mut block = Block::new(b.identifier.clone());
                 block.labels = b.labels.clone();
                 block.body = inner;
@@ -269,6 +285,64 @@ fn evaluate_body(
         }
     }
     Ok(Body(out))
+}
+
+/// Replace `TYPE.LABEL.id` of a known resource by its marker, and `jsonencode(x)` by `x`, in place. What
+/// is left for the evaluator is what needs it (variables, conditionals, unknown references).
+fn resolve_references(expr: &mut Expression, addresses: &BTreeMap<String, String>) {
+    use ::hcl::expr::TraversalOperator;
+    match expr {
+        Expression::Traversal(t) => {
+            if let (
+                Expression::Variable(root),
+                [TraversalOperator::GetAttr(label), TraversalOperator::GetAttr(id)],
+            ) = (&t.expr, &t.operators[..])
+            {
+                let address = format!("{}.{}", root.as_str(), label.as_str());
+                if id.as_str() == "id" && addresses.contains_key(&address) {
+                    *expr = Expression::String(reference(root.as_str(), label.as_str()));
+                }
+            }
+        }
+        Expression::FuncCall(call)
+            if call.name.to_string() == "jsonencode" && call.args.len() == 1 =>
+        {
+            let mut inner = call.args[0].clone();
+            resolve_references(&mut inner, addresses);
+            *expr = inner;
+        }
+        Expression::Array(items) => items
+            .iter_mut()
+            .for_each(|i| resolve_references(i, addresses)),
+        Expression::Object(obj) => obj
+            .values_mut()
+            .for_each(|v| resolve_references(v, addresses)),
+        Expression::Conditional(c) => {
+            resolve_references(&mut c.cond_expr, addresses);
+            resolve_references(&mut c.true_expr, addresses);
+            resolve_references(&mut c.false_expr, addresses);
+        }
+        Expression::Parenthesis(inner) => resolve_references(inner, addresses),
+        _ => {}
+    }
+}
+
+/// Whether an expression is a value already: nothing to evaluate.
+fn is_literal(expr: &Expression) -> bool {
+    match expr {
+        Expression::Null | Expression::Bool(_) | Expression::Number(_) | Expression::String(_) => {
+            true
+        }
+        Expression::Array(items) => items.iter().all(is_literal),
+        Expression::Object(obj) => obj.iter().all(|(k, v)| {
+            matches!(
+                k,
+                ::hcl::ObjectKey::Identifier(_)
+                    | ::hcl::ObjectKey::Expression(Expression::String(_))
+            ) && is_literal(v)
+        }),
+        _ => false,
+    }
 }
 
 /// A `var.NAME` in the expression whose variable is declared without any value.

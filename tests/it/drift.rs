@@ -223,3 +223,48 @@ async fn one_change_of_each_kind_gives_exactly_those_findings() {
     assert_eq!(report.summary.critical, 1);
     assert_eq!(report.findings[2].live_ids.len(), 2);
 }
+
+/// Regression: objects with duplicated names that other objects refer to were first compared with literal
+/// ids (their pairing came after the references were resolved), which showed drift on an unchanged site.
+#[tokio::test]
+async fn duplicated_names_that_are_referenced_show_no_drift() {
+    let spec: drsync::emulator::SyntheticSpec = "jobs=2000,clusters=400,pools=20,policies=10"
+        .parse()
+        .unwrap();
+    let emu = start(EmulatorConfig {
+        fixtures: drsync::emulator::synthetic(&spec, 1),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let inv = export::read(&client(emu.url()), &ResourceKind::ALL)
+        .await
+        .unwrap();
+    let settings = Settings {
+        kinds: ResourceKind::ALL.to_vec(),
+        filter: drsync::config::ExportSection::default()
+            .name_filter()
+            .unwrap(),
+        provider_version: ">= 1.99.0".to_string(),
+        source_host: "https://x".to_string(),
+        rules: drsync::rewrite::Rules::default(),
+    };
+    let built = export::build(
+        &inv,
+        &settings,
+        &LabelMap::default(),
+        &export::provider_schema(),
+    )
+    .unwrap();
+    let labels: Vec<&str> = built.resources.iter().map(|r| r.label.as_str()).collect();
+    assert!(
+        labels.iter().any(|l| l.ends_with("_2")),
+        "the workspace has duplicated names"
+    );
+    let desired = tfconfig::load(&built.files, &[], &BTreeMap::new()).unwrap();
+    let report = drift_of(&emu, &desired).await;
+    assert!(
+        report.findings.is_empty(),
+        "{:#?}",
+        &report.findings[..report.findings.len().min(3)]
+    );
+}
