@@ -284,6 +284,9 @@ async fn show_progress<T>(
 #[error("--strict: the export has {0} warning(s)")]
 struct StrictError(usize);
 
+/// How many added, changed or removed resources the text summary names before it counts the rest.
+const LIST_LIMIT: usize = 100;
+
 fn print_summary(
     built: &Export,
     kinds: &[ResourceKind],
@@ -319,8 +322,12 @@ fn print_summary(
             ("~", &changes.changed),
             ("-", &changes.removed),
         ] {
-            for address in list {
+            // The full list is in the commit message and in --format json; a terminal gets the first ones.
+            for address in list.iter().take(LIST_LIMIT) {
                 outln!("  {mark} {address}");
+            }
+            if list.len() > LIST_LIMIT {
+                outln!("  {mark} ... and {} more", list.len() - LIST_LIMIT);
             }
         }
     }
