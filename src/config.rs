@@ -25,6 +25,33 @@ pub struct Config {
     pub rewrite: crate::rewrite::Rules,
     /// `[git]`: where exports are committed (with `repo` resolved against the config file's folder).
     pub git: crate::git::GitSettings,
+    /// `[check]`: the thresholds of `drsync check` (durations validated).
+    pub check: CheckSection,
+}
+
+/// `[check]`: what `drsync check` requires of the DR workspace.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckSection {
+    /// The oldest the newest export commit may be, as a duration (`"24h"`, `"90m"`, `"2d"`; default `"24h"`).
+    pub max_sync_age: String,
+    /// What a `changed` drift finding makes the drift check: `"fail"` or `"warn"` (default `"warn"`).
+    pub changed: String,
+    /// A shell command that prints the age of the latest replicated data (seconds, or a duration like `3h`).
+    pub data_freshness_command: Option<String>,
+    /// The oldest that data may be (default `"24h"`), when `data_freshness_command` is set.
+    pub max_data_age: String,
+}
+
+impl Default for CheckSection {
+    fn default() -> Self {
+        CheckSection {
+            max_sync_age: "24h".to_string(),
+            changed: "warn".to_string(),
+            data_freshness_command: None,
+            max_data_age: "24h".to_string(),
+        }
+    }
 }
 
 /// `[export]`: what is exported, and where to.
@@ -185,6 +212,8 @@ struct RawConfig {
     rewrite: crate::rewrite::RewriteSection,
     #[serde(default)]
     git: crate::git::GitSettings,
+    #[serde(default)]
+    check: CheckSection,
 }
 
 /// Why `drsync.toml` could not be used.
@@ -321,6 +350,20 @@ impl Config {
                 key: e.rule,
                 reason: e.reason,
             })?;
+        for (key, value) in [
+            ("check.max_sync_age", &raw.check.max_sync_age),
+            ("check.max_data_age", &raw.check.max_data_age),
+        ] {
+            if let Err(e) = crate::check::parse_duration(value) {
+                return Err(invalid(key.to_string(), &e));
+            }
+        }
+        if !matches!(raw.check.changed.as_str(), "fail" | "warn") {
+            return Err(invalid(
+                "check.changed".into(),
+                "expected \"fail\" or \"warn\"",
+            ));
+        }
         let mut git = raw.git;
         if let Some(template) = &git.message {
             crate::git::validate_template(template)
@@ -341,6 +384,7 @@ impl Config {
             export: raw.export,
             rewrite,
             git,
+            check: raw.check,
         })
     }
 
@@ -405,6 +449,31 @@ rate_limit = 30
         );
         let err = c.workspace("staging").unwrap_err().to_string();
         assert_eq!(err, "/repo/drsync.toml: no [workspaces.staging] entry");
+    }
+
+    #[test]
+    fn check_section_defaults_and_validation() {
+        let c = parse("").unwrap();
+        assert_eq!(c.check, CheckSection::default());
+        let c = parse(
+            "[check]\nmax_sync_age = \"6h\"\nchanged = \"fail\"\ndata_freshness_command = \"echo 3h\"\nmax_data_age = \"30m\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.check.max_sync_age, "6h");
+        assert_eq!(c.check.changed, "fail");
+        assert_eq!(c.check.data_freshness_command.as_deref(), Some("echo 3h"));
+        let err = parse("[check]\nmax_sync_age = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("check.max_sync_age"), "{err}");
+        let err = parse("[check]\nchanged = \"ignore\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("check.changed"), "{err}");
+        let err = parse("[check]\nmax_age = \"1h\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("max_age"), "{err}");
     }
 
     #[test]

@@ -7,7 +7,9 @@
 
 pub mod api;
 mod calendar;
+pub mod check;
 pub mod config;
+pub mod demo;
 pub mod drift;
 pub mod emulator;
 pub mod export;

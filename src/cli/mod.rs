@@ -5,11 +5,16 @@
 
 /// `println!` for data on stdout, where a closed pipe (`drsync ... | head`) ends the program quietly.
 macro_rules! outln {
+    () => {
+        $crate::cli::write_stdout(format_args!(""))
+    };
     ($($arg:tt)*) => {
         $crate::cli::write_stdout(format_args!($($arg)*))
     };
 }
 
+mod check;
+mod demo;
 mod drift;
 mod emulate;
 mod export;
@@ -58,8 +63,12 @@ enum Command {
     Emulate(emulate::EmulateArgs),
     /// Write the primary workspace's jobs, clusters, pools and policies as Terraform files
     Export(export::ExportArgs),
+    /// Run the whole loop on built-in demo data: export and commit, drift, check
+    Demo(demo::DemoArgs),
     /// Compare the live DR workspace with the committed HCL (exit 0 no drift, 2 drift, 1 error)
     Drift(drift::DriftArgs),
+    /// Is the DR workspace ready to take over? (exit 0 ready, 2 not ready, 1 error)
+    Check(check::CheckArgs),
     /// List the export commits: when the DR copy was taken, and what changed
     Log(log::LogArgs),
     /// Count what a workspace holds: jobs, all-purpose clusters, pools and policies
@@ -160,6 +169,8 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     };
     match cli.command {
         Command::Emulate(args) => emulate::run(args).await,
+        Command::Check(args) => check::run(&global, args).await,
+        Command::Demo(args) => demo::run(args).await,
         Command::Drift(args) => drift::run(&global, args).await,
         Command::Export(args) => export::run(&global, args).await,
         Command::Inventory(args) => inventory::run(&global, args).await,

@@ -50,6 +50,34 @@ impl Fixtures {
                 ),
             });
         }
+        let read = |name: &str| -> Result<Option<String>, Error> {
+            let path = dir.join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(t) => Ok(Some(t)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(source) => Err(Error::FixtureRead { path, source }),
+            }
+        };
+        Self::from_source(dir, &read)
+    }
+
+    /// Fixtures from file contents by name (`jobs.json` → text), as [`Fixtures::load`] would read them from
+    /// `dir` (which only names them in errors).
+    pub fn from_texts(dir: &Path, files: &[(&str, &str)]) -> Result<Self, Error> {
+        let read = |name: &str| -> Result<Option<String>, Error> {
+            Ok(files
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| t.to_string()))
+        };
+        Self::from_source(dir, &read)
+    }
+
+    fn from_source(
+        dir: &Path,
+        read: &dyn Fn(&str) -> Result<Option<String>, Error>,
+    ) -> Result<Self, Error> {
+        let dir = &Source { dir, read };
         Ok(Fixtures {
             jobs: array(dir, "jobs.json", &["job_id", "settings"])?,
             clusters: array(dir, "clusters.json", &["cluster_id"])?,
@@ -70,12 +98,22 @@ impl Fixtures {
     }
 }
 
-fn read(dir: &Path, name: &str) -> Result<Option<Value>, Error> {
+/// Where fixture files come from: a folder on disk, or texts compiled into the binary.
+struct Source<'a> {
+    dir: &'a Path,
+    read: &'a dyn Fn(&str) -> Result<Option<String>, Error>,
+}
+
+impl Source<'_> {
+    fn join(&self, name: &str) -> std::path::PathBuf {
+        self.dir.join(name)
+    }
+}
+
+fn read(dir: &Source<'_>, name: &str) -> Result<Option<Value>, Error> {
     let path = dir.join(name);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(Error::FixtureRead { path, source }),
+    let Some(text) = (dir.read)(name)? else {
+        return Ok(None);
     };
     serde_json::from_str(&text)
         .map(Some)
@@ -86,7 +124,7 @@ fn read(dir: &Path, name: &str) -> Result<Option<Value>, Error> {
 }
 
 /// A file holding a JSON array of objects, each with the given keys.
-fn array(dir: &Path, name: &str, required: &[&str]) -> Result<Vec<Value>, Error> {
+fn array(dir: &Source<'_>, name: &str, required: &[&str]) -> Result<Vec<Value>, Error> {
     let Some(value) = read(dir, name)? else {
         return Ok(Vec::new());
     };
@@ -109,7 +147,7 @@ fn array(dir: &Path, name: &str, required: &[&str]) -> Result<Vec<Value>, Error>
 }
 
 /// A file holding one JSON object, which must have `key` when one is named.
-fn object(dir: &Path, name: &str, key: &str) -> Result<Option<Value>, Error> {
+fn object(dir: &Source<'_>, name: &str, key: &str) -> Result<Option<Value>, Error> {
     let Some(value) = read(dir, name)? else {
         return Ok(None);
     };

@@ -1,8 +1,11 @@
 //! drsync's integration tests: one binary, one module per area, all against in-process emulators on loopback.
 
 mod apply;
+mod check;
 mod client;
 mod common;
+mod demo;
+mod demo_fixtures;
 mod drift;
 mod drift_cli;
 mod emulator_compute;

@@ -1,0 +1,674 @@
+//! The checks that compare the committed HCL with data read from DR: region capacity (node types, runtimes,
+//! zones, instance profiles), secret scopes, code paths and the passive posture. Pure: they take values (the
+//! evaluated [`Configuration`], the listings, the live inventory) and never talk to a workspace.
+
+use super::{CheckResult, Status};
+use crate::export::Inventory;
+use crate::model::{NodeType, SparkVersion, Zones};
+use crate::tfconfig::Configuration;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// What the HCL names that DR must have: each value with the addresses (`TYPE.LABEL`) that use it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct References {
+    /// `node_type_id` and `driver_node_type_id` values.
+    pub node_types: BTreeMap<String, BTreeSet<String>>,
+    /// `spark_version` and pools' `preloaded_spark_versions`.
+    pub spark_versions: BTreeMap<String, BTreeSet<String>>,
+    /// Explicit `zone_id` values (`auto` and empty left out).
+    pub zones: BTreeMap<String, BTreeSet<String>>,
+    /// `instance_profile_arn` values.
+    pub instance_profiles: BTreeMap<String, BTreeSet<String>>,
+    /// Secret scopes named by `{{secrets/SCOPE/KEY}}` in `spark_conf` and `spark_env_vars`.
+    pub secret_scopes: BTreeMap<String, BTreeSet<String>>,
+    /// Workspace paths: workspace notebooks and Python files, workspace init scripts.
+    pub workspace_paths: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// Collect what every resource of the configuration names.
+pub fn collect(config: &Configuration) -> References {
+    let mut refs = References::default();
+    for r in &config.resources {
+        let body = crate::tfconfig::api_body(r);
+        let address = r.address();
+        let git_source = body.get("git_source").is_some();
+        walk(&body, &address, git_source, &mut refs);
+    }
+    refs
+}
+
+fn add(map: &mut BTreeMap<String, BTreeSet<String>>, value: &str, address: &str) {
+    map.entry(value.to_string())
+        .or_default()
+        .insert(address.to_string());
+}
+
+fn walk(v: &Value, address: &str, git_source: bool, refs: &mut References) {
+    match v {
+        Value::Array(items) => {
+            for i in items {
+                walk(i, address, git_source, refs);
+            }
+        }
+        Value::Object(map) => {
+            // A task's code: from the workspace when `source` says so, or when it is not set and the job has no
+            // git_source.
+            let in_workspace = match map.get("source").and_then(Value::as_str) {
+                Some(s) => s.eq_ignore_ascii_case("WORKSPACE"),
+                None => !git_source,
+            };
+            for (k, v) in map {
+                let s = v.as_str();
+                match (k.as_str(), s) {
+                    ("node_type_id" | "driver_node_type_id", Some(s)) if !s.is_empty() => {
+                        add(&mut refs.node_types, s, address)
+                    }
+                    ("spark_version", Some(s)) if !s.is_empty() => {
+                        add(&mut refs.spark_versions, s, address)
+                    }
+                    ("zone_id", Some(s)) if !s.is_empty() && !s.eq_ignore_ascii_case("auto") => {
+                        add(&mut refs.zones, s, address)
+                    }
+                    ("instance_profile_arn", Some(s)) if !s.is_empty() => {
+                        add(&mut refs.instance_profiles, s, address)
+                    }
+                    ("notebook_path" | "python_file", Some(s))
+                        if in_workspace && s.starts_with('/') =>
+                    {
+                        add(&mut refs.workspace_paths, s, address)
+                    }
+                    ("preloaded_spark_versions", None) => {
+                        for s in v.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                            add(&mut refs.spark_versions, s, address);
+                        }
+                    }
+                    ("spark_conf" | "spark_env_vars", None) => {
+                        for s in v
+                            .as_object()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|(_, v)| v.as_str())
+                        {
+                            for scope in secret_scopes_in(s) {
+                                add(&mut refs.secret_scopes, &scope, address);
+                            }
+                        }
+                    }
+                    ("init_scripts", None) => {
+                        for script in v.as_array().into_iter().flatten() {
+                            if let Some(d) = script
+                                .get("workspace")
+                                .and_then(|w| w.get("destination"))
+                                .and_then(Value::as_str)
+                            {
+                                add(&mut refs.workspace_paths, d, address);
+                            }
+                        }
+                    }
+                    _ => walk(v, address, git_source, refs),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The scopes of every `{{secrets/SCOPE/KEY}}` in a string.
+pub fn secret_scopes_in(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("{{secrets/") {
+        rest = &rest[i + "{{secrets/".len()..];
+        let end = rest.find("}}").unwrap_or(rest.len());
+        if let Some((scope, _key)) = rest[..end].trim().split_once('/') {
+            out.push(scope.trim().to_string());
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+fn used_by(addresses: &BTreeSet<String>) -> String {
+    let all: Vec<&str> = addresses.iter().map(String::as_str).collect();
+    if all.len() > 3 {
+        format!("{} and {} more", all[..3].join(", "), all.len() - 3)
+    } else {
+        all.join(", ")
+    }
+}
+
+fn check(
+    id: &str,
+    status: Status,
+    summary: String,
+    evidence: Vec<String>,
+    details: Vec<String>,
+) -> CheckResult {
+    super::result(
+        id,
+        super::title(id),
+        status,
+        summary,
+        evidence,
+        details,
+        Duration::ZERO,
+    )
+}
+
+/// Why a node type cannot be used, from its flags and `node_info.status` (either spelling).
+fn node_type_problem(n: &NodeType) -> Option<String> {
+    let mut problems = Vec::new();
+    if n.is_hidden {
+        problems.push("hidden".to_string());
+    }
+    if n.is_deprecated {
+        problems.push("deprecated".to_string());
+    }
+    let statuses = n
+        .extra
+        .get("node_info")
+        .and_then(|i| i.get("status"))
+        .and_then(Value::as_array);
+    for s in statuses.into_iter().flatten().filter_map(Value::as_str) {
+        let key: String = s
+            .chars()
+            .filter(|c| *c != '_')
+            .flat_map(char::to_lowercase)
+            .collect();
+        match key.as_str() {
+            "notavailableinregion" => problems.push("not available in this region".into()),
+            "notenabledonsubscription" => problems.push("not enabled on this subscription".into()),
+            _ => {}
+        }
+    }
+    (!problems.is_empty()).then(|| problems.join(", "))
+}
+
+/// Region capacity: every node type, runtime, explicit zone and instance profile the HCL names is offered by
+/// (or registered in) DR. `zones` is `None` when the HCL names no explicit zone (and it was not listed).
+pub fn region_capacity(
+    refs: &References,
+    node_types: &[NodeType],
+    spark_versions: &[SparkVersion],
+    zones: Option<&Zones>,
+    instance_profiles: &[Value],
+) -> CheckResult {
+    let mut details = Vec::new();
+    let by_id: BTreeMap<&str, &NodeType> = node_types
+        .iter()
+        .map(|n| (n.node_type_id.as_str(), n))
+        .collect();
+    for (id, users) in &refs.node_types {
+        match by_id.get(id.as_str()) {
+            None => details.push(format!(
+                "node type {id} is not in DR's list-node-types (used by {})",
+                used_by(users)
+            )),
+            Some(n) => {
+                if let Some(p) = node_type_problem(n) {
+                    details.push(format!(
+                        "node type {id} is {p} in DR (used by {})",
+                        used_by(users)
+                    ));
+                }
+            }
+        }
+    }
+    let versions: BTreeSet<&str> = spark_versions.iter().map(|v| v.key.as_str()).collect();
+    for (v, users) in &refs.spark_versions {
+        if !versions.contains(v.as_str()) {
+            details.push(format!(
+                "spark version {v} is not in DR's spark-versions (used by {})",
+                used_by(users)
+            ));
+        }
+    }
+    let zone_list: BTreeSet<&str> = zones
+        .map(|z| z.zones.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    for (z, users) in &refs.zones {
+        if !zone_list.contains(z.as_str()) {
+            details.push(format!(
+                "zone {z} is not in DR's list-zones (used by {})",
+                used_by(users)
+            ));
+        }
+    }
+    let profiles: BTreeSet<&str> = instance_profiles
+        .iter()
+        .filter_map(|p| p.get("instance_profile_arn").and_then(Value::as_str))
+        .collect();
+    for (arn, users) in &refs.instance_profiles {
+        if !profiles.contains(arn.as_str()) {
+            details.push(format!(
+                "instance profile {arn} is not registered in DR (used by {})",
+                used_by(users)
+            ));
+        }
+    }
+    let evidence = vec![
+        format!(
+            "{} node types against {} in DR's list-node-types",
+            refs.node_types.len(),
+            node_types.len()
+        ),
+        format!(
+            "{} spark versions against {} in DR's spark-versions",
+            refs.spark_versions.len(),
+            spark_versions.len()
+        ),
+        format!(
+            "{} explicit zones against {} in DR's list-zones (auto always passes)",
+            refs.zones.len(),
+            zone_list.len()
+        ),
+        format!(
+            "{} instance profiles against {} registered in DR",
+            refs.instance_profiles.len(),
+            profiles.len()
+        ),
+    ];
+    let (status, summary) = if details.is_empty() {
+        (
+            Status::Pass,
+            format!(
+                "{} node types, {} spark versions, {} zones and {} instance profiles available",
+                refs.node_types.len(),
+                refs.spark_versions.len(),
+                refs.zones.len(),
+                refs.instance_profiles.len()
+            ),
+        )
+    } else {
+        (
+            Status::Fail,
+            format!("{} not available in DR", details.len()),
+        )
+    };
+    check("region_capacity", status, summary, evidence, details)
+}
+
+/// Secrets: every scope that `{{secrets/SCOPE/KEY}}` names exists in DR.
+pub fn secrets(refs: &References, scopes: &[Value]) -> CheckResult {
+    let names: BTreeSet<&str> = scopes
+        .iter()
+        .filter_map(|s| s.get("name").and_then(Value::as_str))
+        .collect();
+    let details: Vec<String> = refs
+        .secret_scopes
+        .iter()
+        .filter(|(s, _)| !names.contains(s.as_str()))
+        .map(|(s, users)| {
+            format!(
+                "secret scope {s} does not exist in DR (used by {})",
+                used_by(users)
+            )
+        })
+        .collect();
+    let evidence = vec![format!(
+        "{} scopes named in spark_conf and spark_env_vars against {} in DR",
+        refs.secret_scopes.len(),
+        names.len()
+    )];
+    if details.is_empty() {
+        check(
+            "secrets",
+            Status::Pass,
+            format!("{} secret scopes exist", refs.secret_scopes.len()),
+            evidence,
+            details,
+        )
+    } else {
+        check(
+            "secrets",
+            Status::Fail,
+            format!("{} secret scopes missing", details.len()),
+            evidence,
+            details,
+        )
+    }
+}
+
+/// Code present: every workspace path the HCL names exists in DR (`found`: path → exists).
+pub fn code(refs: &References, found: &BTreeMap<String, bool>) -> CheckResult {
+    let details: Vec<String> = refs
+        .workspace_paths
+        .iter()
+        .filter(|(p, _)| !found.get(*p).copied().unwrap_or(false))
+        .map(|(p, users)| format!("{p} does not exist in DR (used by {})", used_by(users)))
+        .collect();
+    let evidence = vec![format!(
+        "{} workspace paths (notebooks, Python files, init scripts) looked up with workspace/get-status",
+        refs.workspace_paths.len()
+    )];
+    if details.is_empty() {
+        check(
+            "code",
+            Status::Pass,
+            format!("{} workspace paths exist", refs.workspace_paths.len()),
+            evidence,
+            details,
+        )
+    } else {
+        check(
+            "code",
+            Status::Fail,
+            format!("{} workspace paths missing", details.len()),
+            evidence,
+            details,
+        )
+    }
+}
+
+const PAUSABLE: [&str; 3] = ["schedule", "trigger", "continuous"];
+
+fn pause_status(block: &Value) -> &str {
+    block
+        .get("pause_status")
+        .and_then(Value::as_str)
+        .unwrap_or("UNPAUSED")
+}
+
+/// Passive posture: jobs that Git has paused are paused in DR (`fail` otherwise), pools keep the idle
+/// instances Git gives them, and all-purpose clusters are not running (`warn` otherwise).
+pub fn passive(config: &Configuration, live: &Inventory) -> CheckResult {
+    let mut fails = Vec::new();
+    let mut warns = Vec::new();
+    let (mut paused_jobs, mut pools) = (0, 0);
+    for r in &config.resources {
+        let body = crate::tfconfig::api_body(r);
+        let name = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+        match r.resource_type.as_str() {
+            "databricks_job" => {
+                let Some(job_name) = name("name") else {
+                    continue;
+                };
+                for block in PAUSABLE {
+                    let Some(b) = body.get(block) else { continue };
+                    if pause_status(b) != "PAUSED" {
+                        continue;
+                    }
+                    paused_jobs += 1;
+                    for j in live
+                        .jobs
+                        .iter()
+                        .filter(|j| j.settings.name.as_deref() == Some(job_name.as_str()))
+                    {
+                        let live_status = j.settings.extra.get(block).map(pause_status);
+                        if let Some(s) = live_status.filter(|s| *s != "PAUSED") {
+                            fails.push(format!(
+                                "job {job_name} ({}, DR id {}): {block} is {s} in DR, PAUSED in Git",
+                                r.address(),
+                                j.job_id
+                            ));
+                        }
+                    }
+                }
+            }
+            "databricks_instance_pool" => {
+                let Some(pool_name) = name("instance_pool_name") else {
+                    continue;
+                };
+                pools += 1;
+                let want = body
+                    .get("min_idle_instances")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                for p in live
+                    .pools
+                    .iter()
+                    .filter(|p| p.instance_pool_name == pool_name)
+                {
+                    let have = p
+                        .extra
+                        .get("min_idle_instances")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0);
+                    if have != want {
+                        warns.push(format!(
+                            "pool {pool_name} ({}): {have} idle instances in DR, {want} in Git",
+                            r.address()
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut running = 0;
+    for c in live.clusters.iter().filter(|c| c.is_all_purpose()) {
+        let state = c.state.as_deref().unwrap_or("UNKNOWN");
+        if !matches!(state, "TERMINATED" | "TERMINATING" | "ERROR" | "UNKNOWN") {
+            running += 1;
+            warns.push(format!(
+                "cluster {} ({}) is {state} in DR",
+                c.cluster_name.as_deref().unwrap_or("?"),
+                c.cluster_id
+            ));
+        }
+    }
+    let evidence = vec![
+        format!(
+            "{paused_jobs} paused schedules, triggers and continuous blocks in Git against {} jobs in DR",
+            live.jobs.len()
+        ),
+        format!(
+            "{pools} pools in Git against {} in DR",
+            live.pools.len()
+        ),
+        format!(
+            "{} all-purpose clusters in DR, {running} running",
+            live.clusters.iter().filter(|c| c.is_all_purpose()).count()
+        ),
+    ];
+    let status = if !fails.is_empty() {
+        Status::Fail
+    } else if !warns.is_empty() {
+        Status::Warn
+    } else {
+        Status::Pass
+    };
+    let summary = match status {
+        Status::Pass => "schedules paused, pools as configured, clusters terminated".to_string(),
+        _ => {
+            let mut parts = Vec::new();
+            if !fails.is_empty() {
+                parts.push(format!("{} paused in Git, live in DR", fails.len()));
+            }
+            if running > 0 {
+                parts.push(format!("{running} clusters running"));
+            }
+            if warns.len() > running {
+                parts.push(format!("{} pools not as configured", warns.len() - running));
+            }
+            parts.join(", ")
+        }
+    };
+    fails.extend(warns);
+    check("passive", status, summary, evidence, fails)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::BTreeMap as Map;
+
+    fn config(hcl: &str) -> Configuration {
+        let files = Map::from([("main.tf".to_string(), hcl.to_string())]);
+        crate::tfconfig::load(&files, &[], &Map::new()).unwrap()
+    }
+
+    const HCL: &str = r#"
+resource "databricks_cluster" "etl" {
+  cluster_name  = "etl"
+  node_type_id  = "i4i.xlarge"
+  driver_node_type_id = "old.large"
+  spark_version = "15.4.x-scala2.12"
+  spark_conf = {
+    "spark.password" = "{{secrets/etl-secrets/db}}"
+  }
+  spark_env_vars = {
+    TOKEN = "{{secrets/missing-scope/token}}"
+  }
+  aws_attributes {
+    zone_id              = "us-west-2a"
+    instance_profile_arn = "arn:aws:iam::1:instance-profile/etl"
+  }
+  init_scripts {
+    workspace {
+      destination = "/Workspace/Shared/init.sh"
+    }
+  }
+}
+
+resource "databricks_job" "nightly" {
+  name = "nightly"
+  schedule {
+    quartz_cron_expression = "0 0 1 * * ?"
+    timezone_id            = "UTC"
+    pause_status           = "PAUSED"
+  }
+  task {
+    task_key = "a"
+    notebook_task {
+      notebook_path = "/Shared/etl/a"
+      source        = "WORKSPACE"
+    }
+  }
+  task {
+    task_key = "b"
+    notebook_task {
+      notebook_path = "notebooks/b"
+      source        = "GIT"
+    }
+  }
+}
+"#;
+
+    fn node(id: &str, extra: Value) -> NodeType {
+        let mut v = json!({"node_type_id": id});
+        v.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn collects_what_the_hcl_names() {
+        let refs = collect(&config(HCL));
+        assert_eq!(
+            refs.node_types.keys().collect::<Vec<_>>(),
+            ["i4i.xlarge", "old.large"]
+        );
+        assert_eq!(refs.zones.keys().collect::<Vec<_>>(), ["us-west-2a"]);
+        assert_eq!(
+            refs.secret_scopes.keys().collect::<Vec<_>>(),
+            ["etl-secrets", "missing-scope"]
+        );
+        assert_eq!(
+            refs.workspace_paths.keys().collect::<Vec<_>>(),
+            ["/Shared/etl/a", "/Workspace/Shared/init.sh"]
+        );
+        assert_eq!(
+            secret_scopes_in("a {{secrets/x/y}} b {{ secrets/z/w }} {{secrets/q/r}}"),
+            ["x", "q"]
+        );
+    }
+
+    #[test]
+    fn region_capacity_names_each_gap() {
+        let refs = collect(&config(HCL));
+        let versions = vec![SparkVersion {
+            key: "15.4.x-scala2.12".into(),
+            name: String::new(),
+        }];
+        let zones = Zones {
+            zones: vec!["us-west-2a".into()],
+            default_zone: None,
+        };
+        let profiles = vec![json!({"instance_profile_arn": "arn:aws:iam::1:instance-profile/etl"})];
+        let ok = region_capacity(
+            &refs,
+            &[node("i4i.xlarge", json!({})), node("old.large", json!({}))],
+            &versions,
+            Some(&zones),
+            &profiles,
+        );
+        assert_eq!(ok.status, Status::Pass, "{ok:?}");
+
+        for status in ["NotAvailableInRegion", "NOT_AVAILABLE_IN_REGION"] {
+            let bad = region_capacity(
+                &refs,
+                &[
+                    node("i4i.xlarge", json!({"node_info": {"status": [status]}})),
+                    node("old.large", json!({"is_deprecated": true})),
+                ],
+                &[],
+                None,
+                &[],
+            );
+            assert_eq!(bad.status, Status::Fail);
+            let text = bad.details.join("\n");
+            assert!(
+                text.contains("i4i.xlarge is not available in this region"),
+                "{text}"
+            );
+            assert!(text.contains("old.large is deprecated"), "{text}");
+            assert!(text.contains("spark version 15.4.x-scala2.12"), "{text}");
+            assert!(text.contains("zone us-west-2a"), "{text}");
+            assert!(
+                text.contains("instance profile arn:aws:iam::1:instance-profile/etl"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn secrets_and_code() {
+        let refs = collect(&config(HCL));
+        let s = secrets(&refs, &[json!({"name": "etl-secrets"})]);
+        assert_eq!(s.status, Status::Fail);
+        assert_eq!(s.details.len(), 1);
+        assert!(s.details[0].contains("missing-scope"), "{s:?}");
+        let found = Map::from([
+            ("/Shared/etl/a".to_string(), true),
+            ("/Workspace/Shared/init.sh".to_string(), false),
+        ]);
+        let c = code(&refs, &found);
+        assert_eq!(c.status, Status::Fail);
+        assert_eq!(c.details.len(), 1, "{c:?}");
+    }
+
+    #[test]
+    fn passive_posture() {
+        let cfg = config(HCL);
+        let job = |status: &str| {
+            serde_json::from_value::<crate::model::Job>(json!({
+                "job_id": 7,
+                "settings": {"name": "nightly", "schedule": {"quartz_cron_expression": "x", "timezone_id": "UTC", "pause_status": status}}
+            }))
+            .unwrap()
+        };
+        let cluster = |state: &str| {
+            serde_json::from_value::<crate::model::Cluster>(json!({
+                "cluster_id": "c1", "cluster_name": "etl", "cluster_source": "API", "state": state
+            }))
+            .unwrap()
+        };
+        let mut live = Inventory {
+            jobs: vec![job("PAUSED")],
+            clusters: vec![cluster("TERMINATED")],
+            ..Inventory::default()
+        };
+        assert_eq!(passive(&cfg, &live).status, Status::Pass);
+        live.clusters = vec![cluster("RUNNING")];
+        assert_eq!(passive(&cfg, &live).status, Status::Warn);
+        live.jobs = vec![job("UNPAUSED")];
+        let p = passive(&cfg, &live);
+        assert_eq!(p.status, Status::Fail);
+        assert!(p.details[0].contains("schedule is UNPAUSED"), "{p:?}");
+    }
+}

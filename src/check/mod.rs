@@ -1,0 +1,687 @@
+//! Readiness of the DR workspace (`drsync check`): is it reachable, is its copy recent, does the committed HCL
+//! load, does DR match it, can DR's region run it (node types, runtimes, zones, instance profiles), do its
+//! secret scopes and code exist, is it passive. Returns a [`CheckReport`] value; it never prints, never reads
+//! the environment and runs no commands (the caller passes the data-freshness command's output in). The
+//! checks that only compare data ([`catalog`]) are pure.
+
+pub mod catalog;
+mod duration;
+pub mod render;
+
+pub use duration::{format_duration, parse_duration};
+
+use crate::api::WorkspaceClient;
+use crate::drift::{self, ignore::IgnoreRules, FindingKind, Source, StateIds};
+use crate::export::Inventory;
+use crate::model::ResourceKind;
+use crate::tfconfig::Configuration;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// The version of the JSON document's schema; bumped on any incompatible change.
+pub const REPORT_VERSION: u32 = 1;
+
+/// The outcome of `drsync check`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckReport {
+    /// Schema version ([`REPORT_VERSION`]).
+    pub version: u32,
+    /// Whether no check failed.
+    pub ready: bool,
+    /// Seconds since the newest export commit, when there is one.
+    pub sync_age_seconds: Option<i64>,
+    /// The DR workspace's host.
+    pub workspace: String,
+    /// The Git revision the HCL was read at.
+    pub git_ref: String,
+    /// The commit it resolved to.
+    pub commit: Option<String>,
+    /// Every check, in a fixed order.
+    pub checks: Vec<CheckResult>,
+}
+
+/// One check's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckResult {
+    /// Stable id (`dr_reachable`, `sync_age`, ...).
+    pub id: String,
+    /// What it checks, for people.
+    pub title: String,
+    /// Pass, warn or fail.
+    pub status: Status,
+    /// One line on what was found.
+    pub summary: String,
+    /// What was looked at.
+    pub evidence: Vec<String>,
+    /// Each problem found (empty when passing).
+    pub details: Vec<String>,
+    /// How long the check took, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// A check's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Fine.
+    Pass,
+    /// Worth a look; does not make DR not ready.
+    Warn,
+    /// DR is not ready.
+    Fail,
+}
+
+impl Status {
+    /// `pass`, `warn` or `fail`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+}
+
+/// Thresholds, from `[check]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The oldest the newest export commit may be.
+    pub max_sync_age: Duration,
+    /// Whether a `changed` drift finding fails the drift check (otherwise it warns).
+    pub changed_fails: bool,
+    /// The oldest replicated data may be.
+    pub max_data_age: Duration,
+}
+
+impl Settings {
+    /// The settings of a `[check]` section (its durations were validated when the config was parsed).
+    pub fn from_section(section: &crate::config::CheckSection) -> Result<Settings, String> {
+        Ok(Settings {
+            max_sync_age: parse_duration(&section.max_sync_age)?,
+            changed_fails: section.changed == "fail",
+            max_data_age: parse_duration(&section.max_data_age)?,
+        })
+    }
+}
+
+/// The output of the data-freshness command, and how long it took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataAge {
+    /// The command, for the evidence.
+    pub command: String,
+    /// Its standard output, or why it could not be run or failed.
+    pub output: Result<String, String>,
+    /// How long it ran.
+    pub took: Duration,
+}
+
+/// What [`run`] checks.
+pub struct Inputs<'a> {
+    /// The DR workspace's client, or why none could be made (no credentials, bad host).
+    pub dr: Result<&'a WorkspaceClient, String>,
+    /// The DR workspace's host, for the report.
+    pub dr_host: String,
+    /// The primary workspace's client, or why none could be made; `None` when none is configured.
+    pub primary: Option<Result<&'a WorkspaceClient, String>>,
+    /// The committed HCL, loaded, or why it does not load.
+    pub desired: Result<Configuration, String>,
+    /// What the HCL was read from (for drift, and the report).
+    pub source: Source,
+    /// The number of files the HCL was read from.
+    pub files: usize,
+    /// When the newest export ran (seconds since the epoch), or why it could not be told.
+    pub newest_export: Result<Option<i64>, String>,
+    /// The current time, seconds since the epoch.
+    pub now: i64,
+    /// The exported kinds.
+    pub kinds: Vec<ResourceKind>,
+    /// Resource ids from a Terraform state, for drift.
+    pub state: Option<&'a StateIds>,
+    /// Ignore rules for drift.
+    pub ignore: Option<&'a IgnoreRules>,
+    /// The thresholds.
+    pub settings: Settings,
+    /// The data-freshness command's outcome, when one is configured.
+    pub data_age: Option<DataAge>,
+}
+
+/// Why a check's data could not be had, for the checks that need it.
+fn error_text(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+async fn timed<F: Future>(f: F) -> (F::Output, Duration) {
+    let start = Instant::now();
+    let out = f.await;
+    (out, start.elapsed())
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn result(
+    id: &str,
+    title: &str,
+    status: Status,
+    summary: impl Into<String>,
+    evidence: Vec<String>,
+    details: Vec<String>,
+    took: Duration,
+) -> CheckResult {
+    CheckResult {
+        id: id.to_string(),
+        title: title.to_string(),
+        status,
+        summary: summary.into(),
+        evidence,
+        details,
+        duration_ms: ms(took),
+    }
+}
+
+/// Titles of the checks, by id, in report order.
+pub const CHECKS: &[(&str, &str)] = &[
+    ("dr_reachable", "DR workspace reachable"),
+    ("primary_reachable", "Primary workspace reachable"),
+    ("sync_age", "Age of the DR copy"),
+    ("hcl", "Committed HCL loads"),
+    ("drift", "DR matches Git"),
+    ("region_capacity", "Region capacity"),
+    ("secrets", "Secret scopes"),
+    ("passive", "Passive posture"),
+    ("code", "Code present"),
+    ("data_freshness", "Replicated data freshness"),
+];
+
+fn title(id: &str) -> &'static str {
+    CHECKS
+        .iter()
+        .find(|(i, _)| *i == id)
+        .map(|(_, t)| *t)
+        .unwrap_or("")
+}
+
+fn not_checked(id: &str, why: &str) -> CheckResult {
+    result(
+        id,
+        title(id),
+        Status::Fail,
+        format!("not checked: {why}"),
+        Vec::new(),
+        Vec::new(),
+        Duration::ZERO,
+    )
+}
+
+/// Run every check; independent ones concurrently. Errors reading DR become failed checks, never an `Err`.
+pub async fn run(inputs: Inputs<'_>) -> CheckReport {
+    let Inputs {
+        dr,
+        dr_host,
+        primary,
+        desired,
+        source,
+        files,
+        newest_export,
+        now,
+        kinds,
+        state,
+        ignore,
+        settings,
+        data_age,
+    } = inputs;
+
+    // Reachability first (both at once): nothing else is worth asking an unreachable DR.
+    let dr_me = async {
+        match &dr {
+            Ok(c) => {
+                let (r, took) = timed(c.current_user()).await;
+                (r.map_err(|e| error_text(&e)), took)
+            }
+            Err(e) => (Err(e.clone()), Duration::ZERO),
+        }
+    };
+    let primary_me = async {
+        match &primary {
+            Some(Ok(c)) => {
+                let (r, took) = timed(c.current_user()).await;
+                Some((r.map_err(|e| error_text(&e)), took, c.host().to_string()))
+            }
+            Some(Err(e)) => Some((Err(e.clone()), Duration::ZERO, String::new())),
+            None => None,
+        }
+    };
+    let ((dr_me, dr_took), primary_me) = tokio::join!(dr_me, primary_me);
+
+    let mut checks = Vec::new();
+    let me_path = "GET /api/2.0/preview/scim/v2/Me";
+    let dr_ok = dr_me.is_ok();
+    checks.push(match &dr_me {
+        Ok(me) => result(
+            "dr_reachable",
+            title("dr_reachable"),
+            Status::Pass,
+            format!("as {}", identity(me)),
+            vec![format!("{me_path} on {dr_host}")],
+            Vec::new(),
+            dr_took,
+        ),
+        Err(e) => result(
+            "dr_reachable",
+            title("dr_reachable"),
+            Status::Fail,
+            "unreachable or the credentials do not work",
+            vec![format!("{me_path} on {dr_host}")],
+            vec![e.clone()],
+            dr_took,
+        ),
+    });
+    checks.push(match primary_me {
+        None => result(
+            "primary_reachable",
+            title("primary_reachable"),
+            Status::Warn,
+            "no [workspaces.primary] configured",
+            Vec::new(),
+            Vec::new(),
+            Duration::ZERO,
+        ),
+        Some((Ok(me), took, host)) => result(
+            "primary_reachable",
+            title("primary_reachable"),
+            Status::Pass,
+            format!("as {}", identity(&me)),
+            vec![format!("{me_path} on {host}")],
+            Vec::new(),
+            took,
+        ),
+        Some((Err(e), took, host)) => result(
+            "primary_reachable",
+            title("primary_reachable"),
+            Status::Warn,
+            "unreachable (expected during a disaster)",
+            if host.is_empty() {
+                Vec::new()
+            } else {
+                vec![format!("{me_path} on {host}")]
+            },
+            vec![e],
+            took,
+        ),
+    });
+
+    let sync_age_seconds = match &newest_export {
+        Ok(Some(t)) => Some(now - t),
+        _ => None,
+    };
+    checks.push(sync_age(&newest_export, now, settings.max_sync_age));
+    let start = Instant::now();
+    checks.push(match &desired {
+        Ok(c) => result(
+            "hcl",
+            title("hcl"),
+            Status::Pass,
+            format!(
+                "{} resources, {} variables, every reference resolves",
+                c.resources.len(),
+                c.variables.len()
+            ),
+            vec![format!(
+                "{files} files in {} at {}",
+                if source.folder.is_empty() {
+                    "the repository root"
+                } else {
+                    &source.folder
+                },
+                source.git_ref
+            )],
+            Vec::new(),
+            start.elapsed(),
+        ),
+        Err(e) => result(
+            "hcl",
+            title("hcl"),
+            Status::Fail,
+            "does not load",
+            vec![format!("{files} files at {}", source.git_ref)],
+            vec![e.clone()],
+            start.elapsed(),
+        ),
+    });
+
+    let dependent = ["drift", "region_capacity", "secrets", "passive", "code"];
+    match (dr, &desired) {
+        (Ok(client), Ok(config)) if dr_ok => {
+            let refs = catalog::collect(config);
+            let (inventory, nodes, versions, zones, profiles, scopes, paths) = tokio::join!(
+                timed(crate::export::read(client, &kinds)),
+                timed(client.list_node_types()),
+                timed(client.list_spark_versions()),
+                timed(async {
+                    if refs.zones.is_empty() {
+                        Ok(None)
+                    } else {
+                        client.list_zones().await.map(Some)
+                    }
+                }),
+                timed(client.list_instance_profiles()),
+                timed(client.list_secret_scopes()),
+                timed(workspace_paths(client, &refs)),
+            );
+            let start = Instant::now();
+            let (inventory, inv_took) = inventory;
+            let inventory = inventory.map_err(|e| error_text(&e));
+            checks.push(match &inventory {
+                Ok(inv) => drift_check(
+                    config,
+                    inv,
+                    &kinds,
+                    state,
+                    source.clone(),
+                    ignore,
+                    settings.changed_fails,
+                    inv_took + start.elapsed(),
+                ),
+                Err(e) => failed_read("drift", e, inv_took),
+            });
+            let start = Instant::now();
+            let catalog_took = nodes.1.max(versions.1).max(zones.1).max(profiles.1);
+            checks.push(match (nodes.0, versions.0, zones.0, profiles.0) {
+                (Ok(n), Ok(v), Ok(z), Ok(p)) => {
+                    let c = catalog::region_capacity(&refs, &n, &v, z.as_ref(), &p);
+                    with_time(c, catalog_took + start.elapsed())
+                }
+                (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
+                    failed_read("region_capacity", &error_text(&e), catalog_took)
+                }
+            });
+            let start = Instant::now();
+            checks.push(match scopes.0 {
+                Ok(s) => with_time(catalog::secrets(&refs, &s), scopes.1 + start.elapsed()),
+                Err(e) => failed_read("secrets", &error_text(&e), scopes.1),
+            });
+            let start = Instant::now();
+            checks.push(match &inventory {
+                Ok(inv) => with_time(catalog::passive(config, inv), inv_took + start.elapsed()),
+                Err(e) => failed_read("passive", e, inv_took),
+            });
+            let start = Instant::now();
+            checks.push(match paths.0 {
+                Ok(found) => with_time(catalog::code(&refs, &found), paths.1 + start.elapsed()),
+                Err(e) => failed_read("code", &e, paths.1),
+            });
+        }
+        (_, Err(_)) => {
+            for id in dependent {
+                checks.push(not_checked(id, "the committed HCL does not load"));
+            }
+        }
+        _ => {
+            for id in dependent {
+                checks.push(not_checked(id, "the DR workspace is unreachable"));
+            }
+        }
+    }
+    if let Some(d) = data_age {
+        checks.push(data_freshness(&d, settings.max_data_age));
+    }
+    CheckReport {
+        version: REPORT_VERSION,
+        ready: checks.iter().all(|c| c.status != Status::Fail),
+        sync_age_seconds,
+        workspace: dr_host,
+        git_ref: source.git_ref,
+        commit: source.commit,
+        checks,
+    }
+}
+
+fn with_time(mut c: CheckResult, took: Duration) -> CheckResult {
+    c.duration_ms = ms(took);
+    c
+}
+
+fn failed_read(id: &str, error: &str, took: Duration) -> CheckResult {
+    result(
+        id,
+        title(id),
+        Status::Fail,
+        "could not read the DR workspace",
+        Vec::new(),
+        vec![error.to_string()],
+        took,
+    )
+}
+
+fn identity(me: &crate::model::CurrentUser) -> String {
+    match &me.display_name {
+        Some(d) if !d.is_empty() && d != &me.user_name => format!("{} ({d})", me.user_name),
+        _ => me.user_name.clone(),
+    }
+}
+
+/// Strip `/Workspace` from a workspace path: the API takes both spellings, the emulator only the short one.
+fn api_path(path: &str) -> &str {
+    match path.strip_prefix("/Workspace") {
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => path,
+    }
+}
+
+/// Look every workspace path the HCL names up in DR (the client bounds the concurrency).
+async fn workspace_paths(
+    client: &WorkspaceClient,
+    refs: &catalog::References,
+) -> Result<BTreeMap<String, bool>, String> {
+    let lookups = refs.workspace_paths.keys().map(|p| async move {
+        let found = client
+            .workspace_status(api_path(p))
+            .await
+            .map_err(|e| format!("{p}: {}", error_text(&e)))?;
+        Ok::<_, String>((p.clone(), found.is_some()))
+    });
+    futures_util::future::join_all(lookups)
+        .await
+        .into_iter()
+        .collect()
+}
+
+fn sync_age(newest: &Result<Option<i64>, String>, now: i64, max: Duration) -> CheckResult {
+    let id = "sync_age";
+    let max_text = format_duration(max.as_secs());
+    match newest {
+        Err(e) => result(
+            id,
+            title(id),
+            Status::Fail,
+            "could not read the export history",
+            Vec::new(),
+            vec![e.clone()],
+            Duration::ZERO,
+        ),
+        Ok(None) => result(
+            id,
+            title(id),
+            Status::Fail,
+            "no export commit in the branch's history",
+            vec!["commits with a Drsync-Version trailer that changed the export folder".into()],
+            Vec::new(),
+            Duration::ZERO,
+        ),
+        Ok(Some(t)) => {
+            let age = now - t;
+            let at = crate::git::Timestamp {
+                seconds: *t,
+                offset_minutes: 0,
+            };
+            let evidence = vec![
+                format!("newest export commit at {at}"),
+                format!("max_sync_age {max_text}"),
+            ];
+            let age_text = format_duration(u64::try_from(age.max(0)).unwrap_or(0));
+            if age > i64::try_from(max.as_secs()).unwrap_or(i64::MAX) {
+                result(
+                    id,
+                    title(id),
+                    Status::Fail,
+                    format!("{age_text} old, over {max_text}"),
+                    evidence,
+                    vec![format!(
+                        "the newest export is {age_text} old; max_sync_age is {max_text}: run `drsync export`"
+                    )],
+                    Duration::ZERO,
+                )
+            } else {
+                result(
+                    id,
+                    title(id),
+                    Status::Pass,
+                    format!("{age_text} old (max {max_text})"),
+                    evidence,
+                    Vec::new(),
+                    Duration::ZERO,
+                )
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn drift_check(
+    config: &Configuration,
+    live: &Inventory,
+    kinds: &[ResourceKind],
+    state: Option<&StateIds>,
+    source: Source,
+    ignore: Option<&IgnoreRules>,
+    changed_fails: bool,
+    took: Duration,
+) -> CheckResult {
+    let id = "drift";
+    let schema = crate::export::provider_schema();
+    let (mut report, _) = match drift::compare(config, live, kinds, state, source, &schema) {
+        Ok(r) => r,
+        Err(e) => return failed_read(id, &error_text(&e), took),
+    };
+    let mut evidence = vec![format!(
+        "{} resources in Git against {} jobs, {} clusters, {} pools and {} policies in DR",
+        config.resources.len(),
+        live.jobs.len(),
+        live.clusters.len(),
+        live.pools.len(),
+        live.policies.len()
+    )];
+    if let Some(rules) = ignore {
+        let before = report.findings.len();
+        report.findings = rules.apply(std::mem::take(&mut report.findings));
+        drift::resummarize(&mut report);
+        evidence.push(format!(
+            "ignore rules applied ({} findings hidden)",
+            before - report.findings.len()
+        ));
+    }
+    let mut status = Status::Pass;
+    let mut details = Vec::new();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &report.findings {
+        let s = match f.kind {
+            FindingKind::Missing | FindingKind::Ambiguous => Status::Fail,
+            FindingKind::Changed if changed_fails => Status::Fail,
+            FindingKind::Changed | FindingKind::Unmanaged => Status::Warn,
+        };
+        status = status.max(s);
+        *counts.entry(f.kind.as_str()).or_default() += 1;
+        let what = match f.kind {
+            FindingKind::Missing => "in Git, not in DR".to_string(),
+            FindingKind::Unmanaged => "in DR, not in Git".to_string(),
+            FindingKind::Ambiguous => format!("{} DR objects could be it", f.live_ids.len()),
+            FindingKind::Changed => f
+                .fields
+                .iter()
+                .map(|d| d.path.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        details.push(format!(
+            "{} {} ({}): {what}",
+            f.kind.as_str(),
+            f.address(),
+            f.name
+        ));
+    }
+    let summary = if counts.is_empty() {
+        "no drift".to_string()
+    } else {
+        counts
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    result(id, title(id), status, summary, evidence, details, took)
+}
+
+fn data_freshness(d: &DataAge, max: Duration) -> CheckResult {
+    let id = "data_freshness";
+    let max_text = format_duration(max.as_secs());
+    let evidence = vec![
+        format!("`{}`", d.command),
+        format!("max_data_age {max_text}"),
+    ];
+    let output = match &d.output {
+        Ok(o) => o.trim().to_string(),
+        Err(e) => {
+            return result(
+                id,
+                title(id),
+                Status::Fail,
+                "the command failed",
+                evidence,
+                vec![e.clone()],
+                d.took,
+            )
+        }
+    };
+    match parse_duration(&output) {
+        Err(e) => result(
+            id,
+            title(id),
+            Status::Fail,
+            "the command's output is not an age",
+            evidence,
+            vec![format!("{output:?}: {e}")],
+            d.took,
+        ),
+        Ok(age) if age > max => result(
+            id,
+            title(id),
+            Status::Fail,
+            format!("{} old, over {max_text}", format_duration(age.as_secs())),
+            evidence,
+            vec![format!(
+                "the latest replicated data is {} old; max_data_age is {max_text}",
+                format_duration(age.as_secs())
+            )],
+            d.took,
+        ),
+        Ok(age) => result(
+            id,
+            title(id),
+            Status::Pass,
+            format!("{} old (max {max_text})", format_duration(age.as_secs())),
+            evidence,
+            Vec::new(),
+            d.took,
+        ),
+    }
+}

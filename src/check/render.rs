@@ -1,0 +1,269 @@
+//! A [`CheckReport`] as text (a checklist read in ten seconds), JSON and Markdown. Pure: returns strings and
+//! never writes them anywhere.
+
+use super::{format_duration, CheckReport, CheckResult, Status};
+use std::fmt::Write;
+
+/// How to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Show how long each check took (off for golden files).
+    pub timings: bool,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The checklist.
+    Text,
+    /// The report as JSON.
+    Json,
+    /// A Markdown document (for a pull request or an incident channel).
+    Markdown,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            "markdown" | "md" => Ok(Format::Markdown),
+            _ => Err(format!(
+                "unknown report format `{s}`: expected text, json or markdown"
+            )),
+        }
+    }
+}
+
+/// Render `report` in `format`.
+pub fn render(format: Format, report: &CheckReport, options: &Options) -> String {
+    match format {
+        Format::Text => text(report, options),
+        Format::Json => json(report, options),
+        Format::Markdown => markdown(report, options),
+    }
+}
+
+fn mark(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "✓",
+        Status::Warn => "!",
+        Status::Fail => "✗",
+    }
+}
+
+fn verdict(report: &CheckReport) -> String {
+    let age = match report.sync_age_seconds {
+        Some(s) => format!(
+            "DR copy {} old",
+            format_duration(u64::try_from(s.max(0)).unwrap_or(0))
+        ),
+        None => "no export commit".to_string(),
+    };
+    let count = |s: Status| report.checks.iter().filter(|c| c.status == s).count();
+    let (fails, warns) = (count(Status::Fail), count(Status::Warn));
+    let word = if report.ready { "READY" } else { "NOT READY" };
+    let mut parts = Vec::new();
+    if fails > 0 {
+        parts.push(format!("{fails} failed"));
+    }
+    if warns > 0 {
+        parts.push(format!(
+            "{warns} warning{}",
+            if warns == 1 { "" } else { "s" }
+        ));
+    }
+    parts.push(age);
+    format!("{word}: {}", parts.join(", "))
+}
+
+/// Text without terminal control characters.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Whether a check gets a details section: it did not pass and there is something to say beyond its line.
+fn has_details(c: &CheckResult) -> bool {
+    c.status != Status::Pass && !(c.evidence.is_empty() && c.details.is_empty())
+}
+
+fn text(report: &CheckReport, options: &Options) -> String {
+    let mut out = String::new();
+    let width = report
+        .checks
+        .iter()
+        .map(|c| c.title.len())
+        .max()
+        .unwrap_or(0);
+    for c in &report.checks {
+        let _ = write!(
+            out,
+            "{} {:width$}  {}",
+            mark(c.status),
+            c.title,
+            clean(&c.summary)
+        );
+        if options.timings {
+            let _ = write!(out, " ({} ms)", c.duration_ms);
+        }
+        out.push('\n');
+    }
+    for c in report.checks.iter().filter(|c| has_details(c)) {
+        let _ = writeln!(
+            out,
+            "\n{} {} ({})",
+            mark(c.status),
+            c.title,
+            c.status.as_str()
+        );
+        for e in &c.evidence {
+            let _ = writeln!(out, "    looked at: {}", clean(e));
+        }
+        for d in &c.details {
+            let _ = writeln!(out, "    - {}", clean(d));
+        }
+    }
+    let _ = writeln!(out, "\n{}", verdict(report));
+    out
+}
+
+fn json(report: &CheckReport, options: &Options) -> String {
+    let mut report = report.clone();
+    if !options.timings {
+        for c in &mut report.checks {
+            c.duration_ms = 0;
+        }
+    }
+    let mut s = serde_json::to_string_pretty(&report).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// For a Markdown table cell or paragraph: characters Markdown gives a meaning to as references.
+fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' | '`' | '\\' | '*' | '_' | '[' | ']' | '~' | '#' | '!' | '$' => {
+                let _ = write!(out, "&#{};", c as u32);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn markdown(report: &CheckReport, options: &Options) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## DR readiness: {}\n", md(&verdict(report)));
+    let _ = writeln!(
+        out,
+        "DR workspace {}, HCL at `{}`{}\n",
+        md(&report.workspace),
+        md(&report.git_ref),
+        report
+            .commit
+            .as_deref()
+            .map(|c| format!(" ({})", md(&c[..c.len().min(12)])))
+            .unwrap_or_default()
+    );
+    if options.timings {
+        out.push_str("| | Check | Result | Time |\n|---|---|---|---|\n");
+    } else {
+        out.push_str("| | Check | Result |\n|---|---|---|\n");
+    }
+    for c in &report.checks {
+        let _ = write!(
+            out,
+            "| {} {} | {} | {} |",
+            mark(c.status),
+            c.status.as_str(),
+            md(&c.title),
+            md(&c.summary)
+        );
+        if options.timings {
+            let _ = write!(out, " {} ms |", c.duration_ms);
+        }
+        out.push('\n');
+    }
+    for c in report.checks.iter().filter(|c| has_details(c)) {
+        let _ = writeln!(out, "\n### {} {}\n", mark(c.status), md(&c.title));
+        for e in &c.evidence {
+            let _ = writeln!(out, "- looked at: {}", md(e));
+        }
+        for d in &c.details {
+            let _ = writeln!(out, "- {}", md(d));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> CheckReport {
+        CheckReport {
+            version: 1,
+            ready: false,
+            sync_age_seconds: Some(3600),
+            workspace: "https://dr".into(),
+            git_ref: "main".into(),
+            commit: None,
+            checks: vec![
+                CheckResult {
+                    id: "dr_reachable".into(),
+                    title: "DR workspace reachable".into(),
+                    status: Status::Pass,
+                    summary: "as admin".into(),
+                    evidence: vec![],
+                    details: vec![],
+                    duration_ms: 5,
+                },
+                CheckResult {
+                    id: "secrets".into(),
+                    title: "Secret scopes".into(),
+                    status: Status::Fail,
+                    summary: "1 secret scopes missing".into(),
+                    evidence: vec!["2 scopes".into()],
+                    details: vec!["scope a|b \u{1b}[31m".into()],
+                    duration_ms: 7,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn renders_each_format() {
+        let r = report();
+        let t = render(Format::Text, &r, &Options { timings: true });
+        assert!(
+            t.starts_with("✓ DR workspace reachable  as admin (5 ms)\n"),
+            "{t}"
+        );
+        assert!(t.contains("    - scope a|b \u{fffd}[31m"), "{t}");
+        assert!(t.ends_with("NOT READY: 1 failed, DR copy 1h old\n"), "{t}");
+        let j: serde_json::Value =
+            serde_json::from_str(&render(Format::Json, &r, &Options { timings: false })).unwrap();
+        assert_eq!(j["checks"][1]["status"], "fail");
+        assert_eq!(j["checks"][1]["duration_ms"], 0);
+        let m = render(Format::Markdown, &r, &Options { timings: false });
+        assert!(m.contains("scope a&#124;b"), "{m}");
+        assert!("yaml".parse::<Format>().is_err());
+    }
+}

@@ -1,0 +1,232 @@
+//! `drsync check`: is the DR workspace ready to take over? Exit 0 ready, 2 not ready, 1 error. Gathers the
+//! inputs (config, Git, clients, the data-freshness command's output), lets `drsync::check` judge and renders.
+
+use super::{CliError, Global};
+use drsync::api::{auth, WorkspaceClient};
+use drsync::check::render::{self, Format, Options};
+use drsync::check::{DataAge, Inputs, Settings};
+use drsync::drift::{self, ignore::IgnoreRules, Source, StateIds};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `drsync check`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CheckArgs {
+    /// Read the HCL at this Git revision (default: the tip of the configured branch)
+    #[arg(long = "ref", value_name = "REF")]
+    git_ref: Option<String>,
+
+    /// The export folder, instead of [export] dir
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// A Terraform variables file, after dr.auto.tfvars (can be repeated)
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+
+    /// Match resources to DR objects through this Terraform state (format 4) instead of by name
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+
+    /// Ignore rules for the drift check (default: .drsyncignore next to drsync.toml, when it exists)
+    #[arg(long, value_name = "FILE")]
+    ignore: Option<PathBuf>,
+
+    /// Output format on stdout
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown"])]
+    format: String,
+
+    /// Also write a report in FORMAT to PATH (can be repeated), e.g. --report json=check.json
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    reports: Vec<String>,
+
+    /// The current time as seconds since the epoch (for reproducible reports)
+    #[arg(long, hide = true, value_name = "SECONDS")]
+    now: Option<i64>,
+
+    /// Leave out how long each check took (for reproducible reports)
+    #[arg(long, hide = true)]
+    no_timings: bool,
+}
+
+pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, CliError> {
+    let config = global.load_config()?;
+    let settings = Settings::from_section(&config.check).map_err(|e| CliError::new(ArgError(e)))?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| config.resolve_path(&config.export.dir));
+    let mut extra_reports = Vec::new();
+    for spec in &args.reports {
+        let (format, path) = spec.split_once('=').ok_or_else(|| {
+            CliError::new(ArgError(format!("--report {spec}: expected FORMAT=PATH")))
+        })?;
+        let format: Format = format
+            .parse()
+            .map_err(|e: String| CliError::new(ArgError(e)))?;
+        extra_reports.push((format, PathBuf::from(path)));
+    }
+    let format: Format = args
+        .format
+        .parse()
+        .map_err(|e: String| CliError::new(ArgError(e)))?;
+
+    // Desired state from Git; a repository or revision that cannot be read is an error, HCL that does not
+    // load is a failed check.
+    let repo = drsync::git::open(&out, &config.git)?;
+    let rev = args
+        .git_ref
+        .clone()
+        .unwrap_or_else(|| repo.branch().to_string());
+    let commit = repo.resolve(&rev)?;
+    let files = repo.read_files(&rev)?;
+    let newest_export = repo
+        .newest_export_time()
+        .map(|t| t.map(|t| t.seconds))
+        .map_err(|e| e.to_string());
+    let mut var_files = Vec::new();
+    for f in &args.var_files {
+        var_files.push((f.display().to_string(), fs_err::read_to_string(f)?));
+    }
+    let desired = drsync::tfconfig::load(&files, &var_files, &BTreeMap::new()).map_err(|e| {
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    });
+    let state = match &args.state {
+        Some(path) => Some(
+            StateIds::parse(&fs_err::read_to_string(path)?)
+                .map_err(|e| CliError::new(ArgError(format!("{}: {e}", path.display()))))?,
+        ),
+        None => None,
+    };
+    let ignore_text = {
+        let default = config.resolve_path(std::path::Path::new(drift::ignore::FILE_NAME));
+        match &args.ignore {
+            Some(path) => Some((path.clone(), fs_err::read_to_string(path)?)),
+            None if default.exists() => Some((default.clone(), fs_err::read_to_string(&default)?)),
+            None => None,
+        }
+    };
+    let rules = match &ignore_text {
+        Some((path, text)) => Some(IgnoreRules::parse(text, path).map_err(CliError::new)?),
+        None => None,
+    };
+
+    // Clients: one that cannot be made is a failed (DR) or warned (primary) check, not an error.
+    let env = super::environment();
+    let options = config.client.options(global.allow_insecure_http);
+    let make = |name: &str| -> Result<(WorkspaceClient, String), (String, String)> {
+        let entry = config
+            .workspace(name)
+            .map_err(|e| (e.to_string(), String::new()))?;
+        let host = entry.host.clone().unwrap_or_default();
+        let resolved = auth::resolve(name, &entry.auth_spec(), &env)
+            .map_err(|e| (e.to_string(), host.clone()))?;
+        let host = resolved.host.clone();
+        WorkspaceClient::new(name, &resolved.host, resolved.credentials, options.clone())
+            .map(|c| (c, host.clone()))
+            .map_err(|e| (e.to_string(), host))
+    };
+    let dr = make("dr");
+    let primary = if config.workspaces.contains_key("primary") {
+        Some(make("primary"))
+    } else {
+        None
+    };
+    let dr_host = match &dr {
+        Ok((_, h)) | Err((_, h)) => h.clone(),
+    };
+
+    // The data-freshness command runs alongside nothing else: it is the user's, and usually quick.
+    let data_age = match &config.check.data_freshness_command {
+        Some(command) => Some(
+            run_command(
+                command.clone(),
+                config.resolve_path(std::path::Path::new(".")),
+            )
+            .await,
+        ),
+        None => None,
+    };
+    let now = args
+        .now
+        .unwrap_or_else(|| drsync::git::Timestamp::now().seconds);
+    let report = drsync::check::run(Inputs {
+        dr: dr.as_ref().map(|(c, _)| c).map_err(|(e, _)| e.clone()),
+        dr_host,
+        primary: primary
+            .as_ref()
+            .map(|p| p.as_ref().map(|(c, _)| c).map_err(|(e, _)| e.clone())),
+        desired,
+        source: Source {
+            workspace: String::new(),
+            git_ref: rev,
+            commit: Some(commit.to_string()),
+            folder: repo.prefix().to_string(),
+        },
+        files: files.len(),
+        newest_export,
+        now,
+        kinds: config.export.resources.clone(),
+        state: state.as_ref(),
+        ignore: rules.as_ref(),
+        settings,
+        data_age,
+    })
+    .await;
+
+    let options = Options {
+        timings: !args.no_timings,
+    };
+    for (f, path) in &extra_reports {
+        fs_err::write(path, render::render(*f, &report, &options))?;
+    }
+    let text = render::render(format, &report, &options);
+    outln!("{}", text.trim_end_matches('\n'));
+    Ok(if report.ready {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// Run the data-freshness command with `sh -c` in the config file's folder.
+async fn run_command(command: String, dir: PathBuf) -> DataAge {
+    let start = std::time::Instant::now();
+    let cmd = command.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&cmd)
+            .current_dir(dir)
+            .stdin(std::process::Stdio::null())
+            .output()
+    })
+    .await;
+    let output = match output {
+        Ok(Ok(o)) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).into_owned()),
+        Ok(Ok(o)) => Err(format!(
+            "exited with {}: {}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr).trim()
+        )),
+        Ok(Err(e)) => Err(format!("cannot run it: {e}")),
+        Err(e) => Err(format!("cannot run it: {e}")),
+    };
+    DataAge {
+        command,
+        output,
+        took: start.elapsed(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct ArgError(String);

@@ -1,0 +1,530 @@
+//! `drsync check` as a user runs it: a committed export, a DR emulator it was applied to (made passive), and
+//! one test per way DR can be not ready; golden files for the text, JSON and Markdown outputs.
+
+use crate::common::{drsync, fixtures_dir, git_init, start, Raw, Run, COMMIT_ENV};
+use crate::drift::DR_RULES;
+use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
+use drsync::emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const ENV: &[(&str, &str)] = &[
+    ("PRIMARY_TOKEN", DEFAULT_TOKEN),
+    ("DR_TOKEN", DEFAULT_TOKEN),
+];
+
+/// The export is committed at 1700000000; "now" is an hour later.
+const NOW: &str = "1700003600";
+
+/// Short deadlines, so that an unreachable workspace fails fast.
+const CLIENT: &str = "\n[client]\nrate_limit = 0\ndeadline_seconds = 3\nmax_attempts = 2\nrequest_timeout_seconds = 2\n";
+
+struct Setup {
+    dir: tempfile::TempDir,
+    primary: Emulator,
+    dr: Emulator,
+}
+
+fn write_config(dir: &Path, primary: &str, dr: &str, check: &str) {
+    std::fs::write(
+        dir.join("drsync.toml"),
+        format!(
+            "[workspaces.primary]\nhost = \"{primary}\"\ntoken_env = \"PRIMARY_TOKEN\"\n\n[workspaces.dr]\nhost = \"{dr}\"\ntoken_env = \"DR_TOKEN\"\n{DR_RULES}{CLIENT}\n[check]\nmax_sync_age = \"24h\"\n{check}"
+        ),
+    )
+    .unwrap();
+}
+
+/// A repository with a committed, rewritten export of the fixture primary, and a passive DR emulator it was
+/// applied to, holding the primary's instance profiles, secret scopes and workspace objects. `customize`
+/// changes DR's fixtures before it starts (the catalog, say); `apply_filter` picks the resources applied.
+async fn setup_with(customize: impl FnOnce(&mut Fixtures), skip: &[&str]) -> Setup {
+    let primary_fixtures = Fixtures::load(&fixtures_dir("primary")).unwrap();
+    let mut dr_fixtures = Fixtures {
+        instance_profiles: primary_fixtures.instance_profiles.clone(),
+        secret_scopes: primary_fixtures.secret_scopes.clone(),
+        workspace_objects: primary_fixtures.workspace_objects.clone(),
+        ..Fixtures::default()
+    };
+    customize(&mut dr_fixtures);
+    let primary = start(EmulatorConfig {
+        fixtures: primary_fixtures,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let dr = start(EmulatorConfig {
+        fixtures: dr_fixtures,
+        seed: 3,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    git_init(dir.path());
+    write_config(dir.path(), primary.url(), dr.url(), "");
+    let run = drsync(dir.path(), &["export"], COMMIT_ENV).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut files = BTreeMap::new();
+    for e in std::fs::read_dir(dir.path().join("terraform/generated"))
+        .unwrap()
+        .flatten()
+    {
+        files.insert(
+            e.file_name().to_string_lossy().into_owned(),
+            std::fs::read_to_string(e.path()).unwrap(),
+        );
+    }
+    let mut config = drsync::tfconfig::load(&files, &[], &BTreeMap::new()).unwrap();
+    config
+        .resources
+        .retain(|r| !skip.contains(&r.address().as_str()));
+    let client = WorkspaceClient::new(
+        "dr",
+        dr.url(),
+        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
+        ClientOptions {
+            rate_limit: 0.0,
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    drsync::tfconfig::apply(&client, &config).await.unwrap();
+    // A passive DR: every all-purpose cluster terminated.
+    let raw = Raw::new(&dr);
+    let (_, list) = raw.get("/api/2.1/clusters/list").await;
+    for c in list["clusters"].as_array().into_iter().flatten() {
+        let (s, body) = raw
+            .post(
+                "/api/2.1/clusters/delete",
+                json!({"cluster_id": c["cluster_id"]}),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+    }
+    Setup { dir, primary, dr }
+}
+
+async fn setup() -> Setup {
+    setup_with(|_| {}, &[]).await
+}
+
+async fn check(dir: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["check", "--now", NOW, "--no-timings"];
+    args.extend_from_slice(extra);
+    drsync(dir, &args, ENV).await
+}
+
+/// The status of every check, by id, from the JSON output.
+async fn statuses(dir: &Path) -> (i32, BTreeMap<String, String>, Value) {
+    let run = check(dir, &["--format", "json"]).await;
+    let json: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"));
+    let map = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (run.code, map, json)
+}
+
+/// Exactly one check fails (`id`), and the exit code says not ready.
+async fn only_failure(dir: &Path, id: &str) -> Value {
+    let (code, map, json) = statuses(dir).await;
+    let failed: Vec<&String> = map
+        .iter()
+        .filter(|(_, s)| *s == "fail")
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(failed, [id], "{json:#}");
+    assert_eq!(code, 2, "{json:#}");
+    assert_eq!(json["ready"], false);
+    json
+}
+
+fn details(json: &Value, id: &str) -> String {
+    json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .map(|c| c["details"].to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn ready_dr_and_golden_files() {
+    let s = setup().await;
+    let run = check(s.dir.path(), &[]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let (_, map, _) = statuses(s.dir.path()).await;
+    assert!(map.values().all(|v| v == "pass"), "{map:?}");
+    let host = s.dr.url().to_string();
+    let primary = s.primary.url().to_string();
+    let branch = branch(s.dir.path());
+    let scrub = |t: &str| {
+        t.replace(&host, "http://dr")
+            .replace(&primary, "http://primary")
+            .replace(&format!("at {branch}"), "at [branch]")
+            .replace(&format!("\"{branch}\""), "\"[branch]\"")
+    };
+    insta::assert_snapshot!("text_ready", scrub(&run.stdout));
+    let json = check(s.dir.path(), &["--format", "json"]).await;
+    let value: Value = serde_json::from_str(&json.stdout).unwrap();
+    let commit = value["commit"].as_str().unwrap();
+    assert_eq!(commit.len(), 40);
+    insta::assert_snapshot!(
+        "json_ready",
+        scrub(&json.stdout).replace(commit, "[commit]")
+    );
+}
+
+/// The built-in catalog body at `path` of a default emulator, with the entries under `key` whose `field` is
+/// `drop` left out.
+async fn catalog_without(path: &str, key: &str, field: &str, drop: &str) -> Value {
+    let emu = start(EmulatorConfig::default()).await;
+    let (_, mut body) = Raw::new(&emu).get(path).await;
+    let items = body[key].as_array_mut().unwrap();
+    let before = items.len();
+    items.retain(|i| i[field] != drop);
+    assert_eq!(items.len() + 1, before, "{drop} is in the built-in catalog");
+    body
+}
+
+fn without(list: &Option<Value>, key: &str, field: &str, drop: &str) -> Option<Value> {
+    let mut body = list.clone().unwrap();
+    let items = body[key].as_array_mut().unwrap();
+    let before = items.len();
+    items.retain(|i| i[field] != drop);
+    assert_eq!(items.len() + 1, before, "{drop} is in the fixtures");
+    Some(body)
+}
+
+#[tokio::test]
+async fn node_type_missing_in_dr_catalog() {
+    let body = catalog_without(
+        "/api/2.1/clusters/list-node-types",
+        "node_types",
+        "node_type_id",
+        "m5d.large",
+    )
+    .await;
+    let s = setup_with(|f| f.node_types = Some(body), &[]).await;
+    let json = only_failure(s.dir.path(), "region_capacity").await;
+    let d = details(&json, "region_capacity");
+    assert!(
+        d.contains("node type m5d.large is not in DR's list-node-types"),
+        "{d}"
+    );
+}
+
+#[tokio::test]
+async fn spark_version_missing_in_dr_catalog() {
+    let body = catalog_without(
+        "/api/2.1/clusters/spark-versions",
+        "versions",
+        "key",
+        "15.4.x-gpu-ml-scala2.12",
+    )
+    .await;
+    let s = setup_with(|f| f.spark_versions = Some(body), &[]).await;
+    let json = only_failure(s.dir.path(), "region_capacity").await;
+    let d = details(&json, "region_capacity");
+    assert!(d.contains("spark version 15.4.x-gpu-ml-scala2.12"), "{d}");
+}
+
+#[tokio::test]
+async fn instance_profile_not_registered() {
+    let arn = "arn:aws:iam::111111111111:instance-profile/databricks-analytics-role";
+    let s = setup_with(
+        |f| {
+            f.instance_profiles = without(
+                &f.instance_profiles,
+                "instance_profiles",
+                "instance_profile_arn",
+                arn,
+            )
+        },
+        &[],
+    )
+    .await;
+    let json = only_failure(s.dir.path(), "region_capacity").await;
+    let d = details(&json, "region_capacity");
+    assert!(
+        d.contains(&format!("instance profile {arn} is not registered")),
+        "{d}"
+    );
+}
+
+#[tokio::test]
+async fn secret_scope_missing() {
+    let s = setup_with(
+        |f| f.secret_scopes = without(&f.secret_scopes, "scopes", "name", "kafka-prod"),
+        &[],
+    )
+    .await;
+    let json = only_failure(s.dir.path(), "secrets").await;
+    let d = details(&json, "secrets");
+    assert!(
+        d.contains("secret scope kafka-prod does not exist in DR"),
+        "{d}"
+    );
+}
+
+#[tokio::test]
+async fn job_unpaused_in_dr_and_running_cluster_goldens() {
+    let s = setup().await;
+    unpause(&s.dr, "nightly-sales-etl").await;
+    let json = only_failure(s.dir.path(), "passive").await;
+    let d = details(&json, "passive");
+    assert!(d.contains("job nightly-sales-etl"), "{d}");
+    assert!(
+        d.contains("schedule is UNPAUSED in DR, PAUSED in Git"),
+        "{d}"
+    );
+
+    let host = s.dr.url().to_string();
+    let primary = s.primary.url().to_string();
+    let scrub = |t: &str| {
+        scrub_ids(
+            &t.replace(&host, "http://dr")
+                .replace(&primary, "http://primary"),
+        )
+    };
+    let run = check(s.dir.path(), &[]).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    insta::assert_snapshot!("text_not_ready", scrub(&run.stdout));
+    let md = s.dir.path().join("check.md");
+    let report = format!("markdown={}", md.display());
+    let run = check(s.dir.path(), &["--format", "markdown", "--report", &report]).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    let commit = git2::Repository::open(s.dir.path())
+        .unwrap()
+        .head()
+        .unwrap()
+        .peel_to_commit()
+        .unwrap()
+        .id()
+        .to_string();
+    let scrubbed = scrub(&run.stdout)
+        .replace(&commit[..12], "[commit]")
+        .replace(&format!("`{}`", branch(s.dir.path())), "`[branch]`");
+    insta::assert_snapshot!("markdown_not_ready", scrubbed);
+    assert_eq!(
+        std::fs::read_to_string(&md).unwrap().trim_end(),
+        run.stdout.trim_end()
+    );
+}
+
+#[tokio::test]
+async fn running_cluster_warns() {
+    let s = setup().await;
+    let raw = Raw::new(&s.dr);
+    let (_, list) = raw.get("/api/2.1/clusters/list").await;
+    let id = list["clusters"][0]["cluster_id"].clone();
+    let (status, body) = raw
+        .post("/api/2.1/clusters/start", json!({"cluster_id": id}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (code, map, json) = statuses(s.dir.path()).await;
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(map["passive"], "warn", "{json:#}");
+    assert!(details(&json, "passive").contains("is "), "{json:#}");
+    assert!(
+        map.iter().all(|(k, v)| k == "passive" || v == "pass"),
+        "{map:?}"
+    );
+}
+
+#[tokio::test]
+async fn export_older_than_max_sync_age() {
+    let s = setup().await;
+    let run = drsync(
+        s.dir.path(),
+        &["check", "--now", "1700172800", "--format", "json"],
+        ENV,
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let failed: Vec<&str> = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["sync_age"], "{json:#}");
+    assert_eq!(json["sync_age_seconds"], 172_800);
+    assert!(details(&json, "sync_age").contains("2d old"), "{json:#}");
+}
+
+#[tokio::test]
+async fn missing_job() {
+    let s = setup_with(|_| {}, &["databricks_job.nightly_sales_etl"]).await;
+    let json = only_failure(s.dir.path(), "drift").await;
+    let d = details(&json, "drift");
+    assert!(
+        d.contains("missing databricks_job.nightly_sales_etl"),
+        "{d}"
+    );
+}
+
+#[tokio::test]
+async fn dr_unreachable_is_not_ready_with_the_reason() {
+    let s = setup().await;
+    write_config(s.dir.path(), s.primary.url(), "http://127.0.0.1:9", "");
+    let run = check(s.dir.path(), &[]).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stdout.contains("✗ DR workspace reachable"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("127.0.0.1:9"),
+        "the reason names the host: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("not checked: the DR workspace is unreachable"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("NOT READY"), "{}", run.stdout);
+    assert!(run.stdout.contains("cannot connect"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("✗ Code present (fail)"),
+        "no empty sections: {}",
+        run.stdout
+    );
+}
+
+#[tokio::test]
+async fn primary_unreachable_only_warns() {
+    let s = setup().await;
+    write_config(s.dir.path(), "http://127.0.0.1:9", s.dr.url(), "");
+    let (code, map, json) = statuses(s.dir.path()).await;
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(map["primary_reachable"], "warn", "{json:#}");
+    assert!(
+        map.iter()
+            .all(|(k, v)| k == "primary_reachable" || v == "pass"),
+        "{map:?}"
+    );
+}
+
+#[tokio::test]
+async fn data_freshness_command() {
+    let s = setup().await;
+    write_config(
+        s.dir.path(),
+        s.primary.url(),
+        s.dr.url(),
+        "data_freshness_command = \"echo 3h\"\nmax_data_age = \"1h\"\n",
+    );
+    let json = only_failure(s.dir.path(), "data_freshness").await;
+    assert!(
+        details(&json, "data_freshness").contains("3h old"),
+        "{json:#}"
+    );
+    write_config(
+        s.dir.path(),
+        s.primary.url(),
+        s.dr.url(),
+        "data_freshness_command = \"echo 600\"\nmax_data_age = \"1h\"\n",
+    );
+    let (code, map, _) = statuses(s.dir.path()).await;
+    assert_eq!(code, 0);
+    assert_eq!(map["data_freshness"], "pass");
+}
+
+/// The repository's branch (git's default branch name may vary).
+fn branch(dir: &Path) -> String {
+    git2::Repository::open(dir)
+        .unwrap()
+        .head()
+        .unwrap()
+        .shorthand()
+        .unwrap()
+        .to_string()
+}
+
+/// Every `DR id DIGITS` as `DR id [id]`: DR ids are the emulator's.
+fn scrub_ids(t: &str) -> String {
+    let mut out = String::new();
+    let mut rest = t;
+    while let Some(i) = rest.find("DR id ") {
+        out.push_str(&rest[..i]);
+        out.push_str("DR id [id]");
+        rest = rest[i + 6..].trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test]
+async fn hcl_that_does_not_load_fails_and_is_not_compared() {
+    let s = setup().await;
+    let path = s.dir.path().join("terraform/generated/jobs.tf");
+    let jobs = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        jobs.replacen(
+            "max_retries",
+            "timeout_seconds = var.missing\n    max_retries",
+            1,
+        ),
+    )
+    .unwrap();
+    let repo = git2::Repository::open(s.dir.path()).unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_path(Path::new("terraform/generated/jobs.tf"))
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::new(
+        "Test",
+        "test@example.com",
+        &git2::Time::new(1_700_000_100, 0),
+    )
+    .unwrap();
+    let parent = repo.head().unwrap().peel_to_commit().unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "hand edit", &tree, &[&parent])
+        .unwrap();
+    let (code, map, json) = statuses(s.dir.path()).await;
+    assert_eq!(code, 2, "{json:#}");
+    assert_eq!(map["hcl"], "fail", "{json:#}");
+    assert!(details(&json, "hcl").contains("missing"), "{json:#}");
+    for id in ["drift", "region_capacity", "secrets", "passive", "code"] {
+        assert_eq!(map[id], "fail", "{id}: {json:#}");
+    }
+    for id in ["dr_reachable", "primary_reachable", "sync_age"] {
+        assert_eq!(map[id], "pass", "{id}: {json:#}");
+    }
+    // The previous commit still loads.
+    let run = check(s.dir.path(), &["--ref", "HEAD~1"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+async fn unpause(dr: &Emulator, name: &str) {
+    let raw = Raw::new(dr);
+    let (_, list) = raw.get(&format!("/api/2.2/jobs/list?name={name}")).await;
+    let id = list["jobs"][0]["job_id"].clone();
+    let (_, job) = raw.get(&format!("/api/2.1/jobs/get?job_id={id}")).await;
+    let mut schedule = job["settings"]["schedule"].clone();
+    schedule["pause_status"] = json!("UNPAUSED");
+    let (s, _) = raw
+        .post(
+            "/api/2.2/jobs/update",
+            json!({"job_id": id, "new_settings": {"schedule": schedule}}),
+        )
+        .await;
+    assert_eq!(s, 200);
+}

@@ -1,0 +1,287 @@
+//! `fixtures/dr`: the fixture primary's rewritten export applied to an emulated workspace, plus a little
+//! realistic drift. `generate_dr_fixtures` (ignored; run it after changing the primary fixtures or the demo
+//! rules: `DRSYNC_WRITE_FIXTURES=1 cargo test --test it generate_dr_fixtures -- --ignored`) writes it; the other
+//! test checks that the DR fixtures show exactly the drift the demo promises.
+
+use crate::common::{start, Raw};
+use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
+use drsync::config::Config;
+use drsync::drift::{FindingKind, Severity, Source};
+use drsync::emulator::{Emulator, EmulatorConfig, DEFAULT_TOKEN};
+use drsync::export::{self, Export, LabelMap, Settings};
+use drsync::model::ResourceKind;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn client(url: &str) -> WorkspaceClient {
+    WorkspaceClient::new(
+        "w",
+        url,
+        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
+        ClientOptions {
+            rate_limit: 0.0,
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+async fn demo_export() -> Export {
+    let primary = start(EmulatorConfig {
+        fixtures: drsync::demo::primary().unwrap(),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let config = Config::parse(drsync::demo::RULES, Path::new("drsync.toml")).unwrap();
+    let settings = Settings {
+        kinds: ResourceKind::ALL.to_vec(),
+        filter: config.export.name_filter().unwrap(),
+        provider_version: config.export.provider_version.clone(),
+        source_host: "https://dbc-primary.cloud.databricks.com".to_string(),
+        rules: config.rewrite,
+    };
+    let inv = export::read(&client(primary.url()), &ResourceKind::ALL)
+        .await
+        .unwrap();
+    export::build(
+        &inv,
+        &settings,
+        &LabelMap::default(),
+        &export::provider_schema(),
+    )
+    .unwrap()
+}
+
+async fn list_ids(raw: &Raw, path: &str, key: &str, id: &str) -> Vec<Value> {
+    let (_, body) = raw.get(path).await;
+    body[key]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|o| o[id].clone())
+        .collect()
+}
+
+async fn job_named(raw: &Raw, name: &str) -> Value {
+    let (_, list) = raw.get(&format!("/api/2.2/jobs/list?name={name}")).await;
+    let id = list["jobs"][0]["job_id"].clone();
+    raw.get(&format!("/api/2.1/jobs/get?job_id={id}")).await.1
+}
+
+async fn dump(emu: &Emulator) -> BTreeMap<&'static str, Value> {
+    let raw = Raw::new(emu);
+    let mut out = BTreeMap::new();
+    let mut jobs = Vec::new();
+    for id in list_ids(&raw, "/api/2.2/jobs/list?limit=100", "jobs", "job_id").await {
+        jobs.push(raw.get(&format!("/api/2.1/jobs/get?job_id={id}")).await.1);
+    }
+    out.insert("jobs.json", Value::Array(jobs));
+    let mut clusters = Vec::new();
+    let mut libraries = Vec::new();
+    for id in list_ids(&raw, "/api/2.1/clusters/list", "clusters", "cluster_id").await {
+        let id = id.as_str().unwrap().to_string();
+        clusters.push(
+            raw.get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
+                .await
+                .1,
+        );
+        let (_, libs) = raw
+            .get(&format!(
+                "/api/2.0/libraries/cluster-status?cluster_id={id}"
+            ))
+            .await;
+        if libs["library_statuses"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty())
+        {
+            libraries.push(libs);
+        }
+    }
+    out.insert("clusters.json", Value::Array(clusters));
+    out.insert("cluster_libraries.json", Value::Array(libraries));
+    let mut pools = Vec::new();
+    for id in list_ids(
+        &raw,
+        "/api/2.0/instance-pools/list",
+        "instance_pools",
+        "instance_pool_id",
+    )
+    .await
+    {
+        pools.push(
+            raw.get(&format!(
+                "/api/2.0/instance-pools/get?instance_pool_id={}",
+                id.as_str().unwrap()
+            ))
+            .await
+            .1,
+        );
+    }
+    out.insert("instance_pools.json", Value::Array(pools));
+    let mut policies = Vec::new();
+    for id in list_ids(
+        &raw,
+        "/api/2.0/policies/clusters/list",
+        "policies",
+        "policy_id",
+    )
+    .await
+    {
+        policies.push(
+            raw.get(&format!(
+                "/api/2.0/policies/clusters/get?policy_id={}",
+                id.as_str().unwrap()
+            ))
+            .await
+            .1,
+        );
+    }
+    out.insert("cluster_policies.json", Value::Array(policies));
+    out
+}
+
+#[tokio::test]
+#[ignore = "writes fixtures/dr; run by hand"]
+async fn generate_dr_fixtures() {
+    let built = demo_export().await;
+    let desired = drsync::tfconfig::load(&built.files, &[], &BTreeMap::new()).unwrap();
+    let dr = start(EmulatorConfig {
+        seed: 2,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    drsync::tfconfig::apply(&client(dr.url()), &desired)
+        .await
+        .unwrap();
+    let raw = Raw::new(&dr);
+    // A passive DR: the all-purpose clusters the apply started are terminated.
+    for id in list_ids(&raw, "/api/2.1/clusters/list", "clusters", "cluster_id").await {
+        raw.post("/api/2.1/clusters/delete", json!({"cluster_id": id}))
+            .await;
+    }
+    // The drift: a task's timeout changed by hand, a trigger unpaused (critical), a job deleted, a cluster
+    // made by hand.
+    let nightly = job_named(&raw, "nightly-sales-etl").await;
+    let mut task = nightly["settings"]["tasks"][0].clone();
+    task["timeout_seconds"] = json!(7200);
+    raw.post(
+        "/api/2.2/jobs/update",
+        json!({"job_id": nightly["job_id"], "new_settings": {"tasks": [task]}}),
+    )
+    .await;
+    let orders = job_named(&raw, "orders-hourly-periodic").await;
+    let mut trigger = orders["settings"]["trigger"].clone();
+    trigger["pause_status"] = json!("UNPAUSED");
+    raw.post(
+        "/api/2.2/jobs/update",
+        json!({"job_id": orders["job_id"], "new_settings": {"trigger": trigger}}),
+    )
+    .await;
+    let legacy = job_named(&raw, "legacy-spark-submit").await;
+    raw.post("/api/2.2/jobs/delete", json!({"job_id": legacy["job_id"]}))
+        .await;
+    let (s, made) = raw
+        .post(
+            "/api/2.1/clusters/create",
+            json!({"cluster_name": "adhoc-debug-dr", "spark_version": "15.4.x-scala2.12", "node_type_id": "i4i.xlarge",
+                   "num_workers": 1, "autotermination_minutes": 30}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    raw.post(
+        "/api/2.1/clusters/delete",
+        json!({"cluster_id": made["cluster_id"]}),
+    )
+    .await;
+
+    let mut files = dump(&dr).await;
+    let primary_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/primary");
+    let profiles = std::fs::read_to_string(primary_dir.join("instance_profiles.json"))
+        .unwrap()
+        .replace("111111111111", "222222222222");
+    files.insert(
+        "instance_profiles.json",
+        serde_json::from_str(&profiles).unwrap(),
+    );
+    for same in ["secret_scopes.json", "workspace_objects.json"] {
+        files.insert(
+            same,
+            serde_json::from_str(&std::fs::read_to_string(primary_dir.join(same)).unwrap())
+                .unwrap(),
+        );
+    }
+    if std::env::var_os("DRSYNC_WRITE_FIXTURES").is_some() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dr");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, value) in files {
+            std::fs::write(
+                dir.join(name),
+                serde_json::to_string_pretty(&value).unwrap() + "\n",
+            )
+            .unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_dr_fixtures_show_the_promised_drift() {
+    let built = demo_export().await;
+    let desired = drsync::tfconfig::load(&built.files, &[], &BTreeMap::new()).unwrap();
+    let dr = start(EmulatorConfig {
+        fixtures: drsync::demo::dr().unwrap(),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let live = export::read(&client(dr.url()), &ResourceKind::ALL)
+        .await
+        .unwrap();
+    let source = Source {
+        workspace: "dr".to_string(),
+        git_ref: "HEAD".to_string(),
+        commit: None,
+        folder: "terraform/generated".to_string(),
+    };
+    let (report, _) = drsync::drift::compare(
+        &desired,
+        &live,
+        &ResourceKind::ALL,
+        None,
+        source,
+        &export::provider_schema(),
+    )
+    .unwrap();
+    let found: Vec<(String, FindingKind, Severity)> = report
+        .findings
+        .iter()
+        .map(|f| (f.address(), f.kind, f.severity))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "databricks_cluster.adhoc_debug_dr".to_string(),
+                FindingKind::Unmanaged,
+                Severity::Drift
+            ),
+            (
+                "databricks_job.legacy_spark_submit".to_string(),
+                FindingKind::Missing,
+                Severity::Drift
+            ),
+            (
+                "databricks_job.nightly_sales_etl".to_string(),
+                FindingKind::Changed,
+                Severity::Drift
+            ),
+            (
+                "databricks_job.orders_hourly_periodic".to_string(),
+                FindingKind::Changed,
+                Severity::Critical
+            ),
+        ],
+        "{:#?}",
+        report.findings
+    );
+}
