@@ -120,9 +120,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
     outln!("  export {PRIMARY_ENV}={PRIMARY_TOKEN} {DR_ENV}={DR_TOKEN}");
     outln!("  drsync export --dry-run        # what an export would change");
     outln!("  drsync drift --format markdown # the drift as Markdown");
-    if has_check {
-        outln!("  drsync check                   # the pre-failover readiness check");
-    }
+    outln!("  drsync check                   # the pre-failover readiness check");
     outln!("  drsync log                     # the export history");
     if args.keep_running {
         outln!();
