@@ -18,6 +18,7 @@ mod demo;
 mod drift;
 mod emulate;
 mod export;
+mod init;
 mod inventory;
 mod log;
 
@@ -59,18 +60,20 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a local emulator of a Databricks workspace's REST API
-    Emulate(emulate::EmulateArgs),
-    /// Write the primary workspace's jobs, clusters, pools and policies as Terraform files
-    Export(export::ExportArgs),
     /// Run the whole loop on built-in demo data: export and commit, drift, check
     Demo(demo::DemoArgs),
+    /// Write the primary workspace's jobs, clusters, pools and policies as Terraform files
+    Export(export::ExportArgs),
     /// Compare the live DR workspace with the committed HCL (exit 0 no drift, 2 drift, 1 error)
     Drift(drift::DriftArgs),
     /// Is the DR workspace ready to take over? (exit 0 ready, 2 not ready, 1 error)
     Check(check::CheckArgs),
     /// List the export commits: when the DR copy was taken, and what changed
     Log(log::LogArgs),
+    /// Write a commented drsync.toml for your two workspaces
+    Init(init::InitArgs),
+    /// Run a local emulator of a Databricks workspace's REST API
+    Emulate(emulate::EmulateArgs),
     /// Count what a workspace holds: jobs, all-purpose clusters, pools and policies
     Inventory(inventory::InventoryArgs),
 }
@@ -173,6 +176,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Demo(args) => demo::run(args).await,
         Command::Drift(args) => drift::run(&global, args).await,
         Command::Export(args) => export::run(&global, args).await,
+        Command::Init(args) => init::run(&global.config, args),
         Command::Inventory(args) => inventory::run(&global, args).await,
         Command::Log(args) => log::run(&global, args),
     }

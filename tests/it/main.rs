@@ -13,6 +13,8 @@ mod emulator_jobs;
 mod export;
 mod export_git;
 mod git;
+mod help;
+mod init;
 mod report;
 mod rewrite;
 mod sdk_compat;
