@@ -72,6 +72,14 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
     } else {
         None
     };
+    if let Some(r) = &repo {
+        if r.is_detached() {
+            return Err(CliError::new(drsync::git::Error::DetachedHead {
+                repo: r.workdir().to_path_buf(),
+            })
+            .hint("set [git] branch in drsync.toml, or check out a branch"));
+        }
+    }
     let lock = match &repo {
         Some(r) => Some(r.lock(std::time::Duration::from_secs(120))?),
         None => None,

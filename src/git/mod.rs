@@ -283,7 +283,8 @@ pub fn open(export_dir: &Path, settings: &GitSettings) -> Result<ExportRepo, Err
                 .and_then(|t| t.strip_prefix("refs/heads/"))
             {
                 Some(b) => b.to_string(),
-                None => return Err(Error::DetachedHead { repo: workdir }),
+                // A detached HEAD (as CI runners check out) can be read, not committed to: see `is_detached`.
+                None => DETACHED.to_string(),
             }
         }
     };
@@ -312,7 +313,12 @@ impl ExportRepo {
         &self.prefix
     }
 
-    /// The branch exports are committed to (short name, e.g. `main`).
+    /// Whether `HEAD` is detached and no branch is configured: the export history can be read, not committed to.
+    pub fn is_detached(&self) -> bool {
+        self.branch == DETACHED
+    }
+
+    /// The branch exports go to (short name); `HEAD` when `HEAD` is detached and no branch is configured.
     pub fn branch(&self) -> &str {
         &self.branch
     }
@@ -386,6 +392,9 @@ impl ExportRepo {
         }
     }
 }
+
+/// The branch name [`ExportRepo::branch`] reports for a detached `HEAD`.
+const DETACHED: &str = "HEAD";
 
 /// Make git2 set itself up now. git2 (with HTTPS) points OpenSSL at the system's certificates by setting
 /// environment variables the first time it is used; call this early in `main`, before other threads start,

@@ -30,6 +30,11 @@ impl ExportRepo {
     /// that has commits the local one lacks gives [`Error::PushRejected`]; the local branch and its commit stay
     /// as they are whatever happens.
     pub fn push(&self, remote: &str, auth: &PushAuth) -> Result<(), Error> {
+        if self.is_detached() {
+            return Err(Error::DetachedHead {
+                repo: self.workdir.clone(),
+            });
+        }
         let refname = self.refname();
         let (mut target, shown) = match self.repo.find_remote(remote) {
             Ok(r) => (r, remote.to_string()),

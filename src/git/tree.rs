@@ -47,6 +47,11 @@ impl ExportRepo {
         when: Option<Timestamp>,
     ) -> Result<Option<Committed>, Error> {
         self.check_lock(lock)?;
+        if self.is_detached() {
+            return Err(Error::DetachedHead {
+                repo: self.workdir.clone(),
+            });
+        }
         if !self.export_dir.is_dir() {
             return Err(Error::NoExportFolder {
                 path: self.export_dir.clone(),

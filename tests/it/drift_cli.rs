@@ -184,3 +184,19 @@ async fn bad_hcl_and_unknown_variables_are_errors() {
     assert_eq!(run.code, 0, "{run:?}");
     let _ = Path::new("");
 }
+
+/// CI runners check out a detached commit: drift reads it; export refuses before reading anything.
+#[tokio::test]
+async fn a_detached_head_can_be_read_but_not_exported_to() {
+    let (dir, _primary, _dr) = setup().await;
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    let head = repo.head().unwrap().target().unwrap();
+    repo.set_head_detached(head).unwrap();
+    let run = drsync(dir.path(), &["drift", "--format", "json"], ENV).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["source"]["git_ref"], "HEAD");
+    let run = drsync(dir.path(), &["export"], ENV).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("[git] branch"), "{}", run.stderr);
+}
