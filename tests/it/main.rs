@@ -1,6 +1,7 @@
 //! drsync's integration tests: one binary, one module per area, all against in-process emulators on loopback.
 
 mod apply;
+mod bench_smoke;
 mod check;
 mod client;
 mod common;
@@ -19,3 +20,4 @@ mod report;
 mod rewrite;
 mod sdk_compat;
 mod synthetic;
+mod templates;
