@@ -68,3 +68,36 @@ fn the_config_reference_matches_the_code() {
         }
     }
 }
+
+#[test]
+fn init_writes_the_pipelines_it_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = ["--primary-host", "https://p", "--dr-host", "https://d"];
+    let mut args = vec!["init", "--ci", "github"];
+    args.extend(hosts);
+    let run = drsync_blocking(dir.path(), &args, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    for f in ["drsync-export.yml", "drsync-drift.yml", "drsync-check.yml"] {
+        let text = std::fs::read_to_string(dir.path().join(".github/workflows").join(f)).unwrap();
+        let shipped = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("ci/github")
+                .join(f.trim_start_matches("drsync-")),
+        )
+        .unwrap();
+        assert_eq!(text, shipped, "{f} is the template as shipped");
+    }
+    // Asked again for another system: refused before anything is written, because drsync.toml exists.
+    let mut again = vec!["init", "--ci", "gitlab"];
+    again.extend(hosts);
+    let run = drsync_blocking(dir.path(), &again, &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!dir.path().join(".gitlab-ci.yml").exists());
+    let mut azure = vec!["init", "--ci", "azure", "--force"];
+    azure.extend(hosts);
+    assert_eq!(drsync_blocking(dir.path(), &azure, &[]).code, 0);
+    assert!(dir
+        .path()
+        .join(".azure-pipelines/install-drsync.yml")
+        .exists());
+}
