@@ -836,12 +836,20 @@ fn open_explains_what_is_wrong() {
     )
     .unwrap_err();
     assert!(matches!(err, Error::InvalidBranch { .. }), "{err:?}");
-    // A detached HEAD needs a branch.
+    // A detached HEAD (as CI checks out) can be read; committing to it needs a branch.
     write(&root.join("a.txt"), "a\n");
     let id = commit_by_hand(&raw, &["a.txt"], "a", T0);
     raw.set_head_detached(id).unwrap();
-    let err = git::open(&root.join("dr"), &settings()).unwrap_err();
+    let detached = git::open(&root.join("dr"), &settings()).unwrap();
+    assert!(detached.is_detached());
+    assert_eq!(detached.branch(), "HEAD");
+    std::fs::create_dir_all(root.join("dr")).unwrap();
+    let lock = detached.lock(std::time::Duration::from_secs(1)).unwrap();
+    let err = detached
+        .commit(&lock, "x", &git::Author::fallback(), None)
+        .unwrap_err();
     assert!(matches!(err, Error::DetachedHead { .. }), "{err:?}");
+    drop(lock);
     let ok = git::open(
         &root.join("dr"),
         &GitSettings {
