@@ -5,7 +5,7 @@ use super::{CliError, Global};
 use drsync::api::{auth, WorkspaceClient};
 use drsync::check::render::{self, Format, Options};
 use drsync::check::{DataAge, Inputs, Settings};
-use drsync::drift::{self, ignore::IgnoreRules, Source, StateIds};
+use drsync::drift::Source;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -99,25 +99,8 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
         }
         text
     });
-    let state = match &args.state {
-        Some(path) => Some(
-            StateIds::parse(&fs_err::read_to_string(path)?)
-                .map_err(|e| CliError::new(ArgError(format!("{}: {e}", path.display()))))?,
-        ),
-        None => None,
-    };
-    let ignore_text = {
-        let default = config.resolve_path(std::path::Path::new(drift::ignore::FILE_NAME));
-        match &args.ignore {
-            Some(path) => Some((path.clone(), fs_err::read_to_string(path)?)),
-            None if default.exists() => Some((default.clone(), fs_err::read_to_string(&default)?)),
-            None => None,
-        }
-    };
-    let rules = match &ignore_text {
-        Some((path, text)) => Some(IgnoreRules::parse(text, path).map_err(CliError::new)?),
-        None => None,
-    };
+    let state = super::read_state(args.state.as_deref())?;
+    let rules = super::load_ignore(&config, args.ignore.as_deref())?;
 
     // Clients: one that cannot be made is a failed (DR) or warned (primary) check, not an error.
     let env = super::environment();

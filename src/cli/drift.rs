@@ -2,7 +2,7 @@
 
 use super::{CliError, Global};
 use drsync::api::{auth, WorkspaceClient};
-use drsync::drift::{self, ignore::IgnoreRules, Source, StateIds};
+use drsync::drift::{self, Source};
 use drsync::report::{self, Format};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -101,25 +101,8 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
         var_files.push((f.display().to_string(), fs_err::read_to_string(f)?));
     }
     let desired = drsync::tfconfig::load(&files, &var_files, &BTreeMap::new())?;
-    let state = match &args.state {
-        Some(path) => Some(
-            StateIds::parse(&fs_err::read_to_string(path)?)
-                .map_err(|e| CliError::new(ArgError(format!("{}: {e}", path.display()))))?,
-        ),
-        None => None,
-    };
-    let ignore = {
-        let default = config.resolve_path(std::path::Path::new(drift::ignore::FILE_NAME));
-        match &args.ignore {
-            Some(path) => Some((path.clone(), fs_err::read_to_string(path)?)),
-            None if default.exists() => Some((default.clone(), fs_err::read_to_string(&default)?)),
-            None => None,
-        }
-    };
-    let rules = match &ignore {
-        Some((path, text)) => Some(IgnoreRules::parse(text, path).map_err(CliError::new)?),
-        None => None,
-    };
+    let state = super::read_state(args.state.as_deref())?;
+    let rules = super::load_ignore(&config, args.ignore.as_deref())?;
 
     // Live state.
     let entry = config.workspace("dr")?;
