@@ -10,7 +10,7 @@
 //! Run with `cargo bench --bench cpu`; `DRSYNC_BENCH_SPEC=jobs=1000,...` picks another size.
 //! Sample sizes are small on purpose, so that the whole run takes a few minutes on two cores.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use drsync::config::Config;
 use drsync::drift::{self, Source};
 use drsync::emulator::{synthetic, SyntheticSpec};
@@ -87,10 +87,11 @@ fn cpu(c: &mut Criterion) {
     let dr = settings(RULES);
     let schema = export::provider_schema();
     let previous = LabelMap::default();
-    let built = export::build(&inv, &dr, &previous, &schema).expect("the export builds");
+    let built = export::build(inv.clone(), &dr, &previous, &schema).expect("the export builds");
     let desired =
         drsync::tfconfig::load(&built.files, &[], &BTreeMap::new()).expect("the export parses");
-    let plain = export::build(&inv, &settings(""), &previous, &schema).expect("the export builds");
+    let plain =
+        export::build(inv.clone(), &settings(""), &previous, &schema).expect("the export builds");
     let in_sync =
         drsync::tfconfig::load(&plain.files, &[], &BTreeMap::new()).expect("the export parses");
     drop(plain);
@@ -101,7 +102,12 @@ fn cpu(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(10));
     group.bench_function("build (normalise+rewrite+render)", |b| {
-        b.iter(|| export::build(&inv, &dr, &previous, &schema).expect("builds"))
+        // The inventory is consumed: each run gets a copy, made outside the measured time.
+        b.iter_batched(
+            || inv.clone(),
+            |inv| export::build(inv, &dr, &previous, &schema).expect("builds"),
+            BatchSize::LargeInput,
+        )
     });
     group.bench_function("parse (tfconfig::load)", |b| {
         b.iter(|| drsync::tfconfig::load(&built.files, &[], &BTreeMap::new()).expect("parses"))

@@ -97,6 +97,11 @@ impl std::fmt::Debug for WorkspaceClient {
 /// Refresh OAuth tokens this long before they expire (Azure rejects tokens within 30 s of expiry).
 const TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(40);
 
+/// A body as JSON.
+fn parse_value(text: String) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(&text)
+}
+
 impl WorkspaceClient {
     /// A client for the workspace called `name` (used in errors and logs) at `host`.
     pub fn new(
@@ -150,21 +155,34 @@ impl WorkspaceClient {
 
     /// `GET path?query`, returning the JSON body (`{}` for an empty one).
     pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Value, Error> {
-        self.call(Method::GET, path, query, None).await
+        self.call(Method::GET, path, query, None, parse_value).await
+    }
+
+    /// `GET path?query`, handing the body text to `parse`. A body `parse` rejects counts as a cut-off
+    /// response (retried like a broken connection), so `parse` should check the JSON, not its meaning.
+    pub(crate) async fn get_with<T>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        parse: impl Fn(String) -> Result<T, serde_json::Error>,
+    ) -> Result<T, Error> {
+        self.call(Method::GET, path, query, None, parse).await
     }
 
     /// `POST path` with a JSON body. Retried only where that is safe (429, 503, no connection).
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value, Error> {
-        self.call(Method::POST, path, &[], Some(body)).await
+        self.call(Method::POST, path, &[], Some(body), parse_value)
+            .await
     }
 
-    async fn call(
+    async fn call<T>(
         &self,
         method: Method,
         path: &str,
         query: &[(&str, String)],
         body: Option<&Value>,
-    ) -> Result<Value, Error> {
+        parse: impl Fn(String) -> Result<T, serde_json::Error>,
+    ) -> Result<T, Error> {
         let inner = &*self.inner;
         let idempotent = method == Method::GET;
         let started = Instant::now();
@@ -211,10 +229,12 @@ impl WorkspaceClient {
             };
             let (what, failure) = match outcome {
                 Ok((status, _, text)) if status.is_success() => {
-                    if text.trim().is_empty() {
-                        return Ok(Value::Object(serde_json::Map::new()));
-                    }
-                    match serde_json::from_str::<Value>(&text) {
+                    let text = if text.trim().is_empty() {
+                        "{}".to_string()
+                    } else {
+                        text
+                    };
+                    match parse(text) {
                         Ok(v) => {
                             tracing::trace!(workspace = %inner.name, %method, path, attempt, "ok");
                             return Ok(v);

@@ -10,7 +10,7 @@ use crate::model::{
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Which clusters to list.
@@ -41,47 +41,90 @@ impl WorkspaceClient {
 
     /// [`WorkspaceClient::list_jobs`], adding the number of jobs listed to `counter` page by page (for progress).
     pub async fn list_jobs_counted(&self, counter: &AtomicUsize) -> Result<Vec<Job>, Error> {
+        self.list_jobs_mapped(counter, |job| job).await
+    }
+
+    /// [`WorkspaceClient::list_jobs_counted`], turning each job into what the caller keeps of it with `keep`
+    /// as its page is decoded (on a blocking thread, while the listing goes on), so the whole listing is
+    /// never held as JSON trees.
+    pub async fn list_jobs_mapped<T: Send + 'static>(
+        &self,
+        counter: &AtomicUsize,
+        keep: fn(Job) -> T,
+    ) -> Result<Vec<T>, Error> {
         let path = "/api/2.2/jobs/list";
-        let mut jobs: Vec<Job> = Vec::new();
-        let mut seen = HashSet::new();
-        let mut cut_off = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut query = vec![
-                ("limit", JOBS_PAGE.to_string()),
-                ("expand_tasks", "true".to_string()),
-            ];
-            if let Some(t) = &token {
-                query.push(("page_token", t.clone()));
+        // Pipelined: the next page is asked for as soon as this one's token is read; each page is decoded on a
+        // blocking thread meanwhile, and the jobs it names as cut off are fetched while the listing goes on.
+        let (cut_tx, cut_rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
+        let lister = async move {
+            let mut pages = Vec::new();
+            let mut token: Option<String> = None;
+            loop {
+                let mut query = vec![
+                    ("limit", JOBS_PAGE.to_string()),
+                    ("expand_tasks", "true".to_string()),
+                ];
+                if let Some(t) = &token {
+                    query.push(("page_token", t.clone()));
+                }
+                let (text, head) = self
+                    .get_with(path, &query, |text| {
+                        serde_json::from_str::<PageHead>(&text).map(|head| (text, head))
+                    })
+                    .await?;
+                counter.fetch_add(head.jobs.len(), Ordering::Relaxed);
+                let tx = cut_tx.clone();
+                pages.push(tokio::task::spawn_blocking(move || {
+                    decode_jobs_page(&text, &tx, keep)
+                }));
+                token = head.next_page_token.filter(|t| !t.is_empty());
+                if token.is_none() {
+                    break;
+                }
             }
-            let mut page = self.get(path, &query).await?;
-            for raw in items(&mut page, "jobs") {
-                let mut job: Job = decode(self, "GET", path, raw)?;
-                if !seen.insert(job.job_id) {
-                    // A job created while paging can shift the pages; never return one twice.
+            drop(cut_tx);
+            Ok::<_, Error>(pages)
+        };
+        let concurrency = self.options().max_concurrency.max(1);
+        let cut_off = stream::unfold((cut_rx, HashSet::new()), |(mut rx, mut seen)| async move {
+            loop {
+                let id = rx.recv().await?;
+                if seen.insert(id) {
+                    return Some((id, (rx, seen)));
+                }
+            }
+        });
+        let fetcher = cut_off
+            .map(|id| self.get_job(id))
+            .buffer_unordered(concurrency)
+            .try_collect::<Vec<Job>>();
+        let (pages, full) = tokio::try_join!(lister, fetcher)?;
+        let mut full: HashMap<i64, Job> = full.into_iter().map(|j| (j.job_id, j)).collect();
+        let mut jobs: Vec<T> = Vec::new();
+        let mut seen = HashSet::new();
+        for page in pages {
+            let decoded = match page.await {
+                Ok(decoded) => decoded,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            };
+            let decoded = decoded.map_err(|reason| Error::Decode {
+                workspace: self.name().to_string(),
+                method: "GET".to_string(),
+                path: path.to_string(),
+                reason,
+                attempts: 1,
+            })?;
+            for (id, kept) in decoded {
+                // A job created while paging can shift the pages; never return one twice.
+                if !seen.insert(id) {
                     continue;
                 }
-                if job.extra.remove("has_more").and_then(|v| v.as_bool()) == Some(true) {
-                    cut_off.push(jobs.len());
+                match kept {
+                    Some(kept) => jobs.push(kept),
+                    // Cut off: every such job was fetched whole.
+                    None => jobs.extend(full.remove(&id).map(keep)),
                 }
-                jobs.push(job);
-                counter.fetch_add(1, Ordering::Relaxed);
             }
-            token = next_token(&page);
-            if token.is_none() {
-                break;
-            }
-        }
-        let concurrency = self.options().max_concurrency.max(1);
-        let full: Vec<(usize, Job)> = stream::iter(cut_off.into_iter().map(|i| {
-            let id = jobs[i].job_id;
-            async move { self.get_job(id).await.map(|j| (i, j)) }
-        }))
-        .buffer_unordered(concurrency)
-        .try_collect()
-        .await?;
-        for (i, job) in full {
-            jobs[i] = job;
         }
         Ok(jobs)
     }
@@ -261,6 +304,45 @@ impl WorkspaceClient {
             .map(|raw| decode(self, "GET", path, raw))
             .collect()
     }
+}
+
+/// What the listing itself needs of a `jobs/list` page: how many jobs it has and the next page's token.
+/// Reading it checks that the page is whole JSON, without building its jobs.
+#[derive(serde::Deserialize)]
+struct PageHead {
+    #[serde(default)]
+    jobs: Vec<serde::de::IgnoredAny>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+/// The jobs of a `jobs/list` page by id, each as `keep` makes it, except those whose arrays were cut off:
+/// their ids go to `cut_off` (to be fetched whole) and they come back as `None`.
+fn decode_jobs_page<T>(
+    text: &str,
+    cut_off: &tokio::sync::mpsc::UnboundedSender<i64>,
+    keep: fn(Job) -> T,
+) -> Result<Vec<(i64, Option<T>)>, String> {
+    #[derive(serde::Deserialize)]
+    struct Page {
+        #[serde(default)]
+        jobs: Vec<Job>,
+    }
+    let page: Page = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    Ok(page
+        .jobs
+        .into_iter()
+        .map(|mut job| {
+            let id = job.job_id;
+            if job.extra.remove("has_more").and_then(|v| v.as_bool()) == Some(true) {
+                // The receiver is gone only when the listing already failed.
+                let _ = cut_off.send(id);
+                (id, None)
+            } else {
+                (id, Some(keep(job)))
+            }
+        })
+        .collect())
 }
 
 /// The array under `key`; absent means empty, as the API leaves out empty lists.

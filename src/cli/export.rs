@@ -87,7 +87,7 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
     let started = std::time::Instant::now();
     let progress = export::Progress::default();
     let inventory = {
-        let reading = export::read_with_progress(&client, &settings.kinds, &progress);
+        let reading = export::read_packed(&client, &settings.kinds, &progress);
         if std::io::stderr().is_terminal() {
             show_progress(reading, &progress, client.host()).await
         } else {
@@ -100,7 +100,7 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
     })?;
     let previous = LabelMap::load(&out)?;
     let schema = export::provider_schema();
-    let built = export::build(&inventory, &settings, &previous, &schema)?;
+    let built = export::build_packed(inventory, &settings, &previous, &schema)?;
     // What changes: against what is committed when committing, else against the folder.
     let changes = match &repo {
         Some(r) => {

@@ -149,6 +149,114 @@ pub async fn read_with_progress(
     })
 }
 
+/// A job, normalised, with its configuration packed as compact JSON until the export converts it: a tenth of
+/// the memory of a JSON tree, which for ten thousand jobs is the difference between 40 MB and 400 MB.
+#[derive(Debug, Clone)]
+pub struct PackedJob {
+    id: String,
+    name: String,
+    created: i64,
+    config: String,
+}
+
+impl PackedJob {
+    /// Normalise a job and pack it.
+    pub fn pack(job: Job) -> PackedJob {
+        let n = normalize::into_job(job);
+        PackedJob {
+            id: n.id,
+            name: n.name,
+            created: n.created,
+            config: n.config.to_string(),
+        }
+    }
+}
+
+/// What an export reads: jobs packed as they arrive ([`PackedJob`]), everything else as read.
+#[derive(Debug, Clone, Default)]
+pub struct Packed {
+    /// The jobs.
+    pub jobs: Vec<PackedJob>,
+    /// Clusters, libraries, pools and policies; no jobs.
+    pub rest: Inventory,
+}
+
+impl From<Inventory> for Packed {
+    fn from(mut inv: Inventory) -> Packed {
+        Packed {
+            jobs: std::mem::take(&mut inv.jobs)
+                .into_iter()
+                .map(PackedJob::pack)
+                .collect(),
+            rest: inv,
+        }
+    }
+}
+
+/// [`read_with_progress`] for an export: each page of jobs is normalised and packed as it is decoded.
+pub async fn read_packed(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+    progress: &Progress,
+) -> Result<Packed, crate::api::Error> {
+    let others: Vec<ResourceKind> = kinds
+        .iter()
+        .copied()
+        .filter(|k| *k != ResourceKind::Jobs)
+        .collect();
+    let (jobs, rest) = tokio::try_join!(
+        async {
+            if kinds.contains(&ResourceKind::Jobs) {
+                client
+                    .list_jobs_mapped(&progress.jobs, PackedJob::pack)
+                    .await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        read_with_progress(client, &others, progress),
+    )?;
+    Ok(Packed { jobs, rest })
+}
+
+/// An object on its way through [`build_packed`].
+struct Object {
+    kind: ResourceKind,
+    id: String,
+    name: String,
+    created: i64,
+    config: Config,
+}
+
+enum Config {
+    Tree(serde_json::Value),
+    Packed(String),
+}
+
+impl From<Normalized> for Object {
+    fn from(n: Normalized) -> Object {
+        Object {
+            kind: n.kind,
+            id: n.id,
+            name: n.name,
+            created: n.created,
+            config: Config::Tree(n.config),
+        }
+    }
+}
+
+impl From<PackedJob> for Object {
+    fn from(j: PackedJob) -> Object {
+        Object {
+            kind: ResourceKind::Jobs,
+            id: j.id,
+            name: j.name,
+            created: j.created,
+            config: Config::Packed(j.config),
+        }
+    }
+}
+
 /// What to export and how.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -215,8 +323,9 @@ pub enum Error {
         "generated HCL does not match the provider schema (a bug in drsync, please report it): {0}"
     )]
     Schema(String),
-    /// Generated HCL did not parse back: a bug in drsync.
-    #[error("generated {file} does not parse back (a bug in drsync, please report it)")]
+    /// Generated HCL failed its check (a template sequence in a string, unbalanced brackets) or did not parse
+    /// back: a bug in drsync.
+    #[error("generated {file} is not safe, well-formed HCL (a bug in drsync, please report it)")]
     Reparse {
         /// The file.
         file: String,
@@ -269,34 +378,70 @@ impl LabelMap {
     }
 }
 
-/// Build the export from what was read. Pure and deterministic.
+/// Build the export from what was read. Pure and deterministic. It takes the inventory so that each object
+/// is normalised in place rather than copied.
 pub fn build(
-    inv: &Inventory,
+    inv: Inventory,
     settings: &Settings,
     previous: &LabelMap,
     schema: &Schema,
 ) -> Result<Export, Error> {
-    let libraries: HashMap<&str, &ClusterLibraries> = inv
-        .libraries
+    build_packed(Packed::from(inv), settings, previous, schema)
+}
+
+/// [`build`] from what [`read_packed`] read.
+pub fn build_packed(
+    read: Packed,
+    settings: &Settings,
+    previous: &LabelMap,
+    schema: &Schema,
+) -> Result<Export, Error> {
+    let Packed { jobs, rest } = read;
+    let Inventory {
+        clusters,
+        libraries,
+        pools,
+        policies,
+        ..
+    } = rest;
+    let libraries: HashMap<&str, &ClusterLibraries> = libraries
         .iter()
         .map(|l| (l.cluster_id.as_str(), l))
         .collect();
-    let mut objects: Vec<Normalized> = Vec::new();
+    let (mut jobs, mut clusters, mut pools, mut policies) =
+        (Some(jobs), Some(clusters), Some(pools), Some(policies));
+    let mut objects: Vec<Object> = Vec::new();
     for kind in ResourceKind::ALL {
         if !settings.kinds.contains(&kind) {
             continue;
         }
-        let normalized: Vec<Normalized> = match kind {
-            ResourceKind::Jobs => inv.jobs.iter().map(normalize::job).collect(),
-            ResourceKind::Clusters => inv
-                .clusters
-                .iter()
-                .map(|c| normalize::cluster(c, libraries.get(c.cluster_id.as_str()).copied()))
+        let normalized: Vec<Object> = match kind {
+            ResourceKind::Jobs => jobs
+                .take()
+                .unwrap_or_default()
+                .into_iter()
+                .map(Object::from)
                 .collect(),
-            ResourceKind::InstancePools => inv.pools.iter().map(normalize::instance_pool).collect(),
-            ResourceKind::ClusterPolicies => {
-                inv.policies.iter().map(normalize::cluster_policy).collect()
-            }
+            ResourceKind::Clusters => clusters
+                .take()
+                .unwrap_or_default()
+                .iter()
+                .map(|c| {
+                    normalize::cluster(c, libraries.get(c.cluster_id.as_str()).copied()).into()
+                })
+                .collect(),
+            ResourceKind::InstancePools => pools
+                .take()
+                .unwrap_or_default()
+                .iter()
+                .map(|p| normalize::instance_pool(p).into())
+                .collect(),
+            ResourceKind::ClusterPolicies => policies
+                .take()
+                .unwrap_or_default()
+                .iter()
+                .map(|p| normalize::cluster_policy(p).into())
+                .collect(),
         };
         objects.extend(
             normalized
@@ -307,9 +452,9 @@ pub fn build(
 
     // Labels: first those the previous export gave to objects that still exist, then new ones, oldest first.
     let mut refs = References::default();
-    let mut labelled: Vec<(Exported, &Normalized)> = Vec::new();
+    let mut labelled: Vec<(Exported, &Object)> = Vec::new();
     for kind in ResourceKind::ALL {
-        let of_kind: Vec<&Normalized> = objects.iter().filter(|o| o.kind == kind).collect();
+        let of_kind: Vec<&Object> = objects.iter().filter(|o| o.kind == kind).collect();
         let mut alloc = LabelAllocator::new();
         let mut labels: HashMap<&str, String> = HashMap::new();
         if let Some(prev) = previous.resources.get(kind.resource_type()) {
@@ -326,7 +471,7 @@ pub fn build(
                 }
             }
         }
-        let fresh: Vec<&&Normalized> = of_kind
+        let fresh: Vec<&&Object> = of_kind
             .iter()
             .filter(|o| !labels.contains_key(o.id.as_str()))
             .collect();
@@ -357,21 +502,33 @@ pub fn build(
     }
     labelled.sort_by(|a, b| (a.0.kind, &a.0.label).cmp(&(b.0.kind, &b.0.label)));
 
-    let mut converter = convert::Converter::new(schema, &refs);
-    let mut rewriter = crate::rewrite::Rewriter::new(&settings.rules);
-    let mut bodies: BTreeMap<ResourceKind, ::hcl::Body> = BTreeMap::new();
-    for (exported, object) in &labelled {
-        let mut block = converter.resource(exported.kind, &exported.label, &object.config);
-        rewriter.resource(&mut block);
-        if settings.rules.pause == crate::rewrite::PauseMode::Literal {
-            check_paused(&block)?;
+    // Convert, rewrite, check and render on every core, in contiguous parts so the result is the same.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, 8);
+    let per_part = labelled.len().div_ceil(threads).max(1);
+    let parts: Vec<Result<Part, Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = labelled
+            .chunks(per_part)
+            .map(|items| scope.spawn(|| convert_part(items, settings, schema, &refs)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a conversion thread panicked"))
+            .collect()
+    });
+    let mut rendered: BTreeMap<ResourceKind, String> = BTreeMap::new();
+    let mut rewrite = crate::rewrite::Rewriter::new(&settings.rules).finish();
+    let mut converter_warnings = Vec::new();
+    for part in parts {
+        let part = part?;
+        for (kind, text) in part.texts {
+            join_rendered(rendered.entry(kind).or_default(), &text);
         }
-        let body = bodies.entry(exported.kind).or_default();
-        body.0.push(block.into());
+        converter_warnings.extend(part.warnings);
+        rewrite.merge(part.rewrite);
     }
-    let rewrite = rewriter.finish();
-    let mut warnings: Vec<Warning> = converter
-        .into_warnings()
+    let mut warnings: Vec<Warning> = converter_warnings
         .into_iter()
         // An id that [rewrite.ids] maps is taken care of.
         .filter(|w| {
@@ -396,22 +553,20 @@ pub fn build(
     );
     let mut files = BTreeMap::new();
     for kind in &settings.kinds {
-        let body = bodies.remove(kind).unwrap_or_default();
-        let violations = schema.check_document(&body);
-        if !violations.is_empty() {
-            let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-            return Err(Error::Schema(list.join("; ")));
-        }
-        let text = if body.0.is_empty() {
-            header.clone()
-        } else {
-            format!("{header}{}", crate::hcl::to_string(&body))
-        };
-        crate::hcl::parse_str(&text, Path::new(kind.file_name())).map_err(|source| {
-            Error::Reparse {
-                file: kind.file_name().to_string(),
-                source,
+        let text = format!("{header}{}", rendered.remove(kind).unwrap_or_default());
+        // Proof that nothing read from the workspace can run as code (linear, so cheap for 30 MB); debug builds,
+        // and so the tests, also parse the file whole.
+        let name = Path::new(kind.file_name());
+        let checked = crate::hcl::check_generated(&text, name).and_then(|()| {
+            if cfg!(debug_assertions) {
+                crate::hcl::parse_str(&text, name).map(drop)
+            } else {
+                Ok(())
             }
+        });
+        checked.map_err(|source| Error::Reparse {
+            file: kind.file_name().to_string(),
+            source,
         })?;
         files.insert(kind.file_name().to_string(), text);
     }
@@ -445,6 +600,78 @@ pub fn build(
         warnings,
         rewrite,
     })
+}
+
+/// What one thread made of its part of the export.
+struct Part {
+    /// Rendered resources, by kind.
+    texts: BTreeMap<ResourceKind, String>,
+    warnings: Vec<Warning>,
+    rewrite: crate::rewrite::Report,
+}
+
+/// Resources rendered at a time: few enough that their HCL trees stay small, many enough to amortise.
+const RENDER_BATCH: usize = 256;
+
+/// Convert, rewrite, check against the schema and render a run of labelled objects.
+fn convert_part(
+    items: &[(Exported, &Object)],
+    settings: &Settings,
+    schema: &Schema,
+    refs: &References,
+) -> Result<Part, Error> {
+    let mut converter = convert::Converter::new(schema, refs);
+    let mut rewriter = crate::rewrite::Rewriter::new(&settings.rules);
+    let mut texts: BTreeMap<ResourceKind, String> = BTreeMap::new();
+    for batch in items.chunks(RENDER_BATCH) {
+        let mut bodies: BTreeMap<ResourceKind, ::hcl::Body> = BTreeMap::new();
+        for (exported, object) in batch {
+            let unpacked;
+            let config = match &object.config {
+                Config::Tree(v) => v,
+                Config::Packed(text) => {
+                    unpacked = serde_json::from_str::<serde_json::Value>(text)
+                        .expect("drsync's own compact JSON reads back");
+                    &unpacked
+                }
+            };
+            let mut block = converter.resource(exported.kind, &exported.label, config);
+            rewriter.resource(&mut block);
+            if settings.rules.pause == crate::rewrite::PauseMode::Literal {
+                check_paused(&block)?;
+            }
+            bodies
+                .entry(exported.kind)
+                .or_default()
+                .0
+                .push(block.into());
+        }
+        for (kind, body) in bodies {
+            let violations = schema.check_document(&body);
+            if !violations.is_empty() {
+                let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+                return Err(Error::Schema(list.join("; ")));
+            }
+            join_rendered(
+                texts.entry(kind).or_default(),
+                &crate::hcl::to_string(&body),
+            );
+        }
+    }
+    Ok(Part {
+        texts,
+        warnings: converter.into_warnings(),
+        rewrite: rewriter.finish(),
+    })
+}
+
+/// Appends rendered blocks to rendered blocks: what rendering both bodies as one would give (a blank line
+/// between two blocks).
+fn join_rendered(to: &mut String, more: &str) {
+    if !to.is_empty() && !more.is_empty() {
+        to.push('\n');
+    }
+    to.push_str(more);
 }
 
 /// The passive-DR invariant of `pause = "literal"`: every schedule, trigger and continuous block says PAUSED.
@@ -604,44 +831,190 @@ pub fn changes(export: &Export, dir: &Path) -> Changes {
 
 /// [`changes`] against files from anywhere (e.g. the export folder as committed in Git).
 pub fn changes_from(export: &Export, read: impl Fn(&str) -> Option<String>) -> Changes {
-    let old = resources_in(read);
-    let new = resources_in(|name| export.files.get(name).cloned());
     let mut c = Changes::default();
-    for (address, block) in &new {
-        match old.get(address) {
-            None => c.added.push(address.clone()),
-            Some(previous) if previous != block => c.changed.push(address.clone()),
-            Some(_) => {}
+    let mut old_addresses: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut new_addresses: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for kind in ResourceKind::ALL {
+        let name = kind.file_name();
+        let new_text = export.files.get(name).map(String::as_str).unwrap_or("");
+        let old_text = read(name);
+        let old_text = old_text.as_deref().unwrap_or("");
+        let new = resource_texts(new_text);
+        let old = resource_texts(old_text);
+        for (address, block) in &new {
+            match old.get(address) {
+                None => c.added.push(address.clone()),
+                Some(previous) if !same_block(previous, block) => c.changed.push(address.clone()),
+                Some(_) => {}
+            }
+            new_addresses.insert(address.clone());
         }
+        old_addresses.extend(old.into_keys());
     }
-    c.removed = old
-        .keys()
-        .filter(|a| !new.contains_key(*a))
-        .cloned()
+    c.removed = old_addresses
+        .into_iter()
+        .filter(|a| !new_addresses.contains(a))
         .collect();
+    c.added.sort();
+    c.changed.sort();
     c
 }
 
-/// Every `resource` block of the export's `.tf` files, by address, as parsed (so that formatting does not count).
-fn resources_in(read: impl Fn(&str) -> Option<String>) -> BTreeMap<String, ::hcl::Block> {
+/// The text of every `resource` block of a file, by address. drsync's own files split at lines, without
+/// parsing: a block opens with `resource "TYPE" "LABEL" {` at the start of a line and closes at the next line
+/// that is just `}`, and nothing else starts at column 0 (drsync writes no heredocs, and quoted strings
+/// cannot span lines). Any other file is parsed, and each block rendered; an unparseable file has no blocks
+/// (so every resource in it counts as changed or removed).
+fn resource_texts(text: &str) -> BTreeMap<String, std::borrow::Cow<'_, str>> {
+    if let Some(split) = split_resources(text) {
+        return split
+            .into_iter()
+            .map(|(a, t)| (a, std::borrow::Cow::Borrowed(t)))
+            .collect();
+    }
+    let Ok(body) = ::hcl::parse(text) else {
+        return BTreeMap::new();
+    };
     let mut out = BTreeMap::new();
-    for kind in ResourceKind::ALL {
-        let Some(text) = read(kind.file_name()) else {
-            continue;
-        };
-        let Ok(body) = ::hcl::parse(&text) else {
-            continue;
-        };
-        for block in body.into_blocks().filter(|b| b.identifier() == "resource") {
-            let labels: Vec<String> = block
-                .labels()
-                .iter()
-                .map(|l| l.as_str().to_string())
-                .collect();
-            if let [t, l] = &labels[..] {
-                out.insert(format!("{t}.{l}"), block);
-            }
+    for block in body.into_blocks().filter(|b| b.identifier() == "resource") {
+        let labels: Vec<String> = block
+            .labels()
+            .iter()
+            .map(|l| l.as_str().to_string())
+            .collect();
+        if let [t, l] = &labels[..] {
+            let text = crate::hcl::to_string(&::hcl::Body::builder().add_block(block).build());
+            out.insert(format!("{t}.{l}"), std::borrow::Cow::Owned(text));
         }
     }
     out
+}
+
+/// [`resource_texts`] for text in drsync's layout; `None` when the text is not in it.
+fn split_resources(text: &str) -> Option<BTreeMap<String, &str>> {
+    if text.contains("<<") {
+        return None;
+    }
+    let mut out = BTreeMap::new();
+    let mut open: Option<(String, usize)> = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let content = line.trim_end_matches(['\n', '\r']);
+        match &open {
+            Some((address, from)) => {
+                if content == "}" {
+                    if out.insert(address.clone(), &text[*from..at]).is_some() {
+                        return None;
+                    }
+                    open = None;
+                } else if !(content.is_empty() || content.starts_with(' ')) {
+                    return None;
+                }
+            }
+            None => {
+                if content.is_empty() || content.starts_with('#') {
+                    continue;
+                }
+                let labels = content.strip_prefix("resource \"")?.strip_suffix("\" {")?;
+                let (t, l) = labels.split_once("\" \"")?;
+                let plain = |s: &str| {
+                    !s.is_empty()
+                        && s.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                };
+                if !plain(t) || !plain(l) {
+                    return None;
+                }
+                open = Some((format!("{t}.{l}"), start));
+            }
+        }
+    }
+    open.is_none().then_some(out)
+}
+
+/// Whether two resource blocks say the same: the same text, or, when the text differs, the same once parsed
+/// (so that formatting does not count).
+fn same_block(a: &str, b: &str) -> bool {
+    a == b
+        || match (::hcl::parse(a), ::hcl::parse(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn export_of(jobs: &str) -> Export {
+        Export {
+            files: BTreeMap::from([("jobs.tf".to_string(), jobs.to_string())]),
+            resources: Vec::new(),
+            warnings: Vec::new(),
+            rewrite: crate::rewrite::Report::default(),
+        }
+    }
+
+    const CANONICAL: &str = "# Generated by drsync.\n\nresource \"databricks_job\" \"a\" {\n  name = \"a }\"\n}\n\nresource \"databricks_job\" \"b\" {\n  name = \"b\"\n  task {\n    task_key = \"t\"\n  }\n}\n";
+
+    #[test]
+    fn drsync_files_split_at_lines_and_others_are_parsed() {
+        let split = split_resources(CANONICAL).unwrap();
+        assert_eq!(
+            split.keys().collect::<Vec<_>>(),
+            ["databricks_job.a", "databricks_job.b"]
+        );
+        assert!(split["databricks_job.b"].ends_with("  }\n}\n"));
+        // Not in drsync's layout: a heredoc, a block that never closes, content at column 0 inside a block.
+        for text in [
+            "resource \"databricks_job\" \"a\" {\n  name = <<EOT\n}\nEOT\n}\n",
+            "resource \"databricks_job\" \"a\" {\n  name = \"a\"\n",
+            "resource \"databricks_job\" \"a\" {\nname = \"a\"\n}\n",
+            "resource \"databricks_job\" \"a\" {\n}\nresource \"databricks_job\" \"a\" {\n}\n",
+        ] {
+            assert_eq!(split_resources(text), None, "{text}");
+        }
+        // The heredoc file is still read, by parsing.
+        let parsed =
+            resource_texts("resource \"databricks_job\" \"a\" {\n  name = <<EOT\n}\nEOT\n}\n");
+        assert_eq!(parsed.keys().collect::<Vec<_>>(), ["databricks_job.a"]);
+    }
+
+    #[test]
+    fn changes_count_content_not_formatting() {
+        let export = export_of(CANONICAL);
+        let same = changes_from(&export, |_| Some(CANONICAL.to_string()));
+        assert!(same.is_empty(), "{same:?}");
+        // Hand-formatted, with a heredoc: parsed, and found to say the same.
+        let reformatted = "resource \"databricks_job\" \"b\" {\n name=<<EOT\nb\nEOT\n   task {\n task_key = \"t\"\n}\n}\nresource \"databricks_job\" \"a\" {\n  name = \"a }\"\n}\n";
+        let c = changes_from(&export, |_| {
+            Some(reformatted.replace("<<EOT\nb\nEOT", "\"b\""))
+        });
+        assert!(c.is_empty(), "{c:?}");
+        let with_heredoc = "resource \"databricks_job\" \"b\" {\n name=<<EOT\nb\nEOT\n   task {\n task_key = \"t\"\n}\n}\n";
+        let c = changes_from(&export, |_| Some(with_heredoc.to_string()));
+        assert_eq!(c.added, ["databricks_job.a"]);
+        assert_eq!(
+            c.changed,
+            ["databricks_job.b"],
+            "a heredoc \"b\\n\" is not \"b\""
+        );
+        let edited = CANONICAL.replace("task_key = \"t\"", "task_key = \"u\"");
+        let c = changes_from(&export, |name| {
+            (name == "jobs.tf")
+                .then(|| format!("{edited}resource \"databricks_job\" \"gone\" {{\n}}\n"))
+        });
+        assert_eq!(
+            c,
+            Changes {
+                added: vec![],
+                changed: vec!["databricks_job.b".to_string()],
+                removed: vec!["databricks_job.gone".to_string()],
+            }
+        );
+        let c = changes_from(&export, |_| Some("not { hcl".to_string()));
+        assert_eq!(c.added.len(), 2);
+    }
 }

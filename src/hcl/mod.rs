@@ -7,6 +7,7 @@ mod builder;
 mod label;
 mod render;
 mod schema;
+mod verify;
 
 pub use builder::{
     conditional, from_json, func_call, jsonencode, object, traversal, variable, JsonKeys,
@@ -16,6 +17,7 @@ pub use render::{expression_to_string, is_bare_key, object_key, quote, to_string
 pub use schema::{
     AttributeSchema, BlockSchema, Nesting, ResourceSchema, Schema, Violation, ViolationKind,
 };
+pub use verify::check_generated;
 
 use std::path::{Path, PathBuf};
 

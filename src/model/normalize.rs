@@ -52,10 +52,34 @@ fn task_defaults() -> [(&'static str, Value); 6] {
 
 /// A job's canonical settings. Tasks are ordered by `task_key`, as the provider orders them.
 pub fn job(job: &Job) -> Normalized {
-    let mut settings = match serde_json::to_value(&job.settings) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
-    };
+    into_job(job.clone())
+}
+
+/// [`job`], taking the job (no copy of its settings).
+pub fn into_job(job: Job) -> Normalized {
+    let crate::model::JobSettings {
+        name,
+        tasks,
+        job_clusters,
+        environments,
+        parameters,
+        extra,
+    } = job.settings;
+    // As `serde_json::to_value(&job.settings)` would make it, without the copy.
+    let mut settings = extra;
+    if let Some(name) = name {
+        settings.insert("name".to_string(), Value::String(name));
+    }
+    for (key, items) in [
+        ("tasks", tasks),
+        ("job_clusters", job_clusters),
+        ("environments", environments),
+        ("parameters", parameters),
+    ] {
+        if !items.is_empty() {
+            settings.insert(key.to_string(), Value::Array(items));
+        }
+    }
     remove_keys(&mut settings, JOB_OUTPUT_ONLY);
     remove_equal(&mut settings, &job_defaults());
     if let Some(Value::Object(git)) = settings.get_mut("git_source") {

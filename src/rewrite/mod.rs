@@ -50,6 +50,27 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds what the same rules did to the resources that follow (a [`Rewriter`] per part of an export, run
+    /// in parallel): counts add up, places follow, variables join.
+    pub fn merge(&mut self, later: Report) {
+        if self.rules.is_empty() {
+            self.rules = later.rules;
+        } else {
+            for (mine, theirs) in self.rules.iter_mut().zip(later.rules) {
+                mine.count += theirs.count;
+                mine.places.extend(theirs.places);
+            }
+        }
+        for v in later.variables {
+            match self.variables.iter_mut().find(|m| m.name == v.name) {
+                Some(m) => m.primary_values.extend(v.primary_values),
+                None => self.variables.push(v),
+            }
+        }
+        self.variables.sort_by(|a, b| a.name.cmp(&b.name));
+        self.uses_dr_active |= later.uses_dr_active;
+    }
+
     /// The rules that changed nothing (a typo in a bucket name must not pass silently).
     pub fn unmatched(&self) -> impl Iterator<Item = &RuleReport> {
         self.rules.iter().filter(|r| r.count == 0)

@@ -39,7 +39,7 @@ async fn export_of(url: &str, rules: &str) -> Export {
         .await
         .unwrap();
     export::build(
-        &inv,
+        inv.clone(),
         &settings(rules),
         &LabelMap::default(),
         &export::provider_schema(),

@@ -45,7 +45,7 @@ async fn demo_export() -> Export {
         .await
         .unwrap();
     export::build(
-        &inv,
+        inv.clone(),
         &settings,
         &LabelMap::default(),
         &export::provider_schema(),

@@ -56,7 +56,7 @@ pub async fn primary_and_dr() -> (Emulator, Emulator, Configuration, BTreeMap<St
         .await
         .unwrap();
     let built = export::build(
-        &inv,
+        inv.clone(),
         &settings,
         &LabelMap::default(),
         &export::provider_schema(),
@@ -249,7 +249,7 @@ async fn duplicated_names_that_are_referenced_show_no_drift() {
         rules: drsync::rewrite::Rules::default(),
     };
     let built = export::build(
-        &inv,
+        inv.clone(),
         &settings,
         &LabelMap::default(),
         &export::provider_schema(),

@@ -48,7 +48,7 @@ fn settings(section: &ExportSection) -> Settings {
 
 fn build(inv: &Inventory, section: &ExportSection, previous: &LabelMap) -> Export {
     export::build(
-        inv,
+        inv.clone(),
         &settings(section),
         previous,
         &export::provider_schema(),

@@ -75,7 +75,7 @@ fn export_with(inv: &Inventory, pause: &str) -> Export {
         rules: config.rewrite,
     };
     export::build(
-        inv,
+        inv.clone(),
         &settings,
         &LabelMap::default(),
         &export::provider_schema(),
