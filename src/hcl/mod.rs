@@ -1,6 +1,7 @@
 //! Terraform HCL for drsync: documents are `hcl::Body` values (hcl-rs), rendered byte-identical to what
 //! `terraform fmt` makes of them, with every workspace string written as data; resource labels made from object
-//! names; bodies checked against the `databricks/databricks` provider schema; committed files parsed back.
+//! names; bodies checked against the `databricks/databricks` provider schema; generated text checked to hold no
+//! code; committed files parsed back.
 //! It does no I/O beyond reading the files it is asked to parse or load, and never talks to a workspace.
 
 mod builder;
