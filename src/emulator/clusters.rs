@@ -15,14 +15,18 @@ use super::catalog::Cloud;
 use super::error::ApiError;
 use super::params::{json_body, Query};
 use super::state::{now_ms, obj_mut, Workspace};
+use super::view::{Obj, Part};
 use super::AppState;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use base64::Engine;
 use serde_json::{json, Map, Value};
-use std::cmp::Ordering;
+use std::cell::OnceCell;
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
 /// The `clusters/*` routes of API 2.0 and 2.1.
 pub(crate) fn routes() -> Router<AppState> {
@@ -616,12 +620,7 @@ fn tick(ws: &mut Workspace, id: &str) {
 }
 
 fn tick_all(ws: &mut Workspace) {
-    let ids: Vec<String> = ws
-        .clusters
-        .iter()
-        .filter(|(_, c)| is_transitional(c))
-        .map(|(id, _)| id.clone())
-        .collect();
+    let ids = ws.clusters.list_index().transitional.clone();
     for id in ids {
         tick(ws, &id);
     }
@@ -680,13 +679,17 @@ impl Filter {
         })
     }
 
+    /// Whether a cluster passes; it looks up only the fields a filter is set for.
     fn matches(&self, c: &Value) -> bool {
-        let state = str_field(c, "state");
-        let source = str_field(c, "cluster_source");
-        let pinned = c.get("pinned_by_user_name").is_some();
-        (self.states.is_empty() || self.states.iter().any(|s| s == state))
-            && (self.sources.is_empty() || self.sources.iter().any(|s| s == source))
-            && self.is_pinned.is_none_or(|p| p == pinned)
+        (self.states.is_empty() || {
+            let state = str_field(c, "state");
+            self.states.iter().any(|s| s == state)
+        }) && (self.sources.is_empty() || {
+            let source = str_field(c, "cluster_source");
+            self.sources.iter().any(|s| s == source)
+        }) && self
+            .is_pinned
+            .is_none_or(|p| p == c.get("pinned_by_user_name").is_some())
             && self
                 .policy_id
                 .as_deref()
@@ -742,34 +745,81 @@ fn state_rank(c: &Value) -> usize {
         .unwrap_or(ORDER.len())
 }
 
-fn compare(a: &Value, b: &Value, field: SortField) -> Ordering {
-    let name = |c: &Value| str_field(c, "cluster_name").to_lowercase();
-    let by_name = name(a)
-        .cmp(&name(b))
-        .then_with(|| str_field(a, "cluster_name").cmp(str_field(b, "cluster_name")));
-    let by_id = str_field(a, "cluster_id").cmp(str_field(b, "cluster_id"));
-    match field {
-        SortField::ClusterName => by_name.then(by_id),
-        SortField::Default => {
-            let pinned = |c: &Value| c.get("pinned_by_user_name").is_none();
-            state_rank(a)
-                .cmp(&state_rank(b))
-                .then_with(|| pinned(a).cmp(&pinned(b)))
-                .then(by_name)
-                .then(by_id)
+/// Where a cluster sorts: by name (case-insensitive, then as written) and id; the default order puts state rank
+/// and pinned-before-unpinned first.
+type SortKey<'a> = (usize, bool, String, &'a str, &'a str);
+
+fn sort_key(c: &Value, field: SortField) -> SortKey<'_> {
+    let name = str_field(c, "cluster_name");
+    let (rank, unpinned) = match field {
+        SortField::ClusterName => (0, false),
+        SortField::Default => (state_rank(c), c.get("pinned_by_user_name").is_none()),
+    };
+    (
+        rank,
+        unpinned,
+        name.to_lowercase(),
+        name,
+        str_field(c, "cluster_id"),
+    )
+}
+
+/// The positions of `items` in sort order: a stable sort, each key computed once.
+fn sort_order(items: &[&Value], field: SortField, desc: bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    if desc {
+        order.sort_by_cached_key(|i| Reverse(sort_key(items[*i], field)));
+    } else {
+        order.sort_by_cached_key(|i| sort_key(items[*i], field));
+    }
+    order
+}
+
+/// What every `clusters/list` needs from all the clusters, derived once per change (see `state::Clusters`):
+/// which clusters are between states, and each sort order (built on first use).
+#[derive(Debug, Default)]
+pub(crate) struct ListIndex {
+    /// Ids of the clusters the next read advances.
+    transitional: Vec<String>,
+    /// Positions in the id-ordered map, per sort field and direction (see [`ListIndex::slot`]).
+    orders: [OnceCell<Vec<usize>>; 4],
+}
+
+impl ListIndex {
+    pub(crate) fn new(clusters: &BTreeMap<String, Value>) -> Self {
+        ListIndex {
+            transitional: clusters
+                .iter()
+                .filter(|(_, c)| is_transitional(c))
+                .map(|(id, _)| id.clone())
+                .collect(),
+            orders: Default::default(),
         }
+    }
+
+    fn slot(field: SortField, desc: bool) -> usize {
+        let field = match field {
+            SortField::Default => 0,
+            SortField::ClusterName => 2,
+        };
+        field + usize::from(desc)
+    }
+
+    /// The clusters in the given order. `all` must be the values of the map this index was built from.
+    fn sorted<'a>(&self, all: &[&'a Value], field: SortField, desc: bool) -> Vec<&'a Value> {
+        self.orders[Self::slot(field, desc)]
+            .get_or_init(|| sort_order(all, field, desc))
+            .iter()
+            .filter_map(|i| all.get(*i).copied())
+            .collect()
     }
 }
 
-fn sort_clusters(items: &mut [Value], field: SortField, desc: bool) {
-    items.sort_by(|a, b| {
-        let o = compare(a, b, field);
-        if desc {
-            o.reverse()
-        } else {
-            o
-        }
-    });
+/// Every cluster in the given order, advancing the ones between states first.
+fn sorted_clusters(ws: &mut Workspace, field: SortField, desc: bool) -> Vec<&Value> {
+    tick_all(ws);
+    let all: Vec<&Value> = ws.clusters.values().collect();
+    ws.clusters.list_index().sorted(&all, field, desc)
 }
 
 fn encode_token(offset: usize) -> String {
@@ -788,39 +838,42 @@ fn decode_token(token: &str) -> Result<usize, ApiError> {
         .ok_or_else(|| ApiError::invalid_parameter(format!("Invalid page token: {token}")))
 }
 
-/// A list item: the `get` body without `spec`.
-fn list_item(c: &Value) -> Value {
-    let mut item = c.clone();
-    if let Some(o) = item.as_object_mut() {
-        o.remove("spec");
+/// A list item: the `get` body without `spec`, borrowed from the stored cluster.
+fn list_item(c: &Value) -> Part<'_> {
+    match c.as_object() {
+        Some(o) => Part::Obj(Obj::from_map(o, |k, _| k != "spec")),
+        None => Part::Value(c),
     }
-    item
 }
 
 /// One page of `2.1/clusters/list`, from the already filtered and sorted clusters.
-fn page(items: &[Value], offset: usize, size: usize) -> Value {
-    let mut body = Map::new();
+fn page<'a>(items: &[&'a Value], offset: usize, size: usize) -> Obj<'a> {
+    let mut body = Obj::with_capacity(3);
     let offset = offset.min(items.len());
-    let end = (offset + size).min(items.len());
+    let end = offset.saturating_add(size).min(items.len());
     if end > offset {
-        body.insert(
-            "clusters".into(),
-            Value::Array(items[offset..end].iter().map(list_item).collect()),
+        body.put(
+            "clusters",
+            Part::List(items[offset..end].iter().map(|c| list_item(c)).collect()),
         );
     }
     if end < items.len() {
-        body.insert("next_page_token".into(), json!(encode_token(end)));
+        body.put("next_page_token", Part::String(encode_token(end)));
     }
     if offset > 0 {
-        body.insert(
-            "prev_page_token".into(),
-            json!(encode_token(offset.saturating_sub(size))),
+        body.put(
+            "prev_page_token",
+            Part::String(encode_token(offset.saturating_sub(size))),
         );
     }
-    Value::Object(body)
+    body
 }
 
-async fn list_v21(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Reply {
+/// `GET /api/2.1/clusters/list`. The page borrows from the stored clusters: it is serialised under the lock.
+async fn list_v21(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let q = Query::parse(raw.as_deref());
     let filter = Filter::parse(&q)?;
     let (field, desc) = parse_sort(&q)?;
@@ -841,28 +894,23 @@ async fn list_v21(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Rep
         .transpose()?
         .unwrap_or(0);
     let mut ws = state.workspace();
-    tick_all(&mut ws);
-    let mut items: Vec<Value> = ws
-        .clusters
-        .values()
-        .filter(|c| filter.matches(c))
-        .cloned()
-        .collect();
-    drop(ws);
-    sort_clusters(&mut items, field, desc);
-    Ok(Json(page(&items, offset, size)))
+    let mut items = sorted_clusters(&mut ws, field, desc);
+    items.retain(|c| filter.matches(c));
+    Ok(Json(page(&items, offset, size)).into_response())
 }
 
-async fn list_v20(State(state): State<AppState>) -> Reply {
+/// `GET /api/2.0/clusters/list`: every cluster, in the default order.
+async fn list_v20(State(state): State<AppState>) -> Response {
     let mut ws = state.workspace();
-    tick_all(&mut ws);
-    let mut items: Vec<Value> = ws.clusters.values().map(list_item).collect();
-    drop(ws);
-    sort_clusters(&mut items, SortField::Default, false);
-    if items.is_empty() {
-        return Ok(Json(json!({})));
+    let items = sorted_clusters(&mut ws, SortField::Default, false);
+    let mut body = Obj::with_capacity(1);
+    if !items.is_empty() {
+        body.put(
+            "clusters",
+            Part::List(items.into_iter().map(list_item).collect()),
+        );
     }
-    Ok(Json(json!({ "clusters": items })))
+    Json(body).into_response()
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1385,18 +1433,23 @@ mod tests {
 
     #[test]
     fn default_sort_is_state_then_pinned_then_name() {
-        let mut items = vec![
+        let items = [
             cluster("1", "zeta", "TERMINATED", "UI", false),
             cluster("2", "beta", "RUNNING", "UI", false),
             cluster("3", "Alpha", "RUNNING", "UI", false),
             cluster("4", "omega", "RUNNING", "UI", true),
             cluster("5", "alpha", "TERMINATED", "UI", true),
         ];
-        sort_clusters(&mut items, SortField::Default, false);
-        let ids: Vec<&str> = items.iter().map(|c| str_field(c, "cluster_id")).collect();
+        let items: Vec<&Value> = items.iter().collect();
+        let ids: Vec<&str> = sort_order(&items, SortField::Default, false)
+            .into_iter()
+            .map(|i| str_field(items[i], "cluster_id"))
+            .collect();
         assert_eq!(ids, ["4", "3", "2", "5", "1"]);
-        sort_clusters(&mut items, SortField::ClusterName, true);
-        let names: Vec<&str> = items.iter().map(|c| str_field(c, "cluster_name")).collect();
+        let names: Vec<&str> = sort_order(&items, SortField::ClusterName, true)
+            .into_iter()
+            .map(|i| str_field(items[i], "cluster_name"))
+            .collect();
         assert_eq!(names, ["zeta", "omega", "beta", "alpha", "Alpha"]);
         let q = Query::parse(Some("sort_by.field=CLUSTER_NAME&sort_by.direction=DESC"));
         assert_eq!(parse_sort(&q).unwrap(), (SortField::ClusterName, true));
@@ -1404,12 +1457,61 @@ mod tests {
     }
 
     #[test]
+    fn list_order_follows_every_change_and_reads_advance_states() {
+        let mut ws = Workspace::new(Cloud::Aws, Fixtures::default(), 1);
+        for c in [
+            cluster("a", "beta", "RUNNING", "UI", false),
+            cluster("b", "alpha", "RUNNING", "UI", false),
+            cluster("c", "gamma", "PENDING", "UI", false),
+        ] {
+            ws.clusters
+                .insert(str_field(&c, "cluster_id").to_string(), c);
+        }
+        let ids = |ws: &mut Workspace, field, desc| -> Vec<String> {
+            sorted_clusters(ws, field, desc)
+                .into_iter()
+                .map(|c| str_field(c, "cluster_id").to_string())
+                .collect()
+        };
+        // The first read advances the pending cluster, so it sorts with the running ones.
+        assert_eq!(ids(&mut ws, SortField::Default, false), ["b", "a", "c"]);
+        assert_eq!(str_field(&ws.clusters["c"], "state"), "RUNNING");
+        assert_eq!(ids(&mut ws, SortField::Default, true), ["c", "a", "b"]);
+        assert_eq!(ids(&mut ws, SortField::ClusterName, true), ["c", "a", "b"]);
+        // A replaced cluster moves, a new one appears, a removed one is gone.
+        ws.clusters
+            .insert("a".into(), cluster("a", "zeta", "TERMINATED", "UI", false));
+        ws.clusters
+            .insert("d".into(), cluster("d", "delta", "RUNNING", "UI", true));
+        assert_eq!(
+            ids(&mut ws, SortField::Default, false),
+            ["d", "b", "c", "a"]
+        );
+        assert_eq!(
+            ids(&mut ws, SortField::ClusterName, false),
+            ["b", "d", "c", "a"]
+        );
+        ws.clusters.remove("b");
+        assert!(ws.clusters.remove("b").is_none());
+        assert_eq!(ids(&mut ws, SortField::Default, false), ["d", "c", "a"]);
+        // A cluster put between states is advanced by the next list.
+        ws.clusters
+            .insert("a".into(), cluster("a", "zeta", "TERMINATING", "UI", false));
+        assert_eq!(ids(&mut ws, SortField::Default, true), ["a", "c", "d"]);
+        assert_eq!(str_field(&ws.clusters["a"], "state"), "TERMINATED");
+    }
+
+    #[test]
     fn paging_tokens_round_trip_and_pages_link() {
         assert_eq!(decode_token(&encode_token(200)).unwrap(), 200);
         assert!(decode_token("garbage!").is_err());
-        let items: Vec<Value> = (0..5)
+        let stored: Vec<Value> = (0..5)
             .map(|i| json!({"cluster_id": i.to_string(), "spec": {}}))
             .collect();
+        let items: Vec<&Value> = stored.iter().collect();
+        let page = |items: &[&Value], offset, size| {
+            serde_json::to_value(page(items, offset, size)).unwrap()
+        };
         let first = page(&items, 0, 2);
         assert_eq!(first["clusters"].as_array().unwrap().len(), 2);
         assert!(first.get("prev_page_token").is_none());

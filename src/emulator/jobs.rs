@@ -6,7 +6,8 @@
 use super::auth::Principal;
 use super::error::ApiError;
 use super::params::{self, Query};
-use super::state::{now_ms, Workspace};
+use super::state::{now_ms, JobKey, Workspace};
+use super::view::{Obj, Part};
 use super::AppState;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -123,15 +124,19 @@ fn or_no_endpoint(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
     })
 }
 
-/// Run a GET handler under the workspace lock (no await while it is held).
+/// Run a GET handler under the workspace lock (no await while it is held). The reply borrows from the stored
+/// objects, so it is serialised before the lock is released.
 fn read(
     state: &AppState,
     raw: Option<&str>,
-    f: impl FnOnce(&Workspace, &Query) -> Result<Value, ApiError>,
+    f: impl for<'a> FnOnce(&'a Workspace, &Query) -> Result<Obj<'a>, ApiError>,
 ) -> Response {
     let q = Query::parse(raw);
-    let result = f(&state.workspace(), &q);
-    reply(result)
+    let ws = state.workspace();
+    match f(&ws, &q) {
+        Ok(body) => (StatusCode::OK, Json(body)).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// Decode a POST body and run a mutation under the workspace lock.
@@ -169,16 +174,8 @@ fn bad_token() -> ApiError {
 // ---------------------------------------------------------------------------------------------------------------
 // list
 
-/// Sort key of a job in `list`: newest created first, then the higher id first. Jobs without `created_time` (only
-/// possible from fixtures) sort as created at the epoch, i.e. last.
-type Key = (i64, i64);
-
-fn order_key(id: i64, job: &Value) -> Key {
-    (
-        job.get("created_time").and_then(Value::as_i64).unwrap_or(0),
-        id,
-    )
-}
+/// Sort key of a job in `list`: newest created first, then the higher id first (see [`JobKey`]).
+type Key = JobKey;
 
 /// A `list` position, carried in `next_page_token` / `prev_page_token` as opaque base64.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,50 +230,29 @@ struct Page {
     prev: Option<Cursor>,
 }
 
-/// The keys at positions `from..to` of `keys` sorted newest first, in that order. Linear in `keys.len()` plus
-/// the sort of the window: the whole set is never sorted.
-fn window_desc(mut keys: Vec<Key>, from: usize, to: usize) -> Vec<Key> {
-    let desc = |a: &Key, b: &Key| b.cmp(a);
-    let to = to.min(keys.len());
-    if from >= to {
-        return Vec::new();
-    }
-    if to < keys.len() {
-        keys.select_nth_unstable_by(to, desc);
-        keys.truncate(to);
-    }
-    if from > 0 {
-        keys.select_nth_unstable_by(from, desc);
-    }
-    let mut window = keys.split_off(from);
-    window.sort_unstable_by(desc);
-    window
-}
-
-/// Pick one page out of the matching jobs' keys (in any order).
-fn select_page(mut keys: Vec<Key>, start: Start, limit: usize) -> Page {
+/// Pick one page out of the matching jobs' keys, sorted newest first. Binary searches: nothing is re-sorted.
+fn select_page(keys: &[Key], start: Start, limit: usize) -> Page {
     let total = keys.len();
-    let (page, has_more, newer_exist) = match start {
+    let (from, to, has_more, newer_exist) = match start {
         Start::Offset(off) => {
             let end = off.saturating_add(limit);
-            let page = window_desc(keys, off, end);
-            (page, total > end, off > 0)
+            (off.min(total), end.min(total), total > end, off > 0)
         }
         Start::At(Cursor::After(k)) => {
-            keys.retain(|x| *x < k);
-            let older = keys.len();
-            let page = window_desc(keys, 0, limit);
-            let has_more = older > page.len();
-            (page, has_more, total > older)
+            // The older jobs are the tail after the last key >= k.
+            let first_older = keys.partition_point(|x| *x >= k);
+            let older = total - first_older;
+            let to = first_older.saturating_add(limit).min(total);
+            (first_older, to, older > to - first_older, total > older)
         }
         Start::At(Cursor::Before(k)) => {
-            keys.retain(|x| *x > k);
-            let newer = keys.len();
+            // The newer jobs are the head before the first key <= k.
+            let newer = keys.partition_point(|x| *x > k);
             let from = newer.saturating_sub(limit);
-            let page = window_desc(keys, from, newer);
-            (page, total > newer, from > 0)
+            (from, newer, total > newer, from > 0)
         }
     };
+    let page = keys.get(from..to).unwrap_or_default().to_vec();
     let next = page.last().filter(|_| has_more).map(|k| Cursor::After(*k));
     let prev = page
         .first()
@@ -298,7 +274,7 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 /// `GET /api/2.x/jobs/list`.
-fn list(ws: &Workspace, version: Version, q: &Query) -> Result<Value, ApiError> {
+fn list<'a>(ws: &'a Workspace, version: Version, q: &Query) -> Result<Obj<'a>, ApiError> {
     let limit = match q.get_i64("limit")? {
         // Legacy 2.1 clients send 0 for "the default".
         None | Some(0) => DEFAULT_LIMIT,
@@ -321,76 +297,80 @@ fn list(ws: &Workspace, version: Version, q: &Query) -> Result<Value, ApiError> 
         Some(t) => Start::At(Cursor::decode(t).ok_or_else(bad_token)?),
         None => Start::Offset(offset),
     };
-    let name = q.get("name");
-    let keys: Vec<Key> = ws
-        .jobs
-        .iter()
-        .filter(|(_, job)| {
-            name.is_none_or(|wanted| {
-                job.pointer("/settings/name")
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| same_name(n, wanted))
-            })
-        })
-        .map(|(id, job)| order_key(*id, job))
-        .collect();
-    let page = select_page(keys, start, limit);
-    let jobs: Vec<Value> = page
+    let page = match q.get("name") {
+        None => select_page(ws.jobs.newest_first(), start, limit),
+        Some(wanted) => {
+            let named: Vec<Key> = ws
+                .jobs
+                .newest_first()
+                .iter()
+                .filter(|(_, id)| {
+                    ws.jobs
+                        .get(id)
+                        .and_then(|job| job.pointer("/settings/name"))
+                        .and_then(Value::as_str)
+                        .is_some_and(|n| same_name(n, wanted))
+                })
+                .copied()
+                .collect();
+            select_page(&named, start, limit)
+        }
+    };
+    let jobs: Vec<Part<'a>> = page
         .keys
         .iter()
         .filter_map(|(_, id)| ws.jobs.get(id))
-        .map(|job| base_job(job, expand, version))
+        .map(|job| Part::Obj(base_job(job, expand, version)))
         .collect();
-    let mut out = Map::new();
+    let mut out = Obj::with_capacity(4);
     if !jobs.is_empty() {
-        out.insert("jobs".into(), Value::Array(jobs));
+        out.put("jobs", Part::List(jobs));
     }
-    out.insert("has_more".into(), Value::Bool(page.has_more));
+    out.put("has_more", Part::Bool(page.has_more));
     if let Some(c) = page.next {
-        out.insert("next_page_token".into(), Value::String(c.encode()));
+        out.put("next_page_token", Part::String(c.encode()));
     }
     if let Some(c) = page.prev {
-        out.insert("prev_page_token".into(), Value::String(c.encode()));
+        out.put("prev_page_token", Part::String(c.encode()));
     }
-    Ok(Value::Object(out))
+    Ok(out)
 }
 
 /// A `list` item. Without `expand_tasks`, settings lack `tasks` and `job_clusters`. With it, 2.2 shows the first
 /// 100 items of each and sets `has_more` when any was cut; 2.1 shows them whole.
-fn base_job(job: &Value, expand: bool, version: Version) -> Value {
-    let mut out = Map::new();
+/// Borrowed from the stored job, never cloned.
+fn base_job(job: &Value, expand: bool, version: Version) -> Obj<'_> {
+    let mut out = Obj::with_capacity(BASE_JOB_FIELDS.len() + 2);
     for field in BASE_JOB_FIELDS {
         if let Some(v) = job.get(field) {
-            out.insert(field.to_string(), v.clone());
+            out.put(field, Part::Value(v));
         }
     }
-    let mut settings = Map::new();
     let mut cut = false;
-    if let Some(stored) = job.get("settings").and_then(Value::as_object) {
-        for (k, v) in stored {
-            let is_expanded = EXPANDED_ARRAYS.contains(&k.as_str());
-            if is_expanded && !expand {
-                continue;
-            }
-            match v {
-                Value::Array(items)
-                    if is_expanded && version == Version::V2_2 && items.len() > ARRAY_PAGE =>
-                {
-                    cut = true;
-                    settings.insert(k.clone(), Value::Array(items[..ARRAY_PAGE].to_vec()));
-                }
-                _ => {
-                    settings.insert(k.clone(), v.clone());
+    let mut settings = match job.get("settings").and_then(Value::as_object) {
+        Some(stored) => {
+            let mut settings =
+                Obj::from_map(stored, |k, _| expand || !EXPANDED_ARRAYS.contains(&k));
+            if expand && version == Version::V2_2 {
+                for field in EXPANDED_ARRAYS {
+                    if let Some(Value::Array(items)) = stored.get(field) {
+                        if items.len() > ARRAY_PAGE {
+                            cut = true;
+                            settings.put(field, Part::Items(&items[..ARRAY_PAGE]));
+                        }
+                    }
                 }
             }
+            settings
         }
-    }
-    settings.insert("format".into(), json!("MULTI_TASK"));
+        None => Obj::with_capacity(1),
+    };
+    settings.put("format", Part::Str("MULTI_TASK"));
     if expand && version == Version::V2_2 {
-        out.insert("has_more".into(), Value::Bool(cut));
+        out.put("has_more", Part::Bool(cut));
     }
-    out.insert("settings".into(), Value::Object(settings));
-    Value::Object(out)
+    out.put("settings", Part::Obj(settings));
+    out
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -413,14 +393,16 @@ fn decode_get_token(token: &str, job_id: i64) -> Option<usize> {
 }
 
 /// `GET /api/2.x/jobs/get`.
-fn get_job(ws: &Workspace, version: Version, q: &Query) -> Result<Value, ApiError> {
+fn get_job<'a>(ws: &'a Workspace, version: Version, q: &Query) -> Result<Obj<'a>, ApiError> {
     let id = q.get_i64("job_id")?.ok_or_else(|| missing("job_id"))?;
     let job = ws.jobs.get(&id).ok_or_else(|| no_such_job(id))?;
     match version {
         Version::V2_1 => {
-            let mut out = job.clone();
-            if let Some(s) = out.get_mut("settings").and_then(Value::as_object_mut) {
-                s.insert("format".into(), json!("MULTI_TASK"));
+            let mut out = Obj::from_value(job, |_, _| true);
+            if let Some(stored) = job.get("settings").and_then(Value::as_object) {
+                let mut settings = Obj::from_map(stored, |_, _| true);
+                settings.put("format", Part::Str("MULTI_TASK"));
+                out.put("settings", Part::Obj(settings));
             }
             Ok(out)
         }
@@ -436,45 +418,34 @@ fn get_job(ws: &Workspace, version: Version, q: &Query) -> Result<Value, ApiErro
 
 /// Page `page` of a 2.2 `get`: each paged array shows its items `100*page..100*(page+1)`; on later pages arrays
 /// with nothing left are left out; `next_page_token` is set while any array has more.
-fn job_page(job: &Value, id: i64, page: usize) -> Value {
+/// Borrowed from the stored job, never cloned.
+fn job_page(job: &Value, id: i64, page: usize) -> Obj<'_> {
     let from = page.saturating_mul(ARRAY_PAGE);
     let to = from.saturating_add(ARRAY_PAGE);
     let mut more = false;
-    let mut out = Map::new();
-    for (k, v) in job.as_object().into_iter().flatten() {
-        if k != "settings" {
-            out.insert(k.clone(), v.clone());
-        }
-    }
-    let mut settings = Map::new();
-    for (k, v) in job
-        .get("settings")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        match v {
-            Value::Array(items) if PAGED_ARRAYS.contains(&k.as_str()) => {
+    let mut out = Obj::from_value(job, |k, _| k != "settings");
+    let mut settings = Obj::with_capacity(1);
+    if let Some(stored) = job.get("settings").and_then(Value::as_object) {
+        settings = Obj::from_map(stored, |k, v| !(v.is_array() && PAGED_ARRAYS.contains(&k)));
+        for field in PAGED_ARRAYS {
+            if let Some(Value::Array(items)) = stored.get(field) {
                 more |= items.len() > to;
                 let slice = items.get(from..to.min(items.len())).unwrap_or_default();
                 if page == 0 || !slice.is_empty() {
-                    settings.insert(k.clone(), Value::Array(slice.to_vec()));
+                    settings.put(field, Part::Items(slice));
                 }
-            }
-            _ => {
-                settings.insert(k.clone(), v.clone());
             }
         }
     }
-    settings.insert("format".into(), json!("MULTI_TASK"));
-    out.insert("settings".into(), Value::Object(settings));
+    settings.put("format", Part::Str("MULTI_TASK"));
+    out.put("settings", Part::Obj(settings));
     if more {
-        out.insert(
-            "next_page_token".into(),
-            Value::String(encode_get_token(id, page + 1)),
+        out.put(
+            "next_page_token",
+            Part::String(encode_get_token(id, page + 1)),
         );
     }
-    Value::Object(out)
+    out
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -769,10 +740,12 @@ fn owner(job: &Value, ws: &Workspace) -> String {
 fn store_settings(ws: &mut Workspace, id: i64, settings: Map<String, Value>) {
     let owner = ws.jobs.get(&id).map(|j| owner(j, ws)).unwrap_or_default();
     let run_as = run_as_user_name(&settings, &owner);
-    if let Some(job) = ws.jobs.get_mut(&id).and_then(Value::as_object_mut) {
-        job.insert("run_as_user_name".into(), Value::String(run_as));
-        job.insert("settings".into(), Value::Object(settings));
-    }
+    ws.jobs.modify(id, |job| {
+        if let Some(job) = job.as_object_mut() {
+            job.insert("run_as_user_name".into(), Value::String(run_as));
+            job.insert("settings".into(), Value::Object(settings));
+        }
+    });
 }
 
 /// `POST /api/2.x/jobs/reset`: replace the whole settings; defaults as on create.
@@ -843,6 +816,10 @@ mod tests {
     use crate::emulator::catalog::Cloud;
     use crate::emulator::fixtures::Fixtures;
 
+    fn value(body: Obj<'_>) -> Value {
+        serde_json::to_value(&body).unwrap()
+    }
+
     fn keys_of(n: i64) -> Vec<Key> {
         // Two jobs share each creation time, so the id breaks ties.
         (0..n).map(|i| (1_000 + i / 2, 500 + i)).collect()
@@ -870,34 +847,35 @@ mod tests {
     }
 
     #[test]
-    fn window_is_the_sorted_slice() {
-        let keys = keys_of(37);
-        let sorted = desc(keys.clone());
-        for (from, to) in [
+    fn offset_pages_are_the_sorted_slice() {
+        let sorted = desc(keys_of(37));
+        for (from, limit) in [
             (0, 10),
-            (10, 20),
-            (30, 40),
+            (10, 10),
+            (30, 10),
             (0, 37),
-            (36, 37),
-            (37, 40),
-            (5, 5),
+            (36, 1),
+            (37, 3),
+            (5, 0),
         ] {
+            let to = from + limit;
             let want: Vec<Key> = sorted
                 .get(from.min(37)..to.min(37))
                 .unwrap_or_default()
                 .to_vec();
-            assert_eq!(window_desc(keys.clone(), from, to), want, "{from}..{to}");
+            let page = select_page(&sorted, Start::Offset(from), limit);
+            assert_eq!(page.keys, want, "{from}..{to}");
         }
     }
 
     #[test]
     fn pages_by_cursor_cover_everything_once_and_go_back() {
-        let keys = keys_of(45);
+        let keys = desc(keys_of(45));
         let mut seen = Vec::new();
         let mut start = Start::Offset(0);
         let mut pages = Vec::new();
         loop {
-            let page = select_page(keys.clone(), start, 10);
+            let page = select_page(&keys, start, 10);
             seen.extend(page.keys.iter().copied());
             pages.push(page.keys.clone());
             match page.next {
@@ -911,30 +889,38 @@ mod tests {
                 }
             }
         }
-        assert_eq!(seen, desc(keys.clone()));
+        assert_eq!(seen, keys);
         assert_eq!(pages.len(), 5);
         // From the third page, prev goes back to the second.
-        let third = select_page(keys.clone(), Start::At(Cursor::After(pages[1][9])), 10);
-        let back = select_page(keys.clone(), Start::At(third.prev.unwrap()), 10);
+        let third = select_page(&keys, Start::At(Cursor::After(pages[1][9])), 10);
+        let back = select_page(&keys, Start::At(third.prev.unwrap()), 10);
         assert_eq!(back.keys, pages[1]);
         assert!(back.has_more);
+        // Back from the second page: the first, without a prev token of its own.
+        let first = select_page(&keys, Start::At(back.prev.unwrap()), 10);
+        assert_eq!(first.keys, pages[0]);
+        assert_eq!(first.prev, None);
+        // Cursors between or beyond the keys.
+        let after_all = select_page(&keys, Start::At(Cursor::After((0, 0))), 10);
+        assert!(after_all.keys.is_empty() && !after_all.has_more && after_all.prev.is_none());
+        let before_all = select_page(&keys, Start::At(Cursor::Before((i64::MAX, 0))), 10);
+        assert!(before_all.keys.is_empty() && !before_all.has_more && before_all.next.is_none());
         // The first page has no prev token.
-        assert_eq!(select_page(keys, Start::Offset(0), 10).prev, None);
+        assert_eq!(select_page(&keys, Start::Offset(0), 10).prev, None);
     }
 
     #[test]
     fn pages_by_offset() {
-        let keys = keys_of(25);
-        let sorted = desc(keys.clone());
-        let p = select_page(keys.clone(), Start::Offset(20), 10);
+        let sorted = desc(keys_of(25));
+        let p = select_page(&sorted, Start::Offset(20), 10);
         assert_eq!(p.keys, sorted[20..]);
         assert!(!p.has_more && p.next.is_none());
         assert_eq!(p.prev, Some(Cursor::Before(sorted[20])));
-        let p = select_page(keys.clone(), Start::Offset(10), 10);
+        let p = select_page(&sorted, Start::Offset(10), 10);
         assert_eq!(p.next, Some(Cursor::After(sorted[19])));
-        assert!(select_page(keys, Start::Offset(99), 10).keys.is_empty());
+        assert!(select_page(&sorted, Start::Offset(99), 10).keys.is_empty());
         assert!(
-            select_page(Vec::new(), Start::Offset(0), 10)
+            select_page(&[], Start::Offset(0), 10)
                 == Page {
                     keys: Vec::new(),
                     has_more: false,
@@ -960,22 +946,22 @@ mod tests {
     #[test]
     fn base_job_truncates_in_2_2_only_and_hides_arrays_without_expand() {
         let job = big_job(130, 3);
-        let b = base_job(&job, true, Version::V2_2);
+        let b = value(base_job(&job, true, Version::V2_2));
         assert_eq!(b["has_more"], json!(true));
         assert_eq!(b["settings"]["tasks"].as_array().unwrap().len(), 100);
         assert_eq!(b["settings"]["job_clusters"].as_array().unwrap().len(), 3);
         assert_eq!(b["settings"]["format"], json!("MULTI_TASK"));
         assert_eq!(b["settings"]["x_unknown"], json!({"keep": true}));
         assert!(b.get("run_as_user_name").is_none());
-        let b = base_job(&job, true, Version::V2_1);
+        let b = value(base_job(&job, true, Version::V2_1));
         assert_eq!(b["settings"]["tasks"].as_array().unwrap().len(), 130);
         assert!(b.get("has_more").is_none());
-        let b = base_job(&job, false, Version::V2_2);
+        let b = value(base_job(&job, false, Version::V2_2));
         assert!(b["settings"].get("tasks").is_none());
         assert!(b["settings"].get("job_clusters").is_none());
         assert!(b.get("has_more").is_none());
         assert_eq!(
-            base_job(&big_job(2, 0), true, Version::V2_2)["has_more"],
+            value(base_job(&big_job(2, 0), true, Version::V2_2))["has_more"],
             json!(false)
         );
     }
@@ -987,7 +973,7 @@ mod tests {
         let mut clusters = Vec::new();
         let mut page = 0;
         loop {
-            let p = job_page(&job, 7, page);
+            let p = value(job_page(&job, 7, page));
             assert_eq!(p["settings"]["name"], json!("big"));
             tasks.extend(
                 p["settings"]["tasks"]
@@ -1010,10 +996,10 @@ mod tests {
         assert_eq!(Value::Array(tasks), job["settings"]["tasks"]);
         assert_eq!(Value::Array(clusters), job["settings"]["job_clusters"]);
         // The last page leaves out the finished `job_clusters`.
-        assert!(job_page(&job, 7, 2)["settings"]
+        assert!(value(job_page(&job, 7, 2))["settings"]
             .get("job_clusters")
             .is_none());
-        assert!(job_page(&big_job(3, 0), 7, 0)
+        assert!(value(job_page(&big_job(3, 0), 7, 0))
             .get("next_page_token")
             .is_none());
     }
@@ -1147,10 +1133,10 @@ mod tests {
         )
         .unwrap();
         let q = Query::parse(Some("name=nightly%20etl"));
-        let page = list(&ws, Version::V2_2, &q).unwrap();
+        let page = value(list(&ws, Version::V2_2, &q).unwrap());
         assert_eq!(page["jobs"].as_array().unwrap().len(), 1);
         assert_eq!(page["jobs"][0]["job_id"], json!(id));
-        let none = list(&ws, Version::V2_2, &Query::parse(Some("name=zzz"))).unwrap();
+        let none = value(list(&ws, Version::V2_2, &Query::parse(Some("name=zzz"))).unwrap());
         assert_eq!(none, json!({"has_more": false}));
     }
 

@@ -450,7 +450,8 @@ mod tests {
         ws.libraries.insert("c1".into(), statuses);
         settle(&mut ws, "c1");
         assert_eq!(ws.libraries["c1"][0]["status"], "PENDING", "not running");
-        ws.clusters.get_mut("c1").unwrap()["state"] = json!("RUNNING");
+        ws.clusters
+            .insert("c1".into(), json!({"cluster_id": "c1", "state": "RUNNING"}));
         settle(&mut ws, "c1");
         assert_eq!(ws.libraries["c1"][0]["status"], "INSTALLED");
         assert_eq!(ws.libraries["c1"][1]["status"], "UNINSTALL_ON_RESTART");

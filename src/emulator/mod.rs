@@ -15,6 +15,7 @@ mod policies;
 mod pools;
 mod state;
 mod synthetic;
+mod view;
 
 pub use catalog::Cloud;
 pub use error::Error;

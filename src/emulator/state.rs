@@ -2,11 +2,14 @@
 //! unknown fields survive, plus the id and clock sources. It holds data only: no HTTP here.
 
 use super::catalog::{self, Cloud};
+use super::clusters::ListIndex;
 use super::fixtures::Fixtures;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::ops::Deref;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One workspace's objects. Records are stored as the JSON the `get` endpoint returns.
@@ -14,9 +17,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub(crate) struct Workspace {
     pub(crate) cloud: Cloud,
     /// Jobs by id, each a full `jobs/get` body (job_id, created_time, creator_user_name, settings, ...).
-    pub(crate) jobs: BTreeMap<i64, Value>,
+    pub(crate) jobs: Jobs,
     /// Clusters by id, each a full `clusters/get` body (ClusterDetails, including `spec`).
-    pub(crate) clusters: BTreeMap<String, Value>,
+    pub(crate) clusters: Clusters,
     /// Instance pools by id, each a full `instance-pools/get` body.
     pub(crate) pools: BTreeMap<String, Value>,
     /// Cluster policies by id, each a full `policies/clusters/get` body.
@@ -44,8 +47,8 @@ impl Workspace {
     pub(crate) fn new(cloud: Cloud, fixtures: Fixtures, seed: u64) -> Self {
         let mut ws = Workspace {
             cloud,
-            jobs: BTreeMap::new(),
-            clusters: BTreeMap::new(),
+            jobs: Jobs::default(),
+            clusters: Clusters::default(),
             pools: BTreeMap::new(),
             policies: BTreeMap::new(),
             node_types: fixtures
@@ -179,6 +182,115 @@ impl Workspace {
     }
 }
 
+/// Where a job sorts in `jobs/list`: `(created_time, job_id)`, listed highest first. Jobs without
+/// `created_time` (only possible from fixtures) count as created at the epoch, i.e. list last.
+pub(crate) type JobKey = (i64, i64);
+
+/// The jobs by id, with their `jobs/list` order kept beside them: built on first use and dropped by every change
+/// that can move a job, so paging does not sort the whole set on every request. Reads go through `Deref` to
+/// the map; changes only through the methods here.
+#[derive(Debug, Default)]
+pub(crate) struct Jobs {
+    by_id: BTreeMap<i64, Value>,
+    newest_first: OnceCell<Vec<JobKey>>,
+}
+
+impl Jobs {
+    /// The list key of a stored job.
+    pub(crate) fn key(id: i64, job: &Value) -> JobKey {
+        (
+            job.get("created_time").and_then(Value::as_i64).unwrap_or(0),
+            id,
+        )
+    }
+
+    /// Every job's key, highest (newest) first.
+    pub(crate) fn newest_first(&self) -> &[JobKey] {
+        self.newest_first.get_or_init(|| {
+            let mut keys: Vec<JobKey> = self
+                .by_id
+                .iter()
+                .map(|(id, job)| Self::key(*id, job))
+                .collect();
+            keys.sort_unstable_by(|a, b| b.cmp(a));
+            keys
+        })
+    }
+
+    /// Add or replace a job.
+    pub(crate) fn insert(&mut self, id: i64, job: Value) -> Option<Value> {
+        self.newest_first.take();
+        self.by_id.insert(id, job)
+    }
+
+    /// Remove a job.
+    pub(crate) fn remove(&mut self, id: &i64) -> Option<Value> {
+        let old = self.by_id.remove(id);
+        if old.is_some() {
+            self.newest_first.take();
+        }
+        old
+    }
+
+    /// Change a stored job in place; the order is dropped only if the change moved the job.
+    pub(crate) fn modify<R>(&mut self, id: i64, f: impl FnOnce(&mut Value) -> R) -> Option<R> {
+        let job = self.by_id.get_mut(&id)?;
+        let before = Self::key(id, job);
+        let out = f(job);
+        if Self::key(id, job) != before {
+            self.newest_first.take();
+        }
+        Some(out)
+    }
+}
+
+impl Deref for Jobs {
+    type Target = BTreeMap<i64, Value>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.by_id
+    }
+}
+
+/// The clusters by id, with what `clusters/list` derives from all of them (state and sort orders, see
+/// [`ListIndex`]) kept beside them until the next change. Reads go through `Deref` to the map; changes only
+/// through the methods here, each of which drops the derived data.
+#[derive(Debug, Default)]
+pub(crate) struct Clusters {
+    by_id: BTreeMap<String, Value>,
+    index: OnceCell<ListIndex>,
+}
+
+impl Clusters {
+    /// Add or replace a cluster.
+    pub(crate) fn insert(&mut self, id: String, cluster: Value) -> Option<Value> {
+        self.index.take();
+        self.by_id.insert(id, cluster)
+    }
+
+    /// Remove a cluster.
+    pub(crate) fn remove(&mut self, id: &str) -> Option<Value> {
+        let old = self.by_id.remove(id);
+        if old.is_some() {
+            self.index.take();
+        }
+        old
+    }
+
+    /// The list data of the clusters as they are now, built on first use after a change.
+    pub(crate) fn list_index(&self) -> &ListIndex {
+        self.index.get_or_init(|| ListIndex::new(&self.by_id))
+    }
+}
+
+impl Deref for Clusters {
+    type Target = BTreeMap<String, Value>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.by_id
+    }
+}
+
 /// Milliseconds since the Unix epoch, as the API's timestamps are.
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
@@ -232,6 +344,33 @@ mod tests {
             .all(|ch| ch.is_ascii_hexdigit() && !ch.is_ascii_lowercase()));
         assert!(ws.new_job_id() > 100_000_000_000_000);
         assert!(ws.new_pool_id().contains("-pool-"));
+    }
+
+    #[test]
+    fn job_order_follows_every_change() {
+        let job = |created: i64| json!({"created_time": created, "settings": {"name": "j"}});
+        let mut jobs = Jobs::default();
+        assert!(jobs.newest_first().is_empty());
+        jobs.insert(1, job(10));
+        jobs.insert(2, job(30));
+        jobs.insert(3, job(20));
+        jobs.insert(4, json!({"settings": {}}));
+        assert_eq!(jobs.newest_first(), [(30, 2), (20, 3), (10, 1), (0, 4)]);
+        // Replacing a job moves it.
+        jobs.insert(1, job(40));
+        assert_eq!(jobs.newest_first(), [(40, 1), (30, 2), (20, 3), (0, 4)]);
+        jobs.remove(&2);
+        assert_eq!(jobs.newest_first(), [(40, 1), (20, 3), (0, 4)]);
+        assert!(jobs.remove(&2).is_none());
+        // A settings change keeps the order; a changed creation time moves the job.
+        let renamed = jobs.modify(3, |j| j["settings"]["name"] = json!("k"));
+        assert_eq!(renamed, Some(()));
+        assert_eq!(jobs[&3]["settings"]["name"], json!("k"));
+        assert_eq!(jobs.newest_first(), [(40, 1), (20, 3), (0, 4)]);
+        jobs.modify(4, |j| j["created_time"] = json!(50));
+        assert_eq!(jobs.newest_first(), [(50, 4), (40, 1), (20, 3)]);
+        assert_eq!(jobs.modify(99, |_| ()), None);
+        assert_eq!(jobs.len(), 3);
     }
 
     #[test]
