@@ -100,11 +100,10 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
     for f in &args.var_files {
         var_files.push((f.display().to_string(), fs_err::read_to_string(f)?));
     }
-    let desired = drsync::tfconfig::load(&files, &var_files, &BTreeMap::new())?;
     let state = super::read_state(args.state.as_deref())?;
     let rules = super::load_ignore(&config, args.ignore.as_deref())?;
 
-    // Live state.
+    // Live state, read while the desired state is parsed (on a blocking thread: 30 MB of HCL take a while).
     let entry = config.workspace("dr")?;
     let resolved = auth::resolve("dr", &entry.auth_spec(), &super::environment())?;
     let client = WorkspaceClient::new(
@@ -114,7 +113,20 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
         config.client.options(global.allow_insecure_http),
     )?;
     let kinds = config.export.resources.clone();
-    let live = drsync::export::read(&client, &kinds).await?;
+    let parsing = tokio::task::spawn_blocking(move || {
+        drsync::tfconfig::load(&files, &var_files, &BTreeMap::new())
+    });
+    let (desired, live) = tokio::join!(
+        async {
+            match parsing.await {
+                Ok(loaded) => loaded,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            }
+        },
+        drsync::export::read(&client, &kinds)
+    );
+    let desired = desired?;
+    let live = live?;
     let source = Source {
         workspace: client.host().to_string(),
         git_ref: source_ref,
