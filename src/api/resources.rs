@@ -41,7 +41,8 @@ impl WorkspaceClient {
 
     /// [`WorkspaceClient::list_jobs`], adding the number of jobs listed to `counter` page by page (for progress).
     pub async fn list_jobs_counted(&self, counter: &AtomicUsize) -> Result<Vec<Job>, Error> {
-        self.list_jobs_mapped(counter, |job| job).await
+        self.list_jobs_mapped(counter, std::sync::Arc::new(|job| job))
+            .await
     }
 
     /// [`WorkspaceClient::list_jobs_counted`], turning each job into what the caller keeps of it with `keep`
@@ -50,12 +51,13 @@ impl WorkspaceClient {
     pub async fn list_jobs_mapped<T: Send + 'static>(
         &self,
         counter: &AtomicUsize,
-        keep: fn(Job) -> T,
+        keep: std::sync::Arc<dyn Fn(Job) -> T + Send + Sync>,
     ) -> Result<Vec<T>, Error> {
         let path = "/api/2.2/jobs/list";
         // Pipelined: the next page is asked for as soon as this one's token is read; each page is decoded on a
         // blocking thread meanwhile, and the jobs it names as cut off are fetched while the listing goes on.
         let (cut_tx, cut_rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
+        let for_pages = std::sync::Arc::clone(&keep);
         let lister = async move {
             let mut pages = Vec::new();
             let mut token: Option<String> = None;
@@ -74,8 +76,9 @@ impl WorkspaceClient {
                     .await?;
                 counter.fetch_add(head.jobs.len(), Ordering::Relaxed);
                 let tx = cut_tx.clone();
+                let keep = std::sync::Arc::clone(&for_pages);
                 pages.push(tokio::task::spawn_blocking(move || {
-                    decode_jobs_page(&text, &tx, keep)
+                    decode_jobs_page(&text, &tx, &*keep)
                 }));
                 token = head.next_page_token.filter(|t| !t.is_empty());
                 if token.is_none() {
@@ -122,7 +125,7 @@ impl WorkspaceClient {
                 match kept {
                     Some(kept) => jobs.push(kept),
                     // Cut off: every such job was fetched whole.
-                    None => jobs.extend(full.remove(&id).map(keep)),
+                    None => jobs.extend(full.remove(&id).map(&*keep)),
                 }
             }
         }
@@ -321,7 +324,7 @@ struct PageHead {
 fn decode_jobs_page<T>(
     text: &str,
     cut_off: &tokio::sync::mpsc::UnboundedSender<i64>,
-    keep: fn(Job) -> T,
+    keep: &dyn Fn(Job) -> T,
 ) -> Result<Vec<(i64, Option<T>)>, String> {
     #[derive(serde::Deserialize)]
     struct Page {

@@ -86,8 +86,13 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
     };
     let started = std::time::Instant::now();
     let progress = export::Progress::default();
+    // Jobs are converted as their pages arrive, on blocking threads, while the listing goes on.
+    let preparer = std::sync::Arc::new(export::Preparer::new(
+        settings.clone(),
+        export::provider_schema(),
+    ));
     let inventory = {
-        let reading = export::read_packed(&client, &settings.kinds, &progress);
+        let reading = export::read_prepared(&client, &settings.kinds, &progress, &preparer);
         if std::io::stderr().is_terminal() {
             show_progress(reading, &progress, client.host()).await
         } else {
@@ -99,8 +104,7 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
             .hint("nothing was written: a partial export never replaces a complete one")
     })?;
     let previous = LabelMap::load(&out)?;
-    let schema = export::provider_schema();
-    let built = export::build_packed(inventory, &settings, &previous, &schema)?;
+    let built = export::build_prepared(inventory, &settings, &previous, preparer.schema())?;
     // What changes: against what is committed when committing, else against the folder.
     let changes = match &repo {
         Some(r) => {

@@ -126,6 +126,17 @@ pub struct Converter<'a> {
     schema: &'a Schema,
     refs: &'a References,
     warnings: Vec<Warning>,
+    /// When labels are not known yet: the references written so far, as `(kind, id)`; the n-th is written
+    /// as `TYPE.drsync-deferred-n.id`.
+    deferred: Option<Vec<(ResourceKind, String)>>,
+}
+
+/// The label a deferred conversion gives the resource itself.
+pub(super) const DEFERRED_LABEL: &str = "drsync-deferred";
+
+/// The label of the n-th reference of a deferred conversion.
+pub(super) fn deferred_ref(n: usize) -> String {
+    format!("{DEFERRED_LABEL}-{n}")
 }
 
 impl<'a> Converter<'a> {
@@ -135,7 +146,26 @@ impl<'a> Converter<'a> {
             schema,
             refs,
             warnings: Vec::new(),
+            deferred: None,
         }
+    }
+
+    /// A converter for when labels are not known yet: every reference to an object of a kind drsync exports is
+    /// written with a placeholder label (see [`Converter::take_deferred`]), whether that object is exported or
+    /// not; the caller resolves them, or converts again with a [`Converter::new`].
+    pub(super) fn deferring(schema: &'a Schema, refs: &'a References) -> Self {
+        Converter {
+            deferred: Some(Vec::new()),
+            ..Converter::new(schema, refs)
+        }
+    }
+
+    /// The references written with placeholder labels since the last call, in placeholder order.
+    pub(super) fn take_deferred(&mut self) -> Vec<(ResourceKind, String)> {
+        self.deferred
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// The warnings gathered so far.
@@ -277,6 +307,11 @@ impl<'a> Converter<'a> {
                 Value::Number(n) => n.to_string(),
                 _ => String::new(),
             };
+            if let Some(deferred) = &mut self.deferred {
+                let label = deferred_ref(deferred.len());
+                deferred.push((*kind, id));
+                return Some(traversal(&[kind.resource_type(), &label, "id"]));
+            }
             if let Some(label) = self.refs.label(*kind, &id) {
                 return Some(traversal(&[kind.resource_type(), label, "id"]));
             }

@@ -4,9 +4,11 @@
 //! only after everything was read, converted and validated, so a partial export never replaces a complete one.
 
 mod convert;
+mod deferred;
 mod write;
 
 pub use convert::{Converter, References, Warning};
+pub use deferred::{PreparedJob, Preparer};
 pub use write::{write, Written};
 
 use crate::api::{ClusterFilter, WorkspaceClient};
@@ -149,66 +151,37 @@ pub async fn read_with_progress(
     })
 }
 
-/// A job, normalised, with its configuration packed as compact JSON until the export converts it: a tenth of
-/// the memory of a JSON tree, which for ten thousand jobs is the difference between 40 MB and 400 MB.
-#[derive(Debug, Clone)]
-pub struct PackedJob {
-    id: String,
-    name: String,
-    created: i64,
-    config: String,
-}
-
-impl PackedJob {
-    /// Normalise a job and pack it.
-    pub fn pack(job: Job) -> PackedJob {
-        let n = normalize::into_job(job);
-        PackedJob {
-            id: n.id,
-            name: n.name,
-            created: n.created,
-            config: n.config.to_string(),
-        }
-    }
-}
-
-/// What an export reads: jobs packed as they arrive ([`PackedJob`]), everything else as read.
+/// What an export reads: jobs converted as they arrive ([`Preparer::prepare`]), everything else as read.
 #[derive(Debug, Clone, Default)]
-pub struct Packed {
+pub struct Prepared {
     /// The jobs.
-    pub jobs: Vec<PackedJob>,
+    pub jobs: Vec<PreparedJob>,
     /// Clusters, libraries, pools and policies; no jobs.
     pub rest: Inventory,
 }
 
-impl From<Inventory> for Packed {
-    fn from(mut inv: Inventory) -> Packed {
-        Packed {
-            jobs: std::mem::take(&mut inv.jobs)
-                .into_iter()
-                .map(PackedJob::pack)
-                .collect(),
-            rest: inv,
-        }
-    }
-}
-
-/// [`read_with_progress`] for an export: each page of jobs is normalised and packed as it is decoded.
-pub async fn read_packed(
+/// [`read_with_progress`] for an export: each page of jobs is normalised and converted ahead of time by
+/// `preparer` as it is decoded, while the listing goes on.
+pub async fn read_prepared(
     client: &WorkspaceClient,
     kinds: &[ResourceKind],
     progress: &Progress,
-) -> Result<Packed, crate::api::Error> {
+    preparer: &std::sync::Arc<Preparer>,
+) -> Result<Prepared, crate::api::Error> {
     let others: Vec<ResourceKind> = kinds
         .iter()
         .copied()
         .filter(|k| *k != ResourceKind::Jobs)
         .collect();
+    let preparer = std::sync::Arc::clone(preparer);
     let (jobs, rest) = tokio::try_join!(
         async {
             if kinds.contains(&ResourceKind::Jobs) {
                 client
-                    .list_jobs_mapped(&progress.jobs, PackedJob::pack)
+                    .list_jobs_mapped(
+                        &progress.jobs,
+                        std::sync::Arc::new(move |job| preparer.prepare(job)),
+                    )
                     .await
             } else {
                 Ok(Vec::new())
@@ -216,10 +189,10 @@ pub async fn read_packed(
         },
         read_with_progress(client, &others, progress),
     )?;
-    Ok(Packed { jobs, rest })
+    Ok(Prepared { jobs, rest })
 }
 
-/// An object on its way through [`build_packed`].
+/// An object on its way through [`build`] or [`build_prepared`].
 struct Object {
     kind: ResourceKind,
     id: String,
@@ -230,7 +203,7 @@ struct Object {
 
 enum Config {
     Tree(serde_json::Value),
-    Packed(String),
+    Prepared(Box<PreparedJob>),
 }
 
 impl From<Normalized> for Object {
@@ -245,14 +218,14 @@ impl From<Normalized> for Object {
     }
 }
 
-impl From<PackedJob> for Object {
-    fn from(j: PackedJob) -> Object {
+impl From<PreparedJob> for Object {
+    fn from(j: PreparedJob) -> Object {
         Object {
             kind: ResourceKind::Jobs,
-            id: j.id,
-            name: j.name,
+            id: j.id.clone(),
+            name: j.name.clone(),
             created: j.created,
-            config: Config::Packed(j.config),
+            config: Config::Prepared(Box::new(j)),
         }
     }
 }
@@ -303,6 +276,9 @@ pub struct Export {
     pub warnings: Vec<Warning>,
     /// What the region rules changed.
     pub rewrite: crate::rewrite::Report,
+    /// How many jobs were converted ahead of time, while the listing ran ([`build_prepared`]); the others
+    /// were converted after it.
+    pub converted_ahead: usize,
 }
 
 /// Which primary object each label stood for in the previous export (`drsync-labels.json`).
@@ -386,24 +362,58 @@ pub fn build(
     previous: &LabelMap,
     schema: &Schema,
 ) -> Result<Export, Error> {
-    build_packed(Packed::from(inv), settings, previous, schema)
-}
-
-/// [`build`] from what [`read_packed`] read.
-pub fn build_packed(
-    read: Packed,
-    settings: &Settings,
-    previous: &LabelMap,
-    schema: &Schema,
-) -> Result<Export, Error> {
-    let Packed { jobs, rest } = read;
     let Inventory {
+        jobs,
         clusters,
         libraries,
         pools,
         policies,
-        ..
-    } = rest;
+    } = inv;
+    let jobs = jobs
+        .into_iter()
+        .map(|j| Object::from(normalize::into_job(j)))
+        .collect();
+    assemble(
+        jobs, clusters, libraries, pools, policies, settings, previous, schema,
+    )
+}
+
+/// [`build`] from what [`read_prepared`] read: the same export, sooner.
+pub fn build_prepared(
+    read: Prepared,
+    settings: &Settings,
+    previous: &LabelMap,
+    schema: &Schema,
+) -> Result<Export, Error> {
+    let Prepared { jobs, rest } = read;
+    let jobs = jobs
+        .into_iter()
+        .filter(|j| j.included)
+        .map(Object::from)
+        .collect();
+    assemble(
+        jobs,
+        rest.clusters,
+        rest.libraries,
+        rest.pools,
+        rest.policies,
+        settings,
+        previous,
+        schema,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    jobs: Vec<Object>,
+    clusters: Vec<Cluster>,
+    libraries: Vec<ClusterLibraries>,
+    pools: Vec<InstancePool>,
+    policies: Vec<ClusterPolicy>,
+    settings: &Settings,
+    previous: &LabelMap,
+    schema: &Schema,
+) -> Result<Export, Error> {
     let libraries: HashMap<&str, &ClusterLibraries> = libraries
         .iter()
         .map(|l| (l.cluster_id.as_str(), l))
@@ -416,12 +426,7 @@ pub fn build_packed(
             continue;
         }
         let normalized: Vec<Object> = match kind {
-            ResourceKind::Jobs => jobs
-                .take()
-                .unwrap_or_default()
-                .into_iter()
-                .map(Object::from)
-                .collect(),
+            ResourceKind::Jobs => jobs.take().unwrap_or_default(),
             ResourceKind::Clusters => clusters
                 .take()
                 .unwrap_or_default()
@@ -520,6 +525,7 @@ pub fn build_packed(
     let mut rendered: BTreeMap<ResourceKind, String> = BTreeMap::new();
     let mut rewrite = crate::rewrite::Rewriter::new(&settings.rules).finish();
     let mut converter_warnings = Vec::new();
+    let mut converted_ahead = 0;
     for part in parts {
         let part = part?;
         for (kind, text) in part.texts {
@@ -527,6 +533,7 @@ pub fn build_packed(
         }
         converter_warnings.extend(part.warnings);
         rewrite.merge(part.rewrite);
+        converted_ahead += part.converted_ahead;
     }
     let mut warnings: Vec<Warning> = converter_warnings
         .into_iter()
@@ -599,6 +606,7 @@ pub fn build_packed(
         resources: labelled.into_iter().map(|(e, _)| e).collect(),
         warnings,
         rewrite,
+        converted_ahead,
     })
 }
 
@@ -608,6 +616,8 @@ struct Part {
     texts: BTreeMap<ResourceKind, String>,
     warnings: Vec<Warning>,
     rewrite: crate::rewrite::Report,
+    /// Jobs whose ahead-of-time conversion was used.
+    converted_ahead: usize,
 }
 
 /// Resources rendered at a time: few enough that their HCL trees stay small, many enough to amortise.
@@ -623,30 +633,15 @@ fn convert_part(
     let mut converter = convert::Converter::new(schema, refs);
     let mut rewriter = crate::rewrite::Rewriter::new(&settings.rules);
     let mut texts: BTreeMap<ResourceKind, String> = BTreeMap::new();
-    for batch in items.chunks(RENDER_BATCH) {
-        let mut bodies: BTreeMap<ResourceKind, ::hcl::Body> = BTreeMap::new();
-        for (exported, object) in batch {
-            let unpacked;
-            let config = match &object.config {
-                Config::Tree(v) => v,
-                Config::Packed(text) => {
-                    unpacked = serde_json::from_str::<serde_json::Value>(text)
-                        .expect("drsync's own compact JSON reads back");
-                    &unpacked
-                }
-            };
-            let mut block = converter.resource(exported.kind, &exported.label, config);
-            rewriter.resource(&mut block);
-            if settings.rules.pause == crate::rewrite::PauseMode::Literal {
-                check_paused(&block)?;
-            }
-            bodies
-                .entry(exported.kind)
-                .or_default()
-                .0
-                .push(block.into());
-        }
-        for (kind, body) in bodies {
+    let mut warnings = Vec::new();
+    let mut converted_ahead = 0;
+    // Blocks converted here wait in `pending` to be checked and rendered a batch at a time.
+    let mut pending: BTreeMap<ResourceKind, ::hcl::Body> = BTreeMap::new();
+    let mut waiting = 0;
+    let flush = |pending: &mut BTreeMap<ResourceKind, ::hcl::Body>,
+                 texts: &mut BTreeMap<ResourceKind, String>|
+     -> Result<(), Error> {
+        for (kind, body) in std::mem::take(pending) {
             let violations = schema.check_document(&body);
             if !violations.is_empty() {
                 let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
@@ -657,11 +652,54 @@ fn convert_part(
                 &crate::hcl::to_string(&body),
             );
         }
+        Ok(())
+    };
+    for (exported, object) in items {
+        let unpacked;
+        let config = match &object.config {
+            Config::Tree(v) => v,
+            Config::Prepared(job) => {
+                let resolved = job
+                    .converted
+                    .as_ref()
+                    .and_then(|c| c.resolve(&exported.label, refs));
+                if let Some(r) = resolved {
+                    flush(&mut pending, &mut texts)?;
+                    waiting = 0;
+                    join_rendered(texts.entry(exported.kind).or_default(), &r.text);
+                    warnings.extend(r.warnings);
+                    rewriter.absorb(r.rewrite);
+                    converted_ahead += 1;
+                    continue;
+                }
+                unpacked = serde_json::from_str::<serde_json::Value>(&job.config)
+                    .expect("drsync's own compact JSON reads back");
+                &unpacked
+            }
+        };
+        let mut block = converter.resource(exported.kind, &exported.label, config);
+        rewriter.resource(&mut block);
+        if settings.rules.pause == crate::rewrite::PauseMode::Literal {
+            check_paused(&block)?;
+        }
+        pending
+            .entry(exported.kind)
+            .or_default()
+            .0
+            .push(block.into());
+        waiting += 1;
+        if waiting == RENDER_BATCH {
+            flush(&mut pending, &mut texts)?;
+            waiting = 0;
+        }
     }
+    flush(&mut pending, &mut texts)?;
+    warnings.extend(converter.into_warnings());
     Ok(Part {
         texts,
-        warnings: converter.into_warnings(),
+        warnings,
         rewrite: rewriter.finish(),
+        converted_ahead,
     })
 }
 
@@ -954,6 +992,7 @@ mod tests {
             resources: Vec::new(),
             warnings: Vec::new(),
             rewrite: crate::rewrite::Report::default(),
+            converted_ahead: 0,
         }
     }
 

@@ -152,6 +152,7 @@ mod tests {
             resources: Vec::new(),
             warnings: Vec::new(),
             rewrite: crate::rewrite::Report::default(),
+            converted_ahead: 0,
         }
     }
 

@@ -178,6 +178,24 @@ impl<'a> Rewriter<'a> {
         self.report
     }
 
+    /// Counts what another rewriter with the same rules did (to a resource rewritten ahead of time) as done
+    /// here, now: its places follow the ones recorded so far.
+    pub fn absorb(&mut self, done: Report) {
+        for (mine, theirs) in self.report.rules.iter_mut().zip(done.rules) {
+            mine.count += theirs.count;
+            mine.places.extend(theirs.places);
+        }
+        for v in done.variables {
+            match self.variables.get_mut(&v.name) {
+                Some(m) => m.primary_values.extend(v.primary_values),
+                None => {
+                    self.variables.insert(v.name.clone(), v);
+                }
+            }
+        }
+        self.report.uses_dr_active |= done.uses_dr_active;
+    }
+
     /// Rewrite one `resource "TYPE" "LABEL" { ... }` block in place.
     pub fn resource(&mut self, block: &mut Block) {
         let labels: Vec<String> = block

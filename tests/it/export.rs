@@ -544,3 +544,120 @@ fn bad_config_is_a_clear_error() {
         missing.stderr
     );
 }
+
+/// An inventory as `export::read` would return it for these fixtures.
+fn inventory_of(fx: &Fixtures) -> Inventory {
+    fn decode<T: serde::de::DeserializeOwned>(values: &[Value]) -> Vec<T> {
+        values
+            .iter()
+            .map(|v| serde_json::from_value(v.clone()).unwrap())
+            .collect()
+    }
+    Inventory {
+        jobs: decode(&fx.jobs),
+        clusters: decode::<drsync::model::Cluster>(&fx.clusters)
+            .into_iter()
+            .filter(drsync::model::Cluster::is_all_purpose)
+            .collect(),
+        libraries: decode(&fx.cluster_libraries),
+        pools: decode(&fx.instance_pools),
+        policies: decode(&fx.cluster_policies),
+    }
+}
+
+/// Jobs converted ahead of time (as `drsync export` does while it lists) give exactly the export that
+/// converting after the listing gives: files, resources, warnings and rewrite report, including where the
+/// placeholders cannot stay (references to objects that are filtered out, rules that read or move them).
+#[test]
+fn jobs_converted_ahead_of_time_give_the_same_export() {
+    let synthetic = drsync::emulator::synthetic(
+        &"jobs=400,clusters=60,pools=12,policies=8".parse().unwrap(),
+        7,
+    );
+    let inventories = [
+        ("fixtures", inventory_of(&drsync::demo::primary().unwrap())),
+        ("synthetic", inventory_of(&synthetic)),
+    ];
+    let variable_rules = format!(
+        "{}\n[[rewrite.field]]\npath = 'databricks_job.task.existing_cluster_id'\nvariable = \"etl_cluster\"\n\
+         [[rewrite.field]]\npath = 'databricks_job.timeout_seconds'\nvalue = 7200\n\
+         [rewrite.variables]\netl_cluster = \"0000-000000-dr\"\n",
+        drsync::demo::RULES
+            .replace("pause = \"literal\"", "pause = \"variable\"")
+            .replace("pool_min_idle = 0", "")
+    );
+    let rule_sets = [
+        String::new(),
+        drsync::demo::RULES.to_string(),
+        variable_rules,
+    ];
+    let filters = [
+        vec![],
+        // Many clusters, pools and policies (and some jobs) left out: references to them stay literal ids.
+        vec!["*a*".to_string(), "*[0-4]".to_string()],
+    ];
+    let schema = export::provider_schema();
+    let mut compared = 0;
+    for (what, inv) in &inventories {
+        for rules in &rule_sets {
+            for exclude in &filters {
+                let config =
+                    drsync::config::Config::parse(rules, Path::new("drsync.toml")).unwrap();
+                let section = ExportSection {
+                    exclude: exclude.clone(),
+                    ..ExportSection::default()
+                };
+                let settings = Settings {
+                    rules: config.rewrite.clone(),
+                    ..settings(&section)
+                };
+                let first = export::build(inv.clone(), &settings, &LabelMap::default(), &schema)
+                    .unwrap_or_else(|e| panic!("{what}: {e}"));
+                let previous: LabelMap =
+                    serde_json::from_str(&first.files[export::LABELS_FILE]).unwrap();
+                for previous in [LabelMap::default(), previous] {
+                    let reference =
+                        export::build(inv.clone(), &settings, &previous, &schema).unwrap();
+                    let preparer = export::Preparer::new(settings.clone(), schema.clone());
+                    let prepared = export::Prepared {
+                        jobs: inv
+                            .jobs
+                            .iter()
+                            .cloned()
+                            .map(|j| preparer.prepare(j))
+                            .collect(),
+                        rest: Inventory {
+                            jobs: Vec::new(),
+                            ..inv.clone()
+                        },
+                    };
+                    let ahead =
+                        export::build_prepared(prepared, &settings, &previous, &schema).unwrap();
+                    let case = format!("{what}, rules {rules:?}, exclude {exclude:?}");
+                    assert_eq!(ahead.files, reference.files, "{case}");
+                    assert_eq!(ahead.resources, reference.resources, "{case}");
+                    assert_eq!(ahead.warnings, reference.warnings, "{case}");
+                    assert_eq!(ahead.rewrite, reference.rewrite, "{case}");
+                    // Both ways were taken: ahead of time for most jobs, again after the listing for those
+                    // that refer to objects left out.
+                    let jobs = ahead
+                        .resources
+                        .iter()
+                        .filter(|r| r.kind == ResourceKind::Jobs)
+                        .count();
+                    assert!(ahead.converted_ahead > 0, "{case}");
+                    // A variable's description quotes the primary's value, so a rule that reads a reference
+                    // also sends a job the long way.
+                    if exclude.is_empty() && !rules.contains("existing_cluster_id") {
+                        assert_eq!(ahead.converted_ahead, jobs, "{case}");
+                    } else {
+                        assert!(ahead.converted_ahead < jobs, "{case}");
+                    }
+                    assert_eq!(reference.converted_ahead, 0);
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 24);
+}
