@@ -169,6 +169,9 @@ pub struct ClientSection {
     pub deadline_seconds: u64,
     /// Attempts per call at most (default 8).
     pub max_attempts: u32,
+    /// How jobs are listed: `"token"` (default: page after page, as the API intends) or `"offset"` (several
+    /// pages at a time; a list that changes meanwhile is read again with tokens).
+    pub jobs_paging: crate::api::JobsPaging,
 }
 
 impl Default for ClientSection {
@@ -180,6 +183,7 @@ impl Default for ClientSection {
             request_timeout_seconds: d.request_timeout.as_secs(),
             deadline_seconds: d.deadline.as_secs(),
             max_attempts: d.max_attempts,
+            jobs_paging: d.jobs_paging,
         }
     }
 }
@@ -193,6 +197,7 @@ impl ClientSection {
             request_timeout: Duration::from_secs(self.request_timeout_seconds),
             deadline: Duration::from_secs(self.deadline_seconds),
             max_attempts: self.max_attempts,
+            jobs_paging: self.jobs_paging,
             allow_insecure_http,
             ..ClientOptions::default()
         }

@@ -2,7 +2,7 @@
 //! `expand_tasks`, then `jobs/get` array paging for the jobs whose tasks were cut off), clusters (2.1 tokens),
 //! pools and policies (one page), and the region catalog. Each object is returned exactly once.
 
-use super::{Error, WorkspaceClient};
+use super::{Error, JobsPaging, WorkspaceClient};
 use crate::model::{
     Cluster, ClusterLibraries, ClusterPolicy, CurrentUser, InstancePool, Job, NodeType,
     SparkVersion, Zones,
@@ -58,28 +58,78 @@ impl WorkspaceClient {
         // blocking thread meanwhile, and the jobs it names as cut off are fetched while the listing goes on.
         let (cut_tx, cut_rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
         let for_pages = std::sync::Arc::clone(&keep);
+        let paging = self.options().jobs_paging;
+        let concurrency = self.options().max_concurrency.max(1);
         let lister = async move {
-            let mut pages = Vec::new();
-            let mut token: Option<String> = None;
-            loop {
-                let mut query = vec![
+            let spawn_decode = |text: String| {
+                let tx = cut_tx.clone();
+                let keep = std::sync::Arc::clone(&for_pages);
+                tokio::task::spawn_blocking(move || decode_jobs_page(&text, &tx, &*keep))
+            };
+            let parse =
+                |text: String| serde_json::from_str::<PageHead>(&text).map(|head| (text, head));
+            let base = || {
+                vec![
                     ("limit", JOBS_PAGE.to_string()),
                     ("expand_tasks", "true".to_string()),
-                ];
+                ]
+            };
+            let mut pages = Vec::new();
+            if paging == JobsPaging::Offset {
+                // Pages overlap by one job: each must start with the job the one before ended with, or the
+                // list moved under the listing (a job created or deleted) and a job could have been skipped.
+                let stride = JOBS_PAGE as usize - 1;
+                let mut fetches = stream::iter(0usize..)
+                    .map(|k| {
+                        let mut query = base();
+                        query.push(("offset", (k * stride).to_string()));
+                        async move { self.get_with(path, &query, parse).await }
+                    })
+                    .buffered(concurrency);
+                let mut previous_last: Option<i64> = None;
+                let mut contiguous = true;
+                while let Some(page) = fetches.next().await {
+                    let (text, head) = page?;
+                    if let Some(last) = previous_last {
+                        if head.jobs.first().map(|j| j.job_id) != Some(last) {
+                            contiguous = false;
+                            break;
+                        }
+                    }
+                    counter.fetch_add(
+                        head.jobs
+                            .len()
+                            .saturating_sub(usize::from(previous_last.is_some())),
+                        Ordering::Relaxed,
+                    );
+                    let more =
+                        head.jobs.len() == JOBS_PAGE as usize && head.has_more != Some(false);
+                    previous_last = head.jobs.last().map(|j| j.job_id);
+                    pages.push(spawn_decode(text));
+                    if !more {
+                        break;
+                    }
+                }
+                if contiguous {
+                    drop(cut_tx);
+                    return Ok::<_, Error>(pages);
+                }
+                tracing::info!(
+                    workspace = %self.name(),
+                    "the job list changed while it was read by offsets; reading it again with page tokens"
+                );
+                pages.clear();
+                counter.store(0, Ordering::Relaxed);
+            }
+            let mut token: Option<String> = None;
+            loop {
+                let mut query = base();
                 if let Some(t) = &token {
                     query.push(("page_token", t.clone()));
                 }
-                let (text, head) = self
-                    .get_with(path, &query, |text| {
-                        serde_json::from_str::<PageHead>(&text).map(|head| (text, head))
-                    })
-                    .await?;
+                let (text, head) = self.get_with(path, &query, parse).await?;
                 counter.fetch_add(head.jobs.len(), Ordering::Relaxed);
-                let tx = cut_tx.clone();
-                let keep = std::sync::Arc::clone(&for_pages);
-                pages.push(tokio::task::spawn_blocking(move || {
-                    decode_jobs_page(&text, &tx, &*keep)
-                }));
+                pages.push(spawn_decode(text));
                 token = head.next_page_token.filter(|t| !t.is_empty());
                 if token.is_none() {
                     break;
@@ -88,7 +138,6 @@ impl WorkspaceClient {
             drop(cut_tx);
             Ok::<_, Error>(pages)
         };
-        let concurrency = self.options().max_concurrency.max(1);
         let cut_off = stream::unfold((cut_rx, HashSet::new()), |(mut rx, mut seen)| async move {
             loop {
                 let id = rx.recv().await?;
@@ -314,9 +363,17 @@ impl WorkspaceClient {
 #[derive(serde::Deserialize)]
 struct PageHead {
     #[serde(default)]
-    jobs: Vec<serde::de::IgnoredAny>,
+    jobs: Vec<JobKey>,
+    #[serde(default)]
+    has_more: Option<bool>,
     #[serde(default)]
     next_page_token: Option<String>,
+}
+
+/// A job's id, everything else skipped.
+#[derive(serde::Deserialize)]
+struct JobKey {
+    job_id: i64,
 }
 
 /// The jobs of a `jobs/list` page by id, each as `keep` makes it, except those whose arrays were cut off:

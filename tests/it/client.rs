@@ -2,7 +2,9 @@
 //! faults, bounded failure, authentication (PAT and OAuth M2M) and no token in any error.
 
 use crate::common::start;
-use drsync::api::{ClientOptions, ClusterFilter, Credentials, Error, Secret, WorkspaceClient};
+use drsync::api::{
+    ClientOptions, ClusterFilter, Credentials, Error, JobsPaging, Secret, WorkspaceClient,
+};
 use drsync::emulator::{Emulator, EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -235,6 +237,64 @@ async fn listing_survives_unavailability_resets_and_cut_bodies() {
     let emu = emulator(large_workspace(), &["503:0.2", "reset:0.1", "truncate:0.1"]).await;
     let client = pat_client(&emu, fast());
     assert_eq!(inventory(&client).await, expected);
+}
+
+/// Offset paging (opt-in): the same jobs as token paging, under faults, with pages fetched several at a time.
+#[tokio::test]
+async fn offset_paging_lists_the_same_jobs() {
+    let expected = inventory(&pat_client(&emulator(large_workspace(), &[]).await, fast())).await;
+    let offsets = ClientOptions {
+        jobs_paging: JobsPaging::Offset,
+        ..fast()
+    };
+    let emu = emulator(large_workspace(), &[]).await;
+    assert_eq!(
+        inventory(&pat_client(&emu, offsets.clone())).await,
+        expected
+    );
+    // 26 pages of 100 overlapping by one, and at most `max_concurrency - 1` asked for past the end.
+    let pages = emu.requests_by_path()["GET /api/2.2/jobs/list"];
+    assert!((26..=26 + 7).contains(&pages), "{pages}");
+    let emu = emulator(large_workspace(), &["503:0.2", "reset:0.1", "truncate:0.1"]).await;
+    assert_eq!(inventory(&pat_client(&emu, offsets)).await, expected);
+}
+
+/// A job deleted while jobs are listed by offset shifts the pages after it: the listing notices (the pages no
+/// longer overlap) and lists again with page tokens, so no other job is skipped.
+#[tokio::test]
+async fn offset_paging_never_skips_a_job_when_the_list_moves() {
+    let emu = start(EmulatorConfig {
+        fixtures: large_workspace(),
+        latency: Duration::from_millis(20),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let http = crate::common::Raw::new(&emu);
+    let (_, first) = http.get("/api/2.2/jobs/list?limit=1").await;
+    let newest = first["jobs"][0]["job_id"].as_i64().unwrap();
+    let client = pat_client(
+        &emu,
+        ClientOptions {
+            jobs_paging: JobsPaging::Offset,
+            max_concurrency: 2,
+            ..fast()
+        },
+    );
+    let before = emu.requests_by_path()["GET /api/2.2/jobs/list"];
+    let (jobs, deleted) = tokio::join!(client.list_jobs(), async {
+        // 26 pages, two at a time, 20 ms each: the listing is well under way after 100 ms.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        http.post("/api/2.2/jobs/delete", json!({"job_id": newest}))
+            .await
+    });
+    assert_eq!(deleted.0, 200, "{:?}", deleted.1);
+    let ids: Vec<i64> = jobs.unwrap().iter().map(|j| j.job_id).collect();
+    let unique: BTreeSet<i64> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "no job twice");
+    assert_eq!(ids.len(), JOBS - 1, "every job but the deleted one");
+    assert!(!unique.contains(&newest));
+    let pages = emu.requests_by_path()["GET /api/2.2/jobs/list"] - before;
+    assert!(pages > 25 + 2, "listed again with tokens: {pages} pages");
 }
 
 #[tokio::test]
