@@ -8,11 +8,11 @@ use crate::export::{Inventory, References};
 use crate::hcl::Schema;
 use crate::model::normalize::{self, Normalized};
 use crate::model::ResourceKind;
-use crate::tfconfig::{self, parse_reference, Configuration, Resource};
+use crate::tfconfig::{self, par, parse_reference, Configuration, Resource};
 use ::hcl::expr::{Expression, ObjectKey};
 use ::hcl::{Block, Body};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Terraform state: resource address to the id of the DR object it manages.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -83,20 +83,33 @@ pub fn compare(
     let mut objects: Vec<Normalized> = Vec::new();
     for kind in kinds {
         match kind {
-            ResourceKind::Jobs => objects.extend(live.jobs.iter().map(normalize::job)),
-            ResourceKind::Clusters => objects.extend(
-                live.clusters
-                    .iter()
-                    .map(|c| normalize::cluster(c, libraries.get(c.cluster_id.as_str()).copied())),
-            ),
+            ResourceKind::Jobs => objects.extend(in_parallel(&live.jobs, normalize::job)),
+            ResourceKind::Clusters => objects.extend(in_parallel(&live.clusters, |c| {
+                normalize::cluster(c, libraries.get(c.cluster_id.as_str()).copied())
+            })),
             ResourceKind::InstancePools => {
-                objects.extend(live.pools.iter().map(normalize::instance_pool))
+                objects.extend(in_parallel(&live.pools, normalize::instance_pool))
             }
             ResourceKind::ClusterPolicies => {
-                objects.extend(live.policies.iter().map(normalize::cluster_policy))
+                objects.extend(in_parallel(&live.policies, normalize::cluster_policy))
             }
         }
     }
+    let result = compare_objects(config, &objects, kinds, state, source, schema);
+    // Tens of thousands of JSON trees: freed on every core too.
+    par::map(par::batches(objects, 2), drop);
+    result
+}
+
+/// [`compare`] over the live objects, normalised.
+fn compare_objects(
+    config: &Configuration,
+    objects: &[Normalized],
+    kinds: &[ResourceKind],
+    state: Option<&StateIds>,
+    source: Source,
+    schema: &Schema,
+) -> Result<(Report, Vec<String>), Error> {
     let desired: Vec<&Resource> = config
         .resources
         .iter()
@@ -125,6 +138,13 @@ pub fn compare(
             *desired_by_name.entry((k, name_of(r))).or_default() += 1;
         }
     }
+    // With a state file: the first live object of each kind and id.
+    let mut by_id: HashMap<(ResourceKind, &str), usize> = HashMap::new();
+    if state.is_some() {
+        for (i, o) in objects.iter().enumerate() {
+            by_id.entry((o.kind, o.id.as_str())).or_insert(i);
+        }
+    }
     let mut ambiguous_groups: Vec<(&Resource, Vec<usize>)> = Vec::new();
     for r in &desired {
         let Some(kind) = kind_of(&r.resource_type) else {
@@ -134,7 +154,7 @@ pub fn compare(
             let hit = state
                 .0
                 .get(&r.address())
-                .and_then(|id| objects.iter().position(|o| o.kind == kind && o.id == *id));
+                .and_then(|id| by_id.get(&(kind, id.as_str())).copied());
             match hit {
                 Some(i) => {
                     used[i] = true;
@@ -163,8 +183,9 @@ pub fn compare(
         }
     }
 
-    // Bring every candidate into the configuration's shape: matched objects under their resource's label, so
-    // that references compare as identities.
+    // Bring live objects into the configuration's shape: matched objects under their resource's label, so that
+    // references compare as identities. A live object's shape depends only on the object and on the
+    // references (which id is which label), never on its own label, so each is shaped where it is needed.
     let index: HashMap<*const Normalized, usize> = objects
         .iter()
         .enumerate()
@@ -183,84 +204,98 @@ pub fn compare(
                 .or_insert_with(|| format!("drsync_candidate_{i}"));
         }
     }
-    let mut live_bodies = shape_live(&objects, &live_labels, &references(&matched), schema)?;
+    let refs = references(&matched);
+    let final_refs;
+    let mut shaper = Shaper::new(&refs, objects, &live_labels)?;
 
     // Duplicated names: pair resources with identical live objects; anything else is ambiguous.
-    for (r, group) in &ambiguous_groups {
-        let free: Vec<usize> = group.iter().copied().filter(|i| !used[*i]).collect();
-        let twins = desired_by_name
-            .get(&(kind_of(&r.resource_type).expect("known type"), name_of(r)))
-            .copied()
-            .unwrap_or(0);
-        let identical = free.iter().copied().find(|i| {
-            live_bodies
-                .get(i)
-                .is_some_and(|b| diff_bodies(&r.body, b, &r.resource_type).is_empty())
-        });
-        match identical {
-            Some(i) if twins == group.len() => {
-                used[i] = true;
-                matched.push((r, &objects[i]));
-            }
-            _ => {
-                for i in group {
-                    used[*i] = true;
+    if !ambiguous_groups.is_empty() {
+        let mut candidates: Vec<usize> = ambiguous_groups
+            .iter()
+            .flat_map(|(_, group)| group.iter().copied())
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let shaped: Vec<Vec<(usize, Result<Body, Error>)>> =
+            par::map(par::batches(candidates, 4), |batch: Vec<usize>| {
+                let mut converter = crate::export::Converter::new(schema, shaper.refs);
+                batch
+                    .into_iter()
+                    .map(|i| {
+                        (
+                            i,
+                            shaper.shape(&mut converter, &objects[i], &live_labels[&i]),
+                        )
+                    })
+                    .collect()
+            });
+        let mut live_bodies: HashMap<usize, Body> = HashMap::new();
+        for (i, body) in shaped.into_iter().flatten() {
+            live_bodies.insert(i, body?);
+        }
+        for (r, group) in &ambiguous_groups {
+            let free: Vec<usize> = group.iter().copied().filter(|i| !used[*i]).collect();
+            let twins = desired_by_name
+                .get(&(kind_of(&r.resource_type).expect("known type"), name_of(r)))
+                .copied()
+                .unwrap_or(0);
+            let identical = free.iter().copied().find(|i| {
+                live_bodies
+                    .get(i)
+                    .is_some_and(|b| same(&r.body, b, &r.resource_type))
+            });
+            match identical {
+                Some(i) if twins == group.len() => {
+                    used[i] = true;
+                    matched.push((r, &objects[i]));
                 }
-                let ids: Vec<String> = group.iter().map(|i| objects[*i].id.clone()).collect();
-                findings.push(Finding {
-                    kind: FindingKind::Ambiguous,
-                    severity: Severity::Drift,
-                    resource_type: r.resource_type.clone(),
-                    label: r.label.clone(),
-                    name: name_of(r),
-                    live_id: ids.first().cloned(),
-                    live_ids: ids,
-                    fields: Vec::new(),
-                    expected_hcl: Some(render(&r.resource_type, &r.label, &r.body)),
-                    actual_hcl: None,
-                });
+                _ => {
+                    for i in group {
+                        used[*i] = true;
+                    }
+                    let ids: Vec<String> = group.iter().map(|i| objects[*i].id.clone()).collect();
+                    findings.push(Finding {
+                        kind: FindingKind::Ambiguous,
+                        severity: Severity::Drift,
+                        resource_type: r.resource_type.clone(),
+                        label: r.label.clone(),
+                        name: name_of(r),
+                        live_id: ids.first().cloned(),
+                        live_ids: ids,
+                        fields: Vec::new(),
+                        expected_hcl: Some(render(&r.resource_type, &r.label, &r.body)),
+                        actual_hcl: None,
+                    });
+                }
             }
         }
     }
 
-    // References to objects paired just now were still literal ids: shape the live objects again.
+    // References to objects paired just now were still literal ids: shape the live objects with the new ones.
     if !ambiguous_groups.is_empty() {
         let labels: HashMap<usize, String> = matched
             .iter()
             .map(|(r, o)| (index[&(*o as *const _)], r.label.clone()))
             .collect();
-        live_bodies = shape_live(&objects, &labels, &references(&matched), schema)?;
+        final_refs = references(&matched);
+        shaper = Shaper::new(&final_refs, objects, &labels)?;
     }
 
-    // Field by field.
+    // Field by field, on every core: each matched pair is shaped, compared (equal bodies first, the detailed
+    // diff only when they differ) and, when it differs, rendered.
+    let judged = par::map(par::batches(matched.clone(), 8), |batch| {
+        let mut converter = crate::export::Converter::new(schema, shaper.refs);
+        batch
+            .into_iter()
+            .map(|(r, o)| judge(&shaper, &mut converter, r, o))
+            .collect::<Vec<_>>()
+    });
     let mut in_sync = Vec::new();
-    for (r, o) in &matched {
-        let i = index[&(*o as *const _)];
-        let Some(actual) = live_bodies.get(&i) else {
-            continue;
-        };
-        let fields = diff_bodies(&r.body, actual, &r.resource_type);
-        if fields.is_empty() {
-            in_sync.push(r.address());
-            continue;
+    for judgement in judged.into_iter().flatten() {
+        match judgement? {
+            Judgement::InSync(address) => in_sync.push(address),
+            Judgement::Changed(finding) => findings.push(finding),
         }
-        let severity = fields
-            .iter()
-            .map(|f| f.severity)
-            .max()
-            .unwrap_or(Severity::Drift);
-        findings.push(Finding {
-            kind: FindingKind::Changed,
-            severity,
-            resource_type: r.resource_type.clone(),
-            label: r.label.clone(),
-            name: o.name.clone(),
-            live_id: Some(o.id.clone()),
-            live_ids: Vec::new(),
-            fields,
-            expected_hcl: Some(render(&r.resource_type, &r.label, &r.body)),
-            actual_hcl: Some(render(&r.resource_type, &r.label, actual)),
-        });
     }
 
     // Unmanaged: live objects nothing in Git stands for.
@@ -339,36 +374,110 @@ fn references(matched: &[(&Resource, &Normalized)]) -> References {
     refs
 }
 
-/// Live objects in the configuration's shape: converted under the given labels and evaluated like the HCL.
-fn shape_live(
-    objects: &[Normalized],
-    labels: &HashMap<usize, String>,
-    refs: &References,
-    schema: &Schema,
-) -> Result<HashMap<usize, Body>, Error> {
-    let mut converter = crate::export::Converter::new(schema, refs);
-    let mut rendered = Body::default();
-    for (i, label) in labels {
-        let o = &objects[*i];
-        rendered
-            .0
-            .push(converter.resource(o.kind, label, &o.config).into());
-    }
-    let parsed = [("live.tf".to_string(), rendered)];
-    let config = tfconfig::load_parsed(&parsed, &[], &BTreeMap::new()).map_err(Error::Live)?;
-    let by_label: HashMap<(&str, &str), usize> = labels
-        .iter()
-        .map(|(i, l)| ((objects[*i].kind.resource_type(), l.as_str()), *i))
-        .collect();
-    Ok(config
-        .resources
+/// `f` over every item, on every core, results in order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let batches: Vec<&[T]> = items.chunks(items.len().div_ceil(16).max(1)).collect();
+    par::map(batches, |batch| batch.iter().map(&f).collect::<Vec<R>>())
         .into_iter()
-        .filter_map(|r| {
-            by_label
-                .get(&(r.resource_type.as_str(), r.label.as_str()))
-                .map(|i| (*i, r.body))
+        .flatten()
+        .collect()
+}
+
+/// The file name live objects are evaluated under (named in errors).
+const LIVE_FILE: &str = "live.tf";
+
+/// Brings live objects into the configuration's shape: converted with `export::Converter` and evaluated like
+/// the HCL (references to the labelled objects as markers), one resource at a time.
+struct Shaper<'a> {
+    refs: &'a References,
+    evaluator: tfconfig::Evaluator,
+}
+
+impl<'a> Shaper<'a> {
+    /// A shaper for live objects under these labels (by index into `objects`); two objects under one address
+    /// are an error, as in one file of HCL.
+    fn new(
+        refs: &'a References,
+        objects: &[Normalized],
+        labels: &HashMap<usize, String>,
+    ) -> Result<Self, Error> {
+        let mut addresses = HashSet::with_capacity(labels.len());
+        for (i, label) in labels {
+            let address = format!("{}.{label}", objects[*i].kind.resource_type());
+            if addresses.contains(&address) {
+                return Err(Error::Live(tfconfig::Error::Duplicate {
+                    address,
+                    first: LIVE_FILE.to_string(),
+                    second: LIVE_FILE.to_string(),
+                }));
+            }
+            addresses.insert(address);
+        }
+        Ok(Shaper {
+            refs,
+            evaluator: tfconfig::Evaluator::new(addresses),
         })
-        .collect())
+    }
+
+    /// The evaluated body of one live object (its shape does not depend on the label).
+    fn shape(
+        &self,
+        converter: &mut crate::export::Converter<'_>,
+        o: &Normalized,
+        label: &str,
+    ) -> Result<Body, Error> {
+        let block = converter.resource(o.kind, label, &o.config);
+        self.evaluator
+            .resource(LIVE_FILE, o.kind.resource_type(), label, block.body)
+            .map_err(Error::Live)
+    }
+}
+
+/// What a matched pair comes to.
+enum Judgement {
+    /// No field differs: the address.
+    InSync(String),
+    /// A `changed` finding.
+    Changed(Finding),
+}
+
+/// Shape the live object of a matched pair and compare it with the resource.
+fn judge(
+    shaper: &Shaper<'_>,
+    converter: &mut crate::export::Converter<'_>,
+    r: &Resource,
+    o: &Normalized,
+) -> Result<Judgement, Error> {
+    let actual = shaper.shape(converter, o, &r.label)?;
+    if r.body == actual {
+        return Ok(Judgement::InSync(r.address()));
+    }
+    let fields = diff_bodies(&r.body, &actual, &r.resource_type);
+    if fields.is_empty() {
+        return Ok(Judgement::InSync(r.address()));
+    }
+    let severity = fields
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Severity::Drift);
+    Ok(Judgement::Changed(Finding {
+        kind: FindingKind::Changed,
+        severity,
+        resource_type: r.resource_type.clone(),
+        label: r.label.clone(),
+        name: o.name.clone(),
+        live_id: Some(o.id.clone()),
+        live_ids: Vec::new(),
+        fields,
+        expected_hcl: Some(render(&r.resource_type, &r.label, &r.body)),
+        actual_hcl: Some(render_owned(&r.resource_type, &r.label, actual)),
+    }))
+}
+
+/// Whether no field differs: equal bodies, or a diff that finds nothing (reordered keyed blocks).
+fn same(expected: &Body, actual: &Body, resource_type: &str) -> bool {
+    expected == actual || diff_bodies(expected, actual, resource_type).is_empty()
 }
 
 fn missing(r: &Resource) -> Finding {
@@ -407,7 +516,11 @@ fn name_of(r: &Resource) -> String {
 
 /// A resource rendered as HCL, with reference markers written back as references.
 fn render(resource_type: &str, label: &str, body: &Body) -> String {
-    let mut body = body.clone();
+    render_owned(resource_type, label, body.clone())
+}
+
+/// [`render`] of a body no longer needed.
+fn render_owned(resource_type: &str, label: &str, mut body: Body) -> String {
     restore_references(&mut body);
     let block = Block::builder("resource")
         .add_label(resource_type)
@@ -449,9 +562,9 @@ pub fn diff_bodies(expected: &Body, actual: &Body, resource_type: &str) -> Vec<F
     out
 }
 
-fn diff_body(
-    expected: &Body,
-    actual: &Body,
+fn diff_body<'b>(
+    expected: &'b Body,
+    actual: &'b Body,
     path: &mut Vec<String>,
     rt: &str,
     out: &mut Vec<FieldDiff>,
@@ -464,14 +577,12 @@ fn diff_body(
     keys.sort_unstable();
     keys.dedup();
     for k in keys {
+        let (e, a) = (e_attrs.get(k).copied(), a_attrs.get(k).copied());
+        if e == a {
+            continue;
+        }
         path.push(k.to_string());
-        diff_expr(
-            e_attrs.get(k).copied(),
-            a_attrs.get(k).copied(),
-            path,
-            rt,
-            out,
-        );
+        diff_expr(e, a, path, rt, out);
         path.pop();
     }
     let mut names: Vec<&str> = expected
@@ -482,11 +593,20 @@ fn diff_body(
     names.sort_unstable();
     names.dedup();
     for name in names {
-        let keyed = |body: &Body| -> Vec<(String, Body)> {
+        let bodies = |body: &'b Body| {
+            body.blocks()
+                .filter(move |b| b.identifier() == name)
+                .map(Block::body)
+        };
+        if bodies(expected).eq(bodies(actual)) {
+            // The same blocks in the same order: nothing to find under this name.
+            continue;
+        }
+        let keyed = |body: &'b Body| -> Vec<(String, &'b Body)> {
             body.blocks()
                 .filter(|b| b.identifier() == name)
                 .enumerate()
-                .map(|(i, b)| (block_key(name, b.body(), i), b.body().clone()))
+                .map(|(i, b)| (block_key(name, b.body(), i), b.body()))
                 .collect()
         };
         let (e, a) = (keyed(expected), keyed(actual));
@@ -503,9 +623,10 @@ fn diff_body(
             } else {
                 format!("{name}{key}")
             });
-            let eb = e.iter().find(|(k, _)| *k == key).map(|(_, b)| b);
-            let ab = a.iter().find(|(k, _)| *k == key).map(|(_, b)| b);
+            let eb = e.iter().find(|(k, _)| *k == key).map(|(_, b)| *b);
+            let ab = a.iter().find(|(k, _)| *k == key).map(|(_, b)| *b);
             match (eb, ab) {
+                (Some(x), Some(y)) if x == y => {}
                 (Some(x), Some(y)) => diff_body(x, y, path, rt, out),
                 (x, y) => {
                     // A whole block set on one side only; for a schedule that the standby runs on its own,
@@ -647,5 +768,112 @@ fn expr_json(e: &Expression) -> Value {
                 .collect(),
         ),
         other => Value::String(crate::hcl::expression_to_string(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(text: &str) -> Body {
+        crate::hcl::parse_str(text, std::path::Path::new("t.tf")).unwrap()
+    }
+
+    #[test]
+    fn equal_or_reordered_bodies_have_no_diff() {
+        let a =
+            body("name = \"a\"\ntask {\n  task_key = \"x\"\n}\ntask {\n  task_key = \"y\"\n}\n");
+        let b =
+            body("name = \"a\"\ntask {\n  task_key = \"y\"\n}\ntask {\n  task_key = \"x\"\n}\n");
+        assert!(diff_bodies(&a, &a, "databricks_job").is_empty());
+        assert_ne!(a, b);
+        assert!(diff_bodies(&a, &b, "databricks_job").is_empty());
+        assert!(same(&a, &b, "databricks_job"));
+    }
+
+    #[test]
+    fn only_differing_fields_are_reported() {
+        let e = body(
+            "name = \"a\"\nmax = 1\ntask {\n  task_key = \"x\"\n  new_cluster {\n    num_workers = 2\n  }\n}\ntask {\n  task_key = \"y\"\n}\nschedule {\n  pause_status = \"PAUSED\"\n}\n",
+        );
+        let a = body(
+            "name = \"a\"\nmax = 2\ntask {\n  task_key = \"y\"\n}\ntask {\n  task_key = \"x\"\n  new_cluster {\n    num_workers = 3\n  }\n}\nschedule {\n  pause_status = \"UNPAUSED\"\n}\ntrigger {\n  x = 1\n}\n",
+        );
+        let fields = diff_bodies(&e, &a, "databricks_job");
+        let got: Vec<(&str, Severity)> = fields
+            .iter()
+            .map(|f| (f.path.as_str(), f.severity))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("max", Severity::Drift),
+                ("schedule.pause_status", Severity::Critical),
+                ("task[x].new_cluster.num_workers", Severity::Drift),
+                ("trigger", Severity::Critical),
+            ]
+        );
+    }
+
+    /// Shaping one live object at a time gives what evaluating them all as one file of HCL gave.
+    #[test]
+    fn live_objects_shape_as_one_file_would() {
+        let schema = crate::export::provider_schema();
+        let job: crate::model::Job = serde_json::from_value(serde_json::json!({
+            "job_id": 7,
+            "settings": {
+                "name": "nightly",
+                "tasks": [{"task_key": "a", "existing_cluster_id": "c-1", "notebook_task": {"notebook_path": "/x"}}],
+                "schedule": {"quartz_cron_expression": "0 0 1 * * ?", "timezone_id": "UTC", "pause_status": "PAUSED"}
+            }
+        }))
+        .unwrap();
+        let cluster: crate::model::Cluster = serde_json::from_value(serde_json::json!({
+            "cluster_id": "c-1", "cluster_name": "shared", "spark_version": "15.4.x-scala2.12", "num_workers": 1
+        }))
+        .unwrap();
+        let objects = vec![normalize::job(&job), normalize::cluster(&cluster, None)];
+        let labels: HashMap<usize, String> =
+            [(0, "nightly".to_string()), (1, "shared".to_string())]
+                .into_iter()
+                .collect();
+        let mut refs = References::default();
+        refs.insert(ResourceKind::Clusters, "c-1", "shared");
+        let shaper = Shaper::new(&refs, &objects, &labels).unwrap();
+        let mut converter = crate::export::Converter::new(&schema, &refs);
+        let mut rendered = Body::default();
+        for (i, label) in &labels {
+            rendered.0.push(
+                converter
+                    .resource(objects[*i].kind, label, &objects[*i].config)
+                    .into(),
+            );
+        }
+        let config =
+            tfconfig::load_parsed(&[("live.tf".to_string(), rendered)], &[], &BTreeMap::new())
+                .unwrap();
+        for r in &config.resources {
+            let i = if r.label == "nightly" { 0 } else { 1 };
+            let shaped = shaper.shape(&mut converter, &objects[i], &r.label).unwrap();
+            assert_eq!(shaped, r.body, "{}", r.label);
+        }
+        let text = crate::hcl::to_string(&config.resources[0].body);
+        assert!(
+            text.contains("ref:databricks_cluster.shared") || config.resources.len() == 2,
+            "{text}"
+        );
+        // Two objects under one address are an error, as in one file.
+        let twice: HashMap<usize, String> = [(0, "x".to_string()), (1, "x".to_string())]
+            .into_iter()
+            .collect();
+        assert!(
+            Shaper::new(&refs, &objects, &twice).is_ok(),
+            "different types"
+        );
+        let jobs = vec![normalize::job(&job), normalize::job(&job)];
+        assert!(matches!(
+            Shaper::new(&refs, &jobs, &twice),
+            Err(Error::Live(tfconfig::Error::Duplicate { .. }))
+        ));
     }
 }

@@ -4,14 +4,16 @@
 //! is given and never talks to a workspace (`apply` does, through the client).
 
 mod apply;
+pub(crate) mod par;
 mod shape;
+mod split;
 
 pub use apply::{apply, Applied};
 pub use shape::api_body;
 
 use ::hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
-use ::hcl::{Attribute, Block, Body, Expression, Structure, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use ::hcl::{Block, Body, Expression, Structure, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 /// Resource types drsync writes.
@@ -102,21 +104,31 @@ pub enum Error {
 
 /// Read the configuration from file contents (name → text). `.tf` files are parsed; `dr.auto.tfvars` and then
 /// `var_files` (name, text) set variables, later ones winning; `overrides` win over everything.
+///
+/// Large files are parsed in pieces and resources evaluated on every core; the result (and the first error) is
+/// that of reading everything in order, one file and one resource after another.
 pub fn load(
     files: &BTreeMap<String, String>,
     var_files: &[(String, String)],
     overrides: &BTreeMap<String, Value>,
 ) -> Result<Configuration, Error> {
-    let mut parsed: Vec<(String, Body)> = Vec::new();
-    for (name, text) in files.iter().filter(|(n, _)| n.ends_with(".tf")) {
-        parsed.push((name.clone(), crate::hcl::parse_str(text, Path::new(name))?));
-    }
+    let tf: Vec<(&str, &str)> = files
+        .iter()
+        .filter(|(n, _)| n.ends_with(".tf"))
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let bodies = split::parse_files(&tf)?;
+    let parsed: Vec<(String, Body)> = tf
+        .iter()
+        .zip(bodies)
+        .map(|((name, _), body)| (name.to_string(), body))
+        .collect();
     let mut tfvars: Vec<(String, String)> = Vec::new();
     if let Some(text) = files.get("dr.auto.tfvars") {
         tfvars.push(("dr.auto.tfvars".to_string(), text.clone()));
     }
     tfvars.extend(var_files.iter().cloned());
-    load_parsed(&parsed, &tfvars, overrides)
+    load_owned(parsed, &tfvars, overrides)
 }
 
 /// [`load`] for bodies already parsed (file name, body), with the tfvars texts to apply in order.
@@ -125,10 +137,19 @@ pub fn load_parsed(
     tfvars: &[(String, String)],
     overrides: &BTreeMap<String, Value>,
 ) -> Result<Configuration, Error> {
+    load_owned(parsed.to_vec(), tfvars, overrides)
+}
+
+/// [`load_parsed`] taking the bodies, so that evaluation moves their expressions instead of copying them.
+fn load_owned(
+    mut parsed: Vec<(String, Body)>,
+    tfvars: &[(String, String)],
+    overrides: &BTreeMap<String, Value>,
+) -> Result<Configuration, Error> {
     let empty = Context::new();
     // Variables: declarations with defaults, then tfvars files, then overrides.
     let mut declared: BTreeMap<String, Option<Value>> = BTreeMap::new();
-    for (file, body) in parsed {
+    for (file, body) in &parsed {
         for b in body.blocks().filter(|b| b.identifier() == "variable") {
             let Some(name) = b.labels().first().map(|l| l.as_str().to_string()) else {
                 continue;
@@ -161,7 +182,6 @@ pub fn load_parsed(
         declared.insert(k.clone(), Some(v.clone()));
     }
 
-    let mut ctx = Context::new();
     let mut vars = ::hcl::Map::new();
     let mut unset = BTreeSet::new();
     for (name, value) in &declared {
@@ -174,54 +194,56 @@ pub fn load_parsed(
             }
         }
     }
-    ctx.declare_var("var", Value::Object(vars.clone()));
-    ctx.declare_func(
-        "jsonencode",
-        FuncDef::builder()
-            .param(ParamType::Any)
-            .build(jsonencode_as_value),
-    );
-    let mut addresses: BTreeMap<String, String> = BTreeMap::new();
-    for (file, body) in parsed {
+    let mut addresses: HashMap<String, &str> = HashMap::new();
+    for (file, body) in &parsed {
         for b in body.blocks().filter(|b| b.identifier() == "resource") {
             let labels: Vec<&str> = b.labels().iter().map(|l| l.as_str()).collect();
             let [t, l] = labels[..] else { continue };
             let address = format!("{t}.{l}");
-            if let Some(first) = addresses.insert(address.clone(), file.clone()) {
+            if let Some(first) = addresses.insert(address.clone(), file) {
                 return Err(Error::Duplicate {
                     address,
-                    first,
+                    first: first.to_string(),
                     second: file.clone(),
                 });
             }
         }
     }
-    // Resource types are declared (empty) so that a reference to an unknown label fails naming it; references
-    // to known resources never reach the evaluator: they become markers first (see `resolve_references`).
-    for t in RESOURCE_TYPES {
-        ctx.declare_var(*t, Value::Object(::hcl::Map::new()));
-    }
-    let scope = Scope {
-        ctx: &ctx,
-        unset: &unset,
-        addresses: &addresses,
-    };
+    let evaluator = Evaluator::with_variables(vars.clone(), unset, addresses.into_keys().collect());
 
-    let mut resources = Vec::new();
-    for (file, body) in parsed {
-        for b in body.blocks().filter(|b| b.identifier() == "resource") {
-            let labels: Vec<&str> = b.labels().iter().map(|l| l.as_str()).collect();
-            let [t, l] = labels[..] else { continue };
-            let address = format!("{t}.{l}");
-            let body = evaluate_body(b.body(), &scope, file, &address, &mut Vec::new())?;
-            resources.push(Resource {
-                resource_type: t.to_string(),
-                label: l.to_string(),
-                file: file.clone(),
-                body,
-            });
+    // Every resource block, taken out of its file, in order; evaluated in batches on every core.
+    let mut blocks: Vec<(usize, Block)> = Vec::new();
+    for (f, (_, body)) in parsed.iter_mut().enumerate() {
+        for s in std::mem::take(&mut body.0) {
+            match s {
+                Structure::Block(b) if b.identifier() == "resource" && b.labels().len() == 2 => {
+                    blocks.push((f, b));
+                }
+                _ => {}
+            }
         }
     }
+    let files: Vec<&str> = parsed.iter().map(|(f, _)| f.as_str()).collect();
+    let evaluated = par::map(par::batches(blocks, 4), |batch| {
+        batch
+            .into_iter()
+            .map(|(f, b)| {
+                let t = b.labels()[0].as_str().to_string();
+                let l = b.labels()[1].as_str().to_string();
+                let body = evaluator.resource(files[f], &t, &l, b.body)?;
+                Ok(Resource {
+                    resource_type: t,
+                    label: l,
+                    file: files[f].to_string(),
+                    body,
+                })
+            })
+            .collect::<Vec<Result<Resource, Error>>>()
+    });
+    let resources = evaluated
+        .into_iter()
+        .flatten()
+        .collect::<Result<Vec<Resource>, Error>>()?;
     Ok(Configuration {
         resources,
         variables: vars.into_iter().collect(),
@@ -235,61 +257,132 @@ fn jsonencode_as_value(args: FuncArgs) -> Result<Value, String> {
         .ok_or_else(|| "jsonencode takes one argument".to_string())
 }
 
-/// What evaluation needs: the context with `var`, the variables without value, and every resource address.
-struct Scope<'a> {
-    ctx: &'a Context<'a>,
-    unset: &'a BTreeSet<String>,
-    addresses: &'a BTreeMap<String, String>,
+/// Evaluates resource bodies one at a time, exactly as [`load`] does: with `var`, `jsonencode`, and
+/// references to the known addresses as [`reference`] markers. Drift uses it (without variables) for live
+/// objects converted to the provider's shape.
+pub struct Evaluator {
+    ctx: Context<'static>,
+    unset: BTreeSet<String>,
+    addresses: HashSet<String>,
 }
 
-fn evaluate_body(
-    body: &Body,
-    scope: &Scope<'_>,
-    file: &str,
-    address: &str,
-    path: &mut Vec<String>,
-) -> Result<Body, Error> {
-    let mut out = Vec::new();
-    for s in body.iter() {
-        match s {
-            Structure::Attribute(a) => {
-                path.push(a.key().to_string());
-                let mut expr = a.expr().clone();
-                resolve_references(&mut expr, scope.addresses);
-                let expr = if is_literal(&expr) {
-                    expr
-                } else {
-                    if let Some(name) = unset_variable(&expr, scope.unset) {
-                        return Err(Error::NoValue { name });
-                    }
-                    let value = expr.evaluate(scope.ctx).map_err(|e| Error::Eval {
-                        file: file.to_string(),
-                        address: address.to_string(),
-                        attribute: path.join("."),
-                        message: e.to_string(),
-                    })?;
-                    Expression::from(value)
-                };
-                out.push(Structure::Attribute(Attribute::new(a.key.clone(), expr)));
-                path.pop();
-            }
-            Structure::Block(b) => {
-                path.push(b.identifier().to_string());
-                let inner = evaluate_body(b.body(), scope, file, address, path)?;
-                let mut block = Block::new(b.identifier.clone());
-                block.labels = b.labels.clone();
-                block.body = inner;
-                out.push(Structure::Block(block));
-                path.pop();
-            }
+impl Evaluator {
+    /// An evaluator with no variables, for resources at these addresses (`TYPE.LABEL`).
+    pub fn new(addresses: HashSet<String>) -> Self {
+        Evaluator::with_variables(::hcl::Map::new(), BTreeSet::new(), addresses)
+    }
+
+    fn with_variables(
+        vars: ::hcl::Map<String, Value>,
+        unset: BTreeSet<String>,
+        addresses: HashSet<String>,
+    ) -> Self {
+        let mut ctx = Context::new();
+        ctx.declare_var("var", Value::Object(vars));
+        ctx.declare_func(
+            "jsonencode",
+            FuncDef::builder()
+                .param(ParamType::Any)
+                .build(jsonencode_as_value),
+        );
+        // Resource types are declared (empty) so that a reference to an unknown label fails naming it;
+        // references to known resources never reach the evaluator: they become markers first (see
+        // `resolve_references`).
+        for t in RESOURCE_TYPES {
+            ctx.declare_var(*t, Value::Object(::hcl::Map::new()));
+        }
+        Evaluator {
+            ctx,
+            unset,
+            addresses,
         }
     }
-    Ok(Body(out))
+
+    /// The evaluated body of the resource `TYPE.LABEL` in `file` (named in errors).
+    pub fn resource(
+        &self,
+        file: &str,
+        resource_type: &str,
+        label: &str,
+        body: Body,
+    ) -> Result<Body, Error> {
+        let address = format!("{resource_type}.{label}");
+        self.body(body, file, &address, None)
+    }
+
+    fn body(
+        &self,
+        body: Body,
+        file: &str,
+        address: &str,
+        path: Option<&Step<'_>>,
+    ) -> Result<Body, Error> {
+        let mut out = Vec::with_capacity(body.0.len());
+        for s in body.0 {
+            match s {
+                Structure::Attribute(mut a) => {
+                    let here = Step {
+                        parent: path,
+                        name: a.key.as_str(),
+                    };
+                    let mut expr = std::mem::replace(&mut a.expr, Expression::Null);
+                    resolve_references(&mut expr, &self.addresses);
+                    let expr = if is_literal(&expr) {
+                        expr
+                    } else {
+                        if let Some(name) = unset_variable(&expr, &self.unset) {
+                            return Err(Error::NoValue { name });
+                        }
+                        let value = expr.evaluate(&self.ctx).map_err(|e| Error::Eval {
+                            file: file.to_string(),
+                            address: address.to_string(),
+                            attribute: here.dotted(),
+                            message: e.to_string(),
+                        })?;
+                        Expression::from(value)
+                    };
+                    a.expr = expr;
+                    out.push(Structure::Attribute(a));
+                }
+                Structure::Block(mut b) => {
+                    let inner = std::mem::take(&mut b.body);
+                    let here = Step {
+                        parent: path,
+                        name: b.identifier.as_str(),
+                    };
+                    let inner = self.body(inner, file, address, Some(&here))?;
+                    b.body = inner;
+                    out.push(Structure::Block(b));
+                }
+            }
+        }
+        Ok(Body(out))
+    }
+}
+
+/// Where in a resource an expression is: the attribute's name after the blocks it is in.
+struct Step<'a> {
+    parent: Option<&'a Step<'a>>,
+    name: &'a str,
+}
+
+impl Step<'_> {
+    /// `block.block.attribute`.
+    fn dotted(&self) -> String {
+        let mut names = vec![self.name];
+        let mut at = self.parent;
+        while let Some(s) = at {
+            names.push(s.name);
+            at = s.parent;
+        }
+        names.reverse();
+        names.join(".")
+    }
 }
 
 /// Replace `TYPE.LABEL.id` of a known resource by its marker, and `jsonencode(x)` by `x`, in place. What
 /// is left for the evaluator is what needs it (variables, conditionals, unknown references).
-fn resolve_references(expr: &mut Expression, addresses: &BTreeMap<String, String>) {
+fn resolve_references(expr: &mut Expression, addresses: &HashSet<String>) {
     use ::hcl::expr::TraversalOperator;
     match expr {
         Expression::Traversal(t) => {
@@ -299,7 +392,7 @@ fn resolve_references(expr: &mut Expression, addresses: &BTreeMap<String, String
             ) = (&t.expr, &t.operators[..])
             {
                 let address = format!("{}.{}", root.as_str(), label.as_str());
-                if id.as_str() == "id" && addresses.contains_key(&address) {
+                if id.as_str() == "id" && addresses.contains(&address) {
                     *expr = Expression::String(reference(root.as_str(), label.as_str()));
                 }
             }
@@ -456,5 +549,47 @@ mod tests {
         ]);
         let e = load(&unset, &[], &BTreeMap::new()).unwrap_err().to_string();
         assert!(e.contains("variable `ep` has no value"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod large_tests {
+    use super::*;
+
+    /// A file large enough to be parsed in pieces, with references across pieces and variables.
+    #[test]
+    fn pieces_read_as_the_whole_file_does() {
+        let mut jobs = String::from("# generated\n");
+        for i in 0..4000 {
+            jobs.push_str(&format!(
+                "resource \"databricks_job\" \"j{i}\" {{\n  name = \"job }} {i}\"\n  tags = {{\n    \"a.b\" = \"$${{x}}\"\n  }}\n  schedule {{\n    pause_status = var.dr_active ? \"UNPAUSED\" : \"PAUSED\"\n  }}\n  task {{\n    task_key = \"t\"\n    existing_cluster_id = databricks_cluster.c{}.id\n  }}\n}}\n",
+                i % 7
+            ));
+        }
+        let mut clusters = String::new();
+        for i in 0..7 {
+            clusters.push_str(&format!(
+                "resource \"databricks_cluster\" \"c{i}\" {{\n  cluster_name = \"c{i}\"\n  spark_version = var.v\n}}\n"
+            ));
+        }
+        let vars = "variable \"dr_active\" {\n  default = false\n}\nvariable \"v\" {\n  default = \"15.4.x\"\n}\n";
+        let pieces = split::pieces(&jobs, split::PIECE_BYTES).expect("the file is cut");
+        assert!(pieces.len() >= 3, "{}", pieces.len());
+        let files: BTreeMap<String, String> = [
+            ("jobs.tf", jobs),
+            ("clusters.tf", clusters),
+            ("variables.tf", vars.to_string()),
+        ]
+        .into_iter()
+        .map(|(n, t)| (n.to_string(), t))
+        .collect();
+        let fast = load(&files, &[], &BTreeMap::new()).unwrap();
+        let whole: Vec<(String, Body)> = files
+            .iter()
+            .map(|(n, t)| (n.clone(), crate::hcl::parse_str(t, Path::new(n)).unwrap()))
+            .collect();
+        let slow = load_parsed(&whole, &[], &BTreeMap::new()).unwrap();
+        assert_eq!(fast.resources.len(), 4007);
+        assert_eq!(fast, slow);
     }
 }
