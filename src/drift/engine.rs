@@ -95,14 +95,14 @@ pub fn compare(
             }
         }
     }
-    let result = compare_objects(config, &objects, kinds, state, source, schema);
+    let result = compare_normalized(config, &objects, kinds, state, source, schema);
     // Tens of thousands of JSON trees: freed on every core too.
     par::map(par::batches(objects, 2), drop);
     result
 }
 
-/// [`compare`] over the live objects, normalised.
-fn compare_objects(
+/// [`compare`] over the live objects, normalised (as [`crate::export::read_normalized`] reads them).
+pub fn compare_normalized(
     config: &Configuration,
     objects: &[Normalized],
     kinds: &[ResourceKind],

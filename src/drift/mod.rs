@@ -6,7 +6,7 @@
 mod engine;
 pub mod ignore;
 
-pub use engine::{compare, diff_bodies, Error, StateIds};
+pub use engine::{compare, compare_normalized, diff_bodies, Error, StateIds};
 
 use serde::Serialize;
 use std::collections::BTreeMap;

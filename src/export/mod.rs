@@ -192,6 +192,57 @@ pub async fn read_prepared(
     Ok(Prepared { jobs, rest })
 }
 
+/// Every object of the given kinds, normalised (what drift compares): jobs are normalised on blocking threads as
+/// their pages arrive, so the listing is never held as raw JSON trees.
+pub async fn read_normalized(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+) -> Result<Vec<Normalized>, crate::api::Error> {
+    let others: Vec<ResourceKind> = kinds
+        .iter()
+        .copied()
+        .filter(|k| *k != ResourceKind::Jobs)
+        .collect();
+    let progress = Progress::default();
+    let (jobs, rest) = tokio::try_join!(
+        async {
+            if kinds.contains(&ResourceKind::Jobs) {
+                client
+                    .list_jobs_mapped(&progress.jobs, std::sync::Arc::new(normalize::into_job))
+                    .await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        read_with_progress(client, &others, &progress),
+    )?;
+    let libraries: HashMap<&str, &ClusterLibraries> = rest
+        .libraries
+        .iter()
+        .map(|l| (l.cluster_id.as_str(), l))
+        .collect();
+    // In the order of `kinds`, as `drift::compare` normalises an inventory.
+    let mut jobs = Some(jobs);
+    let mut objects = Vec::new();
+    for kind in kinds {
+        match kind {
+            ResourceKind::Jobs => objects.extend(jobs.take().unwrap_or_default()),
+            ResourceKind::Clusters => objects.extend(
+                rest.clusters
+                    .iter()
+                    .map(|c| normalize::cluster(c, libraries.get(c.cluster_id.as_str()).copied())),
+            ),
+            ResourceKind::InstancePools => {
+                objects.extend(rest.pools.iter().map(normalize::instance_pool))
+            }
+            ResourceKind::ClusterPolicies => {
+                objects.extend(rest.policies.iter().map(normalize::cluster_policy))
+            }
+        }
+    }
+    Ok(objects)
+}
+
 /// An object on its way through [`build`] or [`build_prepared`].
 struct Object {
     kind: ResourceKind,
