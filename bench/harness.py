@@ -49,6 +49,7 @@ QUICK_SIZE = "jobs=300,clusters=40,pools=10,policies=5"
 TOKEN = "dapi-emulator-0000000000000000"  # the emulator's default token
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host",
        "content-length"}
+NAMES = ("export", "export-offset", "drift", "sdk", "walk")
 TABLE_HEADER = "| run | median wall | latency floor | wall / floor | peak RSS | CPU (user+sys) | requests | repeated |"
 
 
@@ -188,7 +189,8 @@ def measure(cmd, env, cwd, stdout_path):
     return proc.returncode, wall, rss, usage.ru_utime + usage.ru_stime
 
 
-def write_config(path, primary, dr, export_dir):
+def write_config(path, primary, dr, export_dir, paging="token"):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write(
             "# Written by bench/harness.py.\n"
@@ -196,7 +198,7 @@ def write_config(path, primary, dr, export_dir):
             f'[workspaces.dr]\nhost = "{dr}"\ntoken_env = "DRSYNC_BENCH_TOKEN"\n\n'
             '[export]\ndir = "' + export_dir + '"\n\n'
             "# The default (15 requests/s per workspace) protects a real workspace; it would dominate here.\n"
-            "[client]\nrate_limit = 0\n"
+            f'[client]\nrate_limit = 0\njobs_paging = "{paging}"\n'
         )
 
 
@@ -259,6 +261,7 @@ def main():
     binary = os.path.abspath(binary)
     here = os.path.dirname(os.path.abspath(__file__))
     sdk_script = os.path.join(here, "sdk_list.py")
+    walk_script = os.path.join(here, "page_walk.py")
 
     work = tempfile.mkdtemp(prefix="drsync-bench-")
     logs = open(os.path.join(work, "emulators.log"), "w")
@@ -279,11 +282,15 @@ def main():
         direct_cfg = os.path.join(work, "drsync.toml")
         counted_cfg = os.path.join(work, "counted", "drsync.toml")
         os.makedirs(os.path.dirname(counted_cfg))
+        offset_cfg = {"direct": os.path.join(work, "offset", "drsync.toml"),
+                      "counted": os.path.join(work, "counted-offset", "drsync.toml")}
         # One export folder for all runs: the counting round writes it, the timed exports re-export it
         # (the steady state of a scheduled export), drift reads it.
         export_dir = os.path.join(work, "export")
         write_config(direct_cfg, primary_url, dr_url, export_dir)
         write_config(counted_cfg, proxy_p_url, proxy_d_url, export_dir)
+        write_config(offset_cfg["direct"], primary_url, dr_url, export_dir, "offset")
+        write_config(offset_cfg["counted"], proxy_p_url, proxy_d_url, export_dir, "offset")
         home = os.path.join(work, "home")
         os.makedirs(home)
         base_env = {"HOME": home, "DRSYNC_BENCH_TOKEN": TOKEN, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1",
@@ -293,10 +300,14 @@ def main():
             cfg_dir = os.path.dirname(cfg)
             env = clean_env(base_env)
             sdk_env = clean_env({**base_env, "DATABRICKS_HOST": primary_host, "DATABRICKS_TOKEN": TOKEN})
+            offset = offset_cfg[tag]
             return [
                 ("export", [binary, "--config", cfg, "export", "--no-commit"], env, cfg_dir, (0,)),
+                ("export-offset", [binary, "--config", offset, "export", "--no-commit"], env,
+                 os.path.dirname(offset), (0,)),
                 ("drift", [binary, "--config", cfg, "drift", "--worktree"], env, cfg_dir, (0, 2)),
                 ("sdk", [sys.executable, sdk_script, os.path.join(work, f"sdk_list_{tag}.json")], sdk_env, work, (0,)),
+                ("walk", [sys.executable, walk_script, primary_host], sdk_env, work, (0,)),
             ]
 
         # Counting round (warm-up): through the proxies.
@@ -314,9 +325,9 @@ def main():
             print(f"  counted {name}: {counts[name]['requests']} requests in {wall:.1f} s", file=sys.stderr)
 
         # Timed rounds, interleaved, straight to the emulators.
-        results = {name: [] for name in ("export", "drift", "sdk")}
+        results = {name: [] for name in NAMES}
         for r in range(rounds):
-            for name, cmd, env, cwd, ok in tools(direct_cfg, primary_url, "timed"):
+            for name, cmd, env, cwd, ok in tools(direct_cfg, primary_url, "direct"):
                 out = os.path.join(work, f"{name}-{r + 1}.out")
                 code, wall, rss, cpu = measure(cmd, env, cwd, out)
                 if code not in ok:
@@ -365,6 +376,7 @@ def render(size, latency, rounds, counts, results, drift_first, build):
     med = {name: (statistics.median(w for w, _, _ in rs), max(r for _, r, _ in rs),
                   statistics.median(c for _, _, c in rs)) for name, rs in results.items()}
     floor = {name: counts[name]["floor_trips"] * latency / 1000 for name in ("export", "drift")}
+    floor["export-offset"] = floor["export"]
     lines = [
         f"Workspace `{size}`, emulator latency {latency} ms, {rounds} interleaved round(s), medians; "
         "drsync with `[client] rate_limit = 0`.",
@@ -372,35 +384,44 @@ def render(size, latency, rounds, counts, results, drift_first, build):
         TABLE_HEADER,
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    labels = {"export": "`drsync export --no-commit`", "drift": "`drsync drift --worktree`",
-              "sdk": "Python SDK script (`bench/sdk_list.py`)"}
-    for name in ("export", "drift", "sdk"):
+    labels = {"export": "`drsync export --no-commit`",
+              "export-offset": "`drsync export --no-commit`, `jobs_paging = \"offset\"`",
+              "drift": "`drsync drift --worktree`",
+              "sdk": "Python SDK script (`bench/sdk_list.py`)",
+              "walk": "bare page walk (`bench/page_walk.py`)"}
+    for name in NAMES:
         wall, rss, cpu = med[name]
         c = counts[name]
         fl = floor.get(name, floor["export"])
-        trips = counts["export"]["floor_trips"] if name == "sdk" else c["floor_trips"]
+        trips = c["floor_trips"] if name in floor else counts["export"]["floor_trips"]
         lines.append(
             f"| {labels[name]} | {fmt_s(wall)} | {fmt_s(fl)} ({trips} trips) | {wall / fl:.2f}x | {mib(rss)} | "
             f"{fmt_s(cpu)} | {c['requests']} | {c['repeated']} |"
         )
     e, d, s = med["export"][0], med["drift"][0], med["sdk"][0]
+    eo, walk = med["export-offset"][0], med["walk"][0]
     ce = counts["export"]
     lines += [
         "",
-        f"- SDK script / export: **{s / e:.2f}x** (target: at least 4x)",
+        f"- SDK script / export: **{s / e:.2f}x** (target: at least 4x); with offset paging: **{s / eo:.2f}x**",
         f"- export / floor: **{e / floor['export']:.2f}x** (target: at most 1.25x); "
-        f"drift / floor: **{d / floor['drift']:.2f}x** (target: at most 1.25x)",
+        f"drift / floor: **{d / floor['drift']:.2f}x** (target: at most 1.25x); "
+        f"export with offset paging / the token floor: **{eo / floor['export']:.2f}x**",
+        f"- export / bare page walk: **{e / walk:.2f}x**; drift / bare page walk: **{d / walk:.2f}x** (the walk is "
+        "the latency floor plus the server's own time and the transfer of each page: what any token-paging client "
+        "waits for)",
         f"- export peak RSS: **{mib(med['export'][1])}** (target: under 300 MB)",
         f"- export requests: {ce['jobs_list_pages']} jobs/list pages, {ce['cluster_pages']} clusters/list pages, "
         f"jobs/get for {ce['jobs_get_jobs']} jobs ({ce['cut_off']} cut off by the listing, "
         f"{ce['jobs_get_not_cut_off']} fetched that were not), {ce['repeated']} repeated requests, "
-        f"{ce['errors']} errors",
+        f"{ce['errors']} errors; with offset paging: {counts['export-offset']['jobs_list_pages']} jobs/list pages "
+        f"(they overlap by one job), {counts['export-offset']['repeated']} repeated requests",
         f"- SDK requests: {counts['sdk']['requests']} ({counts['sdk']['repeated']} repeated); drift: "
         f"{counts['drift']['requests']} ({counts['drift']['repeated']} repeated); drift result: "
         f"{'; '.join(drift_first) or '(nothing)'} (the `total` line: desired live managed missing unmanaged "
         "changed ambiguous)",
-        "- latency floor = max(jobs/list pages + longest jobs/get chain, clusters/list pages, 1) x latency; "
-        "the SDK row is compared with the export's floor",
+        "- latency floor = max(jobs/list pages + longest jobs/get chain, clusters/list pages, 1) x latency, with "
+        "token paging; the SDK, offset and walk rows are compared with the export's floor",
         f"- peak RSS and CPU are the benchmarked process's own (wait4 rusage)",
         f"- machine: {machine()}; {build}",
     ]

@@ -928,6 +928,13 @@ pub fn changes_from(export: &Export, read: impl Fn(&str) -> Option<String>) -> C
         let new_text = export.files.get(name).map(String::as_str).unwrap_or("");
         let old_text = read(name);
         let old_text = old_text.as_deref().unwrap_or("");
+        if old_text == new_text {
+            // The steady state of a scheduled export: nothing to split or compare.
+            let same = resource_texts(new_text);
+            new_addresses.extend(same.keys().cloned());
+            old_addresses.extend(same.into_keys());
+            continue;
+        }
         let new = resource_texts(new_text);
         let old = resource_texts(old_text);
         for (address, block) in &new {

@@ -62,8 +62,10 @@ fn quick_benchmark_prints_the_table() {
     );
     for row in [
         "`drsync export --no-commit`",
+        "`drsync export --no-commit`, `jobs_paging = \"offset\"`",
         "`drsync drift --worktree`",
         "Python SDK script",
+        "bare page walk",
     ] {
         assert!(stdout.contains(row), "no row for {row}\n{context}");
     }
