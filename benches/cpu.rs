@@ -129,3 +129,7 @@ fn cpu(c: &mut Criterion) {
 
 criterion_group!(benches, cpu);
 criterion_main!(benches);
+
+/// The allocator of the `drsync` binary, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

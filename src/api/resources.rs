@@ -60,11 +60,26 @@ impl WorkspaceClient {
         let for_pages = std::sync::Arc::clone(&keep);
         let paging = self.options().jobs_paging;
         let concurrency = self.options().max_concurrency.max(1);
+        // Pages are decoded on as many threads as there are cores, no more: more would only hold more pages in
+        // memory at once, and a listing that outpaces decoding waits for it.
+        let decoders = std::sync::Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        ));
         let lister = async move {
-            let spawn_decode = |text: String| {
+            let spawn_decode = |text: String, permit: tokio::sync::OwnedSemaphorePermit| {
                 let tx = cut_tx.clone();
                 let keep = std::sync::Arc::clone(&for_pages);
-                tokio::task::spawn_blocking(move || decode_jobs_page(&text, &tx, &*keep))
+                tokio::task::spawn_blocking(move || {
+                    let decoded = decode_jobs_page(&text, &tx, &*keep);
+                    drop(permit);
+                    decoded
+                })
+            };
+            let permit = || async {
+                std::sync::Arc::clone(&decoders)
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore is never closed")
             };
             let parse =
                 |text: String| serde_json::from_str::<PageHead>(&text).map(|head| (text, head));
@@ -105,7 +120,7 @@ impl WorkspaceClient {
                     let more =
                         head.jobs.len() == JOBS_PAGE as usize && head.has_more != Some(false);
                     previous_last = head.jobs.last().map(|j| j.job_id);
-                    pages.push(spawn_decode(text));
+                    pages.push(spawn_decode(text, permit().await));
                     if !more {
                         break;
                     }
@@ -129,7 +144,7 @@ impl WorkspaceClient {
                 }
                 let (text, head) = self.get_with(path, &query, parse).await?;
                 counter.fetch_add(head.jobs.len(), Ordering::Relaxed);
-                pages.push(spawn_decode(text));
+                pages.push(spawn_decode(text, permit().await));
                 token = head.next_page_token.filter(|t| !t.is_empty());
                 if token.is_none() {
                     break;

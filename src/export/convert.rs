@@ -187,7 +187,7 @@ impl<'a> Converter<'a> {
         };
         let empty = Map::new();
         let obj = config.as_object().unwrap_or(&empty);
-        let body = self.body(&address, node, "", obj, &mut Vec::new());
+        let body = self.body(&address, node, "", obj, &mut Path::new());
         Block::builder("resource")
             .add_label(resource_type)
             .add_label(label)
@@ -195,13 +195,13 @@ impl<'a> Converter<'a> {
             .build()
     }
 
-    fn body(
+    fn body<'v>(
         &mut self,
         address: &str,
         node: Node<'_>,
         parent: &str,
-        obj: &Map<String, Value>,
-        path: &mut Vec<String>,
+        obj: &'v Map<String, Value>,
+        path: &mut Path<'v>,
     ) -> Body {
         let mut keys: Vec<&String> = obj.keys().collect();
         keys.sort_by_key(|k| {
@@ -217,7 +217,7 @@ impl<'a> Converter<'a> {
         let mut blocks = Vec::new();
         for key in keys {
             let value = &obj[key];
-            path.push(key.clone());
+            path.push(Step::Key(key));
             let name = if node.attributes.contains_key(key.as_str())
                 || node.blocks.contains_key(key.as_str())
             {
@@ -236,7 +236,7 @@ impl<'a> Converter<'a> {
                     Value::Array(items) => {
                         for (i, item) in items.iter().enumerate() {
                             if let Some(last) = path.last_mut() {
-                                *last = item_step(key, i, item);
+                                *last = Step::Item(key, i, item);
                             }
                             blocks.push(self.block(address, name, block, item, path));
                         }
@@ -264,13 +264,13 @@ impl<'a> Converter<'a> {
         body.build()
     }
 
-    fn block(
+    fn block<'v>(
         &mut self,
         address: &str,
         name: &str,
         schema: &BlockSchema,
-        value: &Value,
-        path: &mut Vec<String>,
+        value: &'v Value,
+        path: &mut Path<'v>,
     ) -> Block {
         let body = match value {
             Value::Object(obj) => self.body(address, schema.into(), name, obj, path),
@@ -293,7 +293,7 @@ impl<'a> Converter<'a> {
         name: &str,
         schema: &AttributeSchema,
         value: &Value,
-        path: &[String],
+        path: &[Step<'_>],
     ) -> Option<Expression> {
         if JSON_ATTRIBUTES.contains(&name) && value.is_object() {
             return Some(jsonencode(from_json(value, JsonKeys::Quoted)));
@@ -373,14 +373,18 @@ impl<'a> Converter<'a> {
         }
     }
 
-    fn warn(&mut self, address: &str, path: &[String], message: String) {
+    fn warn(&mut self, address: &str, path: &[Step<'_>], message: String) {
         self.warn_id(address, path, message, None);
     }
 
-    fn warn_id(&mut self, address: &str, path: &[String], message: String, id: Option<String>) {
+    fn warn_id(&mut self, address: &str, path: &[Step<'_>], message: String, id: Option<String>) {
         self.warnings.push(Warning {
             resource: address.to_string(),
-            path: path.join("."),
+            path: path
+                .iter()
+                .map(Step::to_string)
+                .collect::<Vec<_>>()
+                .join("."),
             message,
             id,
         });
@@ -394,14 +398,33 @@ fn rename<'k>(parent: &str, key: &'k str) -> &'k str {
         .map_or(key, |(_, _, to)| to)
 }
 
-/// A path step for the i-th item of an array: by its key where it has one (`tasks[load]`), else by index.
-fn item_step(key: &str, i: usize, item: &Value) -> String {
-    for k in ["task_key", "job_cluster_key", "environment_key", "name"] {
-        if let Some(v) = item.get(k).and_then(Value::as_str) {
-            return format!("{key}[{v}]");
+/// Where the converter is, in API names, for warnings: spelled out only when a warning needs it.
+type Path<'v> = Vec<Step<'v>>;
+
+/// One step of a [`Path`].
+#[derive(Clone, Copy)]
+enum Step<'v> {
+    /// A key.
+    Key(&'v str),
+    /// The i-th item of the array under a key.
+    Item(&'v str, usize, &'v Value),
+}
+
+impl std::fmt::Display for Step<'_> {
+    /// A key, or the i-th item of an array by its key where it has one (`tasks[load]`), else by index.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Key(key) => f.write_str(key),
+            Step::Item(key, i, item) => {
+                for k in ["task_key", "job_cluster_key", "environment_key", "name"] {
+                    if let Some(v) = item.get(k).and_then(Value::as_str) {
+                        return write!(f, "{key}[{v}]");
+                    }
+                }
+                write!(f, "{key}[{i}]")
+            }
         }
     }
-    format!("{key}[{i}]")
 }
 
 fn kind_noun(kind: ResourceKind) -> &'static str {

@@ -71,8 +71,15 @@ impl Preparer {
         } else {
             None
         };
+        // The JSON is kept only where it may be needed: for a job that could not be converted ahead, or whose
+        // placeholders might not resolve (references resolve only if their objects are exported). One without
+        // references that resolves now resolves under any label.
+        let keep_config = included
+            && converted.as_ref().is_none_or(|c| {
+                !c.refs.is_empty() || c.resolve("x", &References::default()).is_none()
+            });
         PreparedJob {
-            config: if included {
+            config: if keep_config {
                 n.config.to_string()
             } else {
                 String::new()

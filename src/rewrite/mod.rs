@@ -289,7 +289,7 @@ impl<'a> Rewriter<'a> {
         parent: &str,
         key: &str,
         expr: &mut Expression,
-        path: &[String],
+        path: &mut Vec<String>,
     ) {
         if let Expression::String(s) = expr {
             let mapped = match (parent, key) {
@@ -324,7 +324,7 @@ impl<'a> Rewriter<'a> {
                 return;
             }
         }
-        self.strings(address, expr, &mut path.to_vec());
+        self.strings(address, expr, path);
     }
 
     /// Inside a policy definition: `"aws_attributes.zone_id" = { "type" = "fixed", "value" = "us-east-1a" }`.
