@@ -34,7 +34,8 @@ const CLUSTERS_PAGE: u32 = 100;
 
 impl WorkspaceClient {
     /// Every job with its complete settings. Lists with `expand_tasks` (100 per page, following
-    /// `next_page_token`), then fetches with `jobs/get` only the jobs whose arrays the listing cut off.
+    /// `next_page_token`, or by overlapping offsets with [`JobsPaging::Offset`]), and fetches with `jobs/get`
+    /// only the jobs whose arrays the listing cut off.
     pub async fn list_jobs(&self) -> Result<Vec<Job>, Error> {
         self.list_jobs_counted(&AtomicUsize::new(0)).await
     }
