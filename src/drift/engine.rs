@@ -745,30 +745,14 @@ fn body_json(b: &Body) -> Value {
     Value::Object(m)
 }
 
+/// A value as the report shows it: reference markers written back as `TYPE.LABEL.id`.
 fn expr_json(e: &Expression) -> Value {
-    match e {
-        Expression::String(s) => match parse_reference(s) {
-            Some((t, l)) => Value::String(format!("{t}.{l}.id")),
-            None => Value::String(s.clone()),
-        },
-        Expression::Bool(b) => Value::Bool(*b),
-        Expression::Null => Value::Null,
-        Expression::Number(n) => serde_json::to_value(n).unwrap_or(Value::Null),
-        Expression::Array(items) => Value::Array(items.iter().map(expr_json).collect()),
-        Expression::Object(obj) => Value::Object(
-            obj.iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        ObjectKey::Identifier(i) => i.as_str().to_string(),
-                        ObjectKey::Expression(Expression::String(s)) => s.clone(),
-                        other => format!("{other:?}"),
-                    };
-                    (key, expr_json(v))
-                })
-                .collect(),
-        ),
-        other => Value::String(crate::hcl::expression_to_string(other)),
-    }
+    tfconfig::expression_json(e, &|s| {
+        Value::String(match parse_reference(s) {
+            Some((t, l)) => format!("{t}.{l}.id"),
+            None => s.to_string(),
+        })
+    })
 }
 
 #[cfg(test)]

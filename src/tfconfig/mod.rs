@@ -9,7 +9,7 @@ mod shape;
 mod split;
 
 pub use apply::{apply, Applied};
-pub use shape::api_body;
+pub use shape::{api_body, expression_json};
 
 use ::hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use ::hcl::{Block, Body, Expression, Structure, Value};

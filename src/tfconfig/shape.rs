@@ -98,6 +98,12 @@ fn object(body: &Body, parent: &str) -> Map<String, Value> {
 }
 
 fn json(expr: &Expression) -> Value {
+    expression_json(expr, &|s| Value::String(s.to_string()))
+}
+
+/// An evaluated expression as JSON, each string (map keys aside) as `string` makes it; anything that is not a
+/// value (a reference left unresolved, a function call) as its HCL text.
+pub fn expression_json(expr: &Expression, string: &dyn Fn(&str) -> Value) -> Value {
     match expr {
         Expression::Null => Value::Null,
         Expression::Bool(b) => Value::Bool(*b),
@@ -112,8 +118,13 @@ fn json(expr: &Expression) -> Value {
                     .map_or(Value::Null, Value::Number)
             }
         }
-        Expression::String(s) => Value::String(s.clone()),
-        Expression::Array(items) => Value::Array(items.iter().map(json).collect()),
+        Expression::String(s) => string(s),
+        Expression::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| expression_json(item, string))
+                .collect(),
+        ),
         Expression::Object(obj) => Value::Object(
             obj.iter()
                 .map(|(k, v)| {
@@ -122,7 +133,7 @@ fn json(expr: &Expression) -> Value {
                         ObjectKey::Expression(Expression::String(s)) => s.clone(),
                         other => format!("{other:?}"),
                     };
-                    (key, json(v))
+                    (key, expression_json(v, string))
                 })
                 .collect(),
         ),
