@@ -168,28 +168,35 @@ pub async fn read_prepared(
     progress: &Progress,
     preparer: &std::sync::Arc<Preparer>,
 ) -> Result<Prepared, crate::api::Error> {
+    let preparer = std::sync::Arc::clone(preparer);
+    let keep = std::sync::Arc::new(move |job| preparer.prepare(job));
+    let (jobs, rest) = read_jobs_mapped(client, kinds, progress, keep).await?;
+    Ok(Prepared { jobs, rest })
+}
+
+/// [`read_with_progress`], with each job turned into what the caller keeps of it as its page is decoded; the
+/// inventory returned holds everything but the jobs.
+async fn read_jobs_mapped<T: Send + 'static>(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+    progress: &Progress,
+    keep: std::sync::Arc<dyn Fn(Job) -> T + Send + Sync>,
+) -> Result<(Vec<T>, Inventory), crate::api::Error> {
     let others: Vec<ResourceKind> = kinds
         .iter()
         .copied()
         .filter(|k| *k != ResourceKind::Jobs)
         .collect();
-    let preparer = std::sync::Arc::clone(preparer);
-    let (jobs, rest) = tokio::try_join!(
+    tokio::try_join!(
         async {
             if kinds.contains(&ResourceKind::Jobs) {
-                client
-                    .list_jobs_mapped(
-                        &progress.jobs,
-                        std::sync::Arc::new(move |job| preparer.prepare(job)),
-                    )
-                    .await
+                client.list_jobs_mapped(&progress.jobs, keep).await
             } else {
                 Ok(Vec::new())
             }
         },
         read_with_progress(client, &others, progress),
-    )?;
-    Ok(Prepared { jobs, rest })
+    )
 }
 
 /// Every object of the given kinds, normalised (what drift compares): jobs are normalised on blocking threads as
@@ -198,24 +205,13 @@ pub async fn read_normalized(
     client: &WorkspaceClient,
     kinds: &[ResourceKind],
 ) -> Result<Vec<Normalized>, crate::api::Error> {
-    let others: Vec<ResourceKind> = kinds
-        .iter()
-        .copied()
-        .filter(|k| *k != ResourceKind::Jobs)
-        .collect();
-    let progress = Progress::default();
-    let (jobs, rest) = tokio::try_join!(
-        async {
-            if kinds.contains(&ResourceKind::Jobs) {
-                client
-                    .list_jobs_mapped(&progress.jobs, std::sync::Arc::new(normalize::into_job))
-                    .await
-            } else {
-                Ok(Vec::new())
-            }
-        },
-        read_with_progress(client, &others, &progress),
-    )?;
+    let (jobs, rest) = read_jobs_mapped(
+        client,
+        kinds,
+        &Progress::default(),
+        std::sync::Arc::new(normalize::into_job),
+    )
+    .await?;
     let libraries: HashMap<&str, &ClusterLibraries> = rest
         .libraries
         .iter()
