@@ -66,6 +66,8 @@ fn settings(rules: &str) -> Settings {
         provider_version: config.export.provider_version.clone(),
         source_host: "https://primary.example".to_string(),
         rules: config.rewrite,
+        normalize: Default::default(),
+        exporter: None,
     }
 }
 
@@ -114,14 +116,30 @@ fn cpu(c: &mut Criterion) {
     });
     group.bench_function("compare (drift::compare)", |b| {
         b.iter(|| {
-            drift::compare(&desired, &inv, &ResourceKind::ALL, None, source(), &schema)
-                .expect("compares")
+            drift::compare(
+                &desired,
+                &inv,
+                &ResourceKind::ALL,
+                None,
+                source(),
+                &schema,
+                &Default::default(),
+            )
+            .expect("compares")
         })
     });
     group.bench_function("compare, in sync (drift::compare)", |b| {
         b.iter(|| {
-            drift::compare(&in_sync, &inv, &ResourceKind::ALL, None, source(), &schema)
-                .expect("compares")
+            drift::compare(
+                &in_sync,
+                &inv,
+                &ResourceKind::ALL,
+                None,
+                source(),
+                &schema,
+                &Default::default(),
+            )
+            .expect("compares")
         })
     });
     group.finish();

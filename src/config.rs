@@ -70,6 +70,22 @@ pub struct ExportSection {
     pub provider_version: String,
     /// Treat warnings as errors (default false; `--strict` sets it).
     pub strict: bool,
+    /// Jobs deployed by a Databricks Asset Bundle: left out with a warning (default), or exported without their
+    /// bundle markers.
+    pub bundle_jobs: Inclusion,
+    /// Cluster libraries whose installation failed: left out with a warning (default), or exported.
+    pub failed_libraries: Inclusion,
+}
+
+/// Whether a kind of object that is exported only on request is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Inclusion {
+    /// Left out, with a warning that names each.
+    #[default]
+    Exclude,
+    /// Exported.
+    Include,
 }
 
 impl Default for ExportSection {
@@ -81,11 +97,21 @@ impl Default for ExportSection {
             exclude: Vec::new(),
             provider_version: ">= 1.99.0".to_string(),
             strict: false,
+            bundle_jobs: Inclusion::Exclude,
+            failed_libraries: Inclusion::Exclude,
         }
     }
 }
 
 impl ExportSection {
+    /// What the normaliser keeps on request.
+    pub fn normalize_options(&self) -> crate::model::normalize::Options {
+        crate::model::normalize::Options {
+            bundle_jobs: self.bundle_jobs == Inclusion::Include,
+            failed_libraries: self.failed_libraries == Inclusion::Include,
+        }
+    }
+
     /// The include and exclude globs, compiled.
     pub fn name_filter(&self) -> Result<NameFilter, globset::Error> {
         let build = |globs: &[String]| -> Result<globset::GlobSet, globset::Error> {

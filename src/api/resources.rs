@@ -18,6 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct ClusterFilter {
     /// Only clusters from these sources (`UI`, `API`, `JOB`, ...); all when empty.
     pub sources: Vec<String>,
+    /// Only pinned clusters.
+    pub pinned: bool,
 }
 
 impl ClusterFilter {
@@ -25,6 +27,7 @@ impl ClusterFilter {
     pub fn all_purpose() -> Self {
         ClusterFilter {
             sources: vec!["UI".to_string(), "API".to_string()],
+            pinned: false,
         }
     }
 }
@@ -253,6 +256,9 @@ impl WorkspaceClient {
             for s in &filter.sources {
                 query.push(("filter_by.cluster_sources", s.clone()));
             }
+            if filter.pinned {
+                query.push(("filter_by.is_pinned", "true".to_string()));
+            }
             if let Some(t) = &token {
                 query.push(("page_token", t.clone()));
             }
@@ -270,6 +276,46 @@ impl WorkspaceClient {
             }
         }
         Ok(out)
+    }
+
+    /// Every cluster matching `filter` as `clusters/get` returns it, with `spec` (what its creator sent: the
+    /// configuration, databricks-api.md §4 Clusters) and `is_pinned` (from a listing filtered on pin status, as
+    /// the provider reads it, provider-behaviour.md §3.4). A cluster deleted between the listing and its `get` is
+    /// left out: it no longer exists.
+    pub async fn list_clusters_detailed(
+        &self,
+        filter: &ClusterFilter,
+        counter: &AtomicUsize,
+    ) -> Result<Vec<Cluster>, Error> {
+        let pinned_filter = ClusterFilter {
+            pinned: true,
+            ..filter.clone()
+        };
+        let (listed, pinned) = tokio::try_join!(
+            self.list_clusters_counted(filter, counter),
+            self.list_clusters(&pinned_filter)
+        )?;
+        let pinned: HashSet<String> = pinned.into_iter().map(|c| c.cluster_id).collect();
+        let concurrency = self.options().max_concurrency.max(1);
+        let detailed: Vec<Option<Cluster>> = stream::iter(listed)
+            .map(|listed| async move {
+                match self.get_cluster(&listed.cluster_id).await {
+                    Ok(c) => Ok(Some(c)),
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .buffered(concurrency)
+            .try_collect()
+            .await?;
+        Ok(detailed
+            .into_iter()
+            .flatten()
+            .map(|mut c| {
+                c.is_pinned = Some(pinned.contains(&c.cluster_id));
+                c
+            })
+            .collect())
     }
 
     /// One cluster, with `spec` (what its creator sent).

@@ -137,6 +137,8 @@ pub struct Inputs<'a> {
     pub now: i64,
     /// The exported kinds.
     pub kinds: Vec<ResourceKind>,
+    /// How DR's objects are normalised (as the export normalised the primary's).
+    pub normalize: crate::model::normalize::Options,
     /// Resource ids from a Terraform state, for drift.
     pub state: Option<&'a StateIds>,
     /// Ignore rules for drift.
@@ -235,6 +237,7 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
         newest_export,
         now,
         kinds,
+        normalize,
         state,
         ignore,
         settings,
@@ -390,6 +393,7 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
                     source.clone(),
                     ignore,
                     settings.changed_fails,
+                    &normalize,
                     inv_took + start.elapsed(),
                 ),
                 Err(e) => failed_read("drift", e, inv_took),
@@ -565,11 +569,13 @@ fn drift_check(
     source: Source,
     ignore: Option<&IgnoreRules>,
     changed_fails: bool,
+    normalize: &crate::model::normalize::Options,
     took: Duration,
 ) -> CheckResult {
     let id = "drift";
     let schema = crate::export::provider_schema();
-    let (mut report, _) = match drift::compare(config, live, kinds, state, source, &schema) {
+    let compared = drift::compare(config, live, kinds, state, source, &schema, normalize);
+    let (mut report, _) = match compared {
         Ok(r) => r,
         Err(e) => return failed_read(id, &error_text(&e), took),
     };

@@ -158,6 +158,7 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
         newest_export,
         now,
         kinds: config.export.resources.clone(),
+        normalize: config.export.normalize_options(),
         state: state.as_ref(),
         ignore: rules.as_ref(),
         settings,

@@ -123,7 +123,7 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
                 Err(e) => std::panic::resume_unwind(e.into_panic()),
             }
         },
-        drsync::export::read_normalized(&client, &kinds)
+        drsync::export::read_normalized(&client, &kinds, &config.export.normalize_options())
     );
     let desired = desired?;
     let live = live?;

@@ -60,6 +60,10 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         provider_version: config.export.provider_version.clone(),
         source_host: client.host().to_string(),
         rules: config.rewrite.clone(),
+        normalize: config.export.normalize_options(),
+        // A job that runs as the identity exporting it is written without `run_as`, as the provider's exporter
+        // writes it (provider-behaviour.md §2.5): in DR it runs as the identity that applies the HCL.
+        exporter: Some(client.current_user().await?.user_name).filter(|u| !u.is_empty()),
     };
     // Git first (read-only), so that a repository problem shows before the workspace is read; the lock is
     // held from before writing until after the commit, so two exports never commit a mix.

@@ -74,6 +74,7 @@ pub fn compare(
     state: Option<&StateIds>,
     source: Source,
     schema: &Schema,
+    options: &normalize::Options,
 ) -> Result<(Report, Vec<String>), Error> {
     let libraries: HashMap<&str, _> = live
         .libraries
@@ -83,9 +84,11 @@ pub fn compare(
     let mut objects: Vec<Normalized> = Vec::new();
     for kind in kinds {
         match kind {
-            ResourceKind::Jobs => objects.extend(in_parallel(&live.jobs, normalize::job)),
+            ResourceKind::Jobs => {
+                objects.extend(in_parallel(&live.jobs, |j| normalize::job(j, options)))
+            }
             ResourceKind::Clusters => objects.extend(in_parallel(&live.clusters, |c| {
-                normalize::cluster(c, libraries.get(c.cluster_id.as_str()).copied())
+                normalize::cluster(c, libraries.get(c.cluster_id.as_str()).copied(), options)
             })),
             ResourceKind::InstancePools => {
                 objects.extend(in_parallel(&live.pools, normalize::instance_pool))
@@ -110,6 +113,16 @@ pub fn compare_normalized(
     source: Source,
     schema: &Schema,
 ) -> Result<(Report, Vec<String>), Error> {
+    // Live objects the export would leave out (bundle jobs, what the provider cannot create) are not drsync's
+    // to report: they are neither missing from Git nor unmanaged.
+    if objects.iter().any(|o| o.excluded.is_some()) {
+        let kept: Vec<Normalized> = objects
+            .iter()
+            .filter(|o| o.excluded.is_none())
+            .cloned()
+            .collect();
+        return compare_normalized(config, &kept, kinds, state, source, schema);
+    }
     let desired: Vec<&Resource> = config
         .resources
         .iter()
@@ -240,9 +253,11 @@ pub fn compare_normalized(
                 .copied()
                 .unwrap_or(0);
             let identical = free.iter().copied().find(|i| {
-                live_bodies
-                    .get(i)
-                    .is_some_and(|b| same(&r.body, b, &r.resource_type))
+                live_bodies.get(i).is_some_and(|b| {
+                    let mut b = b.clone();
+                    super::suppress::align(&r.resource_type, &r.body, &mut b);
+                    same(&r.body, &b, &r.resource_type)
+                })
             });
             match identical {
                 Some(i) if twins == group.len() => {
@@ -448,7 +463,8 @@ fn judge(
     r: &Resource,
     o: &Normalized,
 ) -> Result<Judgement, Error> {
-    let actual = shaper.shape(converter, o, &r.label)?;
+    let mut actual = shaper.shape(converter, o, &r.label)?;
+    super::suppress::align(&r.resource_type, &r.body, &mut actual);
     if r.body == actual {
         return Ok(Judgement::InSync(r.address()));
     }
@@ -816,7 +832,11 @@ mod tests {
             "cluster_id": "c-1", "cluster_name": "shared", "spark_version": "15.4.x-scala2.12", "num_workers": 1
         }))
         .unwrap();
-        let objects = vec![normalize::job(&job), normalize::cluster(&cluster, None)];
+        let o = normalize::Options::default();
+        let objects = vec![
+            normalize::job(&job, &o),
+            normalize::cluster(&cluster, None, &o),
+        ];
         let labels: HashMap<usize, String> =
             [(0, "nightly".to_string()), (1, "shared".to_string())]
                 .into_iter()
@@ -854,7 +874,7 @@ mod tests {
             Shaper::new(&refs, &objects, &twice).is_ok(),
             "different types"
         );
-        let jobs = vec![normalize::job(&job), normalize::job(&job)];
+        let jobs = vec![normalize::job(&job, &o), normalize::job(&job, &o)];
         assert!(matches!(
             Shaper::new(&refs, &jobs, &twice),
             Err(Error::Live(tfconfig::Error::Duplicate { .. }))

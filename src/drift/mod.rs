@@ -5,6 +5,7 @@
 
 mod engine;
 pub mod ignore;
+mod suppress;
 
 pub use engine::{compare, compare_normalized, diff_bodies, Error, StateIds};
 

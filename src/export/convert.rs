@@ -7,6 +7,7 @@ use crate::hcl::{
     from_json, jsonencode, traversal, AttributeSchema, BlockSchema, JsonKeys, Schema,
 };
 use crate::model::ResourceKind;
+use ::hcl::expr::ObjectKey;
 use ::hcl::{Attribute, Block, Body, Expression};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -296,7 +297,7 @@ impl<'a> Converter<'a> {
         path: &[Step<'_>],
     ) -> Option<Expression> {
         if JSON_ATTRIBUTES.contains(&name) && value.is_object() {
-            return Some(jsonencode(from_json(value, JsonKeys::Quoted)));
+            return Some(self.json_document(address, path, value));
         }
         if let Some((_, _, kind)) = REFERENCES
             .iter()
@@ -373,6 +374,85 @@ impl<'a> Converter<'a> {
         }
     }
 
+    /// A policy definition (or overrides): `jsonencode({...})`, readable and diffable, with the ids of exported
+    /// pools as references (the provider never rewrites them, provider-behaviour.md §5.5) and warnings for the
+    /// others. The provider compares the string the API returns with the one the HCL gives, byte for byte after
+    /// trimming whitespace (§5.2, §5.4), and whether the API echoes the text or re-serialises it is open (§14 Q1).
+    /// `jsonencode` writes compact JSON with sorted keys, which both an echo and an order-keeping or sorting
+    /// re-serialisation give back unchanged, except for the characters it escapes and a JSON writer need not
+    /// (`<`, `>`, `&`, U+2028, U+2029): a document holding one of those is written as the compact JSON string
+    /// itself, which every writer gives back as it is.
+    fn json_document(&mut self, address: &str, path: &[Step<'_>], value: &Value) -> Expression {
+        let mut expr = from_json(value, JsonKeys::Quoted);
+        let references = self.policy_references(address, path, &mut expr);
+        if !references && has_html_escaped(value) {
+            return Expression::String(value.to_string());
+        }
+        jsonencode(expr)
+    }
+
+    /// Pool ids in the rules of `instance_pool_id` and `driver_instance_pool_id` (`value`, `defaultValue`,
+    /// `values`): references where the pool is exported, warnings where not. Whether any reference was made.
+    fn policy_references(
+        &mut self,
+        address: &str,
+        path: &[Step<'_>],
+        doc: &mut Expression,
+    ) -> bool {
+        let Expression::Object(rules) = doc else {
+            return false;
+        };
+        let mut made = false;
+        for (key, rule) in rules.iter_mut() {
+            let ObjectKey::Expression(Expression::String(key)) = key else {
+                continue;
+            };
+            if key != "instance_pool_id" && key != "driver_instance_pool_id" {
+                continue;
+            }
+            let Expression::Object(rule) = rule else {
+                continue;
+            };
+            for (field, v) in rule.iter_mut() {
+                let ObjectKey::Expression(Expression::String(field)) = field else {
+                    continue;
+                };
+                let ids: Vec<&mut Expression> = match (field.as_str(), v) {
+                    ("value" | "defaultValue", v @ Expression::String(_)) => vec![v],
+                    ("values", Expression::Array(items)) => items.iter_mut().collect(),
+                    _ => continue,
+                };
+                for id_expr in ids {
+                    let Expression::String(id) = id_expr else {
+                        continue;
+                    };
+                    let id = id.clone();
+                    let kind = ResourceKind::InstancePools;
+                    if let Some(deferred) = &mut self.deferred {
+                        let label = deferred_ref(deferred.len());
+                        deferred.push((kind, id));
+                        *id_expr = traversal(&[kind.resource_type(), &label, "id"]);
+                        made = true;
+                    } else if let Some(label) = self.refs.label(kind, &id) {
+                        *id_expr = traversal(&[kind.resource_type(), label, "id"]);
+                        made = true;
+                    } else {
+                        self.warn_id(
+                            address,
+                            path,
+                            format!(
+                                "`{key}` names instance pool `{id}`, which is not exported; kept as a literal \
+                                 id, which differs in DR (map it with [rewrite.ids])"
+                            ),
+                            Some(id),
+                        );
+                    }
+                }
+            }
+        }
+        made
+    }
+
     fn warn(&mut self, address: &str, path: &[Step<'_>], message: String) {
         self.warn_id(address, path, message, None);
     }
@@ -388,6 +468,19 @@ impl<'a> Converter<'a> {
             message,
             id,
         });
+    }
+}
+
+/// Whether a string in the document holds a character `jsonencode` escapes (as Go's JSON encoder does for HTML)
+/// where other JSON writers do not.
+fn has_html_escaped(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains(['<', '>', '&', '\u{2028}', '\u{2029}']),
+        Value::Array(items) => items.iter().any(has_html_escaped),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| has_html_escaped(&Value::String(k.clone())) || has_html_escaped(v)),
+        _ => false,
     }
 }
 

@@ -27,6 +27,10 @@ pub struct PreparedJob {
     pub(super) created: i64,
     /// Whether the name filter keeps it.
     pub(super) included: bool,
+    /// Why it is not exported, if it is not (see [`normalize::Normalized::excluded`]).
+    pub(super) excluded: Option<String>,
+    /// What normalising it left out.
+    pub(super) notes: Vec<normalize::Note>,
     /// The normalised configuration as compact JSON, to convert again when the placeholders cannot stay.
     pub(super) config: String,
     pub(super) converted: Option<Converted>,
@@ -63,10 +67,10 @@ impl Preparer {
 
     /// Normalise a job and convert it ahead of time.
     pub fn prepare(&self, job: Job) -> PreparedJob {
-        let n = normalize::into_job(job);
+        let n = super::normalize_job(job, &self.settings);
         let included = self.settings.kinds.contains(&ResourceKind::Jobs)
             && self.settings.filter.matches(&n.name);
-        let converted = if included {
+        let converted = if included && n.excluded.is_none() {
             self.convert(&n.config)
         } else {
             None
@@ -75,6 +79,7 @@ impl Preparer {
         // placeholders might not resolve (references resolve only if their objects are exported). One without
         // references that resolves now resolves under any label.
         let keep_config = included
+            && n.excluded.is_none()
             && converted.as_ref().is_none_or(|c| {
                 !c.refs.is_empty() || c.resolve("x", &References::default()).is_none()
             });
@@ -88,6 +93,8 @@ impl Preparer {
             name: n.name,
             created: n.created,
             included,
+            excluded: n.excluded,
+            notes: n.notes,
             converted,
         }
     }

@@ -103,7 +103,7 @@ pub async fn read_with_progress(
         async {
             if wants(ResourceKind::Clusters) {
                 client
-                    .list_clusters_counted(&all_purpose, &progress.clusters)
+                    .list_clusters_detailed(&all_purpose, &progress.clusters)
                     .await
             } else {
                 Ok(Vec::new())
@@ -204,12 +204,14 @@ async fn read_jobs_mapped<T: Send + 'static>(
 pub async fn read_normalized(
     client: &WorkspaceClient,
     kinds: &[ResourceKind],
+    options: &normalize::Options,
 ) -> Result<Vec<Normalized>, crate::api::Error> {
+    let job_options = *options;
     let (jobs, rest) = read_jobs_mapped(
         client,
         kinds,
         &Progress::default(),
-        std::sync::Arc::new(normalize::into_job),
+        std::sync::Arc::new(move |job| normalize::into_job(job, &job_options)),
     )
     .await?;
     let libraries: HashMap<&str, &ClusterLibraries> = rest
@@ -223,11 +225,9 @@ pub async fn read_normalized(
     for kind in kinds {
         match kind {
             ResourceKind::Jobs => objects.extend(jobs.take().unwrap_or_default()),
-            ResourceKind::Clusters => objects.extend(
-                rest.clusters
-                    .iter()
-                    .map(|c| normalize::cluster(c, libraries.get(c.cluster_id.as_str()).copied())),
-            ),
+            ResourceKind::Clusters => objects.extend(rest.clusters.iter().map(|c| {
+                normalize::cluster(c, libraries.get(c.cluster_id.as_str()).copied(), options)
+            })),
             ResourceKind::InstancePools => {
                 objects.extend(rest.pools.iter().map(normalize::instance_pool))
             }
@@ -246,6 +246,10 @@ struct Object {
     name: String,
     created: i64,
     config: Config,
+    /// Why it is not exported, if it is not.
+    excluded: Option<String>,
+    /// What normalising it left out.
+    notes: Vec<normalize::Note>,
 }
 
 enum Config {
@@ -261,6 +265,8 @@ impl From<Normalized> for Object {
             name: n.name,
             created: n.created,
             config: Config::Tree(n.config),
+            excluded: n.excluded,
+            notes: n.notes,
         }
     }
 }
@@ -272,6 +278,8 @@ impl From<PreparedJob> for Object {
             id: j.id.clone(),
             name: j.name.clone(),
             created: j.created,
+            excluded: j.excluded.clone(),
+            notes: j.notes.clone(),
             config: Config::Prepared(Box::new(j)),
         }
     }
@@ -290,6 +298,27 @@ pub struct Settings {
     pub source_host: String,
     /// The region rules.
     pub rules: crate::rewrite::Rules,
+    /// What the normaliser keeps on request (`[export] bundle_jobs`, `failed_libraries`).
+    pub normalize: normalize::Options,
+    /// The identity the export reads the workspace as (SCIM `Me`): a job's `run_as` equal to it is left out, as
+    /// the provider's exporter leaves it out (provider-behaviour.md §2.5), so that DR runs the job as the identity
+    /// that applies the HCL there.
+    pub exporter: Option<String>,
+}
+
+/// A job normalised for this export: [`normalize::into_job`], without a `run_as` of the exporting identity.
+pub(crate) fn normalize_job(job: Job, settings: &Settings) -> Normalized {
+    let mut n = normalize::into_job(job, &settings.normalize);
+    if let (Some(me), serde_json::Value::Object(config)) = (&settings.exporter, &mut n.config) {
+        let run_as = config.get("run_as");
+        let mine = ["user_name", "service_principal_name"]
+            .iter()
+            .any(|k| run_as.and_then(|r| r.get(*k)).and_then(|v| v.as_str()) == Some(me.as_str()));
+        if mine {
+            config.remove("run_as");
+        }
+    }
+    n
 }
 
 /// One exported object.
@@ -418,7 +447,7 @@ pub fn build(
     } = inv;
     let jobs = jobs
         .into_iter()
-        .map(|j| Object::from(normalize::into_job(j)))
+        .map(|j| Object::from(normalize_job(j, settings)))
         .collect();
     assemble(
         jobs, clusters, libraries, pools, policies, settings, previous, schema,
@@ -479,7 +508,12 @@ fn assemble(
                 .unwrap_or_default()
                 .iter()
                 .map(|c| {
-                    normalize::cluster(c, libraries.get(c.cluster_id.as_str()).copied()).into()
+                    normalize::cluster(
+                        c,
+                        libraries.get(c.cluster_id.as_str()).copied(),
+                        &settings.normalize,
+                    )
+                    .into()
                 })
                 .collect(),
             ResourceKind::InstancePools => pools
@@ -501,6 +535,20 @@ fn assemble(
                 .filter(|n| settings.filter.matches(&n.name)),
         );
     }
+    // What the provider cannot create faithfully, or what belongs to something else, is left out by name.
+    let mut exclusion_warnings = Vec::new();
+    objects.retain_mut(|o| match o.excluded.take() {
+        Some(reason) => {
+            exclusion_warnings.push(Warning {
+                resource: format!("{} {:?} (id {})", o.kind.resource_type(), o.name, o.id),
+                path: String::new(),
+                message: format!("not exported: it {reason}"),
+                id: None,
+            });
+            false
+        }
+        None => true,
+    });
 
     // Labels: first those the previous export gave to objects that still exist, then new ones, oldest first.
     let mut refs = References::default();
@@ -545,6 +593,14 @@ fn assemble(
         }
         for (i, o) in of_kind {
             let label = labels[o.id.as_str()].clone();
+            for note in &o.notes {
+                exclusion_warnings.push(Warning {
+                    resource: format!("{}.{label}", kind.resource_type()),
+                    path: note.path.clone(),
+                    message: note.message.clone(),
+                    id: None,
+                });
+            }
             refs.insert(kind, &o.id, &label);
             labelled.push((
                 Exported {
@@ -621,6 +677,7 @@ fn assemble(
     }
     let mut warnings: Vec<Warning> = converter_warnings
         .into_iter()
+        .chain(exclusion_warnings)
         // An id that [rewrite.ids] maps is taken care of.
         .filter(|w| {
             !w.id

@@ -62,6 +62,10 @@ pub struct Cluster {
     /// `PENDING`, `RUNNING`, `TERMINATED`, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// Whether it is pinned. Not a field of the API's cluster: drsync fills it from a listing filtered on pin
+    /// status, as the provider reads it (provider-behaviour.md §3.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_pinned: Option<bool>,
     /// Every other field, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

@@ -248,6 +248,9 @@ impl<'a> Rewriter<'a> {
                 if resource_type == "databricks_instance_pool" {
                     self.pool_idle(&address, &mut block.body);
                 }
+                if resource_type == "databricks_cluster" {
+                    no_wait(&mut block.body);
+                }
             }
         }
     }
@@ -374,6 +377,24 @@ impl<'a> Rewriter<'a> {
                     }
                 }
                 self.strings(address, v, &mut p);
+                // A mapping can turn two allowed values into one (two node types mapped to the same DR type):
+                // an allowlist names each value once (issue 13, defect 16).
+                if let Expression::Object(rule_obj) = v {
+                    for (rk, rv) in rule_obj.iter_mut() {
+                        if let (Expression::Array(items), "values") =
+                            (rv, object_key_text(rk).as_str())
+                        {
+                            let mut seen: Vec<Expression> = Vec::new();
+                            items.retain(|item| {
+                                let fresh = !seen.contains(item);
+                                if fresh {
+                                    seen.push(item.clone());
+                                }
+                                fresh
+                            });
+                        }
+                    }
+                }
             }
         }
     }
@@ -665,6 +686,24 @@ impl<'a> Rewriter<'a> {
             }
         }
     }
+}
+
+/// A passive standby's clusters: the provider creates a cluster, which boots it, and waits up to 30 minutes for
+/// it to run, deleting it when it cannot start (provider-behaviour.md §3.2); `no_wait = true` returns as soon as
+/// the cluster is created (a provider-only flag, never sent to the API and never read back, §3.3).
+fn no_wait(body: &mut Body) {
+    if body.attributes().any(|a| a.key() == "no_wait") {
+        return;
+    }
+    let at = body
+        .0
+        .iter()
+        .position(|s| matches!(s, Structure::Block(_)))
+        .unwrap_or(body.0.len());
+    body.0.insert(
+        at,
+        Structure::Attribute(::hcl::Attribute::new("no_wait", Expression::Bool(true))),
+    );
 }
 
 /// The exact-mapping rules.

@@ -31,6 +31,8 @@ fn settings(rules: &str) -> Settings {
         provider_version: config.export.provider_version.clone(),
         source_host: "https://workspace".to_string(),
         rules: config.rewrite,
+        normalize: Default::default(),
+        exporter: None,
     }
 }
 

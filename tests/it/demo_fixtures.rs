@@ -40,6 +40,8 @@ async fn demo_export() -> Export {
         provider_version: config.export.provider_version.clone(),
         source_host: "https://dbc-primary.cloud.databricks.com".to_string(),
         rules: config.rewrite,
+        normalize: Default::default(),
+        exporter: None,
     };
     let inv = export::read(&client(primary.url()), &ResourceKind::ALL)
         .await
@@ -250,6 +252,7 @@ async fn the_dr_fixtures_show_the_promised_drift() {
         None,
         source,
         &export::provider_schema(),
+        &Default::default(),
     )
     .unwrap();
     let found: Vec<(String, FindingKind, Severity)> = report

@@ -51,6 +51,8 @@ pub async fn primary_and_dr() -> (Emulator, Emulator, Configuration, BTreeMap<St
         provider_version: config.export.provider_version.clone(),
         source_host: "https://primary".to_string(),
         rules: config.rewrite,
+        normalize: Default::default(),
+        exporter: None,
     };
     let inv = export::read(&client(primary.url()), &ResourceKind::ALL)
         .await
@@ -89,6 +91,7 @@ async fn drift_of(dr: &Emulator, desired: &Configuration) -> Report {
         None,
         source,
         &export::provider_schema(),
+        &Default::default(),
     )
     .unwrap()
     .0
@@ -247,6 +250,8 @@ async fn duplicated_names_that_are_referenced_show_no_drift() {
         provider_version: ">= 1.99.0".to_string(),
         source_host: "https://x".to_string(),
         rules: drsync::rewrite::Rules::default(),
+        normalize: Default::default(),
+        exporter: None,
     };
     let built = export::build(
         inv.clone(),

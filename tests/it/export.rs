@@ -43,6 +43,8 @@ fn settings(section: &ExportSection) -> Settings {
         provider_version: section.provider_version.clone(),
         source_host: SOURCE.to_string(),
         rules: drsync::rewrite::Rules::default(),
+        normalize: Default::default(),
+        exporter: None,
     }
 }
 
@@ -139,7 +141,7 @@ async fn nothing_lost_nothing_invented() {
     let out = build(&inv, &ExportSection::default(), &LabelMap::default());
     let mut normalized: HashMap<(ResourceKind, String), Value> = HashMap::new();
     for j in &inv.jobs {
-        let n = normalize::job(j);
+        let n = normalize::job(j, &Default::default());
         normalized.insert((n.kind, n.id), n.config);
     }
     let libs: HashMap<&str, _> = inv
@@ -148,7 +150,11 @@ async fn nothing_lost_nothing_invented() {
         .map(|l| (l.cluster_id.as_str(), l))
         .collect();
     for c in &inv.clusters {
-        let n = normalize::cluster(c, libs.get(c.cluster_id.as_str()).copied());
+        let n = normalize::cluster(
+            c,
+            libs.get(c.cluster_id.as_str()).copied(),
+            &Default::default(),
+        );
         normalized.insert((n.kind, n.id), n.config);
     }
     for p in &inv.pools {
@@ -609,6 +615,8 @@ fn jobs_converted_ahead_of_time_give_the_same_export() {
                 };
                 let settings = Settings {
                     rules: config.rewrite.clone(),
+                    normalize: Default::default(),
+                    exporter: None,
                     ..settings(&section)
                 };
                 let first = export::build(inv.clone(), &settings, &LabelMap::default(), &schema)

@@ -73,6 +73,8 @@ fn export_with(inv: &Inventory, pause: &str) -> Export {
         provider_version: config.export.provider_version.clone(),
         source_host: "https://dbc-primary.cloud.databricks.com".to_string(),
         rules: config.rewrite,
+        normalize: Default::default(),
+        exporter: None,
     };
     export::build(
         inv.clone(),
