@@ -386,9 +386,16 @@ mod tests {
             [
                 "databricks_cluster",
                 "databricks_cluster_policy",
+                "databricks_global_init_script",
                 "databricks_instance_pool",
                 "databricks_job",
-                "databricks_sql_endpoint"
+                "databricks_notebook",
+                "databricks_permissions",
+                "databricks_pipeline",
+                "databricks_secret_acl",
+                "databricks_secret_scope",
+                "databricks_sql_endpoint",
+                "databricks_workspace_file"
             ]
         );
         let timeouts = &schema.resource("databricks_job").unwrap().blocks["timeouts"];
@@ -520,9 +527,9 @@ mod tests {
             expected.iter().map(|(p, k)| (p.to_string(), *k)).collect();
         assert_eq!(violations(&schema, "databricks_job", job), expected);
         assert_eq!(
-            violations(&schema, "databricks_notebook", "path = \"/x\""),
+            violations(&schema, "databricks_dashboard", "path = \"/x\""),
             [(
-                "databricks_notebook".to_string(),
+                "databricks_dashboard".to_string(),
                 ViolationKind::UnknownResourceType
             )]
         );
