@@ -116,6 +116,7 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
     let parsing = tokio::task::spawn_blocking(move || {
         drsync::tfconfig::load(&files, &var_files, &BTreeMap::new())
     });
+    let options = config.export.normalize_options();
     let (desired, live) = tokio::join!(
         async {
             match parsing.await {
@@ -123,7 +124,7 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
                 Err(e) => std::panic::resume_unwind(e.into_panic()),
             }
         },
-        drsync::export::read_normalized(&client, &kinds, &config.export.normalize_options())
+        drsync::export::read_normalized(&client, &kinds, &options)
     );
     let desired = desired?;
     let live = live?;

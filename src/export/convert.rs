@@ -528,3 +528,67 @@ fn kind_noun(kind: ResourceKind) -> &'static str {
         ResourceKind::ClusterPolicies => "cluster policy",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn policy(refs: &References, definition: Value) -> (String, Vec<Warning>) {
+        let schema = crate::export::provider_schema();
+        let mut converter = Converter::new(&schema, refs);
+        let block = converter.resource(
+            ResourceKind::ClusterPolicies,
+            "p",
+            &json!({"name": "p", "definition": definition}),
+        );
+        let text = crate::hcl::to_string(&Body::builder().add_block(block).build());
+        (text, converter.into_warnings())
+    }
+
+    /// Issue 13, defect 7: pool ids inside a policy definition become references to exported pools; the others
+    /// stay literal with a warning that `[rewrite.ids]` can answer.
+    #[test]
+    fn pool_ids_in_policy_definitions_are_references() {
+        let mut refs = References::default();
+        refs.insert(ResourceKind::InstancePools, "pool-1", "etl_pool");
+        let (text, warnings) = policy(
+            &refs,
+            json!({
+                "instance_pool_id": {"type": "fixed", "value": "pool-1"},
+                "driver_instance_pool_id": {"type": "allowlist", "values": ["pool-1", "pool-9"], "defaultValue": "pool-9"}
+            }),
+        );
+        assert!(
+            text.contains("\"value\" = databricks_instance_pool.etl_pool.id"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"values\"       = [databricks_instance_pool.etl_pool.id, \"pool-9\"]"),
+            "{text}"
+        );
+        let ids: Vec<Option<&str>> = warnings.iter().map(|w| w.id.as_deref()).collect();
+        assert_eq!(ids, [Some("pool-9"), Some("pool-9")], "{warnings:?}");
+        assert!(warnings[0].message.contains("[rewrite.ids]"));
+    }
+
+    /// Issue 13, defect 15: `jsonencode` escapes `<`, `>` and `&`, which an API that re-serialises the text would
+    /// give back unescaped, a diff on every plan: such a definition is written as its JSON text.
+    #[test]
+    fn policy_definitions_that_jsonencode_would_escape_are_written_as_text() {
+        let refs = References::default();
+        let (text, _) = policy(
+            &refs,
+            json!({"spark_conf.x": {"type": "fixed", "value": 10.0}}),
+        );
+        assert!(text.contains("definition = jsonencode({"), "{text}");
+        let (text, _) = policy(
+            &refs,
+            json!({"custom_tags.note": {"type": "fixed", "value": "a < b & c"}}),
+        );
+        assert!(
+            text.contains(r#"definition = "{\"custom_tags.note\":{\"type\":\"fixed\",\"value\":\"a < b & c\"}}""#),
+            "{text}"
+        );
+    }
+}

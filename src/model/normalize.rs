@@ -321,6 +321,21 @@ const CLUSTER_OUTPUT_ONLY: &[&str] = &[
     "is_pinned", // not a ClusterSpec field: pin status is read from a filtered listing (§3.4), see below
 ];
 
+/// Fields a cluster's `spec` is not completed with from the effective configuration: the provider computes
+/// them or hides their diff when the HCL leaves them out (§3.3: Computed node types, pools and disk flags; the
+/// generic suppressor on the cloud attributes; `data_security_mode` when empty).
+const SPEC_NOT_COMPLETED: &[&str] = &[
+    "node_type_id",
+    "driver_node_type_id",
+    "driver_instance_pool_id",
+    "enable_elastic_disk",
+    "enable_local_disk_encryption",
+    "aws_attributes",
+    "azure_attributes",
+    "gcp_attributes",
+    "data_security_mode",
+];
+
 /// Cluster spec values the service fills in when they were not configured, and the provider's defaults.
 /// `data_security_mode` is kept whatever it is, `NONE` included: the provider writes it as the API returns it
 /// (§13 `databricks_cluster`), and leaving `NONE` out gives DR clusters the DR workspace's default access mode.
@@ -347,14 +362,25 @@ const DEFAULT_PYSPARK_PYTHON: (&str, &str) = ("PYSPARK_PYTHON", "/databricks/pyt
 /// Read from `spec` (what its creator sent) when `clusters/get` returned it, else from the top-level fields
 /// without what the service fills in (databricks-api.md §4 Clusters: "diff against spec when it is present").
 pub fn cluster(c: &Cluster, libraries: Option<&ClusterLibraries>, options: &Options) -> Normalized {
-    let mut spec = match c.extra.get("spec") {
-        Some(Value::Object(spec)) => spec.clone(),
-        _ => match serde_json::to_value(c) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        },
+    let mut spec = match serde_json::to_value(c) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
     };
     remove_keys(&mut spec, CLUSTER_OUTPUT_ONLY);
+    if let Some(Value::Object(sent)) = c.extra.get("spec") {
+        // What the creator sent, completed with the effective values of the fields it left out and that the
+        // provider would otherwise show as a diff for ever: values a policy fixes or defaults (§2.4 item 3,
+        // §3.4 item 1, §13 "Clusters with policy_id"). Fields the provider computes or suppresses when the HCL
+        // leaves them out are not completed (§3.3), nor is anything the service reports about the running
+        // cluster.
+        let effective = std::mem::replace(&mut spec, sent.clone());
+        remove_keys(&mut spec, CLUSTER_OUTPUT_ONLY);
+        for (key, value) in effective {
+            if !SPEC_NOT_COMPLETED.contains(&key.as_str()) {
+                spec.entry(key).or_insert(value);
+            }
+        }
+    }
     cluster_spec(&mut spec);
     // The API reads an unset value as "never terminate", the provider's default is 60 (§3.2): write 0 then.
     let minutes = spec
@@ -924,14 +950,16 @@ mod tests {
         );
     }
 
-    /// Issue 13, defects 5, 6, 8 and 13: a cluster is read from `spec`, keeps its pin and `NONE` access mode,
-    /// and always says when it terminates (0: never, where the provider's default would be 60).
+    /// Issue 13, defects 5, 6, 8 and 13: a cluster is read from `spec` (completed with what a policy filled in,
+    /// but not with what the provider computes or suppresses), keeps its pin and `NONE` access mode, and always
+    /// says when it terminates (0: never, where the provider's default would be 60).
     #[test]
     fn cluster_configuration_comes_from_spec_with_pin_and_termination() {
         let c = cluster_from(json!({
             "cluster_id": "c1", "cluster_name": "adhoc", "spark_version": "15.4.x-scala2.12",
-            "node_type_id": "i3.xlarge", "num_workers": 1, "autotermination_minutes": 120,
-            "data_security_mode": "NONE", "aws_attributes": {"zone_id": "us-east-1b"},
+            "node_type_id": "i3.xlarge", "num_workers": 1, "custom_tags": {"team": "x"},
+            "data_security_mode": "NONE", "aws_attributes": {"zone_id": "us-east-1b", "first_on_demand": 1},
+            "enable_elastic_disk": true, "driver_node_type_id": "i3.2xlarge",
             "is_pinned": true,
             "spec": {"cluster_name": "adhoc", "spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge",
                      "num_workers": 1, "apply_policy_default_values": true, "policy_id": "P",
@@ -942,7 +970,16 @@ mod tests {
             json!({"cluster_name": "adhoc", "spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge",
                    "num_workers": 1, "apply_policy_default_values": true, "policy_id": "P",
                    "data_security_mode": "NONE", "aws_attributes": {"zone_id": "auto"},
-                   "autotermination_minutes": 0, "is_pinned": true})
+                   "autotermination_minutes": 0, "is_pinned": true, "custom_tags": {"team": "x"}})
+        );
+        // A value the policy filled in (the spec has none) is configuration: the provider would diff on it.
+        let mut filled = c.clone();
+        filled
+            .extra
+            .insert("autotermination_minutes".to_string(), json!(120));
+        assert_eq!(
+            cluster(&filled, None, &Options::default()).config["autotermination_minutes"],
+            120
         );
         let plain = cluster_from(
             json!({"cluster_id": "c2", "cluster_name": "x", "autotermination_minutes": 45,

@@ -695,10 +695,15 @@ fn no_wait(body: &mut Body) {
     if body.attributes().any(|a| a.key() == "no_wait") {
         return;
     }
+    // In the converter's order: the name first, then the attributes alphabetically, then the blocks.
     let at = body
         .0
         .iter()
-        .position(|s| matches!(s, Structure::Block(_)))
+        .enumerate()
+        .position(|(i, s)| match s {
+            Structure::Attribute(a) => i > 0 && a.key() > "no_wait",
+            Structure::Block(_) => true,
+        })
         .unwrap_or(body.0.len());
     body.0.insert(
         at,
