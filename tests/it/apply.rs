@@ -83,7 +83,8 @@ async fn an_applied_export_exports_back_unchanged() {
         .unwrap();
     assert_eq!(applied.len(), desired.resources.len());
 
-    let back = export_of(dr.url(), "").await;
+    // A passive standby exported again as one: `no_wait` is the export's, not the workspace's.
+    let back = export_of(dr.url(), "[rewrite]\npause = \"literal\"\n").await;
     let (want, got) = (resources(&desired), resources(&back));
     for (name, text) in &want {
         pretty_assertions::assert_eq!(text, &got[name], "{name}");
