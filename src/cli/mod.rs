@@ -150,7 +150,17 @@ impl From<drsync::api::auth::AuthError> for CliError {
 pub fn main() -> ExitCode {
     // git2 sets its certificate variables on first use: do it before any other thread exists.
     drsync::git::init();
-    let cli = Cli::parse();
+    // A usage error exits 1, never clap's 2: exit code 2 means drift or "not ready", and a CI job reading a typo
+    // as drift would stay green. Help and version go to standard output and exit 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            // Printing can fail only when the terminal is gone; the exit code still says what happened.
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     init_logging(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -107,6 +107,15 @@ pub enum Error {
         /// The repository committed to.
         repo: PathBuf,
     },
+    /// A Terraform or drsync file in the export folder is not text: reading on without it would compare against
+    /// less than what Git holds (and call a DR site with every job deleted "in sync").
+    #[error("{path} in commit {commit} is not UTF-8 text; drsync reads every .tf, .tfvars and .json file of the export folder or none")]
+    NotText {
+        /// The file, relative to the export folder.
+        path: String,
+        /// The commit.
+        commit: String,
+    },
     /// The export folder does not exist, so there is nothing to commit.
     #[error("the export folder {} does not exist; nothing was committed", path.display())]
     NoExportFolder {

@@ -146,21 +146,30 @@ impl ExportRepo {
         };
         let mut out = BTreeMap::new();
         let mut failure = None;
+        let mut not_text = None;
         let walked = folder.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
             let is_file = entry.kind() == Some(git2::ObjectType::Blob)
                 && matches!(entry.filemode(), 0o100644 | 0o100755);
             if !is_file {
                 return git2::TreeWalkResult::Ok;
             }
+            let name = String::from_utf8_lossy(entry.name_bytes());
+            let path = format!("{dir}{name}");
+            // What drsync reads (HCL, variables, its label map) must be read whole; anything else of the user's
+            // that is not text is none of its business.
+            let wanted = [".tf", ".tfvars", ".json"].iter().any(|e| name.ends_with(e));
             match self.repo.find_blob(entry.id()) {
-                Ok(blob) => {
-                    if let (Ok(name), Ok(text)) =
-                        (entry.name(), std::str::from_utf8(blob.content()))
-                    {
-                        out.insert(format!("{dir}{name}"), text.to_string());
+                Ok(blob) => match (entry.name(), std::str::from_utf8(blob.content())) {
+                    (Ok(_), Ok(text)) => {
+                        out.insert(path, text.to_string());
+                        git2::TreeWalkResult::Ok
                     }
-                    git2::TreeWalkResult::Ok
-                }
+                    _ if wanted => {
+                        not_text = Some(path);
+                        git2::TreeWalkResult::Abort
+                    }
+                    _ => git2::TreeWalkResult::Ok,
+                },
                 Err(e) => {
                     failure = Some(e);
                     git2::TreeWalkResult::Abort
@@ -169,6 +178,12 @@ impl ExportRepo {
         });
         if let Some(e) = failure {
             return Err(git(e));
+        }
+        if let Some(path) = not_text {
+            return Err(Error::NotText {
+                path,
+                commit: commit.id().to_string(),
+            });
         }
         walked.map_err(&git)?;
         Ok(Some(out))

@@ -200,3 +200,33 @@ async fn a_detached_head_can_be_read_but_not_exported_to() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("[git] branch"), "{}", run.stderr);
 }
+
+/// Issue 14, defect 1 (a false READY): a committed `.tf` file that is not UTF-8 text was skipped, so with every
+/// DR job deleted drift said "no drift" and check "READY". It is an error naming the file, exit 1.
+#[tokio::test]
+async fn a_committed_file_that_is_not_text_is_an_error_not_a_skip() {
+    let (dir, _primary, _dr) = setup().await;
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    let jobs = dir.path().join("terraform/generated/jobs.tf");
+    let mut bytes = std::fs::read(&jobs).unwrap();
+    bytes.extend_from_slice(b"\n# \xff\xfe not UTF-8\n");
+    std::fs::write(&jobs, bytes).unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_path(Path::new("terraform/generated/jobs.tf"))
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::new("t", "t@example.com", &git2::Time::new(1_700_000_100, 0)).unwrap();
+    let parent = repo.head().unwrap().peel_to_commit().unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "corrupt", &tree, &[&parent])
+        .unwrap();
+    for command in ["drift", "check"] {
+        let run = drsync(dir.path(), &[command], ENV).await;
+        assert_eq!(run.code, 1, "{command}: {run:?}");
+        assert!(
+            run.stderr.contains("jobs.tf") && run.stderr.contains("not UTF-8"),
+            "{command}: {run:?}"
+        );
+    }
+}

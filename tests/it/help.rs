@@ -23,3 +23,22 @@ fn help_texts() {
         insta::assert_snapshot!(format!("help_{sub}"), run.stdout);
     }
 }
+
+/// Issue 14, defect 2: a usage error exits 1, not clap's 2, which CI templates read as "drift" and keep the job
+/// green; help and version exit 0.
+#[test]
+fn usage_errors_exit_1_never_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["drift", "--no-such-flag"][..],
+        &["drift", "--format", "yaml"],
+        &["check", "--format", "html"],
+        &["no-such-command"],
+        &[],
+    ] {
+        let run = drsync_blocking(dir.path(), args, &[]);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(run.stderr.contains("error:") || run.stderr.contains("Usage:"), "{args:?}: {run:?}");
+    }
+    assert_eq!(drsync_blocking(dir.path(), &["--version"], &[]).code, 0);
+}
