@@ -57,6 +57,16 @@ pub enum Error {
         /// How many attempts were made.
         attempts: u32,
     },
+    /// A listing does not end: the server repeats a page token, or pages past any real workspace's size.
+    #[error("{workspace}: GET {path}: the listing does not end ({reason}); nothing was read")]
+    Paging {
+        /// The workspace.
+        workspace: String,
+        /// Request path.
+        path: String,
+        /// What was seen.
+        reason: String,
+    },
     /// Retrying would run past the deadline.
     #[error("{workspace}: {method} {path}: gave up after {attempts} attempts in {:.1}s (deadline {:.0}s); last error: {last}",
         elapsed.as_secs_f64(), deadline.as_secs_f64())]

@@ -33,6 +33,54 @@ impl ClusterFilter {
 }
 
 const JOBS_PAGE: u32 = 100;
+
+/// The most pages one listing may take: ten times the largest workspace the API allows (jobs are capped at
+/// 12,000 per workspace, Databricks' resource limits page), so only a server that never stops paging reaches it.
+const MAX_PAGES: usize = 1_200;
+
+/// Guards a token-paged listing against a server that never stops: a token seen before, or more than
+/// [`MAX_PAGES`] pages, is an error rather than an endless loop.
+struct Pages {
+    tokens: HashSet<String>,
+    count: usize,
+}
+
+impl Pages {
+    fn new() -> Self {
+        Pages {
+            tokens: HashSet::new(),
+            count: 0,
+        }
+    }
+
+    /// The token of the next page to ask for, or `None` at the end.
+    fn next(
+        &mut self,
+        client: &WorkspaceClient,
+        path: &str,
+        token: Option<String>,
+    ) -> Result<Option<String>, Error> {
+        self.count += 1;
+        let fail = |reason: String| Error::Paging {
+            workspace: client.name().to_string(),
+            path: path.to_string(),
+            reason,
+        };
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        if self.count >= MAX_PAGES {
+            return Err(fail(format!("more than {MAX_PAGES} pages")));
+        }
+        if !self.tokens.insert(token.clone()) {
+            return Err(fail(format!(
+                "page {} repeats the page token of an earlier page",
+                self.count
+            )));
+        }
+        Ok(Some(token))
+    }
+}
 const CLUSTERS_PAGE: u32 = 100;
 
 impl WorkspaceClient {
@@ -141,6 +189,7 @@ impl WorkspaceClient {
                 counter.store(0, Ordering::Relaxed);
             }
             let mut token: Option<String> = None;
+            let mut guard = Pages::new();
             loop {
                 let mut query = base();
                 if let Some(t) = &token {
@@ -149,7 +198,7 @@ impl WorkspaceClient {
                 let (text, head) = self.get_with(path, &query, parse).await?;
                 counter.fetch_add(head.jobs.len(), Ordering::Relaxed);
                 pages.push(spawn_decode(text, permit().await));
-                token = head.next_page_token.filter(|t| !t.is_empty());
+                token = guard.next(self, path, head.next_page_token)?;
                 if token.is_none() {
                     break;
                 }
@@ -204,7 +253,8 @@ impl WorkspaceClient {
     pub async fn get_job(&self, job_id: i64) -> Result<Job, Error> {
         let path = "/api/2.2/jobs/get";
         let first = self.get(path, &[("job_id", job_id.to_string())]).await?;
-        let mut token = next_token(&first);
+        let mut guard = Pages::new();
+        let mut token = guard.next(self, path, next_token(&first))?;
         let mut job: Job = decode(self, "GET", path, first)?;
         while let Some(t) = token {
             let page = self
@@ -213,16 +263,7 @@ impl WorkspaceClient {
                     &[("job_id", job_id.to_string()), ("page_token", t.clone())],
                 )
                 .await?;
-            token = next_token(&page);
-            if token.as_deref() == Some(t.as_str()) {
-                return Err(Error::Decode {
-                    workspace: self.name().to_string(),
-                    method: "GET".to_string(),
-                    path: path.to_string(),
-                    reason: format!("job {job_id}: the server returned the same page token twice"),
-                    attempts: 1,
-                });
-            }
+            token = guard.next(self, path, next_token(&page))?;
             let more: Job = decode(self, "GET", path, page)?;
             job.settings.tasks.extend(more.settings.tasks);
             job.settings.job_clusters.extend(more.settings.job_clusters);
@@ -251,6 +292,7 @@ impl WorkspaceClient {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         let mut token: Option<String> = None;
+        let mut guard = Pages::new();
         loop {
             let mut query = vec![("page_size", CLUSTERS_PAGE.to_string())];
             for s in &filter.sources {
@@ -270,7 +312,7 @@ impl WorkspaceClient {
                     counter.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            token = next_token(&page);
+            token = guard.next(self, path, next_token(&page))?;
             if token.is_none() {
                 break;
             }

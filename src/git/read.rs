@@ -157,7 +157,9 @@ impl ExportRepo {
             let path = format!("{dir}{name}");
             // What drsync reads (HCL, variables, its label map) must be read whole; anything else of the user's
             // that is not text is none of its business.
-            let wanted = [".tf", ".tfvars", ".json"].iter().any(|e| name.ends_with(e));
+            let wanted = [".tf", ".tfvars", ".json"]
+                .iter()
+                .any(|e| name.ends_with(e));
             match self.repo.find_blob(entry.id()) {
                 Ok(blob) => match (entry.name(), std::str::from_utf8(blob.content())) {
                     (Ok(_), Ok(text)) => {

@@ -489,3 +489,70 @@ async fn missing_objects_are_recognised() {
         None
     );
 }
+
+/// A stand-in server on loopback that answers every request with the same JSON body, for as long as it is asked.
+async fn answering(body: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    }
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if socket.write_all(reply.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+/// Issue 14, defect 4: a server that always says there is more, with the same page token, made the listing
+/// run for ever. A repeated token is an error that names the endpoint.
+#[tokio::test]
+async fn a_listing_that_repeats_its_page_token_is_an_error_not_a_loop() {
+    let jobs = answering(r#"{"jobs":[{"job_id":1,"settings":{"name":"x"}}],"has_more":true,"next_page_token":"again"}"#).await;
+    let c = url_client(&jobs);
+    let e = tokio::time::timeout(Duration::from_secs(30), c.list_jobs())
+        .await
+        .expect("the listing ends")
+        .unwrap_err();
+    assert!(matches!(e, Error::Paging { .. }), "{e}");
+    assert!(
+        e.to_string().contains("/api/2.2/jobs/list")
+            && e.to_string().contains("repeats the page token"),
+        "{e}"
+    );
+    let clusters =
+        answering(r#"{"clusters":[{"cluster_id":"c"}],"next_page_token":"again"}"#).await;
+    let c = url_client(&clusters);
+    let e = tokio::time::timeout(
+        Duration::from_secs(30),
+        c.list_clusters(&ClusterFilter::default()),
+    )
+    .await
+    .expect("the listing ends")
+    .unwrap_err();
+    assert!(matches!(e, Error::Paging { .. }), "{e}");
+}
+
+fn url_client(url: &str) -> WorkspaceClient {
+    WorkspaceClient::new(
+        "primary",
+        url,
+        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
+        fast(),
+    )
+    .unwrap()
+}

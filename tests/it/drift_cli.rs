@@ -217,7 +217,8 @@ async fn a_committed_file_that_is_not_text_is_an_error_not_a_skip() {
         .unwrap();
     index.write().unwrap();
     let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = git2::Signature::new("t", "t@example.com", &git2::Time::new(1_700_000_100, 0)).unwrap();
+    let sig =
+        git2::Signature::new("t", "t@example.com", &git2::Time::new(1_700_000_100, 0)).unwrap();
     let parent = repo.head().unwrap().peel_to_commit().unwrap();
     repo.commit(Some("HEAD"), &sig, &sig, "corrupt", &tree, &[&parent])
         .unwrap();

@@ -38,7 +38,10 @@ fn usage_errors_exit_1_never_2() {
     ] {
         let run = drsync_blocking(dir.path(), args, &[]);
         assert_eq!(run.code, 1, "{args:?}: {run:?}");
-        assert!(run.stderr.contains("error:") || run.stderr.contains("Usage:"), "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains("error:") || run.stderr.contains("Usage:"),
+            "{args:?}: {run:?}"
+        );
     }
     assert_eq!(drsync_blocking(dir.path(), &["--version"], &[]).code, 0);
 }
