@@ -2,7 +2,7 @@
 //! pools, cluster policies, SCIM Me, libraries, the workspace tree and the built-in region catalogs.
 
 use crate::common::{start, start_with, Raw};
-use drsync::emulator::{Cloud, EmulatorConfig, Fixtures};
+use drsync::emulator::{Cloud, EmulatorConfig, Fixtures, PolicyJson};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -1106,6 +1106,149 @@ async fn pool_defaults_are_only_the_sourced_ones() {
                 json!({"zone_id": "auto", "availability": "SPOT", "spot_bid_price_percent": 100})
             );
             assert_eq!(p["enable_elastic_disk"], false);
+        }
+    }
+}
+
+/// A policy definition written the way Terraform's `jsonencode` would not: spaces, unsorted keys, `10.0`, and
+/// characters `jsonencode` escapes.
+const LOOSE_DEFINITION: &str = r#"{ "spark_version": {"type": "fixed", "value": "15.4.x-scala2.12"},
+  "autotermination_minutes": {"type": "range", "maxValue": 10.0},
+  "custom_tags.note": {"type": "fixed", "value": "<a & b>"} }"#;
+const COMPACT_DEFINITION: &str = r#"{"autotermination_minutes":{"maxValue":10.0,"type":"range"},"custom_tags.note":{"type":"fixed","value":"<a & b>"},"spark_version":{"type":"fixed","value":"15.4.x-scala2.12"}}"#;
+const LOOSE_OVERRIDES: &str = r#"{"z": {"type": "fixed", "value": 1}, "a": {"type": "unlimited"}}"#;
+const COMPACT_OVERRIDES: &str = r#"{"a":{"type":"unlimited"},"z":{"type":"fixed","value":1}}"#;
+
+/// Create, get, list and edit a policy under `mode`; return what `get` and `list` gave for each text field,
+/// after create and after edit.
+async fn policy_texts(mode: PolicyJson) -> Vec<(String, Value)> {
+    let emu = start(EmulatorConfig {
+        policy_json: mode,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let raw = Raw::new(&emu);
+    let mut out = Vec::new();
+    let (status, created) = raw
+        .post(
+            "/api/2.0/policies/clusters/create",
+            json!({"name": "p", "definition": LOOSE_DEFINITION}),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["policy_id"].as_str().unwrap().to_string();
+    let (status, fam) = raw
+        .post(
+            "/api/2.0/policies/clusters/create",
+            json!({"name": "f", "policy_family_id": "personal-vm",
+                   "policy_family_definition_overrides": LOOSE_OVERRIDES}),
+        )
+        .await;
+    assert_eq!(status, 200, "{fam}");
+    let fam = fam["policy_id"].as_str().unwrap().to_string();
+    let read = |step: &'static str| {
+        let raw = Raw {
+            base: raw.base.clone(),
+            http: raw.http.clone(),
+            token: raw.token.clone(),
+        };
+        let (id, fam) = (id.clone(), fam.clone());
+        async move {
+            let mut out = Vec::new();
+            let (_, p) = raw
+                .get(&format!("/api/2.0/policies/clusters/get?policy_id={id}"))
+                .await;
+            out.push((format!("{step} get definition"), p["definition"].clone()));
+            let (_, f) = raw
+                .get(&format!("/api/2.0/policies/clusters/get?policy_id={fam}"))
+                .await;
+            out.push((
+                format!("{step} get overrides"),
+                f["policy_family_definition_overrides"].clone(),
+            ));
+            let (_, list) = raw.get("/api/2.0/policies/clusters/list").await;
+            let item = |pid: &str| {
+                list["policies"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p["policy_id"] == pid)
+                    .cloned()
+                    .unwrap()
+            };
+            out.push((
+                format!("{step} list definition"),
+                item(&id)["definition"].clone(),
+            ));
+            out.push((
+                format!("{step} list overrides"),
+                item(&fam)["policy_family_definition_overrides"].clone(),
+            ));
+            out
+        }
+    };
+    out.extend(read("create").await);
+    for body in [
+        json!({"policy_id": id, "name": "p", "definition": LOOSE_DEFINITION}),
+        json!({"policy_id": fam, "name": "f", "policy_family_id": "personal-vm",
+               "policy_family_definition_overrides": LOOSE_OVERRIDES}),
+    ] {
+        let (status, r) = raw.post("/api/2.0/policies/clusters/edit", body).await;
+        assert_eq!(status, 200, "{r}");
+    }
+    out.extend(read("edit").await);
+    // Invalid JSON is refused the same way in every mode, on create and on edit, for both fields.
+    for (path, body) in [
+        ("create", json!({"name": "bad", "definition": "{\"a\": "})),
+        (
+            "create",
+            json!({"name": "bad2", "policy_family_id": "personal-vm",
+                   "policy_family_definition_overrides": "not json"}),
+        ),
+        (
+            "edit",
+            json!({"policy_id": id, "name": "p", "definition": "{]"}),
+        ),
+        (
+            "edit",
+            json!({"policy_id": id, "name": "p", "definition": "[1]"}),
+        ),
+    ] {
+        let (status, err) = raw
+            .post(&format!("/api/2.0/policies/clusters/{path}"), body.clone())
+            .await;
+        assert_eq!(status, 400, "{mode:?} {path} {body}: {err}");
+        assert_eq!(err["error_code"], "INVALID_PARAMETER_VALUE", "{body}");
+    }
+    // A refused edit changed nothing.
+    let (_, p) = raw
+        .get(&format!("/api/2.0/policies/clusters/get?policy_id={id}"))
+        .await;
+    assert_eq!(p["definition"], out[4].1);
+    out
+}
+
+/// Policy definitions come back byte for byte by default (`PolicyJson::Echo`), and as compact `serde_json`
+/// text under `PolicyJson::Reserialize` (sorted keys, `10.0` kept, no HTML escaping), on get and list, after
+/// create and edit.
+#[tokio::test]
+async fn policy_definitions_echo_or_reserialize() {
+    assert_eq!(EmulatorConfig::default().policy_json, PolicyJson::Echo);
+    for (mode, definition, overrides) in [
+        (PolicyJson::Echo, LOOSE_DEFINITION, LOOSE_OVERRIDES),
+        (
+            PolicyJson::Reserialize,
+            COMPACT_DEFINITION,
+            COMPACT_OVERRIDES,
+        ),
+    ] {
+        for (what, text) in policy_texts(mode).await {
+            let want = if what.ends_with("definition") {
+                definition
+            } else {
+                overrides
+            };
+            assert_eq!(text, json!(want), "{mode:?} {what}");
         }
     }
 }
