@@ -97,6 +97,17 @@ def same(name, sent, got):
     return check(name, not d, "; ".join(d[:5]) + (f" (+{len(d) - 5} more)" if len(d) > 5 else ""))
 
 
+def readable(settings):
+    """What a read gives back of sent job settings: `run_as` is write-only (SDK `JobRunAs`), never returned."""
+    return {k: v for k, v in settings.items() if k != "run_as"}
+
+
+def run_as_name(settings, owner):
+    """The `run_as_user_name` a job with these settings reads back: the run_as identity, else the owner."""
+    run_as = settings.get("run_as") or {}
+    return run_as.get("user_name") or run_as.get("service_principal_name") or owner
+
+
 def kwargs(cls, body):
     """The SDK's typed keyword arguments for a request body given as plain JSON."""
     obj = cls.from_dict(body)
@@ -340,7 +351,7 @@ def create_jobs(w):
     pool_ids = list(State.pools)
     policy_ids = list(State.policies)
     bodies = [simple_job(i) for i in range(40)]
-    bodies.append(etl_job(State.me.user_name))
+    bodies.append(etl_job("etl-runner@example.com"))
     bodies.append(pools_job(pool_ids[0], pool_ids[1], policy_ids[0]))
     bodies.append(serverless_job())
     bodies.append(big_job())
@@ -360,8 +371,12 @@ def create_jobs(w):
     check("jobs.create returns 45 distinct positive job ids",
           len(set(ids)) == 45 and all(isinstance(i, int) and i > 0 for i in ids), ids[:5])
     for jid, body in State.jobs.items():
-        got = w.jobs.get(jid).as_dict().get("settings", {})
-        same(f"jobs.get {body['name'][:40]!r} settings round-trip", body, got)
+        job = w.jobs.get(jid).as_dict()
+        got = job.get("settings", {})
+        same(f"jobs.get {body['name'][:40]!r} settings round-trip", readable(body), got)
+        check(f"jobs.get {body['name'][:40]!r} hides the write-only run_as and names it in run_as_user_name",
+              "run_as" not in got and job.get("run_as_user_name") == run_as_name(body, State.me.user_name),
+              (got.get("run_as"), job.get("run_as_user_name")))
     # output-only fields, checked once on a representative job
     job = w.jobs.get(State.etl_id)
     check("jobs.get has job_id", job.job_id == State.etl_id, job.job_id)
@@ -369,7 +384,8 @@ def create_jobs(w):
     check("jobs.get has created_time in epoch ms", job.created_time is not None
           and before - 5000 <= job.created_time <= after + 5000, job.created_time)
     check("jobs.get settings.format is MULTI_TASK", job.settings.format == jobs.Format.MULTI_TASK, job.settings.format)
-    check("jobs.get run_as_user_name", job.run_as_user_name == State.me.user_name, job.run_as_user_name)
+    check("jobs.get run_as_user_name is the run_as user", job.run_as_user_name == "etl-runner@example.com",
+          job.run_as_user_name)
 
 
 def big_job_paging(w):
@@ -418,7 +434,7 @@ def list_jobs(w):
         j = expanded.get(jid)
         if j is None:
             continue
-        d = diff(body, j.settings.as_dict())
+        d = diff(readable(body), j.settings.as_dict())
         if d:
             bad.append(f"{body['name'][:30]}: {d[0]}")
     check("jobs.list(expand_tasks=True) settings round-trip (big job refilled via get)", not bad, bad[:3])
@@ -426,6 +442,7 @@ def list_jobs(w):
     check("jobs.list(expand_tasks=True) big job has all 130 tasks", big is not None and len(big.settings.tasks) == 130,
           big and len(big.settings.tasks))
 
+    bad_run_as = []
     for limit in (20, 25, 100):
         pages, seen, token, sizes = 0, [], None, []
         while True:
@@ -438,6 +455,10 @@ def list_jobs(w):
             sizes.append(len(batch))
             seen += [j["job_id"] for j in batch]
             for j in batch:
+                body = State.jobs.get(j["job_id"], {})
+                if "run_as" in j.get("settings", {}) or j.get("run_as_user_name") != run_as_name(
+                        body, State.me.user_name):
+                    bad_run_as.append((j["job_id"], j.get("run_as_user_name")))
                 if j["job_id"] == State.big_id:
                     n = len(j.get("settings", {}).get("tasks", []))
                     check(f"jobs/list limit={limit} truncates the big job to 100 tasks with has_more",
@@ -454,6 +475,8 @@ def list_jobs(w):
         check(f"jobs/list limit={limit} pages through 45 jobs in {want_pages} pages of <= {limit}",
               pages == want_pages and all(s <= limit for s in sizes) and sorted(seen) == sorted(ours),
               f"pages={pages} sizes={sizes} distinct={len(set(seen))}")
+    check("jobs/list items carry run_as_user_name and never the write-only settings.run_as", not bad_run_as,
+          bad_run_as[:3])
     sdk20 = [j.job_id for j in w.jobs.list(limit=20)]
     check("jobs.list(limit=20) (SDK paging) returns all 45", sorted(sdk20) == sorted(ours), len(sdk20))
     expect_error("jobs.list(limit=101) is rejected", DatabricksError, lambda: list(w.jobs.list(limit=101)))
@@ -724,7 +747,10 @@ def m2m_jobs(w):
     body["run_as"] = {"service_principal_name": CLIENT_ID}
     jid = w.jobs.create(**kwargs(jobs.JobSettings, body)).job_id
     job = w.jobs.get(jid)
-    same("jobs.create/get round-trip with an OAuth token", body, job.settings.as_dict())
+    same("jobs.create/get round-trip with an OAuth token", readable(body), job.settings.as_dict())
+    check("jobs.get run_as_user_name is the service principal's application id",
+          job.run_as_user_name == CLIENT_ID and job.settings.run_as is None,
+          (job.run_as_user_name, job.settings.run_as))
     check("jobs.get creator_user_name is the service principal", job.creator_user_name == CLIENT_ID,
           job.creator_user_name)
     found = [j.job_id for j in w.jobs.list(name="sdk-compat-m2m-etl", expand_tasks=True)]

@@ -253,7 +253,13 @@ fn default_field(map: &mut Map<String, Value>, key: &str, value: Value) {
 }
 
 /// Validate a ClusterSpec and return the configuration part of a `clusters/get` body: the spec as sent plus
-/// the defaults the server fills. `spec` holds exactly what the caller sent.
+/// the defaults the server fills, each with its source below. `spec` holds exactly what the caller sent.
+///
+/// Not filled, for want of a source: `autotermination_minutes` (unset means the cluster never auto-terminates,
+/// sdk@v0.93.0:service/compute/model.go:601-606, provider-behaviour.md §3.2; issue #13 item 6),
+/// `data_security_mode` (omitting it leaves the cluster without one, "Custom" in the UI, not `NONE`:
+/// databricks/terraform-provider-databricks#2866), and on GCP `enable_elastic_disk` and
+/// `gcp_attributes.availability`.
 fn effective_config(
     ws: &Workspace,
     spec: &Map<String, Value>,
@@ -283,6 +289,9 @@ fn effective_config(
     match spec.get("node_type_id").and_then(Value::as_str) {
         Some(id) => check_node_type(ws, id)?,
         None => match pool_node {
+            // A pool-backed cluster reads back its pool's node type: the provider makes `node_type_id` and
+            // `driver_node_type_id` Computed for that reason (provider-behaviour.md §3.3, §3.4 "node types on a
+            // pool-backed cluster").
             Some(ref id) => {
                 cfg.insert("node_type_id".into(), json!(id));
             }
@@ -297,6 +306,9 @@ fn effective_config(
     match spec.get("driver_node_type_id").and_then(Value::as_str) {
         Some(id) => check_node_type(ws, id)?,
         None => {
+            // SDK `ClusterDetails.driver_node_type_id`: "if unset, the driver node type will be set as the same
+            // value as `node_type_id`" (sdk@v0.93.0:service/compute/model.go, ClusterDetails); a driver pool
+            // gives its node type as the worker pool does (provider-behaviour.md §3.3).
             if let Some(id) = driver_pool_node.or_else(|| {
                 cfg.get("node_type_id")
                     .and_then(Value::as_str)
@@ -315,9 +327,16 @@ fn effective_config(
                  ({max}) at least 1 and not less than min_workers"
             )));
         }
+        // `num_workers` in `get` is the desired count (databricks-api.md §4 Clusters, "Note"), shown beside
+        // `autoscale` in databricks-api.md §7 `cluster_get_running.json`; a new autoscaling cluster starts at
+        // `min_workers` (SDK `AutoScale.min_workers`: "the initial number of workers the cluster will have after
+        // creation"). Whether the service sends it is provider-behaviour.md §14 Q3 (open); the provider's
+        // exporter fixture get-cluster-awscluster-response.json has none.
         default_field(&mut cfg, "num_workers", json!(min));
     } else {
         match spec.get("num_workers") {
+            // A fixed-size cluster without `num_workers` has no workers; the read shows the desired count
+            // (databricks-api.md §4 Clusters, "Note") [UNVERIFIED that a 0 is echoed].
             None => {
                 cfg.insert("num_workers".into(), json!(0));
             }
@@ -329,63 +348,106 @@ fn effective_config(
             }
         }
     }
-    match spec.get("autotermination_minutes") {
-        None => {
-            cfg.insert("autotermination_minutes".into(), json!(120));
-        }
-        Some(m) => {
-            let ok = m
-                .as_i64()
-                .is_some_and(|m| m == 0 || (10..=10_000).contains(&m));
-            if !ok {
-                return Err(ApiError::invalid_parameter(format!(
-                    "Automatic termination minutes must be 0 or between 10 and 10000, got {m}"
-                )));
-            }
+    // Checked only: an unset value is not filled (see above). 0, or 10..=10000 (SDK docstring,
+    // sdk@v0.93.0:service/compute/model.go:601-606; databricks-api.md §4 Clusters).
+    if let Some(m) = spec.get("autotermination_minutes") {
+        let ok = m
+            .as_i64()
+            .is_some_and(|m| m == 0 || (10..=10_000).contains(&m));
+        if !ok {
+            return Err(ApiError::invalid_parameter(format!(
+                "Automatic termination minutes must be 0 or between 10 and 10000, got {m}"
+            )));
         }
     }
-    default_field(
-        &mut cfg,
-        "enable_elastic_disk",
-        json!(ws.cloud == Cloud::Azure),
-    );
-    default_field(&mut cfg, "enable_local_disk_encryption", json!(false));
-    default_field(&mut cfg, "data_security_mode", json!("NONE"));
+    // `enable_elastic_disk` and `enable_local_disk_encryption` appear in `get` even if never set
+    // (databricks-api.md §4 Clusters, "Server-filled defaults" [UNVERIFIED exact set]). Values: AWS `false` and
+    // `false` (databricks-api.md §7 `cluster_get_running.json`, whose `spec` has neither); Azure elastic disk
+    // `true` (§7 `cluster_get_terminated.json`; exporter fixture get-cluster-test1-response.json). Azure disk
+    // encryption and both on GCP have no source and are not filled.
+    match ws.cloud {
+        Cloud::Aws => {
+            default_field(&mut cfg, "enable_elastic_disk", json!(false));
+            default_field(&mut cfg, "enable_local_disk_encryption", json!(false));
+        }
+        Cloud::Azure => default_field(&mut cfg, "enable_elastic_disk", json!(true)),
+        Cloud::Gcp => {}
+    }
     if pool.is_none() {
         cloud_defaults(ws, &mut cfg);
     }
+    resolve_zone(ws, &mut cfg);
     Ok(cfg)
 }
 
-/// The cloud attributes a workspace fills when a cluster does not come from a pool.
+/// A concrete availability zone of the workspace's region: `list-zones`' `default_zone`, else its first zone.
+fn concrete_zone(ws: &Workspace) -> Option<&str> {
+    fn non_empty(v: &Value) -> Option<&str> {
+        v.as_str().filter(|z| !z.is_empty())
+    }
+    ws.zones
+        .get("default_zone")
+        .and_then(non_empty)
+        .or_else(|| {
+            ws.zones
+                .get("zones")
+                .and_then(Value::as_array)
+                .and_then(|zs| zs.iter().find_map(non_empty))
+        })
+}
+
+/// Zone `auto` resolved: on AWS the top level of `get`/`list` shows the concrete zone the cluster was placed in
+/// (here the region's default zone from `list-zones`), while `spec` keeps `"auto"` as sent. This follows issue
+/// #13 ("HCL `zone_id = "auto"` against a live concrete zone (the API resolves `auto`)"); whether the service
+/// echoes `auto` or the resolved zone is provider-behaviour.md §14 Q4, still open. SDK `AwsAttributes.zone_id`:
+/// with `"auto"` it "will try to place cluster in a zone with high availability". Only
+/// all-purpose clusters: cluster specs inside job settings are stored as sent.
+fn resolve_zone(ws: &Workspace, cfg: &mut Map<String, Value>) {
+    if ws.cloud != Cloud::Aws {
+        return;
+    }
+    let Some(zone) = concrete_zone(ws) else {
+        return;
+    };
+    if let Some(aws) = cfg.get_mut("aws_attributes").and_then(Value::as_object_mut) {
+        let is_auto = aws
+            .get("zone_id")
+            .and_then(Value::as_str)
+            .is_some_and(|z| z.eq_ignore_ascii_case("auto"));
+        if is_auto {
+            aws.insert("zone_id".into(), json!(zone));
+        }
+    }
+}
+
+/// The cloud attributes a workspace fills when a cluster does not come from a pool, each with its source.
 fn cloud_defaults(ws: &Workspace, cfg: &mut Map<String, Value>) {
     let (key, defaults) = match ws.cloud {
-        Cloud::Aws => {
-            let zone = ws
-                .zones
-                .get("default_zone")
-                .and_then(Value::as_str)
-                .filter(|z| !z.is_empty())
-                .unwrap_or("auto");
-            (
-                "aws_attributes",
-                json!({
-                    "zone_id": zone,
-                    "availability": "SPOT_WITH_FALLBACK",
-                    "first_on_demand": 1,
-                    "spot_bid_price_percent": 100,
-                    "ebs_volume_count": 0,
-                }),
-            )
-        }
+        // SDK `AwsAttributes` (sdk@v0.93.0:service/compute/model.go): an unset `zone_id` means "auto" (resolved
+        // by [`resolve_zone`]), `spot_bid_price_percent` "If not specified, the default value is 100".
+        // `availability`, `first_on_demand` and `ebs_volume_count` are among the server-filled defaults of
+        // databricks-api.md §4 Clusters [UNVERIFIED exact set]; the values are those of §7
+        // `cluster_get_running.json` (`ebs_volume_count: 0` and the bid percent appear at the top level but
+        // not in its `spec`) and of the provider's exporter fixture get-cluster-awscluster-response.json.
+        Cloud::Aws => (
+            "aws_attributes",
+            json!({
+                "zone_id": "auto",
+                "availability": "SPOT_WITH_FALLBACK",
+                "first_on_demand": 1,
+                "spot_bid_price_percent": 100,
+                "ebs_volume_count": 0,
+            }),
+        ),
+        // SDK `AzureAttributes.spot_bid_max_price`: "If not specified, the default value is -1". Availability
+        // and `first_on_demand` as in databricks-api.md §7 `cluster_get_terminated.json` and the exporter
+        // fixture get-cluster-test1-response.json [UNVERIFIED that they are defaults].
         Cloud::Azure => (
             "azure_attributes",
             json!({"first_on_demand": 1, "availability": "ON_DEMAND_AZURE", "spot_bid_max_price": -1.0}),
         ),
-        Cloud::Gcp => (
-            "gcp_attributes",
-            json!({"availability": "ON_DEMAND_GCP", "zone_id": "HA"}),
-        ),
+        // SDK `GcpAttributes.zone_id`: "HA" is the [default].
+        Cloud::Gcp => ("gcp_attributes", json!({"zone_id": "HA"})),
     };
     let attrs = cfg
         .entry(key.to_string())
@@ -679,7 +741,8 @@ impl Filter {
         })
     }
 
-    /// Whether a cluster passes; it looks up only the fields a filter is set for.
+    /// Whether a cluster passes; it looks up only the fields a filter is set for. `is_pinned` matches the clusters
+    /// that carry `pinned_by_user_name` (see [`pin`]).
     fn matches(&self, c: &Value) -> bool {
         (self.states.is_empty() || {
             let state = str_field(c, "state");
@@ -700,7 +763,9 @@ impl Filter {
 /// `sort_by.field`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SortField {
-    /// State, then pinned before unpinned, then name: the service's default order.
+    /// State, then pinned before unpinned, then name: the service's default order (SDK `ListClustersSortBy`:
+    /// "highest to lowest precedence: cluster state, pinned or unpinned, then cluster name",
+    /// sdk@v0.93.0:service/compute/model.go:4542ff).
     Default,
     ClusterName,
 }
@@ -838,7 +903,8 @@ fn decode_token(token: &str) -> Result<usize, ApiError> {
         .ok_or_else(|| ApiError::invalid_parameter(format!("Invalid page token: {token}")))
 }
 
-/// A list item: the `get` body without `spec`, borrowed from the stored cluster.
+/// A list item: the `get` body without `spec` ("`spec` is **not** included in list items", databricks-api.md
+/// §1.2 notes and §4 Clusters), borrowed from the stored cluster.
 fn list_item(c: &Value) -> Part<'_> {
     match c.as_object() {
         Some(o) => Part::Obj(Obj::from_map(o, |k, _| k != "spec")),
@@ -916,6 +982,8 @@ async fn list_v20(State(state): State<AppState>) -> Response {
 // ---------------------------------------------------------------------------------------------------------
 // Handlers
 
+/// `GET clusters/get`: the whole stored body, with `spec` exactly as the caller sent it on create or edit
+/// (databricks-api.md §1.2 "ClusterDetails (includes `spec`)", §4 Clusters).
 async fn get_cluster(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Reply {
     let q = Query::parse(raw.as_deref());
     let id = q.require("cluster_id")?;
@@ -960,6 +1028,9 @@ async fn create(
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
+    // The output-only fields of a new cluster (databricks-api.md §4 Clusters "Output-only"): `cluster_source`
+    // API for a cluster made through the API, `start_time` the create request time, `jdbc_port` 10000, and
+    // the `default_tags` SDK `ClusterDetails.default_tags` names (Vendor, Creator, ClusterName, ClusterId).
     let mut c = Map::new();
     c.insert("cluster_id".into(), json!(id));
     c.insert("creator_user_name".into(), json!(creator));
@@ -1178,6 +1249,13 @@ async fn resize(State(state): State<AppState>, body: Bytes) -> Reply {
     Ok(Json(json!({})))
 }
 
+/// `POST clusters/pin` (admin only, idempotent: databricks-api.md §1.2). The pin shows in `get` and `list` as
+/// `pinned_by_user_name`, the pinning user's numeric id, as in the provider's exporter fixtures
+/// (shared/reference/exporter-fixtures/get-cluster-test1-response.json, clusters-list-response.json). There is
+/// no `is_pinned` field: `ClusterDetails` has none (sdk@v0.93.0:service/compute/model.go:596ff, nor
+/// databricks-sdk-go v0.175.0 or databricks-sdk-py 0.162.0); `is_pinned` exists only as the list filter
+/// `filter_by.is_pinned` (`ListClustersFilterBy`, sdk@v0.93.0:service/compute/model.go:4477-4478), which is how
+/// the provider reads the pin (provider-behaviour.md §3.4).
 async fn pin(
     State(state): State<AppState>,
     principal: Option<Extension<Principal>>,
@@ -1202,6 +1280,7 @@ async fn pin(
     Ok(Json(json!({})))
 }
 
+/// `POST clusters/unpin`: idempotent, like `pin`.
 async fn unpin(State(state): State<AppState>, body: Bytes) -> Reply {
     let (_, id) = cluster_id_of(&body)?;
     let mut ws = state.workspace();
@@ -1269,13 +1348,14 @@ mod tests {
             "x_unknown": {"kept": true},
         }));
         let cfg = effective_config(&w, &spec).unwrap();
-        assert_eq!(cfg["aws_attributes"]["zone_id"], "auto");
+        // `auto` is resolved to a zone of the region at the top level.
+        assert_eq!(cfg["aws_attributes"]["zone_id"], "us-east-1b");
         assert_eq!(cfg["aws_attributes"]["availability"], "SPOT_WITH_FALLBACK");
         assert_eq!(cfg["aws_attributes"]["spot_bid_price_percent"], 100);
         assert_eq!(cfg["aws_attributes"]["first_on_demand"], 1);
         assert_eq!(cfg["driver_node_type_id"], "i3.xlarge");
-        assert_eq!(cfg["autotermination_minutes"], 120);
-        assert_eq!(cfg["data_security_mode"], "NONE");
+        assert!(cfg.get("autotermination_minutes").is_none());
+        assert!(cfg.get("data_security_mode").is_none());
         assert_eq!(cfg["enable_elastic_disk"], false);
         assert_eq!(cfg["x_unknown"], json!({"kept": true}));
         let with_flag = obj(
@@ -1291,6 +1371,26 @@ mod tests {
         let cfg = effective_config(&w, &no_zone).unwrap();
         assert_eq!(cfg["aws_attributes"]["zone_id"], "us-east-1b");
         assert_eq!(cfg["num_workers"], 0);
+        // An explicit zone stays; without a default zone the first zone of the region is used.
+        let explicit = obj(
+            json!({"spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge",
+            "aws_attributes": {"zone_id": "us-east-1d"}}),
+        );
+        assert_eq!(
+            effective_config(&w, &explicit).unwrap()["aws_attributes"]["zone_id"],
+            "us-east-1d"
+        );
+        let mut no_default = ws(Cloud::Aws);
+        no_default.zones = json!({"zones": ["eu-west-1c", "eu-west-1a"]});
+        assert_eq!(
+            effective_config(&no_default, &spec).unwrap()["aws_attributes"]["zone_id"],
+            "eu-west-1c"
+        );
+        no_default.zones = json!({});
+        assert_eq!(
+            effective_config(&no_default, &spec).unwrap()["aws_attributes"]["zone_id"],
+            "auto"
+        );
     }
 
     #[test]
@@ -1303,7 +1403,8 @@ mod tests {
         assert_eq!(cfg["enable_elastic_disk"], true);
         assert!(cfg.get("aws_attributes").is_none());
         let cfg = effective_config(&ws(Cloud::Gcp), &spec("n2-highmem-4")).unwrap();
-        assert_eq!(cfg["gcp_attributes"]["availability"], "ON_DEMAND_GCP");
+        assert_eq!(cfg["gcp_attributes"], json!({"zone_id": "HA"}));
+        assert!(cfg.get("enable_elastic_disk").is_none());
     }
 
     #[test]

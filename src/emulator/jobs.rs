@@ -30,7 +30,10 @@ const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: i64 = 100;
 /// How many jobs a workspace may hold.
 const JOBS_QUOTA: usize = 10_000;
-/// The top-level fields of a `BaseJob` (a `list` item) taken from the stored `Job`.
+/// The top-level fields of a `BaseJob` (a `list` item) taken from the stored `Job`. `run_as_user_name` is not in
+/// the SDK's `BaseJob` model, but the service sends it in `jobs/list` items beside `creator_user_name`
+/// (observed: issue databricks/databricks-sdk-py#967; databricks-api.md §4 "Corrected"). It is put in by
+/// [`base_job`] (see [`RunAs`]), not copied from here.
 const BASE_JOB_FIELDS: [&str; 5] = [
     "job_id",
     "creator_user_name",
@@ -38,6 +41,13 @@ const BASE_JOB_FIELDS: [&str; 5] = [
     "effective_budget_policy_id",
     "effective_usage_policy_id",
 ];
+
+/// `settings.run_as` is write-only: the service stores it (it decides `run_as_user_name`) but never returns it
+/// (SDK `JobRunAs` docstring "Write-only setting"; databricks-api.md §4 "Corrected"; provider-behaviour.md
+/// §2.4). Every read leaves it out of `settings`.
+fn shown_setting(key: &str) -> bool {
+    key != "run_as"
+}
 
 /// The API version a request came in on; 2.1 and 2.2 share shapes but differ in paging and queue defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,11 +356,13 @@ fn base_job(job: &Value, expand: bool, version: Version) -> Obj<'_> {
             out.put(field, Part::Value(v));
         }
     }
+    put_run_as_user_name(&mut out, job);
     let mut cut = false;
     let mut settings = match job.get("settings").and_then(Value::as_object) {
         Some(stored) => {
-            let mut settings =
-                Obj::from_map(stored, |k, _| expand || !EXPANDED_ARRAYS.contains(&k));
+            let mut settings = Obj::from_map(stored, |k, _| {
+                shown_setting(k) && (expand || !EXPANDED_ARRAYS.contains(&k))
+            });
             if expand && version == Version::V2_2 {
                 for field in EXPANDED_ARRAYS {
                     if let Some(Value::Array(items)) = stored.get(field) {
@@ -399,8 +411,9 @@ fn get_job<'a>(ws: &'a Workspace, version: Version, q: &Query) -> Result<Obj<'a>
     match version {
         Version::V2_1 => {
             let mut out = Obj::from_value(job, |_, _| true);
+            put_run_as_user_name(&mut out, job);
             if let Some(stored) = job.get("settings").and_then(Value::as_object) {
-                let mut settings = Obj::from_map(stored, |_, _| true);
+                let mut settings = Obj::from_map(stored, |k, _| shown_setting(k));
                 settings.put("format", Part::Str("MULTI_TASK"));
                 out.put("settings", Part::Obj(settings));
             }
@@ -424,9 +437,12 @@ fn job_page(job: &Value, id: i64, page: usize) -> Obj<'_> {
     let to = from.saturating_add(ARRAY_PAGE);
     let mut more = false;
     let mut out = Obj::from_value(job, |k, _| k != "settings");
+    put_run_as_user_name(&mut out, job);
     let mut settings = Obj::with_capacity(1);
     if let Some(stored) = job.get("settings").and_then(Value::as_object) {
-        settings = Obj::from_map(stored, |k, v| !(v.is_array() && PAGED_ARRAYS.contains(&k)));
+        settings = Obj::from_map(stored, |k, v| {
+            shown_setting(k) && !(v.is_array() && PAGED_ARRAYS.contains(&k))
+        });
         for field in PAGED_ARRAYS {
             if let Some(Value::Array(items)) = stored.get(field) {
                 more |= items.len() > to;
@@ -494,17 +510,43 @@ fn object_field(
     }
 }
 
-/// `run_as_user_name`: the user or service principal of `settings.run_as`, else the owner.
+/// The identity `settings.run_as` names: the user's email or the service principal's application id (SDK
+/// `Job.run_as_user_name` docstring, sdk@v0.93.0:service/jobs/model.go:1630-1637), or the group's name (SDK
+/// `JobRunAs.group_name`, databricks-sdk-py 0.162.0; that the group name is what `run_as_user_name` then
+/// holds is inferred, not documented).
+fn run_as_identity(settings: &Map<String, Value>) -> Option<&str> {
+    let run_as = settings.get("run_as")?;
+    ["user_name", "service_principal_name", "group_name"]
+        .into_iter()
+        .find_map(|k| run_as.get(k).and_then(Value::as_str))
+        .filter(|v| !v.is_empty())
+}
+
+/// `run_as_user_name`: the identity of the stored `settings.run_as`, else the owner. The SDK docstring
+/// (sdk@v0.93.0:service/jobs/model.go:1630-1637): "By default, `run_as_user_name` is based on the current job
+/// settings and is set to the creator of the job if job access control is disabled or to the user with the
+/// `is_owner` permission if job access control is enabled". The emulator has no job ACLs, so the owner is the
+/// creator.
 fn run_as_user_name(settings: &Map<String, Value>, owner: &str) -> String {
-    settings
-        .get("run_as")
-        .and_then(|r| {
-            r.get("user_name")
-                .or_else(|| r.get("service_principal_name"))
-        })
-        .and_then(Value::as_str)
-        .unwrap_or(owner)
-        .to_string()
+    run_as_identity(settings).unwrap_or(owner).to_string()
+}
+
+/// Put `run_as_user_name` on a read reply (`get`, and `list` items): the stored value (kept up to date by every
+/// mutation, and present in API bodies from fixtures), or for a fixture that lacks it, derived from its
+/// `settings.run_as` and creator as the service would.
+fn put_run_as_user_name<'a>(out: &mut Obj<'a>, job: &'a Value) {
+    if let Some(v) = job.get("run_as_user_name").filter(|v| v.is_string()) {
+        out.put("run_as_user_name", Part::Value(v));
+        return;
+    }
+    let derived = job
+        .get("settings")
+        .and_then(Value::as_object)
+        .and_then(run_as_identity)
+        .or_else(|| job.get("creator_user_name").and_then(Value::as_str));
+    if let Some(name) = derived {
+        out.put("run_as_user_name", Part::String(name.to_string()));
+    }
 }
 
 /// Check what a real workspace refuses: tasks without a key, duplicate keys, `depends_on` naming a task that is
@@ -595,34 +637,49 @@ fn keyed_items<'a>(
     Ok(keys)
 }
 
-/// Fill what the service adds to stored settings. Only defaults we are fairly sure of:
-/// - `format: MULTI_TASK` always (a `format` sent on write is ignored);
-/// - `name: "Untitled"`, `email_notifications: {}`, `webhook_notifications: {}`, `max_concurrent_runs: 1` and
-///   `timeout_seconds: 0` when absent;
-/// - `queue: {enabled: true}` when absent, only for 2.2 create/reset (`queue_default`): 2.0/2.1 leave it off;
-/// - per task: `run_if: ALL_SUCCESS` when the task has `depends_on` and no `run_if`.
-///
-/// Task-level notification blocks, `notebook_task.source`, cluster-spec defaults and `run_as` are left as sent.
+/// Fill what the service adds to stored settings. Each default names its source; nothing else is filled:
+/// task-level notification blocks, `notebook_task.source`, cluster specs inside the job (`job_clusters`,
+/// `tasks[*].new_cluster`: stored exactly as sent, zone `auto` included), `edit_mode`, `deployment` and `run_as`
+/// are kept as sent, and nothing is invented for fields the sources do not settle (provider-behaviour.md §14
+/// Q2: `edit_mode`, `performance_target`, `notification_settings`).
 fn apply_defaults(settings: &mut Map<String, Value>, queue_default: bool) {
+    // `format` is always MULTI_TASK in 2.1+, and a `format` sent on write is ignored (databricks-api.md §1.1
+    // "2.2 vs 2.1 behaviour").
     settings.insert("format".into(), json!("MULTI_TASK"));
+    // Jobs API reference (docs.databricks.com/api/latest/jobs.html#create, `name`): "An optional name for the
+    // job. The default value is Untitled."
     settings.entry("name").or_insert_with(|| json!("Untitled"));
+    // Empty notification blocks are echoed for jobs created without them: databricks-api.md §4 (Jobs,
+    // "Normalisation for drift diffs"); the provider's exporter fixtures show `email_notifications: {}`
+    // (shared/reference/exporter-fixtures/get-job-17.json), and the provider suppresses both blocks for that
+    // reason (provider-behaviour.md §2.3 "generic suppress", §2.4 item 4).
     settings
         .entry("email_notifications")
         .or_insert_with(|| json!({}));
     settings
         .entry("webhook_notifications")
         .or_insert_with(|| json!({}));
+    // SDK `JobSettings.max_concurrent_runs` and the API reference: "The default behavior is to allow only 1
+    // concurrent run"; echoed as `1` (exporter fixtures get-job-14.json, get-job-17.json, get-jobs-list.json).
     settings
         .entry("max_concurrent_runs")
         .or_insert_with(|| json!(1));
+    // "The default behavior is to have no timeout" (API reference, `timeout_seconds`); echoed as `0` (exporter
+    // fixtures get-job-14.json, get-job-17.json, get-jobs-list.json).
     settings
         .entry("timeout_seconds")
         .or_insert_with(|| json!(0));
+    // A job created or reset through 2.2 queues by default; 2.0/2.1 leave queueing off unless set
+    // (databricks-api.md §1.1 "2.2 vs 2.1 behaviour"; docs.databricks.com/jobs/jobs-api-updates.html, cited in
+    // provider-behaviour.md §2.2 "Queue").
     if queue_default {
         settings
             .entry("queue")
             .or_insert_with(|| json!({"enabled": true}));
     }
+    // A task with dependencies and no `run_if` reads back `ALL_SUCCESS`: the provider suppresses exactly that
+    // diff ("suppress when empty and server = ALL_SUCCESS", provider-behaviour.md §2.3, jobs/resource_job.go:
+    // 639-640). Tasks without dependencies come back without it (exporter fixtures get-job-14.json, -17.json).
     if let Some(Value::Array(tasks)) = settings.get_mut("tasks") {
         for task in tasks.iter_mut().filter_map(Value::as_object_mut) {
             let has_deps = task
@@ -798,6 +855,8 @@ fn update(ws: &mut Workspace, mut body: Map<String, Value>) -> Result<Value, Api
         merge_settings(&mut settings, new);
     }
     validate(&settings)?;
+    // `update` merges into what is stored, which had its defaults filled on create or reset; it never turns
+    // queueing on (the 2.2 default applies to new settings: create and reset, databricks-api.md §1.1).
     apply_defaults(&mut settings, false);
     store_settings(ws, id, settings);
     Ok(json!({}))
@@ -952,7 +1011,7 @@ mod tests {
         assert_eq!(b["settings"]["job_clusters"].as_array().unwrap().len(), 3);
         assert_eq!(b["settings"]["format"], json!("MULTI_TASK"));
         assert_eq!(b["settings"]["x_unknown"], json!({"keep": true}));
-        assert!(b.get("run_as_user_name").is_none());
+        assert_eq!(b["run_as_user_name"], json!("a@b.c"));
         let b = value(base_job(&job, true, Version::V2_1));
         assert_eq!(b["settings"]["tasks"].as_array().unwrap().len(), 130);
         assert!(b.get("has_more").is_none());
@@ -1138,6 +1197,30 @@ mod tests {
         assert_eq!(page["jobs"][0]["job_id"], json!(id));
         let none = value(list(&ws, Version::V2_2, &Query::parse(Some("name=zzz"))).unwrap());
         assert_eq!(none, json!({"has_more": false}));
+    }
+
+    #[test]
+    fn run_as_is_never_shown_and_run_as_user_name_always_is() {
+        let sp = "6f1d2c3b-aaaa-bbbb-cccc-0123456789ab";
+        // A fixture job (no stored `run_as_user_name`) whose settings hold a `run_as`.
+        let job = json!({"job_id": 1, "creator_user_name": "c@x.y",
+                         "settings": {"name": "n", "run_as": {"service_principal_name": sp}}});
+        let stored_name = json!({"job_id": 1, "creator_user_name": "c@x.y", "run_as_user_name": "r@x.y",
+                                 "settings": {"name": "n", "run_as": {"user_name": "r@x.y"}}});
+        let bare = json!({"job_id": 1, "creator_user_name": "c@x.y", "settings": {"name": "n"}});
+        for (job, want) in [(&job, sp), (&stored_name, "r@x.y"), (&bare, "c@x.y")] {
+            for body in [
+                value(base_job(job, false, Version::V2_2)),
+                value(base_job(job, true, Version::V2_1)),
+                value(job_page(job, 1, 0)),
+            ] {
+                assert!(body["settings"].get("run_as").is_none(), "{body}");
+                assert_eq!(body["run_as_user_name"], json!(want), "{body}");
+            }
+        }
+        let group = settings(json!({"run_as": {"group_name": "etl-runners"}}));
+        assert_eq!(run_as_user_name(&group, "o"), "etl-runners");
+        assert_eq!(run_as_user_name(&settings(json!({"run_as": {}})), "o"), "o");
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub use catalog::Cloud;
 pub use error::Error;
 pub use faults::{Fault, FaultKind};
 pub use fixtures::Fixtures;
+pub use policies::PolicyJson;
 pub use synthetic::{synthetic, SyntheticSpec};
 
 use axum::body::Body;
@@ -59,6 +60,9 @@ pub struct EmulatorConfig {
     pub faults: Vec<Fault>,
     /// Seed for ids and fault decisions.
     pub seed: u64,
+    /// Whether cluster policy definitions come back as sent or re-serialised (an open question about the real
+    /// service, see [`PolicyJson`]).
+    pub policy_json: PolicyJson,
 }
 
 impl Default for EmulatorConfig {
@@ -72,6 +76,7 @@ impl Default for EmulatorConfig {
             latency: Duration::ZERO,
             faults: Vec::new(),
             seed: 0,
+            policy_json: PolicyJson::Echo,
         }
     }
 }
@@ -128,12 +133,10 @@ impl Emulator {
             .local_addr()
             .map_err(|source| Error::Bind { addr, source })?;
         let url = format!("http://{local}");
+        let mut workspace = Workspace::new(config.cloud, config.fixtures, config.seed);
+        workspace.policy_json = config.policy_json;
         let state = AppState {
-            ws: Arc::new(Mutex::new(Workspace::new(
-                config.cloud,
-                config.fixtures,
-                config.seed,
-            ))),
+            ws: Arc::new(Mutex::new(workspace)),
             auth: Arc::new(auth::Auth::new(
                 config.tokens,
                 config.clients,

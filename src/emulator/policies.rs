@@ -9,6 +9,10 @@
 //!
 //! Not found: an unknown `policy_id` answers 404 `RESOURCE_DOES_NOT_EXIST`
 //! "Can't find a cluster policy with id: <id>." (the message seen from real workspaces).
+//!
+//! Whether the service gives `definition` and `policy_family_definition_overrides` back byte for byte or
+//! re-serialised is open (provider-behaviour.md §14 Q1; issue #13 item 15), so [`PolicyJson`] lets a test run
+//! either way.
 
 use super::auth::Principal;
 use super::error::ApiError;
@@ -34,7 +38,43 @@ pub(crate) fn routes() -> Router<AppState> {
 
 type Reply = Result<Json<Value>, ApiError>;
 
-/// Fields the server owns; a caller's values for them are ignored.
+/// How the emulated service keeps the JSON text of a policy's `definition` and
+/// `policy_family_definition_overrides`. Which one the real service does is provider-behaviour.md §14 Q1
+/// (open): the provider compares the text it sent with the text read back, trimming only whitespace (§5.2,
+/// §5.4), so the answer decides whether `jsonencode(...)` in HCL plans clean.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PolicyJson {
+    /// The exact string sent is stored and returned.
+    #[default]
+    Echo,
+    /// The string is parsed and stored as compact JSON the way `serde_json` writes it: object keys sorted, no
+    /// whitespace, no HTML escaping, non-ASCII as is, and numbers as parsed (`10.0` stays `10.0`, `1e2`
+    /// becomes `100.0`).
+    Reserialize,
+}
+
+/// The policy JSON fields that [`PolicyJson`] applies to.
+const JSON_FIELDS: [&str; 2] = ["definition", "policy_family_definition_overrides"];
+
+/// Store the JSON text fields of a checked body as `mode` says.
+fn store_json_fields(policy: &mut Map<String, Value>, mode: PolicyJson) {
+    if mode == PolicyJson::Echo {
+        return;
+    }
+    for key in JSON_FIELDS {
+        if let Some(Value::String(text)) = policy.get_mut(key) {
+            // `check_body` has already parsed it; a failure here leaves the text as sent.
+            if let Ok(parsed) = serde_json::from_str::<Value>(text) {
+                *text = parsed.to_string();
+            }
+        }
+    }
+}
+
+/// Fields the server owns; a caller's values for them are ignored. A new policy gets `created_at_timestamp`,
+/// `creator_user_name` and `is_default: false` (SDK `Policy` docstrings: `is_default` "If true, policy is a
+/// default policy created and managed by Databricks"; databricks-api.md §7 `errors_and_misc.json` policies
+/// list).
 const OUTPUT_ONLY: &[&str] = &[
     "policy_id",
     "created_at_timestamp",
@@ -64,7 +104,9 @@ fn required_str(body: &Map<String, Value>, key: &str) -> Result<String, ApiError
     }
 }
 
-/// `definition` and `policy_family_definition_overrides` are JSON objects sent as strings.
+/// `definition` and `policy_family_definition_overrides` are JSON objects sent as strings (SDK `CreatePolicy`:
+/// "Policy definition document expressed in Databricks Cluster Policy Definition Language"); anything else is
+/// a 400 `INVALID_PARAMETER_VALUE`.
 fn check_json_object_field(body: &Map<String, Value>, key: &str) -> Result<(), ApiError> {
     let Some(v) = body.get(key) else {
         return Ok(());
@@ -223,6 +265,7 @@ async fn create(
     let body = body_object(&body)?;
     let mut ws = state.workspace();
     check_body(&ws, &body, None)?;
+    let mode = ws.policy_json;
     let creator = match &principal {
         Some(Extension(Principal(Some(client_id)))) => client_id.clone(),
         _ => ws.user_name(),
@@ -236,6 +279,7 @@ async fn create(
         .max()
         .unwrap_or(0);
     let mut policy = config(&body);
+    store_json_fields(&mut policy, mode);
     policy.insert("policy_id".into(), json!(id));
     policy.insert(
         "created_at_timestamp".into(),
@@ -267,7 +311,9 @@ async fn edit(State(state): State<AppState>, body: Bytes) -> Reply {
                 .collect()
         })
         .unwrap_or_default();
-    policy.extend(config(&body));
+    let mut sent = config(&body);
+    store_json_fields(&mut sent, ws.policy_json);
+    policy.extend(sent);
     ws.policies.insert(id, Value::Object(policy));
     Ok(Json(json!({})))
 }

@@ -188,7 +188,10 @@ fn merge_defaults(pool: &mut Map<String, Value>, key: &str, defaults: Value) {
     }
 }
 
-/// The `instance-pools/get` body of a new pool: what the caller sent plus the server's fields.
+/// The `instance-pools/get` body of a new pool: what the caller sent plus the server's fields, each with its
+/// source. Not filled, for want of a source: `aws_attributes.availability`, every Azure and GCP attribute, and
+/// `enable_elastic_disk` on GCP. Zone `auto` is kept as sent (the provider suppresses its diff for pools,
+/// provider-behaviour.md §4.3; issue #13 asks for resolution on clusters only).
 fn new_pool(ws: &Workspace, id: &str, creator_id: &str, body: &Map<String, Value>) -> Value {
     let mut pool: Map<String, Value> = body
         .iter()
@@ -196,34 +199,31 @@ fn new_pool(ws: &Workspace, id: &str, creator_id: &str, body: &Map<String, Value
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     pool.insert("instance_pool_id".into(), json!(id));
-    pool.entry("enable_elastic_disk")
-        .or_insert(json!(ws.cloud != Cloud::Gcp));
-    match ws.cloud {
-        Cloud::Aws => {
-            let zone = ws
-                .zones
-                .get("default_zone")
-                .and_then(Value::as_str)
-                .filter(|z| !z.is_empty())
-                .unwrap_or("auto")
-                .to_string();
-            merge_defaults(
-                &mut pool,
-                "aws_attributes",
-                json!({"availability": "ON_DEMAND", "zone_id": zone, "spot_bid_price_percent": 100}),
-            );
-        }
-        Cloud::Azure => merge_defaults(
-            &mut pool,
-            "azure_attributes",
-            json!({"availability": "ON_DEMAND_AZURE", "spot_bid_max_price": -1.0}),
-        ),
-        Cloud::Gcp => merge_defaults(
-            &mut pool,
-            "gcp_attributes",
-            json!({"gcp_availability": "ON_DEMAND_GCP"}),
-        ),
+    // Elastic disk is on unless sent: the provider never sends `false` (omitempty), so "the server default
+    // wins" and DR pools come back `true` (provider-behaviour.md §4.2 [inferred]; issue #13 item 12);
+    // databricks-api.md §7 `instance_pool_get.json` shows `true`. No source for GCP.
+    if ws.cloud != Cloud::Gcp {
+        pool.entry("enable_elastic_disk").or_insert(json!(true));
     }
+    if ws.cloud == Cloud::Aws {
+        // SDK `InstancePoolAwsAttributes` (sdk@v0.93.0:service/compute/model.go): `zone_id` "if not specified,
+        // a default zone will be used. The list of available zones as well as the default value can be found
+        // by using the List Zones method"; `spot_bid_price_percent` "If not specified, the default value is
+        // 100".
+        let mut defaults = Map::new();
+        if let Some(zone) = ws
+            .zones
+            .get("default_zone")
+            .and_then(Value::as_str)
+            .filter(|z| !z.is_empty())
+        {
+            defaults.insert("zone_id".into(), json!(zone));
+        }
+        defaults.insert("spot_bid_price_percent".into(), json!(100));
+        merge_defaults(&mut pool, "aws_attributes", Value::Object(defaults));
+    }
+    // Output-only (databricks-api.md §4 Instance pools): `default_tags` [key names UNVERIFIED], `state` ACTIVE,
+    // `stats`, and an empty `status` as in the provider's exporter fixture get-instance-pool1.json.
     pool.insert(
         "default_tags".into(),
         json!({

@@ -4,6 +4,7 @@
 use super::catalog::{self, Cloud};
 use super::clusters::ListIndex;
 use super::fixtures::Fixtures;
+use super::policies::PolicyJson;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
@@ -40,6 +41,8 @@ pub(crate) struct Workspace {
     pub(crate) workspace_objects: BTreeMap<String, Value>,
     /// The SCIM user (or service principal) behind PATs.
     pub(crate) me: Value,
+    /// How policy definitions are stored (see [`PolicyJson`]).
+    pub(crate) policy_json: PolicyJson,
     rng: SmallRng,
 }
 
@@ -73,6 +76,7 @@ impl Workspace {
                 "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
                 "name": {"givenName": "Emulator", "familyName": "User"}
             }),
+            policy_json: PolicyJson::default(),
             rng: SmallRng::seed_from_u64(seed),
         };
         for job in fixtures.jobs {

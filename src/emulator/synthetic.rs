@@ -1476,16 +1476,20 @@ impl Gen {
         if let Some(min) = spec.get("autoscale").and_then(|a| a.get("min_workers")) {
             c.entry("num_workers").or_insert(min.clone());
         }
-        let autotermination = match usage {
-            Use::Job => 0,
-            Use::AllPurpose => policy.map_or(120, |p| p.autotermination),
-        };
-        c.entry("autotermination_minutes")
-            .or_insert(json!(autotermination));
+        // The same server defaults as the emulator's own `clusters/create` (clusters.rs, `effective_config`,
+        // with the sources there): no invented `autotermination_minutes` (unset means never) and no
+        // `data_security_mode`; a policy's default auto-termination applies when the spec asks for policy
+        // defaults (SDK `apply_policy_default_values`: "fixed and default values from the policy will be used
+        // for fields that are omitted").
+        if let (Use::AllPurpose, Some(p)) = (usage, policy) {
+            if spec.get("apply_policy_default_values") == Some(&json!(true)) {
+                c.entry("autotermination_minutes")
+                    .or_insert(json!(p.autotermination));
+            }
+        }
         c.entry("enable_elastic_disk").or_insert(json!(false));
         c.entry("enable_local_disk_encryption")
             .or_insert(json!(false));
-        c.entry("data_security_mode").or_insert(json!("NONE"));
         c.insert("disk_spec".into(), json!({}));
         if !spec.contains_key("instance_pool_id") {
             let attrs = c
@@ -1500,6 +1504,11 @@ impl Gen {
                     ("ebs_volume_count", json!(0)),
                 ] {
                     attrs.entry(k).or_insert(v);
+                }
+                // Zone `auto` reads back as the zone the cluster was placed in (the region's default zone),
+                // while `spec` keeps `auto`, as the emulator's `clusters/create` does.
+                if attrs.get("zone_id") == Some(&json!("auto")) {
+                    attrs.insert("zone_id".into(), json!("us-east-1b"));
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! pools, cluster policies, SCIM Me, libraries, the workspace tree and the built-in region catalogs.
 
 use crate::common::{start, start_with, Raw};
-use drsync::emulator::{Cloud, EmulatorConfig, Fixtures};
+use drsync::emulator::{Cloud, EmulatorConfig, Fixtures, PolicyJson};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -184,21 +184,307 @@ async fn get_has_spec_exactly_as_sent_and_list_has_none() {
     assert_eq!(c["default_tags"]["Vendor"], "Databricks");
     assert_eq!(c["default_tags"]["ClusterId"], id.as_str());
     assert_eq!(c["default_tags"]["ClusterName"], "shared-analytics");
-    assert_eq!(c["aws_attributes"]["zone_id"], "auto");
+    // `auto` is resolved at the top level only; `spec` keeps it.
+    assert_eq!(c["aws_attributes"]["zone_id"], "us-east-1b");
+    assert_eq!(c["spec"]["aws_attributes"]["zone_id"], "auto");
     assert_eq!(c["aws_attributes"]["spot_bid_price_percent"], 100);
     assert_eq!(c["aws_attributes"]["first_on_demand"], 1);
-    assert_eq!(c["autotermination_minutes"], 120);
+    assert!(c.get("autotermination_minutes").is_none(), "{c}");
     assert_eq!(c["driver_node_type_id"], "i3.xlarge");
     assert_eq!(c["jdbc_port"], 10000);
     assert!(c["spark_context_id"].as_i64().unwrap() > 1 << 53);
     assert_eq!(c["cluster_memory_mb"], 3 * 31232);
     assert!(c["start_time"].as_i64().unwrap() > 0);
 
+    for list in ["/api/2.1/clusters/list", "/api/2.0/clusters/list"] {
+        let (_, page) = raw.get(list).await;
+        let item = &page["clusters"][0];
+        assert_eq!(item["cluster_id"], id.as_str());
+        assert!(item.get("spec").is_none(), "{list}: {item}");
+        assert!(item.get("default_tags").is_some());
+        assert_eq!(item["custom_tags"], sent["custom_tags"]);
+    }
+
+    // An edit replaces `spec` with what the edit sent (its `cluster_id` is the request's, not the spec's).
+    let edited = json!({
+        "cluster_name": "shared-analytics",
+        "spark_version": "15.4.x-scala2.12",
+        "node_type_id": "i3.xlarge",
+        "num_workers": 4,
+        "apply_policy_default_values": false,
+        "autotermination_minutes": 45,
+    });
+    let mut body = edited.clone();
+    body["cluster_id"] = json!(id);
+    let (status, r) = raw.post("/api/2.1/clusters/edit", body).await;
+    assert_eq!(status, 200, "{r}");
+    let (_, c) = raw
+        .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
+        .await;
+    assert_eq!(c["spec"], edited);
+    assert_eq!(c["autotermination_minutes"], 45);
+    assert!(
+        c.get("autoscale").is_none() && c.get("custom_tags").is_none(),
+        "{c}"
+    );
+    // The request-only flag shows in `spec` only.
+    assert!(c.get("apply_policy_default_values").is_none(), "{c}");
+}
+
+/// A cluster created without `autotermination_minutes` has none: the API reads "unset" as "never
+/// auto-terminate" and invents no value. Explicit values (0 included) are kept; invalid ones are refused.
+#[tokio::test]
+async fn no_invented_auto_termination() {
+    let emu = start(EmulatorConfig::default()).await;
+    let raw = Raw::new(&emu);
+    let unset = create_cluster(&raw, spec("unset")).await;
+    let mut zero = spec("zero");
+    zero["autotermination_minutes"] = json!(0);
+    let zero = create_cluster(&raw, zero).await;
+    let mut sixty = spec("sixty");
+    sixty["autotermination_minutes"] = json!(60);
+    let sixty = create_cluster(&raw, sixty).await;
+    let want = [
+        (&unset, None),
+        (&zero, Some(json!(0))),
+        (&sixty, Some(json!(60))),
+    ];
+    for (id, minutes) in &want {
+        let (_, c) = raw
+            .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
+            .await;
+        assert_eq!(c.get("autotermination_minutes").cloned(), *minutes, "{c}");
+    }
     let (_, page) = raw.get("/api/2.1/clusters/list").await;
-    let item = &page["clusters"][0];
-    assert_eq!(item["cluster_id"], id.as_str());
-    assert!(item.get("spec").is_none());
-    assert!(item.get("default_tags").is_some());
+    for (id, minutes) in &want {
+        let item = page["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["cluster_id"] == id.as_str())
+            .unwrap();
+        assert_eq!(
+            item.get("autotermination_minutes").cloned(),
+            *minutes,
+            "{item}"
+        );
+    }
+    // An edit that leaves it out removes it (the list above advanced the clusters to RUNNING).
+    let mut body = spec("sixty");
+    body["cluster_id"] = json!(sixty);
+    let (status, r) = raw.post("/api/2.1/clusters/edit", body).await;
+    assert_eq!(status, 200, "{r}");
+    let (_, c) = raw
+        .get(&format!("/api/2.1/clusters/get?cluster_id={sixty}"))
+        .await;
+    assert!(c.get("autotermination_minutes").is_none(), "{c}");
+    let mut bad = spec("bad");
+    bad["autotermination_minutes"] = json!(5);
+    let (status, err) = raw.post("/api/2.1/clusters/create", bad).await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error_code"], "INVALID_PARAMETER_VALUE");
+}
+
+/// The defaults a new cluster gets are exactly the sourced ones: no `data_security_mode` (not `NONE`), the
+/// cloud attributes per cloud, nothing on GCP beyond its default zone.
+#[tokio::test]
+async fn cluster_defaults_are_only_the_sourced_ones() {
+    for (cloud, node) in [
+        (Cloud::Aws, "i3.xlarge"),
+        (Cloud::Azure, "Standard_DS3_v2"),
+        (Cloud::Gcp, "n2-highmem-4"),
+    ] {
+        let emu = start(EmulatorConfig {
+            cloud,
+            ..EmulatorConfig::default()
+        })
+        .await;
+        let raw = Raw::new(&emu);
+        let sent =
+            json!({"spark_version": "15.4.x-scala2.12", "node_type_id": node, "num_workers": 1});
+        let id = create_cluster(&raw, sent.clone()).await;
+        let (_, c) = raw
+            .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
+            .await;
+        assert_eq!(c["spec"], sent, "{cloud:?}");
+        assert!(c.get("data_security_mode").is_none(), "{cloud:?}: {c}");
+        assert!(c.get("autotermination_minutes").is_none(), "{cloud:?}: {c}");
+        assert_eq!(c["driver_node_type_id"], node, "{cloud:?}");
+        match cloud {
+            Cloud::Aws => {
+                assert_eq!(
+                    c["aws_attributes"],
+                    json!({"zone_id": "us-east-1b", "availability": "SPOT_WITH_FALLBACK",
+                           "first_on_demand": 1, "spot_bid_price_percent": 100, "ebs_volume_count": 0})
+                );
+                assert_eq!(c["enable_elastic_disk"], false);
+                assert_eq!(c["enable_local_disk_encryption"], false);
+            }
+            Cloud::Azure => {
+                assert_eq!(
+                    c["azure_attributes"],
+                    json!({"first_on_demand": 1, "availability": "ON_DEMAND_AZURE", "spot_bid_max_price": -1.0})
+                );
+                assert_eq!(c["enable_elastic_disk"], true);
+                assert!(c.get("enable_local_disk_encryption").is_none(), "{c}");
+            }
+            Cloud::Gcp => {
+                assert_eq!(c["gcp_attributes"], json!({"zone_id": "HA"}));
+                assert!(c.get("enable_elastic_disk").is_none(), "{c}");
+                assert!(c.get("enable_local_disk_encryption").is_none(), "{c}");
+            }
+        }
+    }
+}
+
+/// Zone `auto` (sent, or implied by sending no zone) reads back as a concrete zone of the region at the top
+/// level of `get` and `list`, while `spec` keeps what was sent; an explicit zone stays as it is.
+#[tokio::test]
+async fn zone_auto_is_resolved_and_spec_keeps_it() {
+    let emu = start(EmulatorConfig {
+        fixtures: Fixtures {
+            zones: Some(json!({"zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+                               "default_zone": "eu-west-1c"})),
+            ..Fixtures::default()
+        },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let raw = Raw::new(&emu);
+    let (_, zones) = raw.get("/api/2.1/clusters/list-zones").await;
+    let region_default = zones["default_zone"].clone();
+    assert_eq!(region_default, "eu-west-1c");
+
+    let mut auto = spec("auto");
+    auto["aws_attributes"] = json!({"zone_id": "auto", "availability": "ON_DEMAND"});
+    let mut upper = spec("upper");
+    upper["aws_attributes"] = json!({"zone_id": "AUTO"});
+    let mut fixed = spec("fixed");
+    fixed["aws_attributes"] = json!({"zone_id": "eu-west-1a"});
+    let cases = [
+        (
+            create_cluster(&raw, auto.clone()).await,
+            auto,
+            region_default.clone(),
+        ),
+        (
+            create_cluster(&raw, upper.clone()).await,
+            upper,
+            region_default.clone(),
+        ),
+        (
+            create_cluster(&raw, spec("none")).await,
+            spec("none"),
+            region_default.clone(),
+        ),
+        (
+            create_cluster(&raw, fixed.clone()).await,
+            fixed,
+            json!("eu-west-1a"),
+        ),
+    ];
+    let (_, page) = raw.get("/api/2.1/clusters/list").await;
+    for (id, sent, zone) in &cases {
+        let (_, c) = raw
+            .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
+            .await;
+        assert_eq!(c["aws_attributes"]["zone_id"], *zone, "{c}");
+        assert_eq!(c["spec"], *sent);
+        let item = page["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["cluster_id"] == id.as_str())
+            .unwrap();
+        assert_eq!(item["aws_attributes"]["zone_id"], *zone, "{item}");
+    }
+    // The availability sent with `auto` is kept beside the resolved zone.
+    assert_eq!(
+        raw.get(&format!("/api/2.1/clusters/get?cluster_id={}", cases[0].0))
+            .await
+            .1["aws_attributes"]["availability"],
+        "ON_DEMAND"
+    );
+}
+
+/// Pins: `pin` and `unpin` are idempotent, `filter_by.is_pinned=true` lists exactly the pinned clusters (how the
+/// provider reads `is_pinned`), `false` the others. ClusterDetails has no `is_pinned` field: a pin shows as
+/// `pinned_by_user_name`.
+#[tokio::test]
+async fn pin_unpin_and_the_is_pinned_filter() {
+    let emu = start(EmulatorConfig::default()).await;
+    let raw = Raw::new(&emu);
+    let a = create_cluster(&raw, spec("a")).await;
+    let b = create_cluster(&raw, spec("b")).await;
+    let c = create_cluster(&raw, spec("c")).await;
+    let listed = |filter: &'static str| {
+        let raw = Raw {
+            base: raw.base.clone(),
+            http: raw.http.clone(),
+            token: raw.token.clone(),
+        };
+        async move {
+            let (status, page) = raw
+                .get(&format!(
+                    "/api/2.1/clusters/list?filter_by.is_pinned={filter}&page_size=1"
+                ))
+                .await;
+            assert_eq!(status, 200, "{page}");
+            // Follow the pages, so the filter is checked across them.
+            let mut got: BTreeSet<String> = ids(&page).into_iter().collect();
+            let mut token = page["next_page_token"].as_str().map(str::to_string);
+            while let Some(t) = token {
+                let (_, next) = raw
+                    .get(&format!(
+                        "/api/2.1/clusters/list?filter_by.is_pinned={filter}&page_size=1&page_token={t}"
+                    ))
+                    .await;
+                got.extend(ids(&next));
+                token = next["next_page_token"].as_str().map(str::to_string);
+            }
+            got
+        }
+    };
+    let set = |ids: &[&String]| -> BTreeSet<String> { ids.iter().map(|s| s.to_string()).collect() };
+    assert!(listed("true").await.is_empty());
+    for id in [&a, &c, &a] {
+        let (status, r) = raw
+            .post("/api/2.1/clusters/pin", json!({"cluster_id": id}))
+            .await;
+        assert_eq!((status, r), (200, json!({})));
+    }
+    assert_eq!(listed("true").await, set(&[&a, &c]));
+    assert_eq!(listed("false").await, set(&[&b]));
+    let (_, got) = raw
+        .get(&format!("/api/2.1/clusters/get?cluster_id={a}"))
+        .await;
+    assert!(got.get("is_pinned").is_none(), "{got}");
+    assert_eq!(got["pinned_by_user_name"], "4712839012345678");
+    let (_, got) = raw
+        .get(&format!("/api/2.1/clusters/get?cluster_id={b}"))
+        .await;
+    assert!(got.get("pinned_by_user_name").is_none(), "{got}");
+
+    for _ in 0..2 {
+        let (status, _) = raw
+            .post("/api/2.1/clusters/unpin", json!({"cluster_id": a}))
+            .await;
+        assert_eq!(status, 200);
+    }
+    assert_eq!(listed("true").await, set(&[&c]));
+    assert_eq!(listed("false").await, set(&[&a, &b]));
+    // The pin survives termination.
+    raw.post("/api/2.1/clusters/delete", json!({"cluster_id": c}))
+        .await;
+    assert_eq!(listed("true").await, set(&[&c]));
+
+    for path in ["/api/2.1/clusters/pin", "/api/2.1/clusters/unpin"] {
+        let (status, err) = raw
+            .post(path, json!({"cluster_id": "0101-000000-nothere0"}))
+            .await;
+        assert_eq!(status, 400, "{path}");
+        assert_eq!(err["error_code"], "INVALID_PARAMETER_VALUE");
+    }
 }
 
 #[tokio::test]
@@ -754,5 +1040,215 @@ async fn built_in_catalogs_per_cloud() {
             Cloud::Gcp => "gcp_attributes",
         };
         assert!(c[attrs].is_object(), "{cloud:?}: {c}");
+    }
+}
+
+/// A new pool gets only the sourced defaults: on AWS the region's default zone and a bid of 100 % (and no
+/// invented availability), elastic disk on AWS and Azure; nothing on GCP. A zone sent as `auto` stays `auto`.
+#[tokio::test]
+async fn pool_defaults_are_only_the_sourced_ones() {
+    for (cloud, node) in [
+        (Cloud::Aws, "i3.xlarge"),
+        (Cloud::Azure, "Standard_DS3_v2"),
+        (Cloud::Gcp, "n2-highmem-4"),
+    ] {
+        let emu = start(EmulatorConfig {
+            cloud,
+            ..EmulatorConfig::default()
+        })
+        .await;
+        let raw = Raw::new(&emu);
+        let (status, created) = raw
+            .post(
+                "/api/2.0/instance-pools/create",
+                json!({"instance_pool_name": "p", "node_type_id": node,
+                       "idle_instance_autotermination_minutes": 10}),
+            )
+            .await;
+        assert_eq!(status, 200, "{cloud:?}: {created}");
+        let (_, p) = raw
+            .get(&format!(
+                "/api/2.0/instance-pools/get?instance_pool_id={}",
+                created["instance_pool_id"].as_str().unwrap()
+            ))
+            .await;
+        assert!(p.get("azure_attributes").is_none(), "{cloud:?}: {p}");
+        assert!(p.get("gcp_attributes").is_none(), "{cloud:?}: {p}");
+        match cloud {
+            Cloud::Aws => {
+                assert_eq!(
+                    p["aws_attributes"],
+                    json!({"zone_id": "us-east-1b", "spot_bid_price_percent": 100})
+                );
+                assert_eq!(p["enable_elastic_disk"], true);
+            }
+            Cloud::Azure => assert_eq!(p["enable_elastic_disk"], true),
+            Cloud::Gcp => assert!(p.get("enable_elastic_disk").is_none(), "{p}"),
+        }
+        if cloud == Cloud::Aws {
+            let (_, created) = raw
+                .post(
+                    "/api/2.0/instance-pools/create",
+                    json!({"instance_pool_name": "auto", "node_type_id": node,
+                           "idle_instance_autotermination_minutes": 10,
+                           "aws_attributes": {"zone_id": "auto", "availability": "SPOT"},
+                           "enable_elastic_disk": false}),
+                )
+                .await;
+            let (_, p) = raw
+                .get(&format!(
+                    "/api/2.0/instance-pools/get?instance_pool_id={}",
+                    created["instance_pool_id"].as_str().unwrap()
+                ))
+                .await;
+            assert_eq!(
+                p["aws_attributes"],
+                json!({"zone_id": "auto", "availability": "SPOT", "spot_bid_price_percent": 100})
+            );
+            assert_eq!(p["enable_elastic_disk"], false);
+        }
+    }
+}
+
+/// A policy definition written the way Terraform's `jsonencode` would not: spaces, unsorted keys, `10.0`, and
+/// characters `jsonencode` escapes.
+const LOOSE_DEFINITION: &str = r#"{ "spark_version": {"type": "fixed", "value": "15.4.x-scala2.12"},
+  "autotermination_minutes": {"type": "range", "maxValue": 10.0},
+  "custom_tags.note": {"type": "fixed", "value": "<a & b>"} }"#;
+const COMPACT_DEFINITION: &str = r#"{"autotermination_minutes":{"maxValue":10.0,"type":"range"},"custom_tags.note":{"type":"fixed","value":"<a & b>"},"spark_version":{"type":"fixed","value":"15.4.x-scala2.12"}}"#;
+const LOOSE_OVERRIDES: &str = r#"{"z": {"type": "fixed", "value": 1}, "a": {"type": "unlimited"}}"#;
+const COMPACT_OVERRIDES: &str = r#"{"a":{"type":"unlimited"},"z":{"type":"fixed","value":1}}"#;
+
+/// Create, get, list and edit a policy under `mode`; return what `get` and `list` gave for each text field,
+/// after create and after edit.
+async fn policy_texts(mode: PolicyJson) -> Vec<(String, Value)> {
+    let emu = start(EmulatorConfig {
+        policy_json: mode,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let raw = Raw::new(&emu);
+    let mut out = Vec::new();
+    let (status, created) = raw
+        .post(
+            "/api/2.0/policies/clusters/create",
+            json!({"name": "p", "definition": LOOSE_DEFINITION}),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["policy_id"].as_str().unwrap().to_string();
+    let (status, fam) = raw
+        .post(
+            "/api/2.0/policies/clusters/create",
+            json!({"name": "f", "policy_family_id": "personal-vm",
+                   "policy_family_definition_overrides": LOOSE_OVERRIDES}),
+        )
+        .await;
+    assert_eq!(status, 200, "{fam}");
+    let fam = fam["policy_id"].as_str().unwrap().to_string();
+    let read = |step: &'static str| {
+        let raw = Raw {
+            base: raw.base.clone(),
+            http: raw.http.clone(),
+            token: raw.token.clone(),
+        };
+        let (id, fam) = (id.clone(), fam.clone());
+        async move {
+            let mut out = Vec::new();
+            let (_, p) = raw
+                .get(&format!("/api/2.0/policies/clusters/get?policy_id={id}"))
+                .await;
+            out.push((format!("{step} get definition"), p["definition"].clone()));
+            let (_, f) = raw
+                .get(&format!("/api/2.0/policies/clusters/get?policy_id={fam}"))
+                .await;
+            out.push((
+                format!("{step} get overrides"),
+                f["policy_family_definition_overrides"].clone(),
+            ));
+            let (_, list) = raw.get("/api/2.0/policies/clusters/list").await;
+            let item = |pid: &str| {
+                list["policies"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p["policy_id"] == pid)
+                    .cloned()
+                    .unwrap()
+            };
+            out.push((
+                format!("{step} list definition"),
+                item(&id)["definition"].clone(),
+            ));
+            out.push((
+                format!("{step} list overrides"),
+                item(&fam)["policy_family_definition_overrides"].clone(),
+            ));
+            out
+        }
+    };
+    out.extend(read("create").await);
+    for body in [
+        json!({"policy_id": id, "name": "p", "definition": LOOSE_DEFINITION}),
+        json!({"policy_id": fam, "name": "f", "policy_family_id": "personal-vm",
+               "policy_family_definition_overrides": LOOSE_OVERRIDES}),
+    ] {
+        let (status, r) = raw.post("/api/2.0/policies/clusters/edit", body).await;
+        assert_eq!(status, 200, "{r}");
+    }
+    out.extend(read("edit").await);
+    // Invalid JSON is refused the same way in every mode, on create and on edit, for both fields.
+    for (path, body) in [
+        ("create", json!({"name": "bad", "definition": "{\"a\": "})),
+        (
+            "create",
+            json!({"name": "bad2", "policy_family_id": "personal-vm",
+                   "policy_family_definition_overrides": "not json"}),
+        ),
+        (
+            "edit",
+            json!({"policy_id": id, "name": "p", "definition": "{]"}),
+        ),
+        (
+            "edit",
+            json!({"policy_id": id, "name": "p", "definition": "[1]"}),
+        ),
+    ] {
+        let (status, err) = raw
+            .post(&format!("/api/2.0/policies/clusters/{path}"), body.clone())
+            .await;
+        assert_eq!(status, 400, "{mode:?} {path} {body}: {err}");
+        assert_eq!(err["error_code"], "INVALID_PARAMETER_VALUE", "{body}");
+    }
+    // A refused edit changed nothing.
+    let (_, p) = raw
+        .get(&format!("/api/2.0/policies/clusters/get?policy_id={id}"))
+        .await;
+    assert_eq!(p["definition"], out[4].1);
+    out
+}
+
+/// Policy definitions come back byte for byte by default (`PolicyJson::Echo`), and as compact `serde_json`
+/// text under `PolicyJson::Reserialize` (sorted keys, `10.0` kept, no HTML escaping), on get and list, after
+/// create and edit.
+#[tokio::test]
+async fn policy_definitions_echo_or_reserialize() {
+    assert_eq!(EmulatorConfig::default().policy_json, PolicyJson::Echo);
+    for (mode, definition, overrides) in [
+        (PolicyJson::Echo, LOOSE_DEFINITION, LOOSE_OVERRIDES),
+        (
+            PolicyJson::Reserialize,
+            COMPACT_DEFINITION,
+            COMPACT_OVERRIDES,
+        ),
+    ] {
+        for (what, text) in policy_texts(mode).await {
+            let want = if what.ends_with("definition") {
+                definition
+            } else {
+                overrides
+            };
+            assert_eq!(text, json!(want), "{mode:?} {what}");
+        }
     }
 }

@@ -262,7 +262,11 @@ async fn expand_tasks_truncates_to_100_with_has_more() {
         1
     );
     assert_eq!(by_id(big)["settings"]["format"], json!("MULTI_TASK"));
-    assert!(by_id(big).get("run_as_user_name").is_none());
+    // `list` items carry `run_as_user_name` too (issue databricks/databricks-sdk-py#967).
+    assert_eq!(
+        by_id(big)["run_as_user_name"],
+        json!("emulator@example.com")
+    );
     assert_eq!(by_id(small)["has_more"], json!(false));
 
     let (_, page) = raw.get("/api/2.2/jobs/list").await;
@@ -655,4 +659,258 @@ async fn ten_thousand_jobs_page_fully_and_hit_the_quota() {
             "message": "The quota for the number of jobs has been reached. The current quota is 10000."
         })
     );
+}
+
+/// `settings.run_as` is write-only: no read returns it, and `run_as_user_name` (on `get` and on `list` items)
+/// follows what was last sent, falling back to the creator.
+#[tokio::test]
+async fn run_as_is_write_only_and_run_as_user_name_follows_it() {
+    let emu = start_with(Fixtures::default()).await;
+    let raw = Raw::new(&emu);
+    let sp = "6f1d2c3b-aaaa-bbbb-cccc-0123456789ab";
+    let (status, r) = raw
+        .post(
+            "/api/2.2/jobs/create",
+            json!({"name": "etl", "run_as": {"user_name": "runner@example.com"},
+                   "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/a"}}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let id = r["job_id"].as_i64().unwrap();
+    let (_, r) = raw
+        .post("/api/2.2/jobs/create", json!({"name": "plain"}))
+        .await;
+    let plain = r["job_id"].as_i64().unwrap();
+
+    // Every read: `get` on both versions, `list` with and without `expand_tasks` on both versions.
+    let reads = |id: i64| {
+        let raw = Raw {
+            base: raw.base.clone(),
+            http: raw.http.clone(),
+            token: raw.token.clone(),
+        };
+        async move {
+            let mut out = Vec::new();
+            for v in ["2.1", "2.2"] {
+                let (status, job) = raw.get(&format!("/api/{v}/jobs/get?job_id={id}")).await;
+                assert_eq!(status, 200, "{job}");
+                out.push((format!("{v} get"), job));
+                for expand in [false, true] {
+                    let (_, page) = raw
+                        .get(&format!("/api/{v}/jobs/list?expand_tasks={expand}"))
+                        .await;
+                    let item = page["jobs"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|j| j["job_id"] == json!(id))
+                        .cloned()
+                        .unwrap();
+                    out.push((format!("{v} list expand={expand}"), item));
+                }
+            }
+            out
+        }
+    };
+    let check = |reads: Vec<(String, Value)>, want: &str| {
+        for (what, job) in reads {
+            assert!(job["settings"].get("run_as").is_none(), "{what}: {job}");
+            assert_eq!(job["run_as_user_name"], json!(want), "{what}: {job}");
+        }
+    };
+    check(reads(id).await, "runner@example.com");
+    // No run_as: the creator.
+    check(reads(plain).await, "emulator@example.com");
+
+    // Reset to a service principal: its application id.
+    let (status, _) = raw
+        .post(
+            "/api/2.2/jobs/reset",
+            json!({"job_id": id, "new_settings": {"name": "etl", "run_as": {"service_principal_name": sp}}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    check(reads(id).await, sp);
+    // An update that does not name run_as keeps the stored one.
+    let (status, _) = raw
+        .post(
+            "/api/2.2/jobs/update",
+            json!({"job_id": id, "new_settings": {"description": "d"}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    check(reads(id).await, sp);
+    // Removing it falls back to the creator; so does a reset without it.
+    let (status, _) = raw
+        .post(
+            "/api/2.2/jobs/update",
+            json!({"job_id": id, "fields_to_remove": ["run_as"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    check(reads(id).await, "emulator@example.com");
+    raw.post(
+        "/api/2.2/jobs/reset",
+        json!({"job_id": id, "new_settings": {"name": "etl", "run_as": {"user_name": "x@example.com"}}}),
+    )
+    .await;
+    check(reads(id).await, "x@example.com");
+    raw.post(
+        "/api/2.1/jobs/reset",
+        json!({"job_id": id, "new_settings": {"name": "etl"}}),
+    )
+    .await;
+    check(reads(id).await, "emulator@example.com");
+
+    // A fixture job that holds `settings.run_as` but no `run_as_user_name` reads as the service would show it.
+    let fixture = json!({
+        "job_id": 77, "created_time": 1_700_000_000_000i64, "creator_user_name": "owner@example.com",
+        "settings": {"name": "from-fixture", "run_as": {"service_principal_name": sp}}
+    });
+    let emu = start_with(Fixtures {
+        jobs: vec![fixture],
+        ..Fixtures::default()
+    })
+    .await;
+    let raw = Raw::new(&emu);
+    let (_, job) = raw.get("/api/2.2/jobs/get?job_id=77").await;
+    assert!(job["settings"].get("run_as").is_none(), "{job}");
+    assert_eq!(job["run_as_user_name"], json!(sp));
+    let (_, page) = raw.get("/api/2.2/jobs/list").await;
+    assert_eq!(page["jobs"][0]["run_as_user_name"], json!(sp));
+}
+
+/// Jobs deployed by Asset Bundles: `deployment` and `edit_mode` are stored and returned as sent, and never
+/// invented for other jobs.
+#[tokio::test]
+async fn bundle_deployment_and_edit_mode_are_kept_as_sent() {
+    let emu = start_with(Fixtures::default()).await;
+    let raw = Raw::new(&emu);
+    let deployment = json!({
+        "kind": "BUNDLE",
+        "metadata_file_path": "/Workspace/Users/dev@example.com/.bundle/etl/prod/state/metadata.json"
+    });
+    let (status, r) = raw
+        .post(
+            "/api/2.2/jobs/create",
+            json!({"name": "bundled", "deployment": deployment, "edit_mode": "UI_LOCKED",
+                   "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/a"}}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let id = r["job_id"].as_i64().unwrap();
+    let (_, r) = raw
+        .post("/api/2.2/jobs/create", json!({"name": "by-hand"}))
+        .await;
+    let by_hand = r["job_id"].as_i64().unwrap();
+
+    for v in ["2.1", "2.2"] {
+        let (_, job) = raw.get(&format!("/api/{v}/jobs/get?job_id={id}")).await;
+        assert_eq!(job["settings"]["deployment"], deployment, "{v}");
+        assert_eq!(job["settings"]["edit_mode"], json!("UI_LOCKED"), "{v}");
+        let (_, page) = raw.get(&format!("/api/{v}/jobs/list")).await;
+        let items = page["jobs"].as_array().unwrap();
+        let item = items.iter().find(|j| j["job_id"] == json!(id)).unwrap();
+        assert_eq!(item["settings"]["deployment"], deployment, "{v}");
+        assert_eq!(item["settings"]["edit_mode"], json!("UI_LOCKED"), "{v}");
+        let other = items
+            .iter()
+            .find(|j| j["job_id"] == json!(by_hand))
+            .unwrap();
+        assert!(other["settings"].get("deployment").is_none(), "{other}");
+        assert!(other["settings"].get("edit_mode").is_none(), "{other}");
+    }
+    // An update of something else keeps them; a reset without them drops them.
+    raw.post(
+        "/api/2.2/jobs/update",
+        json!({"job_id": id, "new_settings": {"description": "d"}}),
+    )
+    .await;
+    let (_, job) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    assert_eq!(job["settings"]["deployment"], deployment);
+    assert_eq!(job["settings"]["edit_mode"], json!("UI_LOCKED"));
+    raw.post(
+        "/api/2.2/jobs/reset",
+        json!({"job_id": id, "new_settings": {"name": "bundled"}}),
+    )
+    .await;
+    let (_, job) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    assert!(job["settings"].get("deployment").is_none(), "{job}");
+    assert!(job["settings"].get("edit_mode").is_none(), "{job}");
+}
+
+/// Queueing: 2.2 create and reset turn it on when `queue` is absent, 2.1 leaves it off, an explicit value
+/// (including `false`, which the provider sends) is kept.
+#[tokio::test]
+async fn queue_default_follows_the_api_version() {
+    let emu = start_with(Fixtures::default()).await;
+    let raw = Raw::new(&emu);
+    let queue_of = |job: &Value| job["settings"].get("queue").cloned();
+    let mut ids = Vec::new();
+    for (v, body) in [
+        ("2.2", json!({"name": "a"})),
+        ("2.1", json!({"name": "b"})),
+        ("2.2", json!({"name": "c", "queue": {"enabled": false}})),
+    ] {
+        let (_, r) = raw.post(&format!("/api/{v}/jobs/create"), body).await;
+        ids.push(r["job_id"].as_i64().unwrap());
+    }
+    let get = |id: i64| format!("/api/2.2/jobs/get?job_id={id}");
+    assert_eq!(
+        queue_of(&raw.get(&get(ids[0])).await.1),
+        Some(json!({"enabled": true}))
+    );
+    assert_eq!(queue_of(&raw.get(&get(ids[1])).await.1), None);
+    assert_eq!(
+        queue_of(&raw.get(&get(ids[2])).await.1),
+        Some(json!({"enabled": false}))
+    );
+    // Reset: 2.2 fills it again, 2.1 does not.
+    raw.post(
+        "/api/2.2/jobs/reset",
+        json!({"job_id": ids[1], "new_settings": {"name": "b"}}),
+    )
+    .await;
+    assert_eq!(
+        queue_of(&raw.get(&get(ids[1])).await.1),
+        Some(json!({"enabled": true}))
+    );
+    raw.post(
+        "/api/2.1/jobs/reset",
+        json!({"job_id": ids[0], "new_settings": {"name": "a"}}),
+    )
+    .await;
+    assert_eq!(queue_of(&raw.get(&get(ids[0])).await.1), None);
+}
+
+/// Cluster specs inside job settings are stored exactly as sent: no zone resolution, no invented
+/// auto-termination or access mode (those are for all-purpose clusters, and only for what the API fills).
+#[tokio::test]
+async fn job_cluster_specs_are_stored_as_sent() {
+    let emu = start_with(Fixtures::default()).await;
+    let raw = Raw::new(&emu);
+    let new_cluster = json!({
+        "spark_version": "15.4.x-scala2.12",
+        "node_type_id": "i3.xlarge",
+        "num_workers": 2,
+        "aws_attributes": {"zone_id": "auto", "availability": "SPOT"}
+    });
+    let (status, r) = raw
+        .post(
+            "/api/2.2/jobs/create",
+            json!({"name": "j",
+                   "job_clusters": [{"job_cluster_key": "c", "new_cluster": new_cluster}],
+                   "tasks": [{"task_key": "a", "job_cluster_key": "c", "notebook_task": {"notebook_path": "/a"}},
+                             {"task_key": "b", "new_cluster": new_cluster, "notebook_task": {"notebook_path": "/b"}}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let (_, job) = raw
+        .get(&format!("/api/2.2/jobs/get?job_id={}", r["job_id"]))
+        .await;
+    assert_eq!(
+        job["settings"]["job_clusters"][0]["new_cluster"],
+        new_cluster
+    );
+    assert_eq!(job["settings"]["tasks"][1]["new_cluster"], new_cluster);
 }
