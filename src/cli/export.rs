@@ -131,12 +131,22 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
     let committed = match (&repo, &lock) {
         (Some(r), Some(lock)) => {
             let author = r.author(config.git.author.as_deref())?;
+            let renamed: Vec<drsync::git::Renamed<'_>> = changes
+                .renamed
+                .iter()
+                .map(|r| drsync::git::Renamed {
+                    from: &r.from,
+                    to: &r.to,
+                    changed: r.changed,
+                })
+                .collect();
             let message = drsync::git::message(
                 &drsync::git::Summary {
                     host: client.host(),
                     added: &changes.added,
                     changed: &changes.changed,
                     removed: &changes.removed,
+                    renamed: &renamed,
                 },
                 config.git.message.as_deref(),
             )?;
@@ -300,7 +310,7 @@ async fn show_progress<T>(
 #[error("--strict: the export has {0} warning(s)")]
 struct StrictError(usize);
 
-/// How many added, changed or removed resources the text summary names before it counts the rest.
+/// How many added, changed, removed or renamed resources the text summary names before it counts the rest.
 const LIST_LIMIT: usize = 100;
 
 fn print_summary(
@@ -318,12 +328,26 @@ fn print_summary(
         out.display(),
         elapsed.as_secs_f64()
     );
+    let renamed: Vec<String> = changes
+        .renamed
+        .iter()
+        .map(|r| {
+            let also = if r.changed { " (changed)" } else { "" };
+            format!("{} -> {}{also}", r.from, r.to)
+        })
+        .collect();
     for kind in kinds {
         let count = built.resources.iter().filter(|r| r.kind == *kind).count();
         let prefix = format!("{}.", kind.resource_type());
         let n = |list: &[String]| list.iter().filter(|a| a.starts_with(&prefix)).count();
+        // Renames are counted only in an export that has some, so the usual line stays as it was.
+        let renames = if renamed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} renamed", n(&renamed))
+        };
         outln!(
-            "  {:<17} {count:>6}  ({} added, {} changed, {} removed)",
+            "  {:<17} {count:>6}  ({} added, {} changed, {} removed{renames})",
             kind.as_str(),
             n(&changes.added),
             n(&changes.changed),
@@ -337,6 +361,7 @@ fn print_summary(
             ("+", &changes.added),
             ("~", &changes.changed),
             ("-", &changes.removed),
+            (">", &renamed),
         ] {
             // The full list is in the commit message and in --format json; a terminal gets the first ones.
             for address in list.iter().take(LIST_LIMIT) {

@@ -5,10 +5,12 @@
 
 mod convert;
 mod deferred;
+mod moved;
 mod write;
 
 pub use convert::{Converter, References, Warning};
 pub use deferred::{PreparedJob, Preparer};
+pub use moved::{Move, MOVED_FILE};
 pub use write::{write, Written};
 
 use crate::api::{ClusterFilter, WorkspaceClient};
@@ -35,6 +37,7 @@ pub const MANAGED_FILES: &[&str] = &[
     "versions.tf",
     "variables.tf",
     "dr.auto.tfvars",
+    MOVED_FILE,
     LABELS_FILE,
 ];
 
@@ -365,6 +368,10 @@ pub struct LabelMap {
     pub version: u32,
     /// Resource type → label → primary id.
     pub resources: BTreeMap<String, BTreeMap<String, String>>,
+    /// Resource type → renames not yet known to be applied, oldest first: written to `moved.tf` by every export
+    /// while they can still matter (see `moved::keep`). Absent in label maps without any (and in older ones).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub moved: BTreeMap<String, Vec<Move>>,
 }
 
 /// Why an export could not be built or written.
@@ -727,12 +734,23 @@ fn assemble(
     let mut map = LabelMap {
         version: 1,
         resources: BTreeMap::new(),
+        // An object whose label changed (renamed on the primary) moves in Terraform instead of being replaced.
+        moved: moved::moves(previous, &resources),
     };
     for e in &resources {
         map.resources
             .entry(e.kind.resource_type().to_string())
             .or_default()
             .insert(e.label.clone(), e.id.clone());
+    }
+    if let Some(text) = moved::moved_tf(&map.moved) {
+        crate::hcl::check_generated(&text, Path::new(MOVED_FILE)).map_err(|source| {
+            Error::Reparse {
+                file: MOVED_FILE.to_string(),
+                source,
+            }
+        })?;
+        files.insert(MOVED_FILE.to_string(), text);
     }
     let mut labels_json = serde_json::to_string_pretty(&map).expect("a label map serialises");
     labels_json.push('\n');
@@ -989,12 +1007,30 @@ pub struct Changes {
     pub changed: Vec<String>,
     /// Resources no longer exported.
     pub removed: Vec<String>,
+    /// Resources whose object was renamed on the primary: `moved.tf` moves them to their new address (they are
+    /// neither added nor removed), by new address.
+    pub renamed: Vec<Renamed>,
+}
+
+/// A resource at a new address because its object was renamed on the primary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Renamed {
+    /// The address before (`TYPE.OLD`).
+    pub from: String,
+    /// The address now (`TYPE.NEW`).
+    pub to: String,
+    /// Whether more than the name changed: the configuration differs once the label, the name attribute and
+    /// references to renamed resources are set aside.
+    pub changed: bool,
 }
 
 impl Changes {
     /// Whether nothing changes.
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+        self.added.is_empty()
+            && self.changed.is_empty()
+            && self.removed.is_empty()
+            && self.renamed.is_empty()
     }
 }
 
@@ -1005,15 +1041,30 @@ pub fn changes(export: &Export, dir: &Path) -> Changes {
 }
 
 /// [`changes`] against files from anywhere (e.g. the export folder as committed in Git).
+///
+/// A resource new here whose address the export's moves (its label map) lead to from an address that the old
+/// files have and the new ones do not is `renamed`, not added and removed; the chain of moves is walked back as
+/// far as needed (the old files may be several exports old). A reference to a renamed resource is no change
+/// of the resource that holds it: after the move, it names the same object.
 pub fn changes_from(export: &Export, read: impl Fn(&str) -> Option<String>) -> Changes {
+    use std::borrow::Cow;
+    use std::collections::BTreeSet;
     let mut c = Changes::default();
-    let mut old_addresses: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    let mut new_addresses: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    for kind in ResourceKind::ALL {
-        let name = kind.file_name();
-        let new_text = export.files.get(name).map(String::as_str).unwrap_or("");
-        let old_text = read(name);
-        let old_text = old_text.as_deref().unwrap_or("");
+    let mut old_addresses: BTreeSet<String> = BTreeSet::new();
+    let mut new_addresses: BTreeSet<String> = BTreeSet::new();
+    let old_texts: Vec<(ResourceKind, String)> = ResourceKind::ALL
+        .iter()
+        .map(|k| (*k, read(k.file_name()).unwrap_or_default()))
+        .collect();
+    // The blocks of the files that differ; of the others, only the addresses.
+    let mut old_blocks: BTreeMap<String, Cow<'_, str>> = BTreeMap::new();
+    let mut new_blocks: BTreeMap<String, Cow<'_, str>> = BTreeMap::new();
+    for (kind, old_text) in &old_texts {
+        let new_text = export
+            .files
+            .get(kind.file_name())
+            .map(String::as_str)
+            .unwrap_or("");
         if old_text == new_text {
             // The steady state of a scheduled export: nothing to split or compare.
             let same = resource_texts(new_text);
@@ -1023,23 +1074,115 @@ pub fn changes_from(export: &Export, read: impl Fn(&str) -> Option<String>) -> C
         }
         let new = resource_texts(new_text);
         let old = resource_texts(old_text);
-        for (address, block) in &new {
-            match old.get(address) {
-                None => c.added.push(address.clone()),
-                Some(previous) if !same_block(previous, block) => c.changed.push(address.clone()),
-                Some(_) => {}
+        new_addresses.extend(new.keys().cloned());
+        old_addresses.extend(old.keys().cloned());
+        new_blocks.extend(new);
+        old_blocks.extend(old);
+    }
+
+    // Renames: walk each new address's moves back to an address only the old files have.
+    let mut renamed_from: BTreeMap<String, String> = BTreeMap::new();
+    let mut claimed: BTreeSet<String> = BTreeSet::new();
+    for moves in moved::recorded(&export.files).values() {
+        let back: HashMap<&str, &str> = moves
+            .iter()
+            .map(|(from, to)| (to.as_str(), from.as_str()))
+            .collect();
+        for to in moves.iter().map(|(_, to)| to) {
+            if !new_addresses.contains(to) || old_addresses.contains(to) {
+                continue;
             }
-            new_addresses.insert(address.clone());
+            let mut at = to.as_str();
+            for _ in 0..moves.len() {
+                let Some(from) = back.get(at).copied() else {
+                    break;
+                };
+                if old_addresses.contains(from) && !new_addresses.contains(from) {
+                    if claimed.insert(from.to_string()) {
+                        renamed_from.insert(to.clone(), from.to_string());
+                    }
+                    break;
+                }
+                at = from;
+            }
         }
-        old_addresses.extend(old.into_keys());
+    }
+    // Old address -> new label, for references.
+    let references: HashMap<String, String> = renamed_from
+        .iter()
+        .map(|(to, from)| {
+            let label = to.split_once('.').map_or(to.as_str(), |(_, l)| l);
+            (from.clone(), label.to_string())
+        })
+        .collect();
+
+    for (address, block) in &new_blocks {
+        match (old_blocks.get(address), renamed_from.get(address)) {
+            (Some(previous), _) => {
+                if !same_block_after_renames(previous, block, &references, None) {
+                    c.changed.push(address.clone());
+                }
+            }
+            (None, Some(from)) => {
+                let (ty, label) = address.split_once('.').unwrap_or((address, ""));
+                let changed = match old_blocks.get(from) {
+                    Some(previous) => !same_block_after_renames(
+                        previous,
+                        block,
+                        &references,
+                        Some((label, moved::name_attribute(ty))),
+                    ),
+                    None => true,
+                };
+                c.renamed.push(Renamed {
+                    from: from.clone(),
+                    to: address.clone(),
+                    changed,
+                });
+            }
+            (None, None) => c.added.push(address.clone()),
+        }
     }
     c.removed = old_addresses
         .into_iter()
-        .filter(|a| !new_addresses.contains(a))
+        .filter(|a| !new_addresses.contains(a) && !claimed.contains(a))
         .collect();
     c.added.sort();
     c.changed.sort();
     c
+}
+
+/// [`same_block`], with references to renamed resources in `old` (old address → new label) read as their new
+/// address, and with `relabel` (new label, name attribute): both blocks taken as at that label and without that
+/// attribute, for a renamed resource.
+fn same_block_after_renames(
+    old: &str,
+    new: &str,
+    renames: &HashMap<String, String>,
+    relabel: Option<(&str, &str)>,
+) -> bool {
+    if relabel.is_none() && (renames.is_empty() || old == new) {
+        return same_block(old, new);
+    }
+    let (Ok(mut a), Ok(mut b)) = (::hcl::parse(old), ::hcl::parse(new)) else {
+        return false;
+    };
+    moved::rename_references(&mut a, renames);
+    if let Some((label, name)) = relabel {
+        for body in [&mut a, &mut b] {
+            for s in body.0.iter_mut() {
+                if let ::hcl::Structure::Block(block) = s {
+                    if let Some(l) = block.labels.get_mut(1) {
+                        *l = ::hcl::BlockLabel::String(label.to_string());
+                    }
+                    block.body.0.retain(
+                        |s| !matches!(s, ::hcl::Structure::Attribute(a) if a.key.as_str() == name),
+                    );
+                }
+            }
+        }
+    }
+    a == b
 }
 
 /// The text of every `resource` block of a file, by address. drsync's own files split at lines, without
@@ -1195,9 +1338,94 @@ mod tests {
                 added: vec![],
                 changed: vec!["databricks_job.b".to_string()],
                 removed: vec!["databricks_job.gone".to_string()],
+                renamed: vec![],
             }
         );
         let c = changes_from(&export, |_| Some("not { hcl".to_string()));
         assert_eq!(c.added.len(), 2);
+    }
+
+    #[test]
+    fn renames_are_neither_added_nor_removed_and_references_to_them_no_change() {
+        let old_jobs = "resource \"databricks_job\" \"etl\" {\n  name = \"etl\"\n  task {\n    existing_cluster_id = databricks_cluster.shared.id\n  }\n}\n\nresource \"databricks_job\" \"other\" {\n  name = \"other\"\n  x    = databricks_cluster.shared.id\n}\n";
+        let old_clusters =
+            "resource \"databricks_cluster\" \"shared\" {\n  cluster_name = \"shared\"\n}\n";
+        // etl renamed twice (etl -> etl_v2 -> etl_v3) and changed, the cluster renamed (shared -> common).
+        let new_jobs = "resource \"databricks_job\" \"etl_v3\" {\n  name = \"etl v3\"\n  task {\n    existing_cluster_id = databricks_cluster.common.id\n  }\n  max_retries = 1\n}\n\nresource \"databricks_job\" \"other\" {\n  name = \"other\"\n  x    = databricks_cluster.common.id\n}\n";
+        let new_clusters =
+            "resource \"databricks_cluster\" \"common\" {\n  cluster_name = \"common\"\n}\n";
+        let map = LabelMap {
+            version: 1,
+            resources: BTreeMap::new(),
+            moved: BTreeMap::from([
+                (
+                    "databricks_job".to_string(),
+                    vec![
+                        Move {
+                            from: "etl".into(),
+                            to: "etl_v2".into(),
+                        },
+                        Move {
+                            from: "etl_v2".into(),
+                            to: "etl_v3".into(),
+                        },
+                    ],
+                ),
+                (
+                    "databricks_cluster".to_string(),
+                    vec![Move {
+                        from: "shared".into(),
+                        to: "common".into(),
+                    }],
+                ),
+            ]),
+        };
+        let mut export = export_of(new_jobs);
+        export
+            .files
+            .insert("clusters.tf".to_string(), new_clusters.to_string());
+        export.files.insert(
+            LABELS_FILE.to_string(),
+            serde_json::to_string(&map).unwrap(),
+        );
+        let old = |name: &str| match name {
+            "jobs.tf" => Some(old_jobs.to_string()),
+            "clusters.tf" => Some(old_clusters.to_string()),
+            _ => None,
+        };
+        let c = changes_from(&export, old);
+        assert_eq!(
+            c,
+            Changes {
+                added: vec![],
+                changed: vec![],
+                removed: vec![],
+                renamed: vec![
+                    Renamed {
+                        from: "databricks_cluster.shared".into(),
+                        to: "databricks_cluster.common".into(),
+                        changed: false,
+                    },
+                    Renamed {
+                        from: "databricks_job.etl".into(),
+                        to: "databricks_job.etl_v3".into(),
+                        changed: true,
+                    },
+                ],
+            }
+        );
+        // The same labels without recorded moves: added and removed, as before.
+        export.files.remove(LABELS_FILE);
+        let c = changes_from(&export, old);
+        assert_eq!(
+            c.added,
+            ["databricks_cluster.common", "databricks_job.etl_v3"]
+        );
+        assert_eq!(c.changed, ["databricks_job.other"]);
+        assert_eq!(
+            c.removed,
+            ["databricks_cluster.shared", "databricks_job.etl"]
+        );
+        assert!(c.renamed.is_empty());
     }
 }

@@ -1,5 +1,5 @@
 //! Export commit messages: a first line that counts the changes per resource type and names the source
-//! workspace, one line per added, changed or removed resource, and trailers (`Source-Workspace`,
+//! workspace, one line per added, changed, removed or renamed resource, and trailers (`Source-Workspace`,
 //! `Drsync-Version`). Pure text building: no I/O, and nothing but what the caller passes (no secrets).
 
 use super::Error;
@@ -12,9 +12,12 @@ const SUBJECT_MAX: usize = 72;
 ///
 /// - `{summary}`: the counts, e.g. `3 jobs changed, 1 added; 1 cluster removed`
 /// - `{host}`: the source workspace's host, e.g. `dbc-primary.cloud.databricks.com`
-/// - `{changed}`, `{added}`, `{removed}`: how many resources changed, were added, were removed
+/// - `{changed}`, `{added}`, `{removed}`, `{renamed}`: how many resources changed, were added, were removed,
+///   were renamed
 /// - `{version}`: drsync's version
-pub const PLACEHOLDERS: &[&str] = &["summary", "host", "changed", "added", "removed", "version"];
+pub const PLACEHOLDERS: &[&str] = &[
+    "summary", "host", "changed", "added", "removed", "renamed", "version",
+];
 
 /// What an export changed, for its commit message.
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,18 +30,32 @@ pub struct Summary<'a> {
     pub changed: &'a [String],
     /// Addresses of resources no longer exported.
     pub removed: &'a [String],
+    /// Resources at a new address because their object was renamed (Terraform moves them).
+    pub renamed: &'a [Renamed<'a>],
+}
+
+/// A resource renamed: `> FROM -> TO` in the message, with ` (changed)` when more than its name changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Renamed<'a> {
+    /// The address before (`TYPE.OLD`).
+    pub from: &'a str,
+    /// The address now (`TYPE.NEW`).
+    pub to: &'a str,
+    /// Whether more than the name changed.
+    pub changed: bool,
 }
 
 /// The commit message for an export.
 ///
 /// ```text
-/// drsync: 3 jobs changed, 1 added, 1 removed (primary dbc-primary.cloud…)
+/// drsync: 3 jobs changed, 1 added, 1 removed, 1 renamed (primary dbc-primary.cloud.databricks.com)
 ///
 /// ~ databricks_job.a
 /// ~ databricks_job.b
 /// ~ databricks_job.c
 /// + databricks_job.d
 /// - databricks_job.e
+/// > databricks_job.f -> databricks_job.g
 ///
 /// Source-Workspace: dbc-primary.cloud.databricks.com
 /// Drsync-Version: 0.1.0
@@ -61,22 +78,34 @@ pub fn message(summary: &Summary<'_>, template: Option<&str>) -> Result<String, 
         sorted(summary.added),
         sorted(summary.removed),
     );
+    let mut renamed: Vec<Renamed<'_>> = summary.renamed.to_vec();
+    renamed.sort_by(|a, b| (a.to, a.from).cmp(&(b.to, b.from)));
+    renamed.dedup();
+    // Counted by their new address.
+    let renamed_to: Vec<String> = renamed.iter().map(|r| r.to.to_string()).collect();
+    let lists = Lists {
+        changed: &changed,
+        added: &added,
+        removed: &removed,
+        renamed: &renamed_to,
+    };
     let subject = match template {
         Some(t) => {
-            let counts = per_type(&changed, &added, &removed);
+            let counts = per_type(&lists);
             render(t, &|name| match name {
                 "summary" => Some(counts.clone()),
                 "host" => Some(host.clone()),
                 "changed" => Some(changed.len().to_string()),
                 "added" => Some(added.len().to_string()),
                 "removed" => Some(removed.len().to_string()),
+                "renamed" => Some(renamed.len().to_string()),
                 "version" => Some(env!("CARGO_PKG_VERSION").to_string()),
                 _ => None,
             })?
             .trim()
             .to_string()
         }
-        None => subject(&changed, &added, &removed, &host),
+        None => subject(&lists, &host),
     };
     let mut out = subject;
     out.push_str("\n\n");
@@ -86,6 +115,11 @@ pub fn message(summary: &Summary<'_>, template: Option<&str>) -> Result<String, 
             out.push_str(&format!("{mark} {address}\n"));
             any = true;
         }
+    }
+    for r in &renamed {
+        let also = if r.changed { " (changed)" } else { "" };
+        out.push_str(&format!("> {} -> {}{also}\n", r.from, r.to));
+        any = true;
     }
     if any {
         out.push('\n');
@@ -151,15 +185,30 @@ fn render(template: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<Stri
     Ok(out)
 }
 
-fn subject(changed: &[String], added: &[String], removed: &[String], host: &str) -> String {
-    if changed.is_empty() && added.is_empty() && removed.is_empty() {
+/// The addresses an export changed, by kind of change.
+struct Lists<'a> {
+    changed: &'a [String],
+    added: &'a [String],
+    removed: &'a [String],
+    /// New addresses of renamed resources.
+    renamed: &'a [String],
+}
+
+impl Lists<'_> {
+    fn all(&self) -> [&[String]; 4] {
+        [self.changed, self.added, self.removed, self.renamed]
+    }
+}
+
+fn subject(lists: &Lists<'_>, host: &str) -> String {
+    if lists.all().iter().all(|l| l.is_empty()) {
         return fit("drsync: export files updated", host);
     }
-    let detailed = format!("drsync: {}", per_type(changed, added, removed));
+    let detailed = format!("drsync: {}", per_type(lists));
     if detailed.len() + host_part(host).len() <= SUBJECT_MAX {
         return format!("{detailed}{}", host_part(host));
     }
-    let counts = counts("resource", changed.len(), added.len(), removed.len());
+    let counts = counts("resource", lists.all().map(<[String]>::len));
     let total = format!("drsync: {counts}");
     if total.len() < detailed.len() {
         fit(&total, host)
@@ -192,9 +241,9 @@ fn host_part(host: &str) -> String {
 }
 
 /// `3 jobs changed, 1 added; 1 cluster removed`: per resource type, in type order.
-fn per_type(changed: &[String], added: &[String], removed: &[String]) -> String {
-    let mut by_type: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
-    for (i, list) in [changed, added, removed].into_iter().enumerate() {
+fn per_type(lists: &Lists<'_>) -> String {
+    let mut by_type: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
+    for (i, list) in lists.all().into_iter().enumerate() {
         for address in list {
             let ty = address.split_once('.').map_or(address.as_str(), |(t, _)| t);
             by_type.entry(ty).or_default()[i] += 1;
@@ -202,17 +251,23 @@ fn per_type(changed: &[String], added: &[String], removed: &[String]) -> String 
     }
     by_type
         .iter()
-        .map(|(ty, [c, a, r])| counts(&noun(ty), *c, *a, *r))
+        .map(|(ty, n)| counts(&noun(ty), *n))
         .collect::<Vec<_>>()
         .join("; ")
 }
 
-/// `3 jobs changed, 1 added, 1 removed`: the noun goes with the first count.
-fn counts(noun: &str, changed: usize, added: usize, removed: usize) -> String {
-    let parts: Vec<(usize, &str)> = [(changed, "changed"), (added, "added"), (removed, "removed")]
-        .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .collect();
+/// `3 jobs changed, 1 added, 1 removed, 1 renamed` from the counts in that order: the noun goes with the first
+/// count.
+fn counts(noun: &str, [changed, added, removed, renamed]: [usize; 4]) -> String {
+    let parts: Vec<(usize, &str)> = [
+        (changed, "changed"),
+        (added, "added"),
+        (removed, "removed"),
+        (renamed, "renamed"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .collect();
     parts
         .iter()
         .enumerate()
@@ -272,6 +327,7 @@ mod tests {
                 added: &added,
                 changed: &changed,
                 removed: &removed,
+                renamed: &[],
             },
             None,
         )
@@ -306,7 +362,16 @@ mod tests {
     #[test]
     fn subject_counts_per_type_and_fits() {
         let s = |c: &[&str], a: &[&str], r: &[&str], host: &str| {
-            subject(&strings(c), &strings(a), &strings(r), host)
+            let (c, a, r) = (strings(c), strings(a), strings(r));
+            subject(
+                &Lists {
+                    changed: &c,
+                    added: &a,
+                    removed: &r,
+                    renamed: &[],
+                },
+                host,
+            )
         };
         assert_eq!(
             s(
@@ -344,6 +409,57 @@ mod tests {
             line,
             "drsync: 1 job changed (primary adb-1234567890123456.7.azuredatabricks…)"
         );
+    }
+
+    #[test]
+    fn renamed_resources_have_their_own_line_and_count() {
+        let changed = strings(&["databricks_job.b"]);
+        let renamed = [
+            Renamed {
+                from: "databricks_job.old",
+                to: "databricks_job.new",
+                changed: false,
+            },
+            Renamed {
+                from: "databricks_cluster.x",
+                to: "databricks_cluster.y",
+                changed: true,
+            },
+        ];
+        let msg = message(
+            &Summary {
+                host: "h",
+                changed: &changed,
+                renamed: &renamed,
+                ..Summary::default()
+            },
+            None,
+        )
+        .unwrap();
+        let version = env!("CARGO_PKG_VERSION");
+        assert_eq!(
+            msg,
+            format!(
+                "drsync: 1 cluster renamed; 1 job changed, 1 renamed (primary h)\n\
+                 \n\
+                 ~ databricks_job.b\n\
+                 > databricks_cluster.x -> databricks_cluster.y (changed)\n\
+                 > databricks_job.old -> databricks_job.new\n\
+                 \n\
+                 Source-Workspace: h\n\
+                 Drsync-Version: {version}\n"
+            )
+        );
+        let msg = message(
+            &Summary {
+                host: "h",
+                renamed: &renamed[..1],
+                ..Summary::default()
+            },
+            Some("{renamed} renamed: {summary}"),
+        )
+        .unwrap();
+        assert!(msg.starts_with("1 renamed: 1 job renamed\n"), "{msg}");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! let before = repo.committed_files()?;                    // what is committed, for the message
 //! ... read, build, compare with `before`, export::write(&export, &export_dir)? ...
 //! let author = repo.author(settings.git.author.as_deref())?;
-//! let message = git::message(&git::Summary { host, added, changed, removed }, settings.git.message.as_deref())?;
+//! let message = git::message(&git::Summary { host, added, changed, removed, renamed }, settings.git.message.as_deref())?;
 //! let committed = repo.commit(&lock, &message, &author, None)?;   // None: "no changes"
 //! drop(lock);
 //! if let Some(remote) = &settings.git.remote { repo.push(remote, &auth)?; }  // also retries an earlier push
@@ -27,7 +27,7 @@ mod tree;
 pub use error::Error;
 pub use git2::Oid;
 pub use lock::{ExportLock, LOCK_FILE};
-pub use message::{message, validate_template, Summary, PLACEHOLDERS};
+pub use message::{message, validate_template, Renamed, Summary, PLACEHOLDERS};
 pub use push::{PushAuth, DEFAULT_TOKEN_USER};
 pub use read::{ExportCommit, VERSION_TRAILER};
 

@@ -236,6 +236,7 @@ fn a_change_is_exactly_one_commit_listing_exactly_the_changed_resources() {
             added: &added,
             changed: &changed,
             removed: &removed,
+            renamed: &[],
         },
         None,
     )
