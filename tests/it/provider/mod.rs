@@ -34,8 +34,10 @@ use futures_util::{stream, StreamExt};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Requests in flight during an apply (Terraform's default parallelism is 10).
-const PARALLELISM: usize = 8;
+/// Requests in flight during an apply. Terraform walks its graph 10 at a time, in no promised order; one at a
+/// time keeps the DR ids in the configuration's order, so that objects sharing a name get their labels back in
+/// the primary's order when DR is exported again.
+const PARALLELISM: usize = 1;
 
 /// The kind of a validation failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -423,7 +425,7 @@ pub async fn refresh(
                 )
             }
         })
-        .buffer_unordered(PARALLELISM)
+        .buffer_unordered(8)
         .collect()
         .await;
     let mut out = State::new();
