@@ -438,44 +438,44 @@ async fn synthetic_export_validates() {
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith), then defect 4 (depends_on unsorted) and defect 1 (elastic disk on pool clusters); see the report for num_workers under autoscale (reference §14 Q3)"]
+#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, defect 4 (depends_on unsorted: 6 diffs), defect 1 (enable_elastic_disk on a pool cluster) and num_workers 0 vs the emulator's min_workers on autoscaling clusters (reference §14 Q3, 4 diffs)"]
 async fn primary_apply_then_plan_is_clean() {
     assert_plan_clean(fixtures("primary"), LITERAL_RULES).await;
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith), then defect 4 (depends_on unsorted) and defect 1 (elastic disk on pool clusters); see the report for num_workers under autoscale (reference §14 Q3)"]
+#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, defect 4 (depends_on unsorted: 6 diffs), defect 1 (enable_elastic_disk on a pool cluster) and num_workers 0 vs the emulator's min_workers on autoscaling clusters (reference §14 Q3, 4 diffs)"]
 async fn dr_apply_then_plan_is_clean() {
     assert_plan_clean(fixtures("dr"), VARIABLE_RULES).await;
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith), then defects 2 (queue), 12 (zeros never sent: min_idle_instances, enable_elastic_disk, false flags) and 1 (elastic disk on pool clusters)"]
+#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, defect 2 (queue: every job), 12 (zeros never sent: min_idle_instances = 0, enable_elastic_disk = false, is_single_node/full_refresh/pause_subscriptions/no_alert_for_skipped_runs = false) and 1 (enable_elastic_disk on a pool cluster); by name also Ambiguous customer_360_refresh(_2)"]
 async fn primary_apply_then_drift_is_empty() {
     assert_no_drift(fixtures("primary"), LITERAL_RULES).await;
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith), then defects 2 (queue), 12 (zeros never sent: min_idle_instances, enable_elastic_disk, false flags) and 1 (elastic disk on pool clusters)"]
+#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, defect 2 (queue: every job), 12 (zeros never sent: min_idle_instances = 0, enable_elastic_disk = false, is_single_node/full_refresh/pause_subscriptions/no_alert_for_skipped_runs = false) and 1 (enable_elastic_disk on a pool cluster); by name also Ambiguous customer_360_refresh(_2)"]
 async fn dr_apply_then_drift_is_empty() {
     assert_no_drift(fixtures("dr"), VARIABLE_RULES).await;
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith), then defects 2 (queue), 3 (run_as), 5 (pin) and 6 (auto-termination)"]
+#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, defect 2 (queue on in the primary, off in DR: every job) and 5 (shared_analytics pinned on the primary, not in DR)"]
 async fn primary_effective_settings_reach_dr() {
     assert_effective_settings_kept(fixtures("primary"), LITERAL_RULES).await;
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith), then defects 2 (queue), 3 (run_as), 5 (pin) and 6 (auto-termination)"]
+#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, defect 2 (queue on in the primary, off in DR: every job) and 5 (shared_analytics pinned on the primary, not in DR)"]
 async fn dr_effective_settings_reach_dr() {
     assert_effective_settings_kept(fixtures("dr"), VARIABLE_RULES).await;
 }
 
 /// (b), (c) and (d) for the synthetic workspace in one test: its export and apply are the expensive part.
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith), then defects 4 (depends_on), 2 (queue), 12 (zeros) and 1 (elastic disk on pool clusters)"]
+#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, (b) defects 4 and 1 and §14 Q3 (502 diffs), (c) defects 2, 12 (also aws first_on_demand = 0 never sent: DR gets 1) and 1, (d) defects 2 and 5"]
 async fn synthetic_round_trip() {
     let rt = round_trip(synthetic_2000(), "").await;
     let mut failures = Vec::new();
