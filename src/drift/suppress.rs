@@ -7,6 +7,7 @@ use ::hcl::{Block, Body, Expression, Structure};
 
 /// Make `actual` agree with `expected` wherever the provider suppresses the difference.
 pub fn align(resource_type: &str, expected: &Body, actual: &mut Body) {
+    zero_is_absent(expected, actual);
     match resource_type {
         "databricks_job" => {
             // `run_as` is Computed and rebuilt on read from `run_as_user_name`: leaving it out of the HCL never
@@ -39,21 +40,47 @@ pub fn align(resource_type: &str, expected: &Body, actual: &mut Body) {
     }
 }
 
+/// A `false`, `0` or `""` in the HCL is never sent (the provider drops zeros, provider-behaviour.md §1.2) and
+/// equals an absent value in a plan: a rewrite rule's `min_idle_instances = 0` is no drift against a pool that
+/// has none.
+fn zero_is_absent(expected: &Body, actual: &mut Body) {
+    for a in expected.attributes() {
+        let zero = match a.expr() {
+            Expression::Bool(b) => !b,
+            Expression::Number(n) => n.as_f64() == Some(0.0),
+            Expression::String(s) => s.is_empty(),
+            _ => false,
+        };
+        if zero && attribute(actual, a.key()).is_none() {
+            copy_attribute(expected, actual, a.key());
+        }
+    }
+    let mut names: Vec<&str> = expected.blocks().map(|b| b.identifier()).collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        each_pair(expected, actual, name, &mut |e, a| zero_is_absent(e, a));
+    }
+}
+
 /// The rules every cluster spec inherits (all-purpose clusters and job or task clusters alike, §1.1).
 fn cluster(expected: &Body, actual: &mut Body) {
     cloud_attributes(expected, actual);
     // `data_security_mode` aliases, one way only (§3.3): an empty configuration hides any live value, and the
     // new names stand for the old ones.
-    let hidden = match (
-        string_attribute(expected, "data_security_mode"),
-        string_attribute(actual, "data_security_mode"),
-    ) {
-        (None, Some(_)) => true,
-        (Some("DATA_SECURITY_MODE_DEDICATED"), Some("SINGLE_USER")) => true,
-        (Some("DATA_SECURITY_MODE_STANDARD"), Some("USER_ISOLATION")) => true,
-        (Some("DATA_SECURITY_MODE_AUTO"), Some("SINGLE_USER" | "USER_ISOLATION")) => true,
-        _ => false,
-    };
+    let hidden = matches!(
+        (
+            string_attribute(expected, "data_security_mode"),
+            string_attribute(actual, "data_security_mode"),
+        ),
+        (None, Some(_))
+            | (Some("DATA_SECURITY_MODE_DEDICATED"), Some("SINGLE_USER"))
+            | (Some("DATA_SECURITY_MODE_STANDARD"), Some("USER_ISOLATION"))
+            | (
+                Some("DATA_SECURITY_MODE_AUTO"),
+                Some("SINGLE_USER" | "USER_ISOLATION")
+            )
+    );
     if hidden {
         copy_attribute(expected, actual, "data_security_mode");
     }
@@ -229,6 +256,28 @@ mod tests {
         assert_eq!(
             aligned("databricks_cluster", &dsm("NONE"), &dsm("SINGLE_USER")),
             ["data_security_mode"]
+        );
+    }
+
+    /// Zeros in the HCL are never sent: against an absent value they are no drift, against another value they are.
+    #[test]
+    fn zeros_equal_absent_values() {
+        assert!(aligned("databricks_instance_pool", "min_idle_instances = 0\n", "").is_empty());
+        let job =
+            |v: &str| format!("task {{\n  task_key = \"t\"\n  pipeline_task {{\n{v}  }}\n}}\n");
+        assert!(aligned(
+            "databricks_job",
+            &job("    full_refresh = false\n"),
+            &job("")
+        )
+        .is_empty());
+        assert_eq!(
+            aligned(
+                "databricks_instance_pool",
+                "min_idle_instances = 0\n",
+                "min_idle_instances = 2\n"
+            ),
+            ["min_idle_instances"]
         );
     }
 

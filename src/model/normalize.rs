@@ -203,6 +203,7 @@ pub fn into_job(job: Job, options: &Options) -> Normalized {
     } else {
         None
     };
+    drop_zeros(&mut settings, "", &mut notes);
     let name = settings
         .get("name")
         .and_then(Value::as_str)
@@ -382,6 +383,8 @@ pub fn cluster(c: &Cluster, libraries: Option<&ClusterLibraries>, options: &Opti
         }
     }
     cluster_spec(&mut spec);
+    let mut notes = Vec::new();
+    drop_zeros(&mut spec, "", &mut notes);
     // The API reads an unset value as "never terminate", the provider's default is 60 (§3.2): write 0 then.
     let minutes = spec
         .get("autotermination_minutes")
@@ -392,7 +395,6 @@ pub fn cluster(c: &Cluster, libraries: Option<&ClusterLibraries>, options: &Opti
     if c.is_pinned == Some(true) {
         spec.insert("is_pinned".to_string(), json!(true));
     }
-    let mut notes = Vec::new();
     let mut libs: Vec<Value> = Vec::new();
     for status in libraries.map_or(&[][..], |l| &l.library_statuses[..]) {
         if status
@@ -536,6 +538,7 @@ pub fn instance_pool(p: &InstancePool) -> Normalized {
     if let Some(Value::Object(aws)) = spec.get_mut("aws_attributes") {
         remove_equal(aws, &aws_defaults());
     }
+    drop_zeros(&mut spec, "", &mut notes);
     let mut config = Value::Object(spec);
     prune(&mut config);
     let mut n = Normalized::new(
@@ -595,6 +598,73 @@ pub fn cluster_policy(p: &ClusterPolicy) -> Normalized {
 }
 
 // ---- Helpers ------------------------------------------------------------------------------------------------
+
+/// Fields whose zero the provider sends or that drsync writes on purpose, by name, wherever they are.
+const ZEROS_KEPT: &[&str] = &[
+    "autotermination_minutes", // 0 = never; written so that the provider's 60 is not sent (§3.2)
+    "idle_instance_autotermination_minutes", // Required on pools (§4.3): always written
+    "local_ssd_count",         // sent even when 0 (§1.2)
+];
+
+/// Fields whose zero means something other than the API's default, so that leaving them out changes DR.
+const ZEROS_THAT_MATTER: &[(&str, &str)] = &[(
+    "first_on_demand",
+    "is 0 (no on-demand nodes), which the provider cannot send: DR clusters get the API's default",
+)];
+
+/// Drop `false` and `0` from the fields of objects (not from map values, list items or policy documents): the
+/// provider never sends a zero unless it forces the field (§1.2, §13 "Zero values"), so DR never has them and
+/// drift must not expect them. Zeros that change what runs are noted.
+fn drop_zeros(obj: &mut Map<String, Value>, path: &str, notes: &mut Vec<Note>) {
+    obj.retain(|key, v| {
+        let zero = matches!(v, Value::Bool(false)) || v.as_f64() == Some(0.0);
+        if !zero || ZEROS_KEPT.contains(&key.as_str()) {
+            return true;
+        }
+        if let Some((_, why)) = ZEROS_THAT_MATTER.iter().find(|(k, _)| k == key) {
+            notes.push(Note {
+                path: format!("{path}{key}"),
+                message: (*why).to_string(),
+            });
+        }
+        false
+    });
+    for (key, v) in obj.iter_mut() {
+        if MAP_FIELDS.contains(&key.as_str())
+            || key == "definition"
+            || key == "policy_family_definition_overrides"
+        {
+            continue;
+        }
+        match v {
+            Value::Object(child) => drop_zeros(child, &format!("{path}{key}."), notes),
+            Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    if let Value::Object(child) = item {
+                        drop_zeros(child, &format!("{path}{key}[{i}]."), notes);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Fields that are maps of the user's keys, not objects of the API's fields.
+const MAP_FIELDS: &[&str] = &[
+    "spark_conf",
+    "spark_env_vars",
+    "custom_tags",
+    "tags",
+    "base_parameters",
+    "named_parameters",
+    "job_parameters",
+    "notebook_params",
+    "python_named_params",
+    "sql_params",
+    "parameters",
+    "configuration",
+];
 
 fn remove_keys(map: &mut Map<String, Value>, keys: &[&str]) {
     for k in keys {
@@ -1088,5 +1158,42 @@ mod tests {
         );
         assert_eq!(n.config["libraries"].as_array().unwrap().len(), 2);
         assert!(n.notes.is_empty());
+    }
+
+    /// Issue 13, defect 12: explicit zeros never reach DR (the provider drops them), so they are not
+    /// configuration; the ones that change what runs are noted.
+    #[test]
+    fn zeros_the_provider_never_sends_are_dropped() {
+        let j = job_from(json!({"job_id": 1, "settings": {
+            "notification_settings": {"no_alert_for_skipped_runs": false, "no_alert_for_canceled_runs": true},
+            "tasks": [{"task_key": "a", "pipeline_task": {"pipeline_id": "p", "full_refresh": false},
+                       "notebook_task": {"notebook_path": "/x", "base_parameters": {"n": "0"}},
+                       "new_cluster": {"spark_version": "15.4.x-scala2.12", "num_workers": 2, "is_single_node": false,
+                                       "aws_attributes": {"first_on_demand": 0, "availability": "SPOT"}}}]}}));
+        let n = job(&j, &Options::default());
+        assert_eq!(
+            n.config["tasks"][0],
+            json!({"task_key": "a", "pipeline_task": {"pipeline_id": "p"},
+                   "notebook_task": {"notebook_path": "/x", "base_parameters": {"n": "0"}},
+                   "new_cluster": {"spark_version": "15.4.x-scala2.12", "num_workers": 2,
+                                   "aws_attributes": {"availability": "SPOT"}}})
+        );
+        assert_eq!(
+            n.config["notification_settings"],
+            json!({"no_alert_for_canceled_runs": true})
+        );
+        assert_eq!(n.notes.len(), 1, "{:?}", n.notes);
+        assert_eq!(
+            n.notes[0].path,
+            "tasks[0].new_cluster.aws_attributes.first_on_demand"
+        );
+        let pool: InstancePool =
+            serde_json::from_value(json!({"instance_pool_id": "p", "instance_pool_name": "p",
+            "min_idle_instances": 0, "idle_instance_autotermination_minutes": 0}))
+            .unwrap();
+        assert_eq!(
+            instance_pool(&pool).config,
+            json!({"instance_pool_name": "p", "idle_instance_autotermination_minutes": 0})
+        );
     }
 }

@@ -65,7 +65,6 @@ fn resources(e: &Export) -> BTreeMap<String, String> {
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (pool-backed cluster with node types fails validation; elastic disk), then 2 (queue off in DR), 4 (depends_on order), 12 (zeros never sent: enable_elastic_disk, min_idle_instances, false flags)"]
 async fn an_applied_export_exports_back_unchanged() {
     let primary = start(EmulatorConfig {
         fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),

@@ -88,7 +88,7 @@ async fn setup_with(customize: impl FnOnce(&mut Fixtures), skip: &[&str]) -> Set
         },
     )
     .unwrap();
-    drsync::tfconfig::apply(&client, &config).await.unwrap();
+    crate::provider::apply(&config, &client).await.unwrap();
     // A passive DR: every all-purpose cluster terminated.
     let raw = Raw::new(&dr);
     let (_, list) = raw.get("/api/2.1/clusters/list").await;

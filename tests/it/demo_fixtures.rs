@@ -154,7 +154,7 @@ async fn generate_dr_fixtures() {
         ..EmulatorConfig::default()
     })
     .await;
-    drsync::tfconfig::apply(&client(dr.url()), &desired)
+    crate::provider::apply(&desired, &client(dr.url()))
         .await
         .unwrap();
     let raw = Raw::new(&dr);

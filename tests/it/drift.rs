@@ -70,7 +70,9 @@ pub async fn primary_and_dr() -> (Emulator, Emulator, Configuration, BTreeMap<St
         ..EmulatorConfig::default()
     })
     .await;
-    tfconfig::apply(&client(dr.url()), &desired).await.unwrap();
+    crate::provider::apply(&desired, &client(dr.url()))
+        .await
+        .unwrap();
     (primary, dr, desired, built.files)
 }
 

@@ -61,7 +61,7 @@ async fn setup() -> (tempfile::TempDir, Emulator, Emulator) {
         },
     )
     .unwrap();
-    drsync::tfconfig::apply(&client, &config).await.unwrap();
+    crate::provider::apply(&config, &client).await.unwrap();
     (dir, primary, dr)
 }
 

@@ -47,7 +47,7 @@ async fn one_commit_per_change_listing_exactly_the_changes() {
     assert_eq!(log.len(), 2);
     let message = &log[0].1;
     assert!(
-        message.starts_with("drsync: 49 resources added (primary 127.0.0.1"),
+        message.starts_with("drsync: 48 resources added (primary 127.0.0.1"),
         "{message}"
     );
     assert!(
@@ -620,7 +620,7 @@ async fn drift_after_a_rename_reads_moved_tf_and_finds_nothing() {
         },
     )
     .unwrap();
-    drsync::tfconfig::apply(&client, &config).await.unwrap();
+    crate::provider::apply(&config, &client).await.unwrap();
 
     for site in [&emu, &dr] {
         let raw = Raw::new(site);

@@ -278,7 +278,19 @@ async fn create_one(client: &WorkspaceClient, r: &Resource, ids: &Ids) -> Result
             (id, state)
         }
     };
-    Ok(Instance { id, attributes })
+    // Create starts from the planned values, and the Read after it writes what the API returns over them, but
+    // never an empty top-level value (§1.5): a field the API does not return (a cluster's
+    // `apply_policy_default_values` lives only in its `spec`) keeps the configured value.
+    let mut merged = planned(r, ids);
+    for (k, v) in attributes {
+        if !value::is_zero(Some(&v)) || !merged.contains_key(&k) {
+            merged.insert(k, v);
+        }
+    }
+    Ok(Instance {
+        id,
+        attributes: merged,
+    })
 }
 
 /// `terraform apply` of a configuration into an empty workspace: validation first (a violation fails the

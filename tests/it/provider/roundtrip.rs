@@ -49,6 +49,8 @@ pub async fn export_of(primary: &Emulator, rules: &str) -> (Export, Configuratio
         provider_version: config.export.provider_version.clone(),
         source_host: "https://primary".to_string(),
         rules: config.rewrite,
+        normalize: config.export.normalize_options(),
+        exporter: None,
     };
     let inv = export::read(&client(primary.url()), &ResourceKind::ALL)
         .await
@@ -193,6 +195,7 @@ pub async fn drift_of(rt: &RoundTrip) -> Vec<Report> {
                 state,
                 source,
                 &export::provider_schema(),
+                &Default::default(),
             )
             .unwrap()
             .0,
@@ -417,65 +420,55 @@ async fn assert_effective_settings_kept(fixtures: Fixtures, rules: &str) {
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (pool-backed databricks_cluster.etl_interactive_pool exported with node_type_id and driver_node_type_id: ConflictsWith instance_pool_id)"]
 async fn primary_export_validates() {
     let v = violations_of(fixtures("primary"), LITERAL_RULES).await;
     assert!(v.is_empty(), "{}", v.join("\n"));
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (pool-backed databricks_cluster.etl_interactive_pool exported with node_type_id and driver_node_type_id: ConflictsWith instance_pool_id)"]
 async fn dr_export_validates() {
     let v = violations_of(fixtures("dr"), VARIABLE_RULES).await;
     assert!(v.is_empty(), "{}", v.join("\n"));
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (27 pool-backed clusters exported with node types: ConflictsWith instance_pool_id)"]
 async fn synthetic_export_validates() {
     let v = violations_of(synthetic_2000(), "").await;
     assert!(v.is_empty(), "{} violations:\n{}", v.len(), v.join("\n"));
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, defect 4 (depends_on unsorted: 6 diffs), defect 1 (enable_elastic_disk on a pool cluster) and num_workers 0 vs the emulator's min_workers on autoscaling clusters (reference §14 Q3, 4 diffs)"]
 async fn primary_apply_then_plan_is_clean() {
     assert_plan_clean(fixtures("primary"), LITERAL_RULES).await;
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, defect 4 (depends_on unsorted: 6 diffs), defect 1 (enable_elastic_disk on a pool cluster) and num_workers 0 vs the emulator's min_workers on autoscaling clusters (reference §14 Q3, 4 diffs)"]
 async fn dr_apply_then_plan_is_clean() {
     assert_plan_clean(fixtures("dr"), VARIABLE_RULES).await;
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, defect 2 (queue: every job), 12 (zeros never sent: min_idle_instances = 0, enable_elastic_disk = false, is_single_node/full_refresh/pause_subscriptions/no_alert_for_skipped_runs = false) and 1 (enable_elastic_disk on a pool cluster); by name also Ambiguous customer_360_refresh(_2)"]
 async fn primary_apply_then_drift_is_empty() {
     assert_no_drift(fixtures("primary"), LITERAL_RULES).await;
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, defect 2 (queue: every job), 12 (zeros never sent: min_idle_instances = 0, enable_elastic_disk = false, is_single_node/full_refresh/pause_subscriptions/no_alert_for_skipped_runs = false) and 1 (enable_elastic_disk on a pool cluster); by name also Ambiguous customer_360_refresh(_2)"]
 async fn dr_apply_then_drift_is_empty() {
     assert_no_drift(fixtures("dr"), VARIABLE_RULES).await;
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, defect 2 (queue on in the primary, off in DR: every job) and 5 (shared_analytics pinned on the primary, not in DR)"]
 async fn primary_effective_settings_reach_dr() {
     assert_effective_settings_kept(fixtures("primary"), LITERAL_RULES).await;
 }
 
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, defect 2 (queue on in the primary, off in DR: every job) and 5 (shared_analytics pinned on the primary, not in DR)"]
 async fn dr_effective_settings_reach_dr() {
     assert_effective_settings_kept(fixtures("dr"), VARIABLE_RULES).await;
 }
 
 /// (b), (c) and (d) for the synthetic workspace in one test: its export and apply are the expensive part.
 #[tokio::test]
-#[ignore = "issue 13: defect 1 (apply refused: ConflictsWith); past it, (b) defects 4 and 1 and §14 Q3 (502 diffs), (c) defects 2, 12 (also aws first_on_demand = 0 never sent: DR gets 1) and 1, (d) defects 2 and 5"]
 async fn synthetic_round_trip() {
     let rt = round_trip(synthetic_2000(), "").await;
     let mut failures = Vec::new();
