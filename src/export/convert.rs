@@ -4,7 +4,7 @@
 //! know is left out and reported, never guessed. Pure: no I/O.
 
 use crate::hcl::{
-    from_json, jsonencode, traversal, AttributeSchema, BlockSchema, JsonKeys, Schema,
+    from_json, func_call, jsonencode, traversal, AttributeSchema, BlockSchema, JsonKeys, Schema,
 };
 use crate::model::ResourceKind;
 use ::hcl::expr::ObjectKey;
@@ -385,24 +385,31 @@ impl<'a> Converter<'a> {
     fn json_document(&mut self, address: &str, path: &[Step<'_>], value: &Value) -> Expression {
         let mut expr = from_json(value, JsonKeys::Quoted);
         let references = self.policy_references(address, path, &mut expr);
-        if !references && has_html_escaped(value) {
-            return Expression::String(value.to_string());
+        if !has_html_escaped(value) {
+            return jsonencode(expr);
         }
-        jsonencode(expr)
+        // With references too, the text is `replace(...)`d: `replace("{...\"value\":\"<primary id>\"...}",
+        // "<primary id>", databricks_instance_pool.x.id)`.
+        let mut text = Expression::String(value.to_string());
+        for (id, reference) in references {
+            text = func_call("replace", vec![text, Expression::String(id), reference]);
+        }
+        text
     }
 
     /// Pool ids in the rules of `instance_pool_id` and `driver_instance_pool_id` (`value`, `defaultValue`,
-    /// `values`): references where the pool is exported, warnings where not. Whether any reference was made.
+    /// `values`): references where the pool is exported, warnings where not. The ids made references, each once,
+    /// with their reference.
     fn policy_references(
         &mut self,
         address: &str,
         path: &[Step<'_>],
         doc: &mut Expression,
-    ) -> bool {
+    ) -> Vec<(String, Expression)> {
         let Expression::Object(rules) = doc else {
-            return false;
+            return Vec::new();
         };
-        let mut made = false;
+        let mut made: Vec<(String, Expression)> = Vec::new();
         for (key, rule) in rules.iter_mut() {
             let ObjectKey::Expression(Expression::String(key)) = key else {
                 continue;
@@ -430,12 +437,14 @@ impl<'a> Converter<'a> {
                     let kind = ResourceKind::InstancePools;
                     if let Some(deferred) = &mut self.deferred {
                         let label = deferred_ref(deferred.len());
-                        deferred.push((kind, id));
+                        deferred.push((kind, id.clone()));
                         *id_expr = traversal(&[kind.resource_type(), &label, "id"]);
-                        made = true;
+                        made.push((id, id_expr.clone()));
                     } else if let Some(label) = self.refs.label(kind, &id) {
                         *id_expr = traversal(&[kind.resource_type(), label, "id"]);
-                        made = true;
+                        if !made.iter().any(|(m, _)| *m == id) {
+                            made.push((id, id_expr.clone()));
+                        }
                     } else {
                         self.warn_id(
                             address,
@@ -588,6 +597,18 @@ mod tests {
         );
         assert!(
             text.contains(r#"definition = "{\"custom_tags.note\":{\"type\":\"fixed\",\"value\":\"a < b & c\"}}""#),
+            "{text}"
+        );
+        // With a pool reference as well: the text, its primary id replaced by the reference.
+        let mut refs = References::default();
+        refs.insert(ResourceKind::InstancePools, "pool-1", "etl_pool");
+        let (text, _) = policy(
+            &refs,
+            json!({"custom_tags.note": {"type": "fixed", "value": "a < b"},
+                   "instance_pool_id": {"type": "fixed", "value": "pool-1"}}),
+        );
+        assert!(
+            text.contains(r#"definition = replace("{\"custom_tags.note\":{\"type\":\"fixed\",\"value\":\"a < b\"},\"instance_pool_id\":{\"type\":\"fixed\",\"value\":\"pool-1\"}}", "pool-1", databricks_instance_pool.etl_pool.id)"#),
             "{text}"
         );
     }

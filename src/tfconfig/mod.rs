@@ -255,7 +255,24 @@ fn jsonencode_as_value(args: FuncArgs) -> Result<Value, String> {
         .ok_or_else(|| "jsonencode takes one argument".to_string())
 }
 
-/// Evaluates resource bodies one at a time, exactly as [`load`] does: with `var`, `jsonencode`, and
+/// `replace(string, substring, replacement)`, as Terraform's, for a literal substring (a substring in slashes is
+/// a regular expression in Terraform; drsync never writes one, so it is refused rather than misread).
+fn replace_substring(args: FuncArgs) -> Result<Value, String> {
+    let text = |i: usize| match args.get(i) {
+        Some(Value::String(s)) => Ok(s.as_str()),
+        other => Err(format!(
+            "replace: argument {} is not a string: {other:?}",
+            i + 1
+        )),
+    };
+    let (s, from, to) = (text(0)?, text(1)?, text(2)?);
+    if from.len() > 1 && from.starts_with('/') && from.ends_with('/') {
+        return Err("replace: regular expressions are not supported".to_string());
+    }
+    Ok(Value::String(s.replace(from, to)))
+}
+
+/// Evaluates resource bodies one at a time, exactly as [`load`] does: with `var`, `jsonencode`, `replace`, and
 /// references to the known addresses as [`reference`] markers. Drift uses it (without variables) for live
 /// objects converted to the provider's shape.
 pub struct Evaluator {
@@ -282,6 +299,12 @@ impl Evaluator {
             FuncDef::builder()
                 .param(ParamType::Any)
                 .build(jsonencode_as_value),
+        );
+        ctx.declare_func(
+            "replace",
+            FuncDef::builder()
+                .params([ParamType::String, ParamType::String, ParamType::String])
+                .build(replace_substring),
         );
         // Resource types are declared (empty) so that a reference to an unknown label fails naming it;
         // references to known resources never reach the evaluator: they become markers first (see
@@ -402,6 +425,10 @@ fn resolve_references(expr: &mut Expression, addresses: &HashSet<String>) {
             resolve_references(&mut inner, addresses);
             *expr = inner;
         }
+        Expression::FuncCall(call) => call
+            .args
+            .iter_mut()
+            .for_each(|a| resolve_references(a, addresses)),
         Expression::Array(items) => items
             .iter_mut()
             .for_each(|i| resolve_references(i, addresses)),

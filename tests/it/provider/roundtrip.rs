@@ -10,7 +10,7 @@ use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::config::Config;
 use drsync::drift::{self, Report, Source, StateIds};
 use drsync::emulator::{
-    synthetic, Emulator, EmulatorConfig, Fixtures, SyntheticSpec, DEFAULT_TOKEN,
+    synthetic, Emulator, EmulatorConfig, Fixtures, PolicyJson, SyntheticSpec, DEFAULT_TOKEN,
 };
 use drsync::export::{self, Export, LabelMap, Settings};
 use drsync::model::ResourceKind;
@@ -495,6 +495,53 @@ async fn synthetic_round_trip() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-// TODO(issue 13): run (b) twice, once per policy-definition mode, when the emulator has
-// `EmulatorConfig::policy_json` (`Echo` | `Reserialize`); it does not yet. With `Reserialize`, the model's
-// plan (raw strings, §5.4) is expected to show every `jsonencode` definition whose text the API rewrites.
+/// Issue 13, defect 15: whether the API echoes a policy definition byte for byte or re-serialises it is open
+/// (provider-behaviour.md §14 Q1), and the provider compares the raw strings (§5.4). The plan after an apply is
+/// clean either way, for definitions with float values, `<`, `>`, `&`, unicode and pool references.
+#[tokio::test]
+async fn policy_definitions_plan_clean_whether_echoed_or_reserialized() {
+    let mut primary = fixtures("primary");
+    let pool = primary.instance_pools[0]["instance_pool_id"].clone();
+    primary.cluster_policies.push(serde_json::json!({
+        "policy_id": "E0000000000000AB",
+        "name": "escapes-and-floats",
+        "definition": serde_json::json!({
+            "spark_conf.spark.note": {"type": "fixed", "value": "a < b && c > d \u{2028} été"},
+            "autotermination_minutes": {"type": "range", "maxValue": 120.0, "defaultValue": 60},
+            "instance_pool_id": {"type": "fixed", "value": pool, "hidden": true}
+        })
+        .to_string()
+    }));
+    for mode in [PolicyJson::Echo, PolicyJson::Reserialize] {
+        let primary = emulator(primary.clone(), 1).await;
+        let (export, config) = export_of(&primary, LITERAL_RULES).await;
+        let definition = &export.files["cluster_policies.tf"];
+        assert!(
+            definition.contains("databricks_instance_pool."),
+            "the pool id is a reference"
+        );
+        let dr = start(EmulatorConfig {
+            seed: 11,
+            policy_json: mode,
+            ..EmulatorConfig::default()
+        })
+        .await;
+        let state = apply(&config, &client(dr.url()))
+            .await
+            .unwrap_or_else(|e| panic!("model apply: {e}"));
+        let rt = RoundTrip {
+            primary,
+            dr,
+            export,
+            config,
+            state,
+        };
+        let diffs = plan_after_refresh(&rt).await;
+        assert!(
+            diffs.is_empty(),
+            "{mode:?}: {} diffs:\n{}",
+            diffs.len(),
+            show(&diffs)
+        );
+    }
+}

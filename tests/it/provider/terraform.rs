@@ -255,7 +255,8 @@ async fn terraform_evaluates_the_export_as_drsync_does() {
             let v = drsync::tfconfig::expression_json(&expr, &|s| {
                 Value::String(match drsync::tfconfig::parse_reference(s) {
                     Some((t, l)) => ref_text(t, l),
-                    None => s.to_string(),
+                    // A reference inside a text (a policy definition `replace`d with a pool's id).
+                    None => markers_as_ref_text(s),
                 })
             });
             mine.insert((r.address(), path), v);
@@ -288,4 +289,24 @@ async fn terraform_evaluates_the_export_as_drsync_does() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Every reference marker inside a text written as [`ref_text`] writes it.
+fn markers_as_ref_text(s: &str) -> String {
+    let marker = drsync::tfconfig::reference("", "");
+    let prefix = marker.trim_end_matches('.');
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find(prefix) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + prefix.len()..];
+        let end = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-'))
+            .unwrap_or(after.len());
+        out.push_str("REF:");
+        out.push_str(&after[..end]);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
