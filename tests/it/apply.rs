@@ -3,26 +3,14 @@
 //! round trip that makes "an unchanged DR site shows no drift" hold.
 
 use crate::common::{fixtures_dir, start};
-use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::config::Config;
-use drsync::emulator::{EmulatorConfig, Fixtures, DEFAULT_TOKEN};
+use drsync::emulator::{EmulatorConfig, Fixtures};
 use drsync::export::{self, Export, LabelMap, Settings};
 use drsync::model::ResourceKind;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-fn client(url: &str) -> WorkspaceClient {
-    WorkspaceClient::new(
-        "w",
-        url,
-        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
-        ClientOptions {
-            rate_limit: 0.0,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap()
-}
+use crate::common::client;
 
 fn settings(rules: &str) -> Settings {
     let config = Config::parse(rules, Path::new("drsync.toml")).unwrap();

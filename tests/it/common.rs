@@ -13,6 +13,20 @@ pub fn fixtures_dir(name: &str) -> PathBuf {
 }
 
 /// Start an emulator on 127.0.0.1 with a random port.
+/// A client of an emulated workspace with the default token and no rate limit.
+pub fn client(url: &str) -> drsync::api::WorkspaceClient {
+    drsync::api::WorkspaceClient::new(
+        "emulator",
+        url,
+        drsync::api::Credentials::Pat(drsync::api::Secret::new(DEFAULT_TOKEN)),
+        drsync::api::ClientOptions {
+            rate_limit: 0.0,
+            ..drsync::api::ClientOptions::default()
+        },
+    )
+    .unwrap()
+}
+
 pub async fn start(config: EmulatorConfig) -> Emulator {
     Emulator::start(config, "127.0.0.1:0".parse().unwrap())
         .await

@@ -4,28 +4,16 @@
 //! test checks that the DR fixtures show exactly the drift the demo promises.
 
 use crate::common::{start, Raw};
-use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::config::Config;
 use drsync::drift::{FindingKind, Severity, Source};
-use drsync::emulator::{Emulator, EmulatorConfig, DEFAULT_TOKEN};
+use drsync::emulator::{Emulator, EmulatorConfig};
 use drsync::export::{self, Export, LabelMap, Settings};
 use drsync::model::ResourceKind;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-fn client(url: &str) -> WorkspaceClient {
-    WorkspaceClient::new(
-        "w",
-        url,
-        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
-        ClientOptions {
-            rate_limit: 0.0,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap()
-}
+use crate::common::client;
 
 async fn demo_export() -> Export {
     let primary = start(EmulatorConfig {

@@ -2,10 +2,9 @@
 //! then one change of each kind shows exactly those findings.
 
 use crate::common::{fixtures_dir, start, Raw};
-use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::config::Config;
 use drsync::drift::{self, FindingKind, Report, Severity, Source};
-use drsync::emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
+use drsync::emulator::{Emulator, EmulatorConfig, Fixtures};
 use drsync::export::{self, LabelMap, Settings};
 use drsync::model::ResourceKind;
 use drsync::tfconfig::{self, Configuration};
@@ -24,18 +23,7 @@ to = "us-west-2"
 "i3.xlarge" = "i4i.xlarge"
 "#;
 
-fn client(url: &str) -> WorkspaceClient {
-    WorkspaceClient::new(
-        "dr",
-        url,
-        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
-        ClientOptions {
-            rate_limit: 0.0,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap()
-}
+use crate::common::client;
 
 /// A primary from the fixtures, its rewritten export, and a DR emulator with that export applied.
 pub async fn primary_and_dr() -> (Emulator, Emulator, Configuration, BTreeMap<String, String>) {

@@ -6,12 +6,10 @@
 
 use super::{apply, job, plan, refresh, validate_all, Diff, State};
 use crate::common::{fixtures_dir, start};
-use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
+use drsync::api::WorkspaceClient;
 use drsync::config::Config;
 use drsync::drift::{self, Report, Source, StateIds};
-use drsync::emulator::{
-    synthetic, Emulator, EmulatorConfig, Fixtures, PolicyJson, SyntheticSpec, DEFAULT_TOKEN,
-};
+use drsync::emulator::{synthetic, Emulator, EmulatorConfig, Fixtures, PolicyJson, SyntheticSpec};
 use drsync::export::{self, Export, LabelMap, Settings};
 use drsync::model::ResourceKind;
 use drsync::tfconfig::{self, Configuration};
@@ -20,18 +18,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-pub fn client(url: &str) -> WorkspaceClient {
-    WorkspaceClient::new(
-        "model",
-        url,
-        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
-        ClientOptions {
-            rate_limit: 0.0,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap()
-}
+pub use crate::common::client;
 
 /// Region rules of a DR site (as `drift.rs` uses them): zones to `auto`, schedules paused, a region rename and
 /// a node-type mapping.

@@ -293,20 +293,14 @@ async fn terraform_evaluates_the_export_as_drsync_does() {
 
 /// Every reference marker inside a text written as [`ref_text`] writes it.
 fn markers_as_ref_text(s: &str) -> String {
-    let marker = drsync::tfconfig::reference("", "");
-    let prefix = marker.trim_end_matches('.');
     let mut out = String::new();
-    let mut rest = s;
-    while let Some(at) = rest.find(prefix) {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + prefix.len()..];
-        let end = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-'))
-            .unwrap_or(after.len());
+    let mut from = 0;
+    for (start, end, address) in super::value::markers_in(s) {
+        out.push_str(&s[from..start]);
         out.push_str("REF:");
-        out.push_str(&after[..end]);
-        rest = &after[end..];
+        out.push_str(&address);
+        from = end;
     }
-    out.push_str(rest);
+    out.push_str(&s[from..]);
     out
 }

@@ -204,7 +204,7 @@ fn walk_strings(v: &Value, f: &mut impl FnMut(&str)) {
 
 /// Every marker in `s`: (start, end, address). A marker is the prefix, raw or as JSON writes it (`\u0001`),
 /// then `TYPE.LABEL`.
-fn markers_in(s: &str) -> Vec<(usize, usize, String)> {
+pub fn markers_in(s: &str) -> Vec<(usize, usize, String)> {
     let raw = marker_prefix();
     let escaped = raw.replace('\u{1}', "\\u0001");
     let mut out = Vec::new();
