@@ -19,3 +19,4 @@ pub mod model;
 pub mod report;
 pub mod rewrite;
 pub mod tfconfig;
+pub mod unicode;

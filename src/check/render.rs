@@ -79,17 +79,9 @@ fn verdict(report: &CheckReport) -> String {
     format!("{word}: {}", parts.join(", "))
 }
 
-/// Text without terminal control characters.
+/// A workspace string for the terminal: one escaping for every printed string (`report::terminal`).
 fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect()
+    crate::report::terminal(s)
 }
 
 /// Whether a check gets a details section: it did not pass and there is something to say beyond its line.
@@ -149,23 +141,10 @@ fn json(report: &CheckReport, options: &Options) -> String {
     s
 }
 
-/// For a Markdown table cell or paragraph: characters Markdown gives a meaning to as references.
+/// For a Markdown table cell or paragraph: the drift report's escaping (`report`), so that a name neutralised
+/// there is neutralised here.
 fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '|' | '`' | '\\' | '*' | '_' | '[' | ']' | '~' | '#' | '!' | '$' => {
-                let _ = write!(out, "&#{};", c as u32);
-            }
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::report::markdown(s)
 }
 
 fn markdown(report: &CheckReport, options: &Options) -> String {
@@ -256,7 +235,7 @@ mod tests {
             t.starts_with("✓ DR workspace reachable  as admin (5 ms)\n"),
             "{t}"
         );
-        assert!(t.contains("    - scope a|b \u{fffd}[31m"), "{t}");
+        assert!(t.contains("    - scope a|b \\u{1b}[31m"), "{t}");
         assert!(t.ends_with("NOT READY: 1 failed, DR copy 1h old\n"), "{t}");
         let j: serde_json::Value =
             serde_json::from_str(&render(Format::Json, &r, &Options { timings: false })).unwrap();
@@ -265,5 +244,31 @@ mod tests {
         let m = render(Format::Markdown, &r, &Options { timings: false });
         assert!(m.contains("scope a&#124;b"), "{m}");
         assert!("yaml".parse::<Format>().is_err());
+    }
+
+    /// Issue 14 (forged terminal output) and 15 (check did not neutralise bidi controls): a workspace name with
+    /// an escape sequence, a newline that forges a line, a bidi override or a zero-width space is shown
+    /// escaped in text and neutralised in Markdown exactly as the drift report does it.
+    #[test]
+    fn workspace_strings_cannot_forge_output() {
+        let mut r = report();
+        let hostile =
+            "job \u{1b}[2J\u{1b}]0;owned\u{7}\n✓ Passive posture all fine \u{202e}cod\u{200b}e";
+        r.checks[1].details = vec![hostile.to_string()];
+        let t = render(Format::Text, &r, &Options { timings: false });
+        for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{200b}'] {
+            assert!(!t.contains(bad), "{bad:?} in {t}");
+        }
+        assert!(
+            !t.contains("\n✓ Passive posture all fine"),
+            "a forged line: {t}"
+        );
+        assert!(
+            t.contains("    - job \\u{1b}[2J\\u{1b}]0;owned\\u{7}\\u{a}✓ Passive posture all fine \\u{202e}cod\\u{200b}e"),
+            "{t}"
+        );
+        let m = render(Format::Markdown, &r, &Options { timings: false });
+        assert!(m.contains(&crate::report::markdown(hostile)), "{m}");
+        assert!(!m.contains('\u{202e}') && !m.contains('\u{1b}'), "{m}");
     }
 }

@@ -5,6 +5,7 @@ use super::{CliError, Global};
 use drsync::api::{auth, WorkspaceClient};
 use drsync::export::{self, Changes, Export, LabelMap, Settings};
 use drsync::model::ResourceKind;
+use drsync::report::terminal;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -383,10 +384,11 @@ fn print_rewrite(built: &Export, explain: bool) {
     }
     outln!("rewrite rules:");
     for r in &built.rewrite.rules {
-        outln!("  {:>6}  {}", r.count, r.rule);
+        outln!("  {:>6}  {}", r.count, terminal(&r.rule));
         if explain {
+            // Places name task keys and map keys from the workspace: printed as data.
             for place in &r.places {
-                outln!("          {place}");
+                outln!("          {}", terminal(place));
             }
         }
     }
@@ -397,11 +399,14 @@ fn print_warnings(built: &Export) {
         return;
     }
     outln!("warnings ({}):", built.warnings.len());
+    // Names, paths and ids in warnings come from the workspace: no escape sequence, newline or bidi control in
+    // one reaches the terminal as it is.
     for w in &built.warnings {
+        let (resource, message) = (terminal(&w.resource), terminal(&w.message));
         if w.path.is_empty() {
-            outln!("  {}: {}", w.resource, w.message);
+            outln!("  {resource}: {message}");
         } else {
-            outln!("  {}: {}: {}", w.resource, w.path, w.message);
+            outln!("  {resource}: {}: {message}", terminal(&w.path));
         }
     }
 }

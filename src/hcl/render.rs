@@ -507,9 +507,7 @@ fn plain_in_key(c: char) -> bool {
 /// Characters a quoted value never holds raw: controls, line and paragraph separators, the byte-order mark
 /// and the bidirectional-text controls (which could make committed HCL read differently from what it is).
 fn escaped_in_value(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    c.is_control() || crate::unicode::is_invisible(c)
 }
 
 fn push_escaped(out: &mut String, s: &str, key: bool) {
@@ -1039,7 +1037,7 @@ variable "v" {
     }
 
     /// Strings a workspace could hold, each with the literal it must render as when that is worth pinning.
-    const STRINGS: [(&str, Option<&str>); 18] = [
+    const STRINGS: [(&str, Option<&str>); 19] = [
         (
             r#"${file("/etc/passwd")}"#,
             Some(r#""$${file(\"/etc/passwd\")}""#),
@@ -1066,6 +1064,11 @@ variable "v" {
         (
             "bidi \u{202E}evil\u{2066} \u{2028} \u{FEFF}",
             Some(r#""bidi \u202Eevil\u2066 \u2028 \uFEFF""#),
+        ),
+        // Issue 14: invisible format characters are escapes a reviewed diff shows.
+        (
+            "zero\u{200B}width soft\u{AD}hyphen join\u{2060}er \u{206A}old",
+            Some(r#""zero\u200Bwidth soft\u00ADhyphen join\u2060er \u206Aold""#),
         ),
         ("é 日本 👨‍👩‍👧 e\u{301} ß", Some("\"é 日本 👨‍👩‍👧 e\u{301} ß\"")),
         ("", Some(r#""""#)),

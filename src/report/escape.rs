@@ -4,19 +4,16 @@
 
 use std::fmt::Write;
 
-/// Unicode's bidirectional-text controls, which can make text display in another order than it is stored.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Characters a report never shows as they are: controls (except tab) and bidirectional controls.
+/// Characters a report never shows as they are: controls (except tab) and invisible characters
+/// ([`crate::unicode::is_invisible`]: bidirectional controls, zero-width space, byte-order mark, ...).
 fn is_hidden(c: char) -> bool {
-    (c.is_control() && c != '\t') || is_bidi_control(c)
+    (c.is_control() && c != '\t') || crate::unicode::is_invisible(c)
 }
 
-/// For a terminal: control and bidirectional characters become `\u{..}`, so a name cannot move the cursor, set
-/// colours or reorder what is shown; tab stays.
-pub(crate) fn terminal(s: &str) -> String {
+/// For a terminal: control and invisible characters become `\u{..}`, so a name cannot move the cursor, set
+/// colours, forge a line or reorder what is shown; tab stays. Every workspace string drsync prints goes through
+/// here (or [`quoted`]).
+pub fn terminal(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if is_hidden(c) {

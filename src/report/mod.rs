@@ -9,6 +9,8 @@
 
 mod diff;
 mod escape;
+pub(crate) use escape::markdown;
+pub use escape::terminal;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -670,3 +670,47 @@ fn jobs_converted_ahead_of_time_give_the_same_export() {
     }
     assert_eq!(compared, 24);
 }
+
+/// Issue 14, defect 3: workspace strings printed by the export (here a warning naming a job the export leaves
+/// out) reach the terminal escaped: no escape sequence, forged line or bidi override gets through.
+#[tokio::test]
+async fn warnings_print_workspace_strings_as_data() {
+    let emu = primary_emulator(&[]).await;
+    let raw = crate::common::Raw::new(&emu);
+    let hostile =
+        "evil \u{1b}[2J\u{1b}]0;title\u{7}\n  + databricks_job.forged \u{202e}gnp.exe\u{200b}";
+    let (status, _) = raw
+        .post(
+            "/api/2.2/jobs/create",
+            serde_json::json!({ "name": hostile }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // And in a warning's path: a task key, in a task that names a warehouse drsync does not export.
+    let (status, _) = raw
+        .post(
+            "/api/2.2/jobs/create",
+            serde_json::json!({"name": "sql", "tasks": [{"task_key": hostile,
+                "sql_task": {"warehouse_id": "abc", "query": {"query_id": "q"}}}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), emu.url(), "");
+    let run = drsync(dir.path(), &["export", "--dry-run"], PRIMARY_ENV).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("has no tasks"), "{}", run.stdout);
+    assert!(run.stdout.contains("\\u{1b}[2J"), "{}", run.stdout);
+    for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{200b}'] {
+        assert!(
+            !run.stdout.contains(bad),
+            "{bad:?} printed raw:\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        !run.stdout.contains("\n  + databricks_job.forged"),
+        "a forged line:\n{}",
+        run.stdout
+    );
+}
