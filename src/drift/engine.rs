@@ -98,13 +98,17 @@ pub fn compare(
             }
         }
     }
+    // Live objects the export would leave out (bundle jobs, what the provider cannot create) are not drsync's
+    // to report: they are neither missing from Git nor unmanaged.
+    objects.retain(|o| o.excluded.is_none());
     let result = compare_normalized(config, &objects, kinds, state, source, schema);
     // Tens of thousands of JSON trees: freed on every core too.
     par::map(par::batches(objects, 2), drop);
     result
 }
 
-/// [`compare`] over the live objects, normalised (as [`crate::export::read_normalized`] reads them).
+/// [`compare`] over the live objects, normalised (as [`crate::export::read_normalized`] reads them, without
+/// the objects the export leaves out).
 pub fn compare_normalized(
     config: &Configuration,
     objects: &[Normalized],
@@ -113,16 +117,6 @@ pub fn compare_normalized(
     source: Source,
     schema: &Schema,
 ) -> Result<(Report, Vec<String>), Error> {
-    // Live objects the export would leave out (bundle jobs, what the provider cannot create) are not drsync's
-    // to report: they are neither missing from Git nor unmanaged.
-    if objects.iter().any(|o| o.excluded.is_some()) {
-        let kept: Vec<Normalized> = objects
-            .iter()
-            .filter(|o| o.excluded.is_none())
-            .cloned()
-            .collect();
-        return compare_normalized(config, &kept, kinds, state, source, schema);
-    }
     let desired: Vec<&Resource> = config
         .resources
         .iter()

@@ -202,8 +202,9 @@ async fn read_jobs_mapped<T: Send + 'static>(
     )
 }
 
-/// Every object of the given kinds, normalised (what drift compares): jobs are normalised on blocking threads as
-/// their pages arrive, so the listing is never held as raw JSON trees.
+/// Every object of the given kinds, normalised (what drift compares), without those the export leaves out
+/// ([`Normalized::excluded`]): jobs are normalised on blocking threads as their pages arrive, so the listing
+/// is never held as raw JSON trees.
 pub async fn read_normalized(
     client: &WorkspaceClient,
     kinds: &[ResourceKind],
@@ -217,6 +218,7 @@ pub async fn read_normalized(
         std::sync::Arc::new(move |job| normalize::into_job(job, &job_options)),
     )
     .await?;
+    let jobs: Vec<Normalized> = jobs.into_iter().filter(|j| j.excluded.is_none()).collect();
     let libraries: HashMap<&str, &ClusterLibraries> = rest
         .libraries
         .iter()

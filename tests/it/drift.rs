@@ -98,6 +98,24 @@ async fn an_unchanged_dr_site_shows_no_drift() {
     assert_eq!(report.summary.by_type["databricks_job"].managed, 30);
 }
 
+/// Issue 13, defect 9: a job a bundle deployed to DR is the bundle's, not drsync's: no `unmanaged` finding, as
+/// the export leaves the primary's bundle jobs out.
+#[tokio::test]
+async fn bundle_jobs_in_dr_are_not_drift() {
+    let (_primary, dr, desired, _) = primary_and_dr().await;
+    let (status, _) = Raw::new(&dr)
+        .post(
+            "/api/2.2/jobs/create",
+            json!({"name": "[dr] bundle-metrics", "edit_mode": "UI_LOCKED",
+                   "deployment": {"kind": "BUNDLE", "metadata_file_path": "/Workspace/.bundle/m/state/metadata.json"},
+                   "tasks": [{"task_key": "t", "notebook_task": {"notebook_path": "/x"}}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let report = drift_of(&dr, &desired).await;
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}
+
 #[tokio::test]
 async fn one_change_of_each_kind_gives_exactly_those_findings() {
     let (_primary, dr, desired, _) = primary_and_dr().await;
