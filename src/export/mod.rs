@@ -989,6 +989,8 @@ fn versions_tf(constraint: &str) -> String {
     let body = ::hcl::Body::builder()
         .add_block(
             ::hcl::Block::builder("terraform")
+                // `moved` blocks (renames, `moved.tf`) need Terraform 1.1.
+                .add_attribute(("required_version", ">= 1.1.0"))
                 .add_block(
                     ::hcl::Block::builder("required_providers")
                         .add_attribute(("databricks", ::hcl::Expression::Object(databricks)))
