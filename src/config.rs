@@ -408,6 +408,13 @@ impl Config {
         git.repo = git
             .repo
             .map(|r| if r.is_absolute() { r } else { base.join(r) });
+        let export_dir = if raw.export.dir.is_absolute() {
+            raw.export.dir.clone()
+        } else {
+            base.join(&raw.export.dir)
+        };
+        check_export_dir(&export_dir, path, git.repo.as_deref())
+            .map_err(|reason| invalid("export.dir".into(), &reason))?;
         Ok(Config {
             path: path.to_path_buf(),
             workspaces: raw.workspaces,
@@ -435,6 +442,81 @@ impl Config {
             p.to_path_buf()
         } else {
             self.path.parent().unwrap_or_else(|| Path::new(".")).join(p)
+        }
+    }
+}
+
+/// Refuse an export folder that holds what the export must never swallow: the configuration file (the folder is
+/// the config file's own folder or an ancestor of it), a Git repository (`.git` in it), or the repository root
+/// `repo` (`[git] repo`). The export owns its folder and replaces it whole, so such a folder would be copied into
+/// itself, or have the repository committed into it. `dir` and `config_path` are as given (relative to the
+/// working folder, or absolute); both are compared as the file system resolves them (symbolic links followed for
+/// the parts that exist), so `.`, `..` and links cannot hide the overlap. The error is the reason, for the caller
+/// to name the key or flag.
+pub fn check_export_dir(dir: &Path, config_path: &Path, repo: Option<&Path>) -> Result<(), String> {
+    let folder = resolved(dir);
+    let config_dir = resolved(config_path.parent().unwrap_or_else(|| Path::new("")));
+    let tail = "the export owns its folder and replaces it whole: use a folder of its own, like \"terraform/generated\"";
+    if config_dir.starts_with(&folder) {
+        return Err(format!(
+            "the export folder {} holds the configuration file {}; {tail}",
+            folder.display(),
+            config_path.display()
+        ));
+    }
+    if folder.join(".git").symlink_metadata().is_ok() {
+        return Err(format!(
+            "the export folder {} is the root of a Git repository (it holds .git); {tail}",
+            folder.display()
+        ));
+    }
+    if let Some(repo) = repo {
+        if resolved(repo).starts_with(&folder) {
+            return Err(format!(
+                "the export folder {} holds the Git repository {} ([git] repo); {tail}",
+                folder.display(),
+                repo.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `path` as the file system resolves it: `.` and `..` taken out, the longest part that exists canonicalised
+/// (links followed, made absolute), the rest appended.
+fn resolved(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut lexical = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(lexical.components().next_back(), Some(Component::Normal(_))) {
+                    lexical.pop();
+                } else if !lexical.has_root() {
+                    lexical.push("..");
+                }
+            }
+            other => lexical.push(other),
+        }
+    }
+    let mut existing = lexical.clone();
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    loop {
+        let probe = if existing.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            existing.as_path()
+        };
+        if let Ok(real) = probe.canonicalize() {
+            return rest.iter().rev().fold(real, |p, part| p.join(part));
+        }
+        match existing.file_name() {
+            Some(name) => {
+                rest.push(name.to_os_string());
+                existing.pop();
+            }
+            None => return lexical,
         }
     }
 }
@@ -613,6 +695,76 @@ rate_limit = 30
             .unwrap_err()
             .to_string()
             .contains("brnach"));
+    }
+
+    /// `[export] dir` that would hold the configuration file, a `.git` or the repository: refused, naming the key,
+    /// the file and the reason; a folder of its own is fine.
+    #[test]
+    fn export_dir_that_holds_the_config_or_a_repository_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let cfg_dir = root.join("cfg");
+        std::fs::create_dir_all(cfg_dir.join("sub")).unwrap();
+        std::fs::create_dir_all(cfg_dir.join("checkout/.git")).unwrap();
+        std::fs::create_dir_all(root.join("r/inner")).unwrap();
+        std::os::unix::fs::symlink(&cfg_dir, root.join("link")).unwrap();
+        let config = cfg_dir.join("drsync.toml");
+        let load = |export: &str| {
+            Config::parse(&format!("[export]\n{export}\n"), &config).map(|c| c.export.dir)
+        };
+        let holds_config = format!("holds the configuration file {}", config.display());
+        let cases = [
+            ("dir = \".\"", holds_config.as_str()),
+            ("dir = \"./\"", holds_config.as_str()),
+            ("dir = \"..\"", holds_config.as_str()),
+            ("dir = \"sub/..\"", holds_config.as_str()),
+            ("dir = \"../link\"", holds_config.as_str()),
+            ("dir = \"/\"", holds_config.as_str()),
+            (
+                "dir = \"checkout\"",
+                "is the root of a Git repository (it holds .git)",
+            ),
+            (
+                "dir = \"checkout/.\"",
+                "is the root of a Git repository (it holds .git)",
+            ),
+        ];
+        for (export, reason) in cases {
+            let err = load(export).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!(
+                    "{}: `export.dir`: the export folder ",
+                    config.display()
+                )),
+                "{export}: {err}"
+            );
+            assert!(err.contains(reason), "{export}: {err}");
+            assert!(err.contains("use a folder of its own"), "{err}");
+        }
+        let abs = format!("dir = \"{}\"", cfg_dir.display());
+        assert!(load(&abs).unwrap_err().to_string().contains(&holds_config));
+        // `[git] repo` inside the export folder.
+        let err = Config::parse(
+            "[export]\ndir = \"../r\"\n[git]\nrepo = \"../r/inner\"\n",
+            &config,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`export.dir`"), "{err}");
+        assert!(
+            err.contains("holds the Git repository") && err.contains("([git] repo)"),
+            "{err}"
+        );
+        // Folders of their own, existing or not.
+        for export in [
+            "",
+            "dir = \"out\"",
+            "dir = \"sub\"",
+            "dir = \"../r\"",
+            "dir = \"checkout/terraform\"",
+        ] {
+            assert!(load(export).is_ok(), "{export}: {:?}", load(export));
+        }
     }
 
     #[test]
