@@ -342,6 +342,16 @@ impl Config {
                         "the host is empty",
                     ));
                 }
+                // Shown redacted: the user information may hold a secret, and this error is printed.
+                if crate::api::auth::host_has_credentials(host) {
+                    return Err(invalid(
+                        format!("workspaces.{name}.host"),
+                        &format!(
+                            "`{}` has credentials in it: refused, because this file lives in Git and a host is shown in messages and logs; put the token in an environment variable named by `token_env`, or use `profile = \"NAME\"`",
+                            crate::api::auth::redact_host(host)
+                        ),
+                    ));
+                }
             }
         }
         if raw.client.max_concurrency == 0 {
@@ -620,6 +630,41 @@ rate_limit = 30
             .unwrap_err()
             .to_string();
         assert!(err.contains("NAME of an environment variable"), "{err}");
+    }
+
+    /// A host with user information (a password or token in the URL) is refused, and the error shows it
+    /// redacted.
+    #[test]
+    fn host_with_credentials_is_refused_and_redacted() {
+        for host in [
+            "https://user:SECRET@dbc-1.cloud.databricks.com",
+            "http://token:SECRET@127.0.0.1:8080",
+            "user:SECRET@dbc-1.cloud.databricks.com",
+            "https://SECRET@dbc-1.cloud.databricks.com",
+            "https://us@er:SEC/RET@dbc-1.cloud.databricks.com",
+        ] {
+            let err = parse(&format!(
+                "[workspaces.dr]\nhost = \"{host}\"\ntoken_env = \"DR_TOKEN\"\n"
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.starts_with("/repo/drsync.toml: `workspaces.dr.host`: `"),
+                "{err}"
+            );
+            assert!(err.contains("***@"), "redacted: {err}");
+            assert!(err.contains("has credentials in it"), "{err}");
+            assert!(!err.contains("SECRET"), "the secret is shown: {err}");
+            assert!(!err.contains("SEC/RET"), "the secret is shown: {err}");
+        }
+        let err =
+            parse("[workspaces.dr]\nhost = \"https://u:SECRET@dbc-1.cloud.databricks.com\"\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains("`https://***@dbc-1.cloud.databricks.com` has credentials in it"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -552,6 +552,49 @@ fn bad_config_is_a_clear_error() {
     );
 }
 
+/// A host with a password or token in it (`https://user:SECRET@...`), in drsync.toml or in DATABRICKS_HOST, is
+/// refused, and the error shows it redacted.
+#[test]
+fn secret_in_a_host_is_refused_and_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(&str, Env<'_>, &str); 3] = [
+        (
+            "[workspaces.primary]\nhost = \"https://user:SECRET@dbc-1.cloud.databricks.com\"\ntoken_env = \"T\"\n",
+            &[("T", "dapi-x")],
+            "drsync.toml: `workspaces.primary.host`: `https://***@dbc-1.cloud.databricks.com` has credentials in it",
+        ),
+        (
+            "[workspaces.primary]\n",
+            &[
+                ("DATABRICKS_HOST", "http://token:SECRET@127.0.0.1:9"),
+                ("DATABRICKS_TOKEN", "dapi-x"),
+            ],
+            "workspace `primary`: the host `http://***@127.0.0.1:9` (from DATABRICKS_HOST) has credentials in it",
+        ),
+        (
+            "[workspaces.primary]\n",
+            &[
+                ("DATABRICKS_HOST", "https://SECRET@dbc-1.cloud.databricks.com"),
+                ("DATABRICKS_TOKEN", "dapi-x"),
+            ],
+            "the host `https://***@dbc-1.cloud.databricks.com` (from DATABRICKS_HOST)",
+        ),
+    ];
+    for (config, env, expected) in cases {
+        std::fs::write(dir.path().join("drsync.toml"), config).unwrap();
+        for args in [&["-vvv", "export", "--no-commit"][..], &["inventory"]] {
+            let run = drsync_blocking(dir.path(), args, env);
+            assert_eq!(run.code, 1, "{config}: {run:?}");
+            assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+            assert!(
+                !run.stderr.contains("SECRET") && !run.stdout.contains("SECRET"),
+                "the secret is shown: {run:?}"
+            );
+        }
+    }
+}
+
 /// An export into the repository root or the config file's folder would copy the repository into itself:
 /// `[export] dir` and `--out` naming such a folder are refused before anything is read or written.
 #[tokio::test]
