@@ -287,6 +287,9 @@ pub enum Error {
     },
 }
 
+/// The lowest `[client] rate_limit` other than 0 (no limit): one request every ten seconds.
+pub const MIN_RATE_LIMIT: f64 = 0.1;
+
 impl Config {
     /// Read and validate a config file.
     pub fn load(path: &Path) -> Result<Self, Error> {
@@ -360,11 +363,40 @@ impl Config {
                 "must be at least 1",
             ));
         }
-        if !(raw.client.rate_limit >= 0.0 && raw.client.rate_limit.is_finite()) {
+        // Below one request every ten seconds, an export of a real workspace would take days: a typo, not a
+        // setting.
+        if !(raw.client.rate_limit == 0.0
+            || (raw.client.rate_limit >= MIN_RATE_LIMIT && raw.client.rate_limit.is_finite()))
+        {
             return Err(invalid(
                 "client.rate_limit".into(),
-                "must be 0 (no limit) or a positive number",
+                &format!(
+                    "must be 0 (no limit) or at least {MIN_RATE_LIMIT} (requests per second), not {}",
+                    raw.client.rate_limit
+                ),
             ));
+        }
+        // A zero timeout fails every request, zero attempts never sends one, a zero deadline gives no call time.
+        for (key, value, what) in [
+            (
+                "client.request_timeout_seconds",
+                raw.client.request_timeout_seconds,
+                "a request with no time at all always times out",
+            ),
+            (
+                "client.deadline_seconds",
+                raw.client.deadline_seconds,
+                "a call with no time at all always fails",
+            ),
+            (
+                "client.max_attempts",
+                u64::from(raw.client.max_attempts),
+                "with no attempt, no request is ever sent",
+            ),
+        ] {
+            if value == 0 {
+                return Err(invalid(key.into(), &format!("must be at least 1: {what}")));
+            }
         }
         for (key, globs) in [
             ("export.include", &raw.export.include),
@@ -814,8 +846,52 @@ rate_limit = 30
 
     #[test]
     fn bad_client_values() {
-        assert!(parse("[client]\nmax_concurrency = 0\n").is_err());
-        assert!(parse("[client]\nrate_limit = -1\n").is_err());
-        assert!(parse("[client]\nrate_limit = 0\n").is_ok());
+        for (line, reason) in [
+            ("max_concurrency = 0", "must be at least 1"),
+            (
+                "rate_limit = -1",
+                "must be 0 (no limit) or at least 0.1 (requests per second), not -1",
+            ),
+            (
+                "rate_limit = 0.05",
+                "must be 0 (no limit) or at least 0.1 (requests per second), not 0.05",
+            ),
+            (
+                "rate_limit = 1e-300",
+                "must be 0 (no limit) or at least 0.1",
+            ),
+            ("rate_limit = nan", "must be 0 (no limit) or at least 0.1"),
+            ("rate_limit = inf", "must be 0 (no limit) or at least 0.1"),
+            (
+                "request_timeout_seconds = 0",
+                "must be at least 1: a request with no time at all always times out",
+            ),
+            (
+                "deadline_seconds = 0",
+                "must be at least 1: a call with no time at all always fails",
+            ),
+            (
+                "max_attempts = 0",
+                "must be at least 1: with no attempt, no request is ever sent",
+            ),
+        ] {
+            let key = line.split(' ').next().unwrap();
+            let err = parse(&format!("[client]\n{line}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("/repo/drsync.toml: `client.{key}`: {reason}")),
+                "{line}: {err}"
+            );
+        }
+        for ok in [
+            "rate_limit = 0",
+            "rate_limit = 0.1",
+            "rate_limit = 30",
+            "max_attempts = 1",
+            "request_timeout_seconds = 1",
+        ] {
+            assert!(parse(&format!("[client]\n{ok}\n")).is_ok(), "{ok}");
+        }
     }
 }
