@@ -48,17 +48,11 @@ impl StateIds {
                     json_kind(r)
                 ));
             };
-            match obj.get("instances") {
-                Some(Value::Array(_)) => {}
-                Some(other) => return Err(format!(
-                    "`resources[{i}].instances` is {}, not an array: not a Terraform state file",
-                    json_kind(other)
-                )),
-                None => {
-                    return Err(format!(
-                        "`resources[{i}]` has no `instances`: not a Terraform state file"
-                    ))
-                }
+            if !matches!(obj.get("instances"), Some(Value::Array(_))) {
+                let what = obj.get("instances").map_or("missing", json_kind);
+                return Err(format!(
+                    "`resources[{i}].instances` is {what}, not an array: not a Terraform state file"
+                ));
             }
             if r.get("mode").and_then(Value::as_str) != Some("managed") {
                 continue;

@@ -296,7 +296,7 @@ fn state_files_of_the_wrong_shape_are_refused() {
         ),
         (
             r#"{"version":4,"resources":[{"mode":"managed","type":"databricks_job","name":"a"}]}"#,
-            "`resources[0]` has no `instances`: not a Terraform state file",
+            "`resources[0].instances` is missing, not an array: not a Terraform state file",
         ),
         (
             r#"{"version":3,"resources":[]}"#,
