@@ -287,6 +287,9 @@ pub enum Error {
     },
 }
 
+/// The lowest `[client] rate_limit` other than 0 (no limit): one request every ten seconds.
+pub const MIN_RATE_LIMIT: f64 = 0.1;
+
 impl Config {
     /// Read and validate a config file.
     pub fn load(path: &Path) -> Result<Self, Error> {
@@ -342,6 +345,16 @@ impl Config {
                         "the host is empty",
                     ));
                 }
+                // Shown redacted: the user information may hold a secret, and this error is printed.
+                if crate::api::auth::host_has_credentials(host) {
+                    return Err(invalid(
+                        format!("workspaces.{name}.host"),
+                        &format!(
+                            "`{}` has credentials in it: refused, because this file lives in Git and a host is shown in messages and logs; put the token in an environment variable named by `token_env`, or use `profile = \"NAME\"`",
+                            crate::api::auth::redact_host(host)
+                        ),
+                    ));
+                }
             }
         }
         if raw.client.max_concurrency == 0 {
@@ -350,11 +363,40 @@ impl Config {
                 "must be at least 1",
             ));
         }
-        if !(raw.client.rate_limit >= 0.0 && raw.client.rate_limit.is_finite()) {
+        // Below one request every ten seconds, an export of a real workspace would take days: a typo, not a
+        // setting.
+        if !(raw.client.rate_limit == 0.0
+            || (raw.client.rate_limit >= MIN_RATE_LIMIT && raw.client.rate_limit.is_finite()))
+        {
             return Err(invalid(
                 "client.rate_limit".into(),
-                "must be 0 (no limit) or a positive number",
+                &format!(
+                    "must be 0 (no limit) or at least {MIN_RATE_LIMIT} (requests per second), not {}",
+                    raw.client.rate_limit
+                ),
             ));
+        }
+        // A zero timeout fails every request, zero attempts never sends one, a zero deadline gives no call time.
+        for (key, value, what) in [
+            (
+                "client.request_timeout_seconds",
+                raw.client.request_timeout_seconds,
+                "a request with no time at all always times out",
+            ),
+            (
+                "client.deadline_seconds",
+                raw.client.deadline_seconds,
+                "a call with no time at all always fails",
+            ),
+            (
+                "client.max_attempts",
+                u64::from(raw.client.max_attempts),
+                "with no attempt, no request is ever sent",
+            ),
+        ] {
+            if value == 0 {
+                return Err(invalid(key.into(), &format!("must be at least 1: {what}")));
+            }
         }
         for (key, globs) in [
             ("export.include", &raw.export.include),
@@ -408,6 +450,13 @@ impl Config {
         git.repo = git
             .repo
             .map(|r| if r.is_absolute() { r } else { base.join(r) });
+        let export_dir = if raw.export.dir.is_absolute() {
+            raw.export.dir.clone()
+        } else {
+            base.join(&raw.export.dir)
+        };
+        check_export_dir(&export_dir, path, git.repo.as_deref())
+            .map_err(|reason| invalid("export.dir".into(), &reason))?;
         Ok(Config {
             path: path.to_path_buf(),
             workspaces: raw.workspaces,
@@ -435,6 +484,81 @@ impl Config {
             p.to_path_buf()
         } else {
             self.path.parent().unwrap_or_else(|| Path::new(".")).join(p)
+        }
+    }
+}
+
+/// Refuse an export folder that holds what the export must never swallow: the configuration file (the folder is
+/// the config file's own folder or an ancestor of it), a Git repository (`.git` in it), or the repository root
+/// `repo` (`[git] repo`). The export owns its folder and replaces it whole, so such a folder would be copied into
+/// itself, or have the repository committed into it. `dir` and `config_path` are as given (relative to the
+/// working folder, or absolute); both are compared as the file system resolves them (symbolic links followed for
+/// the parts that exist), so `.`, `..` and links cannot hide the overlap. The error is the reason, for the caller
+/// to name the key or flag.
+pub fn check_export_dir(dir: &Path, config_path: &Path, repo: Option<&Path>) -> Result<(), String> {
+    let folder = resolved(dir);
+    let config_dir = resolved(config_path.parent().unwrap_or_else(|| Path::new("")));
+    let tail = "the export owns its folder and replaces it whole: use a folder of its own, like \"terraform/generated\"";
+    if config_dir.starts_with(&folder) {
+        return Err(format!(
+            "the export folder {} holds the configuration file {}; {tail}",
+            folder.display(),
+            config_path.display()
+        ));
+    }
+    if folder.join(".git").symlink_metadata().is_ok() {
+        return Err(format!(
+            "the export folder {} is the root of a Git repository (it holds .git); {tail}",
+            folder.display()
+        ));
+    }
+    if let Some(repo) = repo {
+        if resolved(repo).starts_with(&folder) {
+            return Err(format!(
+                "the export folder {} holds the Git repository {} ([git] repo); {tail}",
+                folder.display(),
+                repo.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `path` as the file system resolves it: `.` and `..` taken out, the longest part that exists canonicalised
+/// (links followed, made absolute), the rest appended.
+fn resolved(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut lexical = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(lexical.components().next_back(), Some(Component::Normal(_))) {
+                    lexical.pop();
+                } else if !lexical.has_root() {
+                    lexical.push("..");
+                }
+            }
+            other => lexical.push(other),
+        }
+    }
+    let mut existing = lexical.clone();
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    loop {
+        let probe = if existing.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            existing.as_path()
+        };
+        if let Ok(real) = probe.canonicalize() {
+            return rest.iter().rev().fold(real, |p, part| p.join(part));
+        }
+        match existing.file_name() {
+            Some(name) => {
+                rest.push(name.to_os_string());
+                existing.pop();
+            }
+            None => return lexical,
         }
     }
 }
@@ -540,6 +664,41 @@ rate_limit = 30
         assert!(err.contains("NAME of an environment variable"), "{err}");
     }
 
+    /// A host with user information (a password or token in the URL) is refused, and the error shows it
+    /// redacted.
+    #[test]
+    fn host_with_credentials_is_refused_and_redacted() {
+        for host in [
+            "https://user:SECRET@dbc-1.cloud.databricks.com",
+            "http://token:SECRET@127.0.0.1:8080",
+            "user:SECRET@dbc-1.cloud.databricks.com",
+            "https://SECRET@dbc-1.cloud.databricks.com",
+            "https://us@er:SEC/RET@dbc-1.cloud.databricks.com",
+        ] {
+            let err = parse(&format!(
+                "[workspaces.dr]\nhost = \"{host}\"\ntoken_env = \"DR_TOKEN\"\n"
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.starts_with("/repo/drsync.toml: `workspaces.dr.host`: `"),
+                "{err}"
+            );
+            assert!(err.contains("***@"), "redacted: {err}");
+            assert!(err.contains("has credentials in it"), "{err}");
+            assert!(!err.contains("SECRET"), "the secret is shown: {err}");
+            assert!(!err.contains("SEC/RET"), "the secret is shown: {err}");
+        }
+        let err =
+            parse("[workspaces.dr]\nhost = \"https://u:SECRET@dbc-1.cloud.databricks.com\"\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains("`https://***@dbc-1.cloud.databricks.com` has credentials in it"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn export_section() {
         let c = parse("").unwrap();
@@ -615,10 +774,124 @@ rate_limit = 30
             .contains("brnach"));
     }
 
+    /// `[export] dir` that would hold the configuration file, a `.git` or the repository: refused, naming the key,
+    /// the file and the reason; a folder of its own is fine.
+    #[test]
+    fn export_dir_that_holds_the_config_or_a_repository_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let cfg_dir = root.join("cfg");
+        std::fs::create_dir_all(cfg_dir.join("sub")).unwrap();
+        std::fs::create_dir_all(cfg_dir.join("checkout/.git")).unwrap();
+        std::fs::create_dir_all(root.join("r/inner")).unwrap();
+        std::os::unix::fs::symlink(&cfg_dir, root.join("link")).unwrap();
+        let config = cfg_dir.join("drsync.toml");
+        let load = |export: &str| {
+            Config::parse(&format!("[export]\n{export}\n"), &config).map(|c| c.export.dir)
+        };
+        let holds_config = format!("holds the configuration file {}", config.display());
+        let cases = [
+            ("dir = \".\"", holds_config.as_str()),
+            ("dir = \"./\"", holds_config.as_str()),
+            ("dir = \"..\"", holds_config.as_str()),
+            ("dir = \"sub/..\"", holds_config.as_str()),
+            ("dir = \"../link\"", holds_config.as_str()),
+            ("dir = \"/\"", holds_config.as_str()),
+            (
+                "dir = \"checkout\"",
+                "is the root of a Git repository (it holds .git)",
+            ),
+            (
+                "dir = \"checkout/.\"",
+                "is the root of a Git repository (it holds .git)",
+            ),
+        ];
+        for (export, reason) in cases {
+            let err = load(export).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!(
+                    "{}: `export.dir`: the export folder ",
+                    config.display()
+                )),
+                "{export}: {err}"
+            );
+            assert!(err.contains(reason), "{export}: {err}");
+            assert!(err.contains("use a folder of its own"), "{err}");
+        }
+        let abs = format!("dir = \"{}\"", cfg_dir.display());
+        assert!(load(&abs).unwrap_err().to_string().contains(&holds_config));
+        // `[git] repo` inside the export folder.
+        let err = Config::parse(
+            "[export]\ndir = \"../r\"\n[git]\nrepo = \"../r/inner\"\n",
+            &config,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`export.dir`"), "{err}");
+        assert!(
+            err.contains("holds the Git repository") && err.contains("([git] repo)"),
+            "{err}"
+        );
+        // Folders of their own, existing or not.
+        for export in [
+            "",
+            "dir = \"out\"",
+            "dir = \"sub\"",
+            "dir = \"../r\"",
+            "dir = \"checkout/terraform\"",
+        ] {
+            assert!(load(export).is_ok(), "{export}: {:?}", load(export));
+        }
+    }
+
     #[test]
     fn bad_client_values() {
-        assert!(parse("[client]\nmax_concurrency = 0\n").is_err());
-        assert!(parse("[client]\nrate_limit = -1\n").is_err());
-        assert!(parse("[client]\nrate_limit = 0\n").is_ok());
+        for (line, reason) in [
+            ("max_concurrency = 0", "must be at least 1"),
+            (
+                "rate_limit = -1",
+                "must be 0 (no limit) or at least 0.1 (requests per second), not -1",
+            ),
+            (
+                "rate_limit = 0.05",
+                "must be 0 (no limit) or at least 0.1 (requests per second), not 0.05",
+            ),
+            (
+                "rate_limit = 1e-300",
+                "must be 0 (no limit) or at least 0.1",
+            ),
+            ("rate_limit = nan", "must be 0 (no limit) or at least 0.1"),
+            ("rate_limit = inf", "must be 0 (no limit) or at least 0.1"),
+            (
+                "request_timeout_seconds = 0",
+                "must be at least 1: a request with no time at all always times out",
+            ),
+            (
+                "deadline_seconds = 0",
+                "must be at least 1: a call with no time at all always fails",
+            ),
+            (
+                "max_attempts = 0",
+                "must be at least 1: with no attempt, no request is ever sent",
+            ),
+        ] {
+            let key = line.split(' ').next().unwrap();
+            let err = parse(&format!("[client]\n{line}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("/repo/drsync.toml: `client.{key}`: {reason}")),
+                "{line}: {err}"
+            );
+        }
+        for ok in [
+            "rate_limit = 0",
+            "rate_limit = 0.1",
+            "rate_limit = 30",
+            "max_attempts = 1",
+            "request_timeout_seconds = 1",
+        ] {
+            assert!(parse(&format!("[client]\n{ok}\n")).is_ok(), "{ok}");
+        }
     }
 }

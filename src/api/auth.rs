@@ -141,6 +141,16 @@ pub enum AuthError {
         /// Where else a host could have come from.
         also: &'static str,
     },
+    /// The host has credentials in it (`https://user:SECRET@...`); shown redacted.
+    #[error("workspace `{workspace}`: the host `{host}` (from {from}) has credentials in it: refused, because a host is shown in messages and logs; put the token in an environment variable named by token_env, or in a profile")]
+    CredentialsInHost {
+        /// The workspace entry.
+        workspace: String,
+        /// The host with its user information replaced by `***`.
+        host: String,
+        /// Where the host came from: drsync.toml, DATABRICKS_HOST or a profile.
+        from: &'static str,
+    },
     /// No credentials anywhere.
     #[error("workspace `{workspace}`: no credentials found ({looked})")]
     NoCredentials {
@@ -208,6 +218,23 @@ pub enum AuthError {
     },
 }
 
+/// Whether a host carries user information (`user:password@`): anything before an `@` after the scheme. A valid
+/// workspace host has no `@` at all, so any is treated as user information, however the rest parses.
+pub fn host_has_credentials(host: &str) -> bool {
+    let start = host.find("://").map_or(0, |i| i + 3);
+    host[start..].contains('@')
+}
+
+/// A host as it may be shown: user information (everything between the scheme and the last `@`) replaced by
+/// `***`, so `https://user:SECRET@dbc-1.cloud.databricks.com` becomes `https://***@dbc-1.cloud.databricks.com`.
+pub fn redact_host(host: &str) -> String {
+    let start = host.find("://").map_or(0, |i| i + 3);
+    match host[start..].rfind('@') {
+        Some(at) => format!("{}***{}", &host[..start], &host[start + at..]),
+        None => host.to_string(),
+    }
+}
+
 /// Resolve one workspace's host and credentials.
 ///
 /// When the entry names its own source (`token_env`, `client_id_env`/`client_secret_env` or `profile`), only that
@@ -238,11 +265,28 @@ pub fn resolve(
             methods: named.join(", "),
         });
     }
+    // A host with user information is refused wherever it came from (drsync.toml, DATABRICKS_HOST, a profile),
+    // and shown redacted.
     let need_host = |host: Option<String>, also: &'static str| {
-        host.ok_or_else(|| AuthError::NoHost {
+        let host = host.ok_or_else(|| AuthError::NoHost {
             workspace: workspace.to_string(),
             also,
-        })
+        })?;
+        if host_has_credentials(&host) {
+            let from = if spec.host.as_ref() == Some(&host) {
+                "drsync.toml"
+            } else if env.var(DATABRICKS_HOST) == Some(host.as_str()) {
+                "DATABRICKS_HOST"
+            } else {
+                "a profile"
+            };
+            return Err(AuthError::CredentialsInHost {
+                workspace: workspace.to_string(),
+                host: redact_host(&host),
+                from,
+            });
+        }
+        Ok(host)
     };
     let from_var = |key: &'static str, var: &str| {
         env.var(var)
@@ -591,6 +635,66 @@ client_secret = s
         );
         assert!(!shown.contains("very-secret"), "{shown}");
         assert!(shown.contains("***"));
+    }
+
+    /// A host with user information is refused wherever it comes from, naming where, and shown redacted.
+    #[test]
+    fn host_with_credentials_is_refused_and_redacted() {
+        assert_eq!(
+            redact_host("https://user:SECRET@dbc-1.cloud.databricks.com"),
+            "https://***@dbc-1.cloud.databricks.com"
+        );
+        assert_eq!(redact_host("user:SECRET@h"), "***@h");
+        assert_eq!(
+            redact_host("https://a@b:SE/CRET@h:443"),
+            "https://***@h:443"
+        );
+        assert_eq!(
+            redact_host("https://h.example.com"),
+            "https://h.example.com"
+        );
+        assert!(!host_has_credentials("https://h.example.com:8443"));
+        assert!(host_has_credentials("http://u@h"));
+
+        let home = cfg_home("[p]\nhost = https://u:SECRET3@p.example.com\ntoken = dapi-p\n");
+        let cases = [
+            (
+                AuthSpec {
+                    host: Some("https://u:SECRET1@dr.example.com".into()),
+                    token_env: Some("DR_TOKEN".into()),
+                    ..AuthSpec::default()
+                },
+                vec![("DR_TOKEN", "dapi-x")],
+                "the host `https://***@dr.example.com` (from drsync.toml) has credentials in it",
+            ),
+            (
+                AuthSpec::default(),
+                vec![
+                    (DATABRICKS_HOST, "https://token:SECRET2@env.example.com"),
+                    (DATABRICKS_TOKEN, "dapi-x"),
+                ],
+                "the host `https://***@env.example.com` (from DATABRICKS_HOST) has credentials in it",
+            ),
+            (
+                AuthSpec {
+                    profile: Some("p".into()),
+                    ..AuthSpec::default()
+                },
+                vec![],
+                "the host `https://***@p.example.com` (from a profile) has credentials in it",
+            ),
+        ];
+        for (spec, vars, expected) in cases {
+            let err = resolve("dr", &spec, &env(&vars, Some(home.path()))).unwrap_err();
+            assert!(
+                matches!(err, AuthError::CredentialsInHost { .. }),
+                "{err:?}"
+            );
+            let shown = format!("{err} {err:?}");
+            assert!(shown.starts_with("workspace `dr`: "), "{shown}");
+            assert!(shown.contains(expected), "{shown}");
+            assert!(!shown.contains("SECRET"), "the secret is shown: {shown}");
+        }
     }
 
     #[test]

@@ -446,9 +446,11 @@ fn describe_transport(e: &reqwest::Error) -> String {
 /// Normalise a host as the SDKs do (add `https://`, drop a trailing `/` and `:443`), and refuse plain http
 /// unless it is loopback or explicitly allowed.
 fn normalize_host(name: &str, host: &str, allow_insecure_http: bool) -> Result<String, Error> {
+    // The host is shown redacted: user information in it (refused below) may hold a secret.
+    let shown = auth::redact_host(host);
     let invalid = |reason: &str| Error::InvalidHost {
         workspace: name.to_string(),
-        host: host.to_string(),
+        host: shown.clone(),
         reason: reason.to_string(),
     };
     let trimmed = host.trim();
@@ -464,7 +466,8 @@ fn normalize_host(name: &str, host: &str, allow_insecure_http: bool) -> Result<S
     let Some(hostname) = url.host_str() else {
         return Err(invalid("it has no host name"));
     };
-    if !url.username().is_empty() || url.password().is_some() {
+    if !url.username().is_empty() || url.password().is_some() || auth::host_has_credentials(trimmed)
+    {
         return Err(invalid(
             "credentials do not belong in the host; use token_env or a profile",
         ));
@@ -486,7 +489,7 @@ fn normalize_host(name: &str, host: &str, allow_insecure_http: bool) -> Result<S
             if !loopback && !allow_insecure_http {
                 return Err(Error::InsecureHost {
                     workspace: name.to_string(),
-                    host: host.to_string(),
+                    host: shown,
                 });
             }
         }
@@ -536,10 +539,28 @@ mod tests {
         ));
         assert!(normalize_host("w", "http://10.0.0.5:80", true).is_ok());
         assert!(matches!(n("https://x/api"), Err(Error::InvalidHost { .. })));
-        assert!(matches!(
-            n("https://user:pw@x"),
-            Err(Error::InvalidHost { .. })
-        ));
+        // User information is refused and never shown, whatever else is wrong with the host.
+        for (host, shown) in [
+            ("https://user:SECRET@x", "https://***@x"),
+            (
+                "http://user:SECRET@dbc-1.cloud.databricks.com",
+                "http://***@dbc-1.cloud.databricks.com",
+            ),
+            ("https://u:SE/CRET@x", "https://***@x"),
+            ("https://u:SECRET@", "https://***@"),
+        ] {
+            let err = n(host).unwrap_err();
+            assert!(matches!(err, Error::InvalidHost { .. }), "{err:?}");
+            let text = format!("{err} {err:?}");
+            assert!(
+                !text.contains("SECRET") && !text.contains("SE/CRET"),
+                "{text}"
+            );
+            assert!(
+                text.starts_with(&format!("w: invalid host `{shown}`: ")),
+                "{text}"
+            );
+        }
         assert!(matches!(n("ftp://x"), Err(Error::InvalidHost { .. })));
         assert!(matches!(n(""), Err(Error::InvalidHost { .. })));
     }

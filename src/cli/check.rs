@@ -102,7 +102,7 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
     let state = super::read_state(args.state.as_deref())?;
     let rules = super::load_ignore(&config, args.ignore.as_deref())?;
 
-    // Clients: one that cannot be made is a failed (DR) or warned (primary) check, not an error.
+    // Clients: a primary that cannot be made is a warned check (in a disaster it may be gone), not an error.
     let env = super::environment();
     let options = config.client.options(global.allow_insecure_http);
     let make = |name: &str| -> Result<(WorkspaceClient, String), (String, String)> {
@@ -117,7 +117,16 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
             .map(|c| (c, host.clone()))
             .map_err(|e| (e.to_string(), host))
     };
-    let dr = make("dr");
+    // A DR workspace that no client can be made for (no [workspaces.dr], credentials not configured, an invalid
+    // host) is a configuration error, exit 1: nothing was checked, so DR is not "not ready" (exit 2).
+    let dr = {
+        let entry = config.workspace("dr")?;
+        let resolved = auth::resolve("dr", &entry.auth_spec(), &env)?;
+        let host = resolved.host.clone();
+        let client =
+            WorkspaceClient::new("dr", &resolved.host, resolved.credentials, options.clone())?;
+        Ok::<_, (String, String)>((client, host))
+    };
     let primary = if config.workspaces.contains_key("primary") {
         Some(make("primary"))
     } else {

@@ -54,6 +54,15 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         Some(dir) => dir.clone(),
         None => config.resolve_path(&config.export.dir),
     };
+    // `[export] dir` was checked with the config; `--out` is checked here, before anything is read or written.
+    drsync::config::check_export_dir(&out, &config.path, config.git.repo.as_deref()).map_err(
+        |reason| {
+            CliError::new(OutError {
+                dir: out.clone(),
+                reason,
+            })
+        },
+    )?;
     let filter = config.export.name_filter().map_err(CliError::new)?;
     let settings = Settings {
         kinds: config.export.resources.clone(),
@@ -305,6 +314,14 @@ async fn show_progress<T>(
             }
         }
     }
+}
+
+/// `--out` names a folder the export must not own.
+#[derive(Debug, thiserror::Error)]
+#[error("--out {}: {reason}", dir.display())]
+struct OutError {
+    dir: PathBuf,
+    reason: String,
 }
 
 #[derive(Debug, thiserror::Error)]

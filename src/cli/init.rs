@@ -96,11 +96,25 @@ pub(crate) fn run(config: &std::path::Path, args: InitArgs) -> Result<ExitCode, 
         "primary workspace URL (e.g. https://dbc-1234.cloud.databricks.com)",
     )?;
     let dr = host(args.dr_host, "DR workspace URL")?;
-    let text = TEMPLATE
-        .replace("{primary_host}", &primary)
-        .replace("{dr_host}", &dr);
-    // The file must be one drsync reads: a typo in the template would be a bug.
-    drsync::config::Config::parse(&text, &path).map_err(CliError::new)?;
+    // The hosts go into TOML strings escaped, in one pass, so that a quote, a backslash, a newline or a
+    // placeholder in a host cannot end its string or add settings.
+    let text = fill(
+        TEMPLATE,
+        &[
+            ("{primary_host}", &toml_string_content(&primary)),
+            ("{dr_host}", &toml_string_content(&dr)),
+        ],
+    );
+    // The file must be one drsync reads, holding the hosts as given: a typo in the template would be a bug.
+    let parsed = drsync::config::Config::parse(&text, &path).map_err(CliError::new)?;
+    for (name, given) in [("primary", &primary), ("dr", &dr)] {
+        let written = parsed.workspace(name).map_err(CliError::new)?.host.as_ref();
+        if written != Some(given) {
+            return Err(CliError::new(std::io::Error::other(format!(
+                "drsync init: the {name} host would not be written as given (a bug in drsync)"
+            ))));
+        }
+    }
     fs_err::write(&path, text)?;
     outln!("wrote {}", path.display());
     for (target, text) in &pipelines {
@@ -115,6 +129,41 @@ pub(crate) fn run(config: &std::path::Path, args: InitArgs) -> Result<ExitCode, 
     }
     outln!("next: set PRIMARY_CLIENT_ID/PRIMARY_CLIENT_SECRET and DR_CLIENT_ID/DR_CLIENT_SECRET, then `drsync export --dry-run`");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `template` with each placeholder replaced by its value, in one pass: a value is never searched for
+/// placeholders.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some((at, key, value)) = values
+        .iter()
+        .filter_map(|(key, value)| rest.find(key).map(|at| (at, *key, *value)))
+        .min_by_key(|(at, _, _)| *at)
+    {
+        out.push_str(&rest[..at]);
+        out.push_str(value);
+        rest = &rest[at + key.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `s` as the content of a TOML basic string (`"..."`): backslash, quote and control characters escaped
+/// (TOML 1.0, "String": `\\`, `\"` and `\uXXXX`).
+fn toml_string_content(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04X}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn host(given: Option<String>, what: &str) -> Result<String, CliError> {

@@ -27,13 +27,33 @@ impl StateIds {
             Some(n) => return Err(format!("state format version {n}; drsync reads version 4")),
             None => return Err("no `version`: not a Terraform state file".to_string()),
         }
+        // Terraform writes `resources` (an array, empty when nothing is managed) in every version 4 state, and
+        // `instances` (an array) in every resource: a file without them is not a state to trust, and reading it
+        // as empty would match nothing by id.
+        let resources = match v.get("resources") {
+            Some(Value::Array(r)) => r,
+            Some(other) => {
+                return Err(format!(
+                    "`resources` is {}, not an array: not a Terraform state file",
+                    json_kind(other)
+                ))
+            }
+            None => return Err("no `resources`: not a Terraform state file".to_string()),
+        };
         let mut ids = BTreeMap::new();
-        for r in v
-            .get("resources")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for (i, r) in resources.iter().enumerate() {
+            let Some(obj) = r.as_object() else {
+                return Err(format!(
+                    "`resources[{i}]` is {}, not an object: not a Terraform state file",
+                    json_kind(r)
+                ));
+            };
+            if !matches!(obj.get("instances"), Some(Value::Array(_))) {
+                let what = obj.get("instances").map_or("missing", json_kind);
+                return Err(format!(
+                    "`resources[{i}].instances` is {what}, not an array: not a Terraform state file"
+                ));
+            }
             if r.get("mode").and_then(Value::as_str) != Some("managed") {
                 continue;
             }
@@ -55,6 +75,18 @@ impl StateIds {
             }
         }
         Ok(StateIds(ids))
+    }
+}
+
+/// What kind of JSON value `v` is, for [`StateIds::parse`]'s errors.
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 

@@ -88,6 +88,14 @@ pub enum Error {
         /// The evaluator's message, naming the variable or reference.
         message: String,
     },
+    /// A JSON variables file (`.tfvars.json`) that is not a JSON object.
+    #[error("{file}: {message}")]
+    VarFileJson {
+        /// The file.
+        file: String,
+        /// What is wrong, with line and column.
+        message: String,
+    },
     /// Two resources with one address.
     #[error("{address} is defined twice ({first} and {second})")]
     Duplicate {
@@ -165,6 +173,18 @@ fn load_owned(
         }
     }
     for (file, text) in tfvars {
+        // Terraform reads a variables file whose name ends in `.json` (`x.tfvars.json`) as JSON: one object, a
+        // value per variable, its strings literal (hcl's JSON syntax evaluated without a context, as Terraform's
+        // `LoadValuesFile` does).
+        if file.ends_with(".json") {
+            let values: ::hcl::Map<String, Value> =
+                serde_json::from_str(text).map_err(|e| Error::VarFileJson {
+                    file: file.clone(),
+                    message: format!("not a JSON object of variable values: {e}"),
+                })?;
+            declared.extend(values.into_iter().map(|(k, v)| (k, Some(v))));
+            continue;
+        }
         let body = crate::hcl::parse_str(text, Path::new(file))?;
         for a in body.attributes() {
             let v = a.expr().evaluate(&empty).map_err(|e| Error::Eval {
@@ -533,6 +553,41 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.variables["ep"], Value::from("other"));
+        // A `.tfvars.json` var file is JSON; its strings are literal.
+        let c = load(
+            &f,
+            &[(
+                "prod.tfvars.json".into(),
+                r#"{"ep": "https://s3.${x}.example.com", "dr_active": true, "n": 3, "l": ["a", null]}"#
+                    .into(),
+            )],
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            c.variables["ep"],
+            Value::from("https://s3.${x}.example.com")
+        );
+        assert_eq!(c.variables["dr_active"], Value::Bool(true));
+        assert_eq!(c.variables["n"], Value::from(3));
+        assert_eq!(
+            c.variables["l"],
+            Value::Array(vec![Value::from("a"), Value::Null])
+        );
+        let text = crate::hcl::to_string(&c.resources[1].body);
+        assert!(
+            text.contains("\"UNPAUSED\""),
+            "the JSON bool applies: {text}"
+        );
+        for (json, reason) in [
+            ("[1]", "prod.tfvars.json: not a JSON object of variable values: invalid type: sequence, expected a map at line 1 column 0"),
+            ("{\"ep\": ", "prod.tfvars.json: not a JSON object of variable values: EOF while parsing a value at line 1 column 7"),
+        ] {
+            let e = load(&f, &[("prod.tfvars.json".into(), json.into())], &BTreeMap::new())
+                .unwrap_err()
+                .to_string();
+            assert_eq!(e, reason, "{json}");
+        }
     }
 
     #[test]

@@ -528,3 +528,49 @@ async fn unpause(dr: &Emulator, name: &str) {
         .await;
     assert_eq!(s, 200);
 }
+
+/// A DR workspace drsync cannot even make a client for is a configuration error (exit 1, nothing printed on
+/// stdout), not a DR that is "not ready" (exit 2): nothing was checked.
+#[tokio::test]
+async fn config_error_is_an_error_not_not_ready() {
+    let s = setup().await;
+    let primary = format!(
+        "[workspaces.primary]\nhost = \"{}\"\ntoken_env = \"PRIMARY_TOKEN\"\n",
+        s.primary.url()
+    );
+    let cases = [
+        (String::new(), "drsync.toml: no [workspaces.dr] entry"),
+        (
+            format!("[workspaces.dr]\nhost = \"{}\"\ntoken_env = \"DR_TOKEN_UNSET\"\n", s.dr.url()),
+            "workspace `dr`: environment variable DR_TOKEN_UNSET (named by `token_env`) is not set or empty",
+        ),
+        (
+            "[workspaces.dr]\nhost = \"ftp://dr.example.com\"\ntoken_env = \"DR_TOKEN\"\n".to_string(),
+            "dr: invalid host `ftp://dr.example.com`: unsupported scheme `ftp`",
+        ),
+        (
+            format!("[workspaces.dr]\nhost = \"{}\"\ntoken_env = \"DR_TOKEN\"\nprofile = \"dr\"\n", s.dr.url()),
+            "workspace `dr`: more than one authorization method configured",
+        ),
+    ];
+    for (dr, expected) in cases {
+        std::fs::write(
+            s.dir.path().join("drsync.toml"),
+            format!("{primary}{dr}{DR_RULES}{CLIENT}"),
+        )
+        .unwrap();
+        for format in ["text", "json"] {
+            let run = check(s.dir.path(), &["--format", format]).await;
+            assert_eq!(run.code, 1, "{dr}: {run:?}");
+            assert!(
+                run.stderr.starts_with(&format!("error: {expected}")),
+                "{expected}: {}",
+                run.stderr
+            );
+            assert_eq!(run.stdout, "", "no report: {run:?}");
+        }
+    }
+    // The same DR, configured, is checked (and ready).
+    write_config(s.dir.path(), s.primary.url(), s.dr.url(), "");
+    assert_eq!(check(s.dir.path(), &[]).await.code, 0);
+}

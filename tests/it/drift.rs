@@ -282,3 +282,65 @@ async fn duplicated_names_that_are_referenced_show_no_drift() {
         &report.findings[..report.findings.len().min(3)]
     );
 }
+
+/// A Terraform state of the wrong shape is refused with the reason, never read as a state that manages
+/// nothing (which would match nothing by id); a well-formed one gives the managed resources' ids.
+#[test]
+fn state_files_of_the_wrong_shape_are_refused() {
+    for (text, reason) in [
+        (
+            r#"{"version":4}"#,
+            "no `resources`: not a Terraform state file",
+        ),
+        (
+            r#"{"version":4,"resources":"x"}"#,
+            "`resources` is a string, not an array: not a Terraform state file",
+        ),
+        (
+            r#"{"version":4,"resources":{"a":1}}"#,
+            "`resources` is an object, not an array: not a Terraform state file",
+        ),
+        (
+            r#"{"version":4,"resources":[{"mode":"managed","type":"databricks_job","name":"a","instances":[{"attributes":{"id":"1"}}]},"x"]}"#,
+            "`resources[1]` is a string, not an object: not a Terraform state file",
+        ),
+        (
+            r#"{"version":4,"resources":[{"mode":"managed","type":"databricks_job","name":"a","instances":{"attributes":{"id":"1"}}}]}"#,
+            "`resources[0].instances` is an object, not an array: not a Terraform state file",
+        ),
+        (
+            r#"{"version":4,"resources":[{"mode":"data","type":"databricks_job","name":"a","instances":"x"}]}"#,
+            "`resources[0].instances` is a string, not an array: not a Terraform state file",
+        ),
+        (
+            r#"{"version":4,"resources":[{"mode":"managed","type":"databricks_job","name":"a"}]}"#,
+            "`resources[0].instances` is missing, not an array: not a Terraform state file",
+        ),
+        (
+            r#"{"version":3,"resources":[]}"#,
+            "state format version 3; drsync reads version 4",
+        ),
+    ] {
+        assert_eq!(
+            drift::StateIds::parse(text).map(|s| s.0),
+            Err(reason.to_string()),
+            "{text}"
+        );
+    }
+    let ok = drift::StateIds::parse(
+        r#"{"version":4,"resources":[
+            {"mode":"managed","type":"databricks_job","name":"a","instances":[{"attributes":{"id":"11"}}]},
+            {"mode":"managed","type":"databricks_cluster","name":"b","instances":[]},
+            {"mode":"data","type":"databricks_job","name":"c","instances":[{"attributes":{"id":"33"}}]}
+        ]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        ok.0,
+        BTreeMap::from([("databricks_job.a".to_string(), "11".to_string())])
+    );
+    assert!(drift::StateIds::parse(r#"{"version":4,"resources":[]}"#)
+        .unwrap()
+        .0
+        .is_empty());
+}

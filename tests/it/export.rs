@@ -552,6 +552,120 @@ fn bad_config_is_a_clear_error() {
     );
 }
 
+/// A host with a password or token in it (`https://user:SECRET@...`), in drsync.toml or in DATABRICKS_HOST, is
+/// refused, and the error shows it redacted.
+#[test]
+fn secret_in_a_host_is_refused_and_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(&str, Env<'_>, &str); 3] = [
+        (
+            "[workspaces.primary]\nhost = \"https://user:SECRET@dbc-1.cloud.databricks.com\"\ntoken_env = \"T\"\n",
+            &[("T", "dapi-x")],
+            "drsync.toml: `workspaces.primary.host`: `https://***@dbc-1.cloud.databricks.com` has credentials in it",
+        ),
+        (
+            "[workspaces.primary]\n",
+            &[
+                ("DATABRICKS_HOST", "http://token:SECRET@127.0.0.1:9"),
+                ("DATABRICKS_TOKEN", "dapi-x"),
+            ],
+            "workspace `primary`: the host `http://***@127.0.0.1:9` (from DATABRICKS_HOST) has credentials in it",
+        ),
+        (
+            "[workspaces.primary]\n",
+            &[
+                ("DATABRICKS_HOST", "https://SECRET@dbc-1.cloud.databricks.com"),
+                ("DATABRICKS_TOKEN", "dapi-x"),
+            ],
+            "the host `https://***@dbc-1.cloud.databricks.com` (from DATABRICKS_HOST)",
+        ),
+    ];
+    for (config, env, expected) in cases {
+        std::fs::write(dir.path().join("drsync.toml"), config).unwrap();
+        for args in [&["-vvv", "export", "--no-commit"][..], &["inventory"]] {
+            let run = drsync_blocking(dir.path(), args, env);
+            assert_eq!(run.code, 1, "{config}: {run:?}");
+            assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+            assert!(
+                !run.stderr.contains("SECRET") && !run.stdout.contains("SECRET"),
+                "the secret is shown: {run:?}"
+            );
+        }
+    }
+}
+
+/// An export into the repository root or the config file's folder would copy the repository into itself:
+/// `[export] dir` and `--out` naming such a folder are refused before anything is read or written.
+#[tokio::test]
+async fn export_into_its_own_repository_or_config_folder_is_refused() {
+    let emu = primary_emulator(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    git_init(dir.path());
+    std::fs::create_dir_all(dir.path().join("sub")).unwrap();
+    let nested = dir.path().join("nested");
+    std::fs::create_dir_all(&nested).unwrap();
+    git_init(&nested);
+    let cases: [(&str, &[&str], &str); 5] = [
+        (
+            "[export]\ndir = \".\"\n",
+            &["export"],
+            "drsync.toml: `export.dir`: the export folder ",
+        ),
+        (
+            "[export]\ndir = \"sub/..\"\n",
+            &["export", "--no-commit"],
+            "drsync.toml: `export.dir`: the export folder ",
+        ),
+        ("", &["export", "--out", "."], "--out .: the export folder "),
+        (
+            "",
+            &["export", "--no-commit", "--out", ".."],
+            "--out ..: the export folder ",
+        ),
+        (
+            "",
+            &["export", "--no-commit", "--out", "nested"],
+            "--out nested: the export folder ",
+        ),
+    ];
+    for (extra, args, expected) in cases {
+        write_config(dir.path(), emu.url(), extra);
+        let run = drsync(dir.path(), args, PRIMARY_ENV).await;
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+        assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+        let reason = if args.contains(&"nested") {
+            "is the root of a Git repository (it holds .git)"
+        } else {
+            "holds the configuration file"
+        };
+        assert!(run.stderr.contains(reason), "{args:?}: {}", run.stderr);
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [".git", ".home", "README.md", "drsync.toml", "nested", "sub"],
+            "{args:?}: nothing but drsync.toml (and the test's HOME) was written"
+        );
+        assert!(!dir.path().join("jobs.tf").exists());
+        assert!(!nested.join("jobs.tf").exists());
+    }
+    // A folder of its own is fine.
+    write_config(dir.path(), emu.url(), "");
+    let run = drsync(
+        dir.path(),
+        &["export", "--no-commit", "--out", "sub/out"],
+        PRIMARY_ENV,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(dir.path().join("sub/out/jobs.tf").exists());
+}
+
 /// An inventory as `export::read` would return it for these fixtures.
 fn inventory_of(fx: &Fixtures) -> Inventory {
     fn decode<T: serde::de::DeserializeOwned>(values: &[Value]) -> Vec<T> {

