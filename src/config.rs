@@ -70,6 +70,9 @@ pub struct ExportSection {
     pub provider_version: String,
     /// Treat warnings as errors (default false; `--strict` sets it).
     pub strict: bool,
+    /// The most resources one export may remove without `--allow-removals` (default: 10% of the previous export's
+    /// resources, at least 5).
+    pub max_removed: Option<usize>,
     /// Jobs deployed by a Databricks Asset Bundle: left out with a warning (default), or exported without their
     /// bundle markers.
     pub bundle_jobs: Inclusion,
@@ -97,6 +100,7 @@ impl Default for ExportSection {
             exclude: Vec::new(),
             provider_version: ">= 1.99.0".to_string(),
             strict: false,
+            max_removed: None,
             bundle_jobs: Inclusion::Exclude,
             failed_libraries: Inclusion::Exclude,
         }

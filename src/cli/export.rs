@@ -31,6 +31,10 @@ pub(crate) struct ExportArgs {
     #[arg(long)]
     strict: bool,
 
+    /// Write and commit the export even when it removes more resources than `[export] max_removed` allows
+    #[arg(long)]
+    allow_removals: bool,
+
     /// Show, for each rewrite rule, every value it changed
     #[arg(long)]
     explain: bool,
@@ -132,6 +136,17 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         print_warnings(&built);
         return Err(CliError::new(StrictError(built.warnings.len()))
             .hint("nothing was written; map or exclude what the warnings name, or drop --strict"));
+    }
+    // Mass deletion: in DR a resource removed from Git is an object the next apply deletes.
+    let previous_count = changes.previous_count(built.resources.len());
+    let limit = export::removal_limit(config.export.max_removed, previous_count);
+    if !args.dry_run && !args.allow_removals {
+        export::check_removals(&changes, previous_count, limit).map_err(|e| {
+            CliError::new(e).hint(
+                "nothing was written: check that the primary workspace is the right one and complete; if the \
+                 removals are meant, run again with --allow-removals (or raise [export] max_removed)",
+            )
+        })?;
     }
     let written = if args.dry_run {
         None

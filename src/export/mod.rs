@@ -1016,6 +1016,54 @@ pub struct Changes {
     pub renamed: Vec<Renamed>,
 }
 
+impl Changes {
+    /// How many resources the previous export had, for an export of `now` resources with these changes.
+    pub fn previous_count(&self, now: usize) -> usize {
+        now + self.removed.len() - self.added.len().min(now + self.removed.len())
+    }
+}
+
+/// The most resources an export may remove unless the user allows it: `configured` (`[export] max_removed`),
+/// or 10% of the previous export's resources, at least 5. In DR a resource removed from Git is an object
+/// `terraform apply` deletes: a workspace that answered with nothing (a wrong host, a token that sees nothing)
+/// must not empty the DR site.
+pub fn removal_limit(configured: Option<usize>, previous: usize) -> usize {
+    configured.unwrap_or_else(|| previous.div_ceil(10).max(5))
+}
+
+/// An export removing more than [`removal_limit`] allows: refused, nothing written.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the export would remove {} of {previous} resources, more than the {limit} allowed: {}{}",
+    removed.len(),
+    removed.iter().take(10).cloned().collect::<Vec<_>>().join(", "),
+    if removed.len() > 10 { format!(" and {} more", removed.len() - 10) } else { String::new() }
+)]
+pub struct TooManyRemovals {
+    /// The addresses that would be removed.
+    pub removed: Vec<String>,
+    /// How many resources the previous export had.
+    pub previous: usize,
+    /// The limit.
+    pub limit: usize,
+}
+
+/// Refuse `changes` when they remove more than `limit` resources.
+pub fn check_removals(
+    changes: &Changes,
+    previous: usize,
+    limit: usize,
+) -> Result<(), TooManyRemovals> {
+    if changes.removed.len() > limit {
+        return Err(TooManyRemovals {
+            removed: changes.removed.clone(),
+            previous,
+            limit,
+        });
+    }
+    Ok(())
+}
+
 /// A resource at a new address because its object was renamed on the primary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Renamed {
@@ -1275,6 +1323,29 @@ fn same_block(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn removal_limit_is_configured_or_a_tenth_at_least_five() {
+        assert_eq!(removal_limit(None, 0), 5);
+        assert_eq!(removal_limit(None, 48), 5);
+        assert_eq!(removal_limit(None, 51), 6);
+        assert_eq!(removal_limit(None, 10_000), 1_000);
+        assert_eq!(removal_limit(Some(0), 10_000), 0);
+        let changes = Changes {
+            removed: (0..6).map(|i| format!("databricks_job.j{i}")).collect(),
+            added: vec!["databricks_job.new".to_string()],
+            ..Changes::default()
+        };
+        assert_eq!(changes.previous_count(43), 48);
+        let e = check_removals(&changes, 48, 5).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the export would remove 6 of 48 resources, more than the 5 allowed: databricks_job.j0, \
+             databricks_job.j1, databricks_job.j2, databricks_job.j3, databricks_job.j4, databricks_job.j5"
+        );
+        assert!(check_removals(&changes, 48, 6).is_ok());
+    }
+
     use super::*;
 
     fn export_of(jobs: &str) -> Export {

@@ -828,3 +828,57 @@ async fn warnings_print_workspace_strings_as_data() {
         run.stdout
     );
 }
+
+/// Issue 14, "Mass deletion": a primary that suddenly answers with far fewer objects (a wrong host, a token that
+/// sees little) must not empty the DR site through Git. More removals than `[export] max_removed` (default 10%
+/// of the resources, at least 5) are refused, nothing written, unless `--allow-removals`.
+#[tokio::test]
+async fn an_export_removing_too_much_is_refused_unless_allowed() {
+    let emu = primary_emulator(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    git_init(dir.path());
+    write_config(dir.path(), emu.url(), "");
+    let first = drsync(dir.path(), &["export"], PRIMARY_ENV).await;
+    assert_eq!(first.code, 0, "{first:?}");
+    let out = dir.path().join("terraform/generated");
+    let before = snapshot_dir(&out);
+    let raw = crate::common::Raw::new(&emu);
+    let (_, list) = raw.get("/api/2.2/jobs/list?limit=100").await;
+    let ids: Vec<Value> = list["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["job_id"].clone())
+        .collect();
+    for id in ids.iter().take(6) {
+        let (status, _) = raw
+            .post("/api/2.2/jobs/delete", serde_json::json!({"job_id": id}))
+            .await;
+        assert_eq!(status, 200);
+    }
+    let refused = drsync(dir.path(), &["export"], PRIMARY_ENV).await;
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("would remove 6 of 48 resources, more than the 5 allowed: databricks_job."),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--allow-removals"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(snapshot_dir(&out), before, "nothing was written");
+    // A dry run shows what would change; a raised limit or --allow-removals lets it through.
+    let dry = drsync(dir.path(), &["export", "--dry-run"], PRIMARY_ENV).await;
+    assert_eq!(dry.code, 0, "{dry:?}");
+    let allowed = drsync(dir.path(), &["export", "--allow-removals"], PRIMARY_ENV).await;
+    assert_eq!(allowed.code, 0, "{allowed:?}");
+    assert!(
+        allowed.stdout.contains("(0 added, 0 changed, 6 removed)"),
+        "{}",
+        allowed.stdout
+    );
+}
