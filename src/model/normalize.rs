@@ -606,7 +606,9 @@ const ZEROS_KEPT: &[&str] = &[
     "local_ssd_count",         // sent even when 0 (§1.2)
 ];
 
-/// Fields whose zero means something other than the API's default, so that leaving them out changes DR.
+/// Fields whose zero means something other than the API's default, so that leaving them out changes DR:
+/// `first_on_demand` is one the service fills in when it is not sent (databricks-api.md §4 Clusters,
+/// "Server-filled defaults").
 const ZEROS_THAT_MATTER: &[(&str, &str)] = &[(
     "first_on_demand",
     "is 0 (no on-demand nodes), which the provider cannot send: DR clusters get the API's default",

@@ -3,7 +3,6 @@
 
 use crate::common::{drsync, fixtures_dir, git_init, start, Raw, Run, COMMIT_ENV};
 use crate::drift::DR_RULES;
-use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -78,16 +77,7 @@ async fn setup_with(customize: impl FnOnce(&mut Fixtures), skip: &[&str]) -> Set
     config
         .resources
         .retain(|r| !skip.contains(&r.address().as_str()));
-    let client = WorkspaceClient::new(
-        "dr",
-        dr.url(),
-        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
-        ClientOptions {
-            rate_limit: 0.0,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap();
+    let client = crate::common::client(dr.url());
     crate::provider::apply(&config, &client).await.unwrap();
     // A passive DR: every all-purpose cluster terminated.
     let raw = Raw::new(&dr);

@@ -3,7 +3,6 @@
 
 use crate::common::{drsync, fixtures_dir, git_init, start, Raw, COMMIT_ENV};
 use crate::drift::DR_RULES;
-use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -51,16 +50,7 @@ async fn setup() -> (tempfile::TempDir, Emulator, Emulator) {
         );
     }
     let config = drsync::tfconfig::load(&files, &[], &BTreeMap::new()).unwrap();
-    let client = WorkspaceClient::new(
-        "dr",
-        dr.url(),
-        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
-        ClientOptions {
-            rate_limit: 0.0,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap();
+    let client = crate::common::client(dr.url());
     crate::provider::apply(&config, &client).await.unwrap();
     (dir, primary, dr)
 }

@@ -3,7 +3,6 @@
 //! `drsync log`.
 
 use crate::common::{drsync, fixtures_dir, git_init, start, write_config, Raw, COMMIT_ENV};
-use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -610,16 +609,7 @@ async fn drift_after_a_rename_reads_moved_tf_and_finds_nothing() {
     let run = drsync(dir.path(), &["export"], &env).await;
     assert_eq!(run.code, 0, "{run:?}");
     let config = drsync::tfconfig::load(&generated(dir.path()), &[], &BTreeMap::new()).unwrap();
-    let client = WorkspaceClient::new(
-        "dr",
-        dr.url(),
-        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
-        ClientOptions {
-            rate_limit: 0.0,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap();
+    let client = crate::common::client(dr.url());
     crate::provider::apply(&config, &client).await.unwrap();
 
     for site in [&emu, &dr] {

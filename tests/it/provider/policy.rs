@@ -1,7 +1,7 @@
 //! `databricks_cluster_policy` (§5).
 
 use super::diff::Rule;
-use super::value::{drop_zeros, filter_to_schema, jsonencode, resolve, schema, Ids, Path};
+use super::value::{drop_zeros, get_into_state, jsonencode, resolve, Ids, Path};
 use super::Problem;
 use drsync::api::WorkspaceClient;
 use drsync::tfconfig::Resource;
@@ -96,15 +96,12 @@ pub async fn read(
     client: &WorkspaceClient,
     id: &str,
 ) -> Result<Map<String, Value>, drsync::api::Error> {
-    let got = client
-        .get(
-            "/api/2.0/policies/clusters/get",
-            &[("policy_id", id.to_string())],
-        )
-        .await?;
-    Ok(filter_to_schema(
-        got.as_object().unwrap_or(&Map::new()),
-        schema(TYPE),
-        "",
-    ))
+    get_into_state(
+        client,
+        "/api/2.0/policies/clusters/get",
+        "policy_id",
+        id,
+        TYPE,
+    )
+    .await
 }

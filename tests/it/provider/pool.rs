@@ -1,7 +1,7 @@
 //! `databricks_instance_pool` (§4).
 
 use super::diff::Rule;
-use super::value::{default, drop_zeros, filter_to_schema, is_zero, schema, Path};
+use super::value::{default, drop_zeros, get_into_state, is_zero, Path};
 use super::Problem;
 use drsync::api::WorkspaceClient;
 use serde_json::{json, Map, Value};
@@ -181,15 +181,12 @@ pub async fn read(
     client: &WorkspaceClient,
     id: &str,
 ) -> Result<Map<String, Value>, drsync::api::Error> {
-    let got = client
-        .get(
-            "/api/2.0/instance-pools/get",
-            &[("instance_pool_id", id.to_string())],
-        )
-        .await?;
-    Ok(filter_to_schema(
-        got.as_object().unwrap_or(&Map::new()),
-        schema(TYPE),
-        "",
-    ))
+    get_into_state(
+        client,
+        "/api/2.0/instance-pools/get",
+        "instance_pool_id",
+        id,
+        TYPE,
+    )
+    .await
 }

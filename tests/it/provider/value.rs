@@ -379,6 +379,22 @@ pub fn entry<'a>(schema: &'a Schema, parent_name: &str, api_key: &str) -> Entry<
 
 /// The part of an API object that the provider's Read puts into state: keys the schema does not have are
 /// ignored (`StructToData` writes schema fields only, §1.5, §3.4); blocks are filtered recursively.
+/// `GET path?key=id`, the body as a Read writes it into the state of `resource_type`: schema fields only.
+pub async fn get_into_state(
+    client: &drsync::api::WorkspaceClient,
+    path: &str,
+    key: &str,
+    id: &str,
+    resource_type: &str,
+) -> Result<Map<String, Value>, drsync::api::Error> {
+    let got = client.get(path, &[(key, id.to_string())]).await?;
+    Ok(filter_to_schema(
+        got.as_object().unwrap_or(&Map::new()),
+        schema(resource_type),
+        "",
+    ))
+}
+
 pub fn filter_to_schema(v: &Map<String, Value>, schema: &Schema, name: &str) -> Map<String, Value> {
     let mut out = Map::new();
     for (k, val) in v {
