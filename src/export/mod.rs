@@ -578,7 +578,7 @@ fn assemble(
             for (label, id) in prev {
                 // Keep a label only while it still fits the object's name (a renamed object is relabelled).
                 if let Some(name) = ids.get(id.as_str()) {
-                    if label_fits(label, name) && alloc.reserve(label) {
+                    if crate::hcl::label_fits(label, name) && alloc.reserve(label) {
                         labels.insert(id.as_str(), label.clone());
                     }
                 }
@@ -964,16 +964,6 @@ fn tfvars(report: &crate::rewrite::Report) -> Option<String> {
         "{GENERATED}{}",
         crate::hcl::to_string(&body.build())
     ))
-}
-
-/// Whether a previous label still fits a name: it is the name's label, or that with a numeric suffix.
-fn label_fits(label: &str, name: &str) -> bool {
-    let base = crate::hcl::label(name);
-    label == base
-        || label
-            .strip_prefix(&base)
-            .and_then(|rest| rest.strip_prefix('_'))
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn versions_tf(constraint: &str) -> String {
