@@ -175,7 +175,13 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
                 },
                 config.git.message.as_deref(),
             )?;
-            r.commit(lock, &message, &author, commit_time()?)?
+            r.commit(
+                lock,
+                export::COMMITTED_FILES,
+                &message,
+                &author,
+                commit_time()?,
+            )?
         }
         _ => None,
     };

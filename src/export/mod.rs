@@ -1,7 +1,7 @@
 //! The export: read the primary workspace, normalise every object, label it, turn ids into references, and
 //! render one canonical Terraform file per resource type. Building is pure and deterministic (the same
-//! workspace gives byte-identical files); writing replaces the export folder's drsync files all at once, and
-//! only after everything was read, converted and validated, so a partial export never replaces a complete one.
+//! workspace gives byte-identical files); writing replaces the export folder's drsync files (and only those),
+//! and only after everything was read, converted and validated, so a partial export never replaces a complete one.
 
 mod convert;
 mod deferred;
@@ -11,7 +11,7 @@ mod write;
 pub use convert::{Converter, References, Warning};
 pub use deferred::{PreparedJob, Preparer};
 pub use moved::{Move, MOVED_FILE};
-pub use write::{write, Written};
+pub use write::{stage, write, Staged, Written};
 
 use crate::api::{ClusterFilter, WorkspaceClient};
 use crate::config::NameFilter;
@@ -39,6 +39,36 @@ pub const MANAGED_FILES: &[&str] = &[
     "dr.auto.tfvars",
     MOVED_FILE,
     LABELS_FILE,
+];
+
+/// The export folder's `.gitignore`: the export adds the lines of [`GITIGNORED`] it lacks, keeping the user's.
+pub const GITIGNORE_FILE: &str = ".gitignore";
+
+/// What the export folder's `.gitignore` keeps out of Git: Terraform's working folder (provider binaries,
+/// modules), local state and its backups (which hold every attribute in clear, secrets included), crash logs and
+/// saved plans. Not `.terraform.lock.hcl`: Terraform's docs ask for the dependency lock file to be committed
+/// ("Dependency Lock File": "include this file in your version control repository"); it is the user's to commit.
+pub const GITIGNORED: &[&str] = &[
+    ".terraform/",
+    "*.tfstate",
+    "*.tfstate.*",
+    "crash.log",
+    "*.tfplan",
+];
+
+/// Every file an export commits: its own files ([`MANAGED_FILES`]) and the folder's `.gitignore`. Anything else
+/// in the folder is the user's (or Terraform's) and is never committed by an export.
+pub const COMMITTED_FILES: &[&str] = &[
+    "jobs.tf",
+    "clusters.tf",
+    "instance_pools.tf",
+    "cluster_policies.tf",
+    "versions.tf",
+    "variables.tf",
+    "dr.auto.tfvars",
+    MOVED_FILE,
+    LABELS_FILE,
+    GITIGNORE_FILE,
 ];
 
 /// The provider schema, parsed.
@@ -578,7 +608,7 @@ fn assemble(
             for (label, id) in prev {
                 // Keep a label only while it still fits the object's name (a renamed object is relabelled).
                 if let Some(name) = ids.get(id.as_str()) {
-                    if label_fits(label, name) && alloc.reserve(label) {
+                    if crate::hcl::label_fits(label, name) && alloc.reserve(label) {
                         labels.insert(id.as_str(), label.clone());
                     }
                 }
@@ -964,16 +994,6 @@ fn tfvars(report: &crate::rewrite::Report) -> Option<String> {
         "{GENERATED}{}",
         crate::hcl::to_string(&body.build())
     ))
-}
-
-/// Whether a previous label still fits a name: it is the name's label, or that with a numeric suffix.
-fn label_fits(label: &str, name: &str) -> bool {
-    let base = crate::hcl::label(name);
-    label == base
-        || label
-            .strip_prefix(&base)
-            .and_then(|rest| rest.strip_prefix('_'))
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn versions_tf(constraint: &str) -> String {
@@ -1502,5 +1522,14 @@ mod tests {
             ["databricks_cluster.shared", "databricks_job.etl"]
         );
         assert!(c.renamed.is_empty());
+    }
+
+    #[test]
+    fn an_export_commits_its_own_files_and_the_gitignore_only() {
+        let mut expected: Vec<&str> = MANAGED_FILES.to_vec();
+        expected.push(GITIGNORE_FILE);
+        assert_eq!(COMMITTED_FILES, expected.as_slice());
+        assert!(!COMMITTED_FILES.contains(&".terraform.lock.hcl"));
+        assert!(!GITIGNORED.contains(&".terraform.lock.hcl"));
     }
 }

@@ -150,6 +150,28 @@ pub enum Error {
         /// How many attempts were made.
         attempts: u32,
     },
+    /// Git's lock file on the branch exists: a git process is updating it, or one was killed and left the lock.
+    #[error(
+        "{}: cannot commit to branch {branch}: git's lock file {} exists, so nothing was committed: \
+         another git process is running, or one was killed: remove {} if none is running",
+        repo.display(),
+        lock.display(),
+        lock.display()
+    )]
+    RefLocked {
+        /// The repository.
+        repo: PathBuf,
+        /// The branch.
+        branch: String,
+        /// The lock file (`.git/refs/heads/BRANCH.lock`).
+        lock: PathBuf,
+    },
+    /// A file to commit is not one plain file name in the export folder (a bug in the caller).
+    #[error("{name:?} is not a file name in the export folder")]
+    NotAFileName {
+        /// The name given.
+        name: String,
+    },
     /// Git's index is locked by another git process.
     #[error(
         "{}: git's index is locked by another git process (.git/index.lock); nothing was committed: \

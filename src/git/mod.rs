@@ -1,7 +1,8 @@
 //! Git: commits the export folder as one commit per export (and only when it changed), pushes the branch
 //! without ever forcing, lists the export history and reads the committed files back, all with git2.
 //! It never prints, never reads environment variables (the caller passes the author, the time and any push
-//! token), never touches files outside the export folder, and never stages anything but the export folder.
+//! token), never touches files outside the export folder, and never stages anything but the export's own files
+//! in it (the user's files there, and Terraform's, are never committed by an export).
 //!
 //! The usual flow of `drsync export` (`--dry-run` stops after `open`, `--no-commit` after writing):
 //!
@@ -12,7 +13,7 @@
 //! ... read, build, compare with `before`, export::write(&export, &export_dir)? ...
 //! let author = repo.author(settings.git.author.as_deref())?;
 //! let message = git::message(&git::Summary { host, added, changed, removed, renamed }, settings.git.message.as_deref())?;
-//! let committed = repo.commit(&lock, &message, &author, None)?;   // None: "no changes"
+//! let committed = repo.commit(&lock, export::COMMITTED_FILES, &message, &author, None)?;   // None: "no changes"
 //! drop(lock);
 //! if let Some(remote) = &settings.git.remote { repo.push(remote, &auth)?; }  // also retries an earlier push
 //! ```

@@ -1,7 +1,7 @@
-//! Committing the export folder: the branch's tree with only the export folder's subtree replaced by what is on
-//! disk now, committed when (and only when) that changes the tree, and the branch moved with a compare-and-swap.
-//! It must not read or change anything outside the export folder: other files, however dirty, and other index
-//! entries stay exactly as they were.
+//! Committing an export: the branch's tree with only the export's own files in the export folder replaced by
+//! what is on disk now, committed when (and only when) that changes the tree, and the branch moved with a
+//! compare-and-swap. It must not read or change anything but those files: the user's files in the folder, other
+//! files however dirty, and other index entries stay exactly as they were.
 
 use super::{Author, Committed, Error, ExportLock, ExportRepo, Timestamp};
 use std::ffi::OsStr;
@@ -27,26 +27,37 @@ struct Staged {
 }
 
 impl ExportRepo {
-    /// Commit the export folder as it is on disk to the branch, if that changes the branch's tree.
+    /// Commit the export's own files in the export folder, as they are on disk, to the branch, if that changes
+    /// the branch's tree.
     ///
-    /// The new tree is the branch's tree (or, for a branch still to be created, `HEAD`'s) with the export
-    /// folder's subtree replaced by the folder's files: every file in it except those Git ignores that are not
-    /// tracked yet, nested repositories and `.git`. Nothing else in the repository is read or staged. When the
-    /// tree is unchanged, nothing is committed and the result is `None` (a missing branch is still created at
-    /// `HEAD`). Otherwise one commit is made, with `author` as author and committer at `when` (default: now),
-    /// and the branch is moved only if it still points where it did (retried a few times when something else
-    /// commits meanwhile, then [`Error::BranchMoved`]). When the branch is checked out, the index entries of the
-    /// export folder are updated to match, so `git status` is clean for it; other index entries are kept.
+    /// `files` names the files the export owns, in the export folder (plain names, no `/`): the new tree is the
+    /// branch's tree (or, for a branch still to be created, `HEAD`'s) with, in the export folder, each of those
+    /// files as it is on disk, or removed when it is not there. Nothing else is read or staged: the user's files
+    /// in the folder (tracked or not), Terraform's `.terraform/` and state, and everything outside the folder stay
+    /// exactly as they were, in the commit, the index and the work tree. The export's files are committed even
+    /// when ignore rules match them (they are what drift reads back). When the tree is unchanged, nothing is
+    /// committed and the result is `None` (a missing branch is still created at `HEAD`). Otherwise one commit is
+    /// made, with `author` as author and committer at `when` (default: now), and the branch is moved only if it
+    /// still points where it did (retried a few times when something else commits meanwhile, then
+    /// [`Error::BranchMoved`]; a git lock on the branch that does not go away is [`Error::RefLocked`]). When the
+    /// branch is checked out, the index entries of those files are updated to match, so `git status` is clean for
+    /// them; other index entries are kept, and a commit that fails leaves the index as it was.
     ///
     /// `lock` must be this repository's export lock (see [`ExportRepo::lock`]).
     pub fn commit(
         &self,
         lock: &ExportLock,
+        files: &[&str],
         message: &str,
         author: &Author,
         when: Option<Timestamp>,
     ) -> Result<Option<Committed>, Error> {
         self.check_lock(lock)?;
+        if let Some(bad) = files.iter().find(|f| !is_plain_name(f)) {
+            return Err(Error::NotAFileName {
+                name: bad.to_string(),
+            });
+        }
         if self.is_detached() {
             return Err(Error::DetachedHead {
                 repo: self.workdir.clone(),
@@ -82,6 +93,10 @@ impl ExportRepo {
             if attempt > 0 {
                 std::thread::sleep(std::time::Duration::from_millis(5 << attempt));
             }
+            // git holds the branch (or a killed git left its lock): wait, then say so, having changed nothing.
+            if self.ref_lock_path().exists() {
+                continue;
+            }
             let current = match self.repo.find_reference(&refname) {
                 Ok(r) => Some(r.target().ok_or_else(|| Error::InvalidBranch {
                     branch: self.branch.clone(),
@@ -105,13 +120,8 @@ impl ExportRepo {
                 Some(t) => self.subtree(t, &self.prefix)?,
                 None => None,
             };
-            let mut files = Vec::new();
-            let sub = self.stage_dir(
-                &self.export_dir,
-                Path::new(&self.prefix),
-                base_sub.as_ref(),
-                &mut files,
-            )?;
+            let mut staged = Vec::new();
+            let sub = self.stage_files(files, base_sub.as_ref(), &mut staged)?;
             let parts: Vec<&str> = self.prefix.split('/').filter(|p| !p.is_empty()).collect();
             let root = match self.graft(base.as_ref(), &parts, sub)? {
                 Some(id) => id,
@@ -121,10 +131,11 @@ impl ExportRepo {
                 Some(t) => t.id() == root,
                 None => root == self.empty_tree()?,
             };
-            if self.branch_is_checked_out() {
-                self.update_index(&files)?;
-            }
+            let checked_out = self.branch_is_checked_out();
             if unchanged {
+                if checked_out {
+                    self.update_index(files, &staged)?;
+                }
                 if let (None, Some(tip)) = (current, &tip) {
                     let created = self.repo.reference(
                         &refname,
@@ -134,7 +145,14 @@ impl ExportRepo {
                     );
                     match created {
                         Ok(_) => {}
-                        Err(e) if e.code() == git2::ErrorCode::Exists => continue,
+                        Err(e)
+                            if matches!(
+                                e.code(),
+                                git2::ErrorCode::Exists | git2::ErrorCode::Locked
+                            ) =>
+                        {
+                            continue
+                        }
                         Err(e) => return Err(self.git("create the branch")(e)),
                     }
                 }
@@ -154,13 +172,19 @@ impl ExportRepo {
             } else {
                 format!("commit: {first_line}")
             };
+            // The index first: if it cannot be written, the branch has not moved either.
+            let previous = if checked_out {
+                Some(self.update_index(files, &staged)?)
+            } else {
+                None
+            };
             let moved = match current {
                 Some(old) => self
                     .repo
                     .reference_matching(&refname, id, true, old, &reflog),
                 None => self.repo.reference(&refname, id, false, &reflog),
             };
-            match moved {
+            let failure = match moved {
                 Ok(_) => {
                     return Ok(Some(Committed {
                         id,
@@ -171,11 +195,25 @@ impl ExportRepo {
                 Err(e)
                     if matches!(
                         e.code(),
-                        git2::ErrorCode::Modified | git2::ErrorCode::Exists
-                    ) => {}
-                Err(e) if e.code() == git2::ErrorCode::Locked => {}
-                Err(e) => return Err(self.git("move the branch")(e)),
+                        git2::ErrorCode::Modified
+                            | git2::ErrorCode::Exists
+                            | git2::ErrorCode::Locked
+                    ) =>
+                {
+                    None
+                }
+                Err(e) => Some(e),
+            };
+            // The branch did not move: the index goes back to what it was.
+            if let Some(previous) = previous {
+                self.restore_index(files, previous)?;
             }
+            if let Some(e) = failure {
+                return Err(self.git("move the branch")(e));
+            }
+        }
+        if self.ref_lock_path().exists() {
+            return Err(self.ref_locked());
         }
         Err(Error::BranchMoved {
             repo: self.workdir.clone(),
@@ -258,13 +296,12 @@ impl ExportRepo {
         }
     }
 
-    /// Store the files under `dir` (at `rel` in the repository) as blobs and trees, like `git add -A` would;
-    /// `None` for a folder with nothing to commit. `base` is the folder's tree at the tip: its entries are
-    /// committed even when ignore rules match them, as Git does for tracked files.
-    fn stage_dir(
+    /// Store the export's `files` as they are in the export folder on top of `base` (the folder's tree at the
+    /// tip): each one present is added or replaced (a symlink as a link, an executable as one, as Git would), each
+    /// one missing is removed, every other entry is kept as it is. `None` for a folder left with nothing.
+    fn stage_files(
         &self,
-        dir: &Path,
-        rel: &Path,
+        files: &[&str],
         base: Option<&git2::Tree<'_>>,
         out: &mut Vec<Staged>,
     ) -> Result<Option<git2::Oid>, Error> {
@@ -273,41 +310,21 @@ impl ExportRepo {
             move |source| Error::ExportFolder { path, source }
         };
         let git = self.git("store the export's files");
-        let mut builder = self.repo.treebuilder(None).map_err(&git)?;
-        let mut entries = std::fs::read_dir(dir)
-            .map_err(io(dir))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(io(dir))?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let name = entry.file_name();
-            if name == OsStr::new(".git") {
-                continue;
-            }
-            let path = entry.path();
-            let rel_path = rel.join(&name);
-            let base_entry = base.and_then(|t| t.get_name_bytes(name.as_bytes()));
-            if base_entry.is_none() && self.ignored(&rel_path)? {
-                continue;
-            }
+        let mut builder = self.repo.treebuilder(base).map_err(&git)?;
+        for name in files {
+            let path = self.export_dir.join(name);
             // The stat comes first: a file changed after it no longer matches the index, so git re-reads it.
-            let meta = std::fs::symlink_metadata(&path).map_err(io(&path))?;
-            let kind = meta.file_type();
-            if kind.is_dir() {
-                if path.join(".git").exists() {
-                    continue; // another repository: not ours to commit
-                }
-                let child_base = match &base_entry {
-                    Some(e) if e.kind() == Some(git2::ObjectType::Tree) => {
-                        Some(self.repo.find_tree(e.id()).map_err(&git)?)
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(meta) => meta,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    if builder.get(name).map_err(&git)?.is_some() {
+                        builder.remove(name).map_err(&git)?;
                     }
-                    _ => None,
-                };
-                if let Some(id) = self.stage_dir(&path, &rel_path, child_base.as_ref(), out)? {
-                    builder.insert(&name, id, MODE_TREE).map_err(&git)?;
+                    continue;
                 }
-                continue;
-            }
+                Err(e) => return Err(io(&path)(e)),
+            };
+            let kind = meta.file_type();
             let (id, mode) = if kind.is_symlink() {
                 let target = std::fs::read_link(&path).map_err(io(&path))?;
                 let id = self
@@ -325,11 +342,14 @@ impl ExportRepo {
                 };
                 (id, mode)
             } else {
-                continue; // sockets, fifos, devices: nothing Git stores
+                return Err(io(&path)(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "an export file is not a file",
+                )));
             };
-            builder.insert(&name, id, mode).map_err(&git)?;
+            builder.insert(name, id, mode).map_err(&git)?;
             out.push(Staged {
-                path: rel_path,
+                path: Path::new(&self.prefix).join(name),
                 id,
                 mode,
                 meta,
@@ -342,52 +362,66 @@ impl ExportRepo {
         }
     }
 
-    fn ignored(&self, rel: &Path) -> Result<bool, Error> {
-        self.repo
-            .is_path_ignored(rel)
-            .map_err(self.git("read the ignore rules"))
+    /// The index path of an export file.
+    fn index_path(&self, name: &str) -> Vec<u8> {
+        if self.prefix.is_empty() {
+            name.as_bytes().to_vec()
+        } else {
+            format!("{}/{name}", self.prefix).into_bytes()
+        }
     }
 
-    /// Make the index's entries for the export folder exactly `files` (all stages), leaving the others alone.
-    fn update_index(&self, files: &[Staged]) -> Result<(), Error> {
+    /// Make the index's entries for the export's `names` exactly `files` (all stages), leaving every other entry
+    /// alone. Returns the entries it replaced, for [`ExportRepo::restore_index`].
+    fn update_index(
+        &self,
+        names: &[&str],
+        files: &[Staged],
+    ) -> Result<Vec<git2::IndexEntry>, Error> {
+        let entries = files.iter().map(|f| {
+            let path = f.path.as_os_str().as_bytes().to_vec();
+            let m = &f.meta;
+            git2::IndexEntry {
+                ctime: git2::IndexTime::new(m.ctime() as i32, m.ctime_nsec() as u32),
+                mtime: git2::IndexTime::new(m.mtime() as i32, m.mtime_nsec() as u32),
+                dev: m.dev() as u32,
+                ino: m.ino() as u32,
+                mode: f.mode as u32,
+                uid: m.uid(),
+                gid: m.gid(),
+                file_size: m.size() as u32,
+                id: f.id,
+                flags: path.len().min(0xfff) as u16,
+                flags_extended: 0,
+                path,
+            }
+        });
+        self.replace_index_entries(names, entries.collect())
+    }
+
+    /// Put back the index entries [`ExportRepo::update_index`] replaced.
+    fn restore_index(&self, names: &[&str], previous: Vec<git2::IndexEntry>) -> Result<(), Error> {
+        self.replace_index_entries(names, previous).map(drop)
+    }
+
+    fn replace_index_entries(
+        &self,
+        names: &[&str],
+        entries: Vec<git2::IndexEntry>,
+    ) -> Result<Vec<git2::IndexEntry>, Error> {
         let git = self.git("update the index");
         let mut index = self.repo.index().map_err(&git)?;
         index.read(true).map_err(&git)?;
-        let prefix = self.prefix.as_bytes();
-        let under = |path: &[u8]| {
-            prefix.is_empty()
-                || (path.starts_with(prefix)
-                    && (path.len() == prefix.len() || path[prefix.len()] == b'/'))
-        };
-        let stale: Vec<(Vec<u8>, i32)> = index
-            .iter()
-            .filter(|e| under(&e.path))
-            .map(|e| (e.path.clone(), i32::from((e.flags >> 12) & 0x3)))
-            .collect();
-        for (path, stage) in stale {
+        let paths: Vec<Vec<u8>> = names.iter().map(|n| self.index_path(n)).collect();
+        let old: Vec<git2::IndexEntry> = index.iter().filter(|e| paths.contains(&e.path)).collect();
+        for e in &old {
+            let stage = i32::from((e.flags >> 12) & 0x3);
             index
-                .remove(Path::new(OsStr::from_bytes(&path)), stage)
+                .remove(Path::new(OsStr::from_bytes(&e.path)), stage)
                 .map_err(&git)?;
         }
-        for f in files {
-            let path = f.path.as_os_str().as_bytes().to_vec();
-            let m = &f.meta;
-            index
-                .add(&git2::IndexEntry {
-                    ctime: git2::IndexTime::new(m.ctime() as i32, m.ctime_nsec() as u32),
-                    mtime: git2::IndexTime::new(m.mtime() as i32, m.mtime_nsec() as u32),
-                    dev: m.dev() as u32,
-                    ino: m.ino() as u32,
-                    mode: f.mode as u32,
-                    uid: m.uid(),
-                    gid: m.gid(),
-                    file_size: m.size() as u32,
-                    id: f.id,
-                    flags: path.len().min(0xfff) as u16,
-                    flags_extended: 0,
-                    path,
-                })
-                .map_err(&git)?;
+        for e in &entries {
+            index.add(e).map_err(&git)?;
         }
         index.write().map_err(|e| {
             if e.code() == git2::ErrorCode::Locked {
@@ -397,8 +431,14 @@ impl ExportRepo {
             } else {
                 git(e)
             }
-        })
+        })?;
+        Ok(old)
     }
+}
+
+/// Whether `name` is one file name: not empty, no `/`, not `.`, `..` or `.git`.
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\0']) && !matches!(name, "." | ".." | ".git")
 }
 
 fn operation(state: git2::RepositoryState) -> &'static str {

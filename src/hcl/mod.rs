@@ -13,7 +13,7 @@ mod verify;
 pub use builder::{
     conditional, from_json, func_call, jsonencode, object, traversal, variable, JsonKeys,
 };
-pub use label::{label, LabelAllocator, LabelItem};
+pub use label::{label, label_fits, LabelAllocator, LabelItem, MAX_LABEL_LEN};
 pub use render::{expression_to_string, is_bare_key, object_key, quote, to_string};
 pub use schema::{
     AttributeSchema, BlockSchema, Nesting, ResourceSchema, Schema, Violation, ViolationKind,

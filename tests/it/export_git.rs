@@ -625,3 +625,266 @@ async fn drift_after_a_rename_reads_moved_tf_and_finds_nothing() {
     let report: Value = serde_json::from_str(&drift.stdout).unwrap();
     assert_eq!(report["findings"], json!([]), "{}", drift.stdout);
 }
+
+/// The export folder's files on disk, bytes, recursively (`a/b` paths), skipping nothing.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = e.path();
+            if e.file_type().unwrap().is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn tree_names(repo: &git2::Repository, under: &str) -> Vec<String> {
+    let tree = repo.head().unwrap().peel_to_tree().unwrap();
+    let mut out = Vec::new();
+    tree.walk(git2::TreeWalkMode::PreOrder, |dir, e| {
+        let path = format!("{dir}{}", e.name().unwrap());
+        if e.kind() == Some(git2::ObjectType::Blob) {
+            if let Some(rest) = path.strip_prefix(under) {
+                out.push(rest.to_string());
+            }
+        }
+        git2::TreeWalkResult::Ok
+    })
+    .unwrap();
+    out
+}
+
+/// Issue 14 item 8: a `.terraform/` folder (a 2 MB provider binary) and a user's `terraform.tfstate` in the
+/// export folder were committed by an export. The export commits only its own files and writes a `.gitignore`
+/// for Terraform's working files (merged into the user's); the user's files stay byte-identical and
+/// uncommitted (or, when tracked, as committed), and `.terraform.lock.hcl` is left for the user to commit.
+#[tokio::test]
+async fn the_export_commits_only_its_own_files() {
+    let emu = primary().await;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = git_init(dir.path());
+    write_config(dir.path(), emu.url(), GIT);
+    let gen = dir.path().join("terraform/generated");
+    // The user's folder before the first export: a tracked note, Terraform's working files, a .gitignore.
+    std::fs::create_dir_all(gen.join(".terraform/providers")).unwrap();
+    std::fs::write(gen.join("OWNERS.md"), "team-dr\n").unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_path(Path::new("terraform/generated/OWNERS.md"))
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig =
+        git2::Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
+    let parent = repo.head().unwrap().peel_to_commit().unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "owners", &tree, &[&parent])
+        .unwrap();
+    std::fs::write(gen.join("OWNERS.md"), "team-dr, edited\n").unwrap();
+    std::fs::write(
+        gen.join(".terraform/providers/terraform-provider-databricks"),
+        vec![0x7f; 2 << 20],
+    )
+    .unwrap();
+    std::fs::write(
+        gen.join("terraform.tfstate"),
+        "{\"version\":4,\"secret\":\"s3cr3t\"}\n",
+    )
+    .unwrap();
+    std::fs::write(gen.join("terraform.tfstate.backup"), "{}\n").unwrap();
+    std::fs::write(gen.join("crash.log"), "panic\n").unwrap();
+    std::fs::write(gen.join("dr.tfplan"), "plan\n").unwrap();
+    std::fs::write(gen.join(".terraform.lock.hcl"), "# hashes\n").unwrap();
+    std::fs::write(gen.join("notes.md"), "mine\n").unwrap();
+    std::fs::write(gen.join(".gitignore"), "*.bak\n.terraform/\n").unwrap();
+    let user = |s: &BTreeMap<String, Vec<u8>>| {
+        s.iter()
+            .filter(|(k, _)| !drsync::export::COMMITTED_FILES.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let user_before = user(&snapshot(&gen));
+    assert_eq!(user_before.len(), 8);
+
+    let run = drsync(dir.path(), &["export"], COMMIT_ENV).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("committed "), "{}", run.stdout);
+    assert_eq!(
+        tree_names(&repo, "terraform/generated/"),
+        [
+            ".gitignore",
+            "OWNERS.md",
+            "cluster_policies.tf",
+            "clusters.tf",
+            "drsync-labels.json",
+            "instance_pools.tf",
+            "jobs.tf",
+            "versions.tf"
+        ]
+    );
+    let head = repo.head().unwrap().peel_to_tree().unwrap();
+    let blob = |p: &str| {
+        let id = head.get_path(Path::new(p)).unwrap().id();
+        String::from_utf8(repo.find_blob(id).unwrap().content().to_vec()).unwrap()
+    };
+    assert_eq!(blob("terraform/generated/OWNERS.md"), "team-dr\n");
+    let gitignore = "*.bak\n.terraform/\n\
+                     # Added by drsync: Terraform's working files, state and plans stay out of Git.\n\
+                     *.tfstate\n*.tfstate.*\ncrash.log\n*.tfplan\n";
+    assert_eq!(blob("terraform/generated/.gitignore"), gitignore);
+    let after = snapshot(&gen);
+    assert_eq!(
+        user(&after),
+        user_before,
+        "the user's files are byte-identical"
+    );
+    assert_eq!(String::from_utf8_lossy(&after[".gitignore"]), gitignore);
+    let status = |p: &str| {
+        repo.status_file(&Path::new("terraform/generated").join(p))
+            .unwrap()
+    };
+    assert_eq!(status("OWNERS.md"), git2::Status::WT_MODIFIED);
+    assert_eq!(status("notes.md"), git2::Status::WT_NEW);
+    // Terraform asks for its lock file to be committed: not ignored, left to the user.
+    assert_eq!(status(".terraform.lock.hcl"), git2::Status::WT_NEW);
+    for ignored in [
+        "terraform.tfstate",
+        "terraform.tfstate.backup",
+        "crash.log",
+        "dr.tfplan",
+        ".terraform/providers/terraform-provider-databricks",
+    ] {
+        assert_eq!(status(ignored), git2::Status::IGNORED, "{ignored}");
+    }
+
+    // Again, unchanged: nothing written, nothing committed, the .gitignore as it is.
+    let commits_before = commits(&repo).len();
+    let again = drsync(dir.path(), &["export"], COMMIT_ENV).await;
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(
+        again.stdout.contains("nothing to commit"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(commits(&repo).len(), commits_before);
+    assert_eq!(snapshot(&gen), after);
+}
+
+/// Issue 14 item 8: a user file edited while the export is between staging its files and putting them in place
+/// keeps the edit (it used to be copied into the new folder before the edit and swapped back over it), and the
+/// export commit leaves it out.
+#[tokio::test]
+async fn a_user_edit_during_the_swap_is_kept_and_not_committed() {
+    let emu = primary().await;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = git_init(dir.path());
+    write_config(dir.path(), emu.url(), GIT);
+    let first = drsync(dir.path(), &["export"], COMMIT_ENV).await;
+    assert_eq!(first.code, 0, "{first:?}");
+    let gen = dir.path().join("terraform/generated");
+    std::fs::write(gen.join("notes.md"), "v1\n").unwrap();
+
+    // The next export, by hand: built from the folder's files with one job changed, staged, then the edit.
+    let mut files: BTreeMap<String, String> = generated(dir.path())
+        .into_iter()
+        .filter(|(k, _)| drsync::export::MANAGED_FILES.contains(&k.as_str()))
+        .collect();
+    files.get_mut("jobs.tf").unwrap().push_str("# changed\n");
+    let export = drsync::export::Export {
+        files,
+        resources: Vec::new(),
+        warnings: Vec::new(),
+        rewrite: Default::default(),
+        converted_ahead: 0,
+    };
+    let staged = drsync::export::stage(&export, &gen).unwrap();
+    std::fs::write(gen.join("notes.md"), "v2, saved during the export\n").unwrap();
+    let written = staged.swap().unwrap();
+    assert!(written.changed);
+    assert_eq!(
+        std::fs::read_to_string(gen.join("notes.md")).unwrap(),
+        "v2, saved during the export\n"
+    );
+    assert!(std::fs::read_to_string(gen.join("jobs.tf"))
+        .unwrap()
+        .ends_with("# changed\n"));
+
+    let git = drsync::git::open(&gen, &Default::default()).unwrap();
+    let lock = git.lock(std::time::Duration::from_secs(30)).unwrap();
+    let author = drsync::git::Author::fallback();
+    git.commit(
+        &lock,
+        drsync::export::COMMITTED_FILES,
+        "by hand",
+        &author,
+        None,
+    )
+    .unwrap()
+    .expect("jobs.tf changed");
+    assert!(!tree_names(&repo, "terraform/generated/").contains(&"notes.md".to_string()));
+    assert_eq!(
+        repo.status_file(Path::new("terraform/generated/notes.md"))
+            .unwrap(),
+        git2::Status::WT_NEW
+    );
+}
+
+/// Issue 14 item 9: a stale `.git/refs/heads/BRANCH.lock` (from a killed git) made the export fail with a
+/// misleading "branch moved" error after it had written and staged the folder. It fails first, with exit 1, an
+/// error naming the lock file and saying what to do, and the folder, the index and the branch as they were.
+#[tokio::test]
+async fn a_stale_branch_lock_fails_the_export_before_anything_is_written() {
+    let emu = primary().await;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = git_init(dir.path());
+    write_config(dir.path(), emu.url(), GIT);
+    assert_eq!(drsync(dir.path(), &["export"], COMMIT_ENV).await.code, 0);
+    let gen = dir.path().join("terraform/generated");
+    // A change on the primary that the next export would write and commit.
+    let raw = Raw::new(&emu);
+    let (_, list) = raw.get("/api/2.2/jobs/list?name=nightly-sales-etl").await;
+    let job_id = list["jobs"][0]["job_id"].clone();
+    let (status, _) = raw
+        .post(
+            "/api/2.2/jobs/update",
+            json!({"job_id": job_id, "new_settings": {"max_concurrent_runs": 3}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let branch = repo.head().unwrap().shorthand().unwrap().to_string();
+    let stale = repo.path().join(format!("refs/heads/{branch}.lock"));
+    std::fs::write(&stale, "").unwrap();
+    let files = snapshot(&gen);
+    let index = std::fs::read(repo.path().join("index")).unwrap();
+    let head = repo.head().unwrap().target();
+
+    let run = drsync(dir.path(), &["export"], COMMIT_ENV).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let lock = stale.canonicalize().unwrap().display().to_string();
+    assert!(run.stderr.contains(&lock), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "another git process is running, or one was killed: remove {lock} if none is running"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("moved"), "{}", run.stderr);
+    assert_eq!(snapshot(&gen), files, "the folder is as it was");
+    assert_eq!(std::fs::read(repo.path().join("index")).unwrap(), index);
+    assert_eq!(repo.head().unwrap().target(), head);
+
+    std::fs::remove_file(&stale).unwrap();
+    let run = drsync(dir.path(), &["export"], COMMIT_ENV).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("committed "), "{}", run.stdout);
+}

@@ -96,9 +96,21 @@ fn export_files(dir: &Path, files: &[(&str, &str)]) {
     }
 }
 
+/// The files an export commits.
+const FILES: &[&str] = drsync::export::COMMITTED_FILES;
+
 fn commit(repo: &ExportRepo, message: &str, seconds: i64) -> Result<Option<git::Committed>, Error> {
+    commit_files(repo, FILES, message, seconds)
+}
+
+fn commit_files(
+    repo: &ExportRepo,
+    files: &[&str],
+    message: &str,
+    seconds: i64,
+) -> Result<Option<git::Committed>, Error> {
     let lock = repo.lock(Duration::from_secs(30))?;
-    repo.commit(&lock, message, &bot(), at(seconds))
+    repo.commit(&lock, files, message, &bot(), at(seconds))
 }
 
 fn settings() -> GitSettings {
@@ -368,20 +380,20 @@ fn an_export_folder_deep_in_the_repository_replaces_only_its_subtree() {
     let root = tmp.path();
     let raw = init(root);
     write(&root.join("infra/main.tf"), "root module\n");
-    write(&root.join("infra/dr/workspace/old.tf"), "old\n");
+    write(&root.join("infra/dr/workspace/variables.tf"), "old\n");
     write(&root.join("infra/dr/sibling.tf"), "sibling\n");
     commit_by_hand(
         &raw,
         &[
             "infra/main.tf",
-            "infra/dr/workspace/old.tf",
+            "infra/dr/workspace/variables.tf",
             "infra/dr/sibling.tf",
         ],
         "by hand",
         T0,
     );
     let dir = root.join("infra/dr/workspace");
-    export_files(&dir, &[("jobs.tf", "j\n"), ("sub/x.json", "{}\n")]);
+    export_files(&dir, &[("jobs.tf", "j\n"), ("drsync-labels.json", "{}\n")]);
     // A relative, unnormalised path works too.
     let relative = dir.join("../workspace/.");
     let repo = git::open(&relative, &settings()).unwrap();
@@ -393,7 +405,7 @@ fn an_export_folder_deep_in_the_repository_replaces_only_its_subtree() {
             ("infra/dr/sibling.tf".to_string(), "sibling\n".to_string()),
             ("infra/dr/workspace/jobs.tf".to_string(), "j\n".to_string()),
             (
-                "infra/dr/workspace/sub/x.json".to_string(),
+                "infra/dr/workspace/drsync-labels.json".to_string(),
                 "{}\n".to_string()
             ),
             ("infra/main.tf".to_string(), "root module\n".to_string()),
@@ -403,42 +415,90 @@ fn an_export_folder_deep_in_the_repository_replaces_only_its_subtree() {
     assert_eq!(
         repo.read_files("HEAD").unwrap(),
         BTreeMap::from([
+            ("drsync-labels.json".to_string(), "{}\n".to_string()),
             ("jobs.tf".to_string(), "j\n".to_string()),
-            ("sub/x.json".to_string(), "{}\n".to_string()),
         ])
     );
 }
 
+/// Issue 14: an export commit swept up `.terraform/` (a provider binary) and a user's state file. It commits the
+/// export's own files and nothing else: not Terraform's working files, not the user's files (untracked ones stay
+/// untracked; a tracked one is left as committed, its edit on disk left to its owner), even when nothing ignores
+/// them; and the export's files even when an ignore rule (GitHub's Terraform template ignores `*.tfvars`)
+/// matches them, since drift reads them back from Git.
 #[test]
-fn ignored_files_in_the_folder_stay_out_unless_tracked() {
+fn only_the_exports_own_files_are_committed() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let raw = init(root);
-    write(
-        &root.join(".gitignore"),
-        ".terraform/\n*.tfstate\nkeep.lock\n",
-    );
-    write(&root.join("dr/keep.lock"), "tracked although ignored\n");
-    let mut index = raw.index().unwrap();
-    index.add_path(Path::new(".gitignore")).unwrap();
-    index.add_path(Path::new("dr/keep.lock")).unwrap();
-    index.write().unwrap();
-    commit_by_hand(&raw, &[".gitignore"], "ignore", T0);
+    write(&root.join(".gitignore"), "*.tfvars\n");
+    write(&root.join("dr/keep.md"), "tracked, v1\n");
+    commit_by_hand(&raw, &[".gitignore", "dr/keep.md"], "by hand", T0);
 
     let dir = root.join("dr");
     write(&dir.join("jobs.tf"), "j\n");
-    write(&dir.join(".terraform/providers/p"), "binary\n");
+    write(&dir.join("dr.auto.tfvars"), "dr_active = false\n");
+    let binary = vec![0x7fu8; 2 << 20];
+    std::fs::create_dir_all(dir.join(".terraform/providers")).unwrap();
+    std::fs::write(
+        dir.join(".terraform/providers/terraform-provider-databricks"),
+        &binary,
+    )
+    .unwrap();
     write(&dir.join("terraform.tfstate"), "state with secrets\n");
-    write(&dir.join("keep.lock"), "tracked although ignored, v2\n");
+    write(&dir.join("terraform.tfstate.backup"), "older state\n");
+    write(&dir.join(".terraform.lock.hcl"), "# provider hashes\n");
+    write(&dir.join("notes.md"), "mine\n");
+    write(&dir.join("keep.md"), "tracked, v2 on disk\n");
+    let index_entry = |raw: &git2::Repository| {
+        let mut index = raw.index().unwrap();
+        index.read(true).unwrap();
+        // Stat data aside: git zeroes the size of racily clean entries whenever it writes the index.
+        index
+            .get_path(Path::new("dr/keep.md"), 0)
+            .map(|e| (e.id, e.mode, e.mtime.seconds()))
+    };
+    let keep_before = index_entry(&raw);
+
     let repo = git::open(&dir, &settings()).unwrap();
     commit(&repo, "export", T0 + 1).unwrap().unwrap();
     let files = tree_files(&raw, "HEAD");
     assert_eq!(
         files.keys().map(String::as_str).collect::<Vec<_>>(),
-        vec![".gitignore", "dr/jobs.tf", "dr/keep.lock"]
+        vec![
+            ".gitignore",
+            "dr/dr.auto.tfvars",
+            "dr/jobs.tf",
+            "dr/keep.md"
+        ]
     );
-    assert_eq!(files["dr/keep.lock"], "tracked although ignored, v2\n");
-    assert_eq!(git_cli(root, &["status", "--porcelain"]), "");
+    assert_eq!(files["dr/keep.md"], "tracked, v1\n");
+    assert_eq!(index_entry(&raw), keep_before);
+    assert_eq!(
+        git_cli(root, &["status", "--porcelain", "--untracked-files=all"]),
+        " M dr/keep.md\n?? dr/.terraform.lock.hcl\n\
+         ?? dr/.terraform/providers/terraform-provider-databricks\n?? dr/notes.md\n\
+         ?? dr/terraform.tfstate\n?? dr/terraform.tfstate.backup\n"
+    );
+    // On disk, nothing of the user's moved.
+    assert_eq!(read(&dir.join("keep.md")), "tracked, v2 on disk\n");
+    assert_eq!(
+        std::fs::read(dir.join(".terraform/providers/terraform-provider-databricks")).unwrap(),
+        binary
+    );
+    // A removed export file leaves the commit; the user's stay as they were.
+    std::fs::remove_file(dir.join("dr.auto.tfvars")).unwrap();
+    commit(&repo, "export 2", T0 + 2).unwrap().unwrap();
+    assert_eq!(
+        tree_files(&raw, "HEAD")
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        vec![".gitignore", "dr/jobs.tf", "dr/keep.md"]
+    );
+    assert_eq!(commit(&repo, "export 3", T0 + 3).unwrap(), None);
+    let bad = commit_files(&repo, &["sub/x.tf"], "x", T0 + 4).unwrap_err();
+    assert!(matches!(bad, Error::NotAFileName { .. }), "{bad:?}");
 }
 
 #[test]
@@ -620,9 +680,14 @@ fn concurrent_exports_never_lose_a_commit() {
     let raw = init(&root);
     let dir = root.join("dr");
     export_files(&dir, &[("base.tf", "b\n")]);
-    let first = commit(&git::open(&dir, &settings()).unwrap(), "base", T0)
-        .unwrap()
-        .unwrap();
+    let first = commit_files(
+        &git::open(&dir, &settings()).unwrap(),
+        &["base.tf"],
+        "base",
+        T0,
+    )
+    .unwrap()
+    .unwrap();
 
     const WRITERS: usize = 4;
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(WRITERS));
@@ -636,9 +701,16 @@ fn concurrent_exports_never_lose_a_commit() {
                 // Held across writing and committing, as `drsync export` does.
                 let lock = repo.lock(Duration::from_secs(60)).unwrap();
                 write(&dir.join(format!("writer{i}.tf")), &format!("{i}\n"));
-                repo.commit(&lock, &format!("writer {i}"), &bot(), at(T0 + 1 + i as i64))
-                    .unwrap()
-                    .expect("each writer changes something")
+                let name = format!("writer{i}.tf");
+                repo.commit(
+                    &lock,
+                    &[name.as_str()],
+                    &format!("writer {i}"),
+                    &bot(),
+                    at(T0 + 1 + i as i64),
+                )
+                .unwrap()
+                .expect("each writer changes something")
             })
         })
         .collect();
@@ -679,14 +751,19 @@ fn a_second_export_waits_for_the_lock_then_fails_clearly() {
     // Released on drop; a lock of another repository is refused.
     drop(held);
     let lock = other.lock(Duration::ZERO).unwrap();
-    assert!(other.commit(&lock, "x", &bot(), at(T0)).unwrap().is_some());
+    assert!(other
+        .commit(&lock, FILES, "x", &bot(), at(T0))
+        .unwrap()
+        .is_some());
 
     let tmp2 = tempfile::tempdir().unwrap();
     init(tmp2.path());
     let dir2 = tmp2.path().join("dr");
     export_files(&dir2, &[("jobs.tf", "j\n")]);
     let elsewhere = git::open(&dir2, &settings()).unwrap();
-    let err = elsewhere.commit(&lock, "x", &bot(), at(T0)).unwrap_err();
+    let err = elsewhere
+        .commit(&lock, FILES, "x", &bot(), at(T0))
+        .unwrap_err();
     assert!(matches!(err, Error::WrongLock { .. }), "{err:?}");
 }
 
@@ -847,7 +924,7 @@ fn open_explains_what_is_wrong() {
     std::fs::create_dir_all(root.join("dr")).unwrap();
     let lock = detached.lock(std::time::Duration::from_secs(1)).unwrap();
     let err = detached
-        .commit(&lock, "x", &git::Author::fallback(), None)
+        .commit(&lock, FILES, "x", &git::Author::fallback(), None)
         .unwrap_err();
     assert!(matches!(err, Error::DetachedHead { .. }), "{err:?}");
     drop(lock);
@@ -920,7 +997,9 @@ fn executable_bits_and_symlinks_are_committed_as_git_would() {
     std::fs::set_permissions(dir.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::os::unix::fs::symlink("jobs.tf", dir.join("link.tf")).unwrap();
     let repo = git::open(&dir, &settings()).unwrap();
-    commit(&repo, "one", T0).unwrap().unwrap();
+    commit_files(&repo, &["run.sh", "jobs.tf", "link.tf"], "one", T0)
+        .unwrap()
+        .unwrap();
     let tree = raw.head().unwrap().peel_to_tree().unwrap();
     let mode = |p: &str| tree.get_path(Path::new(p)).unwrap().filemode();
     assert_eq!(mode("dr/run.sh"), 0o100755);
@@ -1164,4 +1243,73 @@ fn committed_files_are_what_the_next_commit_builds_on() {
     )
     .unwrap();
     assert_eq!(other.committed_files().unwrap()["jobs.tf"], "v1\n");
+}
+
+/// Issue 14: a stale `refs/heads/BRANCH.lock` (left by a killed git) gave a misleading "branch moved" error and
+/// left the folder staged. It is named, with what to do, by `lock` (before the export writes anything) and by
+/// `commit`, which changes nothing: no commit, the branch and the index as they were.
+#[test]
+fn a_stale_ref_lock_is_named_and_nothing_is_staged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let raw = init(root);
+    let dir = root.join("dr");
+    export_files(&dir, &[("jobs.tf", "v1\n")]);
+    let repo = git::open(&dir, &settings()).unwrap();
+    let first = commit(&repo, "one", T0).unwrap().unwrap();
+    export_files(&dir, &[("jobs.tf", "v2\n"), ("clusters.tf", "c\n")]);
+    let stale = root.join(".git/refs/heads/main.lock");
+    write(&stale, "");
+    let status_before = git_cli(root, &["status", "--porcelain"]);
+    assert_eq!(status_before, " M dr/jobs.tf\n?? dr/clusters.tf\n");
+    // What is staged: the index's entries without their stat data (`git status` rewrites the index, smudging
+    // the size of racily clean entries).
+    let staged = || {
+        let mut index = raw.index().unwrap();
+        index.read(true).unwrap();
+        index
+            .iter()
+            .map(|e| (e.path, e.id, e.mode, e.flags))
+            .collect::<Vec<_>>()
+    };
+    let index_before = staged();
+
+    let check = |err: Error| {
+        assert!(matches!(err, Error::RefLocked { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains(&stale.display().to_string()), "{text}");
+        assert!(
+            text.contains(&format!(
+                "another git process is running, or one was killed: remove {} if none is running",
+                stale.display()
+            )),
+            "{text}"
+        );
+        assert!(text.contains("branch main"), "{text}");
+        assert!(!text.contains("moved"), "{text}");
+    };
+    let started = std::time::Instant::now();
+    check(repo.lock(Duration::from_secs(30)).unwrap_err());
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // The lock appears after the export lock was taken: the commit names it and changes nothing.
+    std::fs::remove_file(&stale).unwrap();
+    let lock = repo.lock(Duration::from_secs(30)).unwrap();
+    write(&stale, "");
+    check(
+        repo.commit(&lock, FILES, "two", &bot(), at(T0 + 1))
+            .unwrap_err(),
+    );
+    assert_eq!(commits_on(&raw, "refs/heads/main"), vec![first.id]);
+    assert_eq!(staged(), index_before);
+    assert_eq!(git_cli(root, &["status", "--porcelain"]), status_before);
+
+    // Removed, as the message says: the export commits.
+    std::fs::remove_file(&stale).unwrap();
+    let second = repo
+        .commit(&lock, FILES, "two", &bot(), at(T0 + 1))
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.parent, Some(first.id));
+    assert_eq!(git_cli(root, &["status", "--porcelain"]), "");
 }
