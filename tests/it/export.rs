@@ -838,6 +838,72 @@ async fn nothing_lost_nothing_invented() {
     assert_eq!(counts, [30, 8, 5, 5]);
 }
 
+/// Issue 14: release builds prove the output safe with `hcl::check_generated` alone, without the whole-file parse
+/// that debug builds (and so the suite's exports) add. That release path, run here directly: it passes every
+/// file of the demo export, and it rejects what must never be written, including a template that the full parse
+/// accepts as valid HCL, so that in a release build the linear check is all that stands in its way.
+#[tokio::test]
+async fn the_release_output_check_passes_the_export_and_rejects_code() {
+    let inv = read_primary().await;
+    let out = build(&inv, &ExportSection::default(), &LabelMap::default());
+    let mut checked = Vec::new();
+    for (name, text) in &out.files {
+        if name.ends_with(".tf") {
+            export::verify_output(name, text, false).unwrap_or_else(|e| panic!("{name}: {e}"));
+            checked.push(name.as_str());
+        }
+    }
+    assert_eq!(
+        checked,
+        [
+            "cluster_policies.tf",
+            "clusters.tf",
+            "instance_pools.tf",
+            "jobs.tf",
+            "versions.tf"
+        ]
+    );
+    let jobs = &out.files["jobs.tf"];
+    let line = jobs.lines().count() + 3;
+    let appended = |resource: &str| {
+        format!("{jobs}\nresource \"databricks_job\" \"forged\" {{\n{resource}}}\n")
+    };
+    let template = appended("  name = \"${file(\"/etc/passwd\")}\"\n");
+    assert!(
+        drsync::hcl::parse_str(&template, Path::new("jobs.tf")).is_ok(),
+        "a template is valid HCL: only the linear check refuses it"
+    );
+    let cases = [
+        (
+            template,
+            format!("jobs.tf:{line}:11: invalid HCL: template sequence in a generated string"),
+        ),
+        (
+            appended("  name = \"%{ if true }x%{ endif }\"\n"),
+            format!("jobs.tf:{line}:11: invalid HCL: template sequence in a generated string"),
+        ),
+        (
+            appended("  name = \"not closed\n  description = \"x\"\n"),
+            format!("jobs.tf:{line}:10: invalid HCL: string not closed on its line"),
+        ),
+        (
+            appended("  name = <<EOT\n${x}\nEOT\n"),
+            format!("jobs.tf:{line}:10: invalid HCL: heredoc in generated HCL"),
+        ),
+    ];
+    for (text, want) in cases {
+        for reparse in [false, true] {
+            let err = export::verify_output("jobs.tf", &text, reparse).unwrap_err();
+            assert!(
+                matches!(&err, export::Error::Reparse { file, .. } if file == "jobs.tf"),
+                "{err:?}"
+            );
+            let source = std::error::Error::source(&err).map(ToString::to_string);
+            assert_eq!(source.as_deref(), Some(want.as_str()), "reparse {reparse}");
+        }
+    }
+}
+
 #[test]
 fn object_keys_are_data_too() {
     // A map key with `${` is escaped like a value.
