@@ -18,7 +18,7 @@ from datetime import timedelta
 try:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.config import Config
-    from databricks.sdk.errors import DatabricksError, NotFound, PermissionDenied, ResourceDoesNotExist
+    from databricks.sdk.errors import InvalidParameterValue, PermissionDenied, ResourceDoesNotExist
     from databricks.sdk.service import compute, jobs
 except ImportError as e:  # pragma: no cover - environment problem, not a test result
     print(f"cannot import the Databricks SDK ({e}); run `pip install databricks-sdk`", file=sys.stderr)
@@ -58,14 +58,19 @@ def section(name, fn, *args):
         return None
 
 
-def expect_error(name, cls, fn):
+def expect_error(name, cls, error_code, message, fn):
+    """`fn` raises exactly `cls` (not a parent or a subclass of it) with this `error_code` (the API's, as the SDK
+    keeps it on the exception; None for errors that are not the API's) and a message that starts with `message`."""
+    want = f"{cls.__name__} with error_code {error_code!r} and a message starting {message!r}"
     try:
         fn()
-    except cls:
+    except Exception as e:  # noqa: BLE001 - the class is checked exactly below
+        got = getattr(e, "error_code", None)
+        if type(e) is not cls or got != error_code or not str(e).startswith(message):
+            return check(name, False, f"raised {type(e).__name__} with error_code {got!r}: {str(e)[:200]!r} "
+                                      f"(want {want})")
         return check(name, True)
-    except Exception as e:  # noqa: BLE001
-        return check(name, False, f"raised {type(e).__name__} (want {cls.__name__}): {e}")
-    return check(name, False, f"no error raised (want {cls.__name__})")
+    return check(name, False, f"no error raised (want {want})")
 
 
 def diff(sent, got, path="$", out=None):
@@ -280,8 +285,9 @@ class State:
 def identity(w):
     me = w.current_user.me()
     State.me = me
-    check("current_user.me returns a user name", bool(me.user_name), repr(me))
-    check("current_user.me returns an id", bool(me.id), repr(me))
+    # The emulator's workspace user (src/emulator/state.rs), whom every PAT it accepts belongs to.
+    check("current_user.me is the emulator's user", me.user_name == "emulator@example.com", repr(me))
+    check("current_user.me has the user's id", me.id == "4712839012345678", repr(me))
 
 
 def create_pools(w):
@@ -479,7 +485,8 @@ def list_jobs(w):
           bad_run_as[:3])
     sdk20 = [j.job_id for j in w.jobs.list(limit=20)]
     check("jobs.list(limit=20) (SDK paging) returns all 45", sorted(sdk20) == sorted(ours), len(sdk20))
-    expect_error("jobs.list(limit=101) is rejected", DatabricksError, lambda: list(w.jobs.list(limit=101)))
+    expect_error("jobs.list(limit=101) is rejected", InvalidParameterValue, "INVALID_PARAMETER_VALUE",
+                 "The limit must be between 1 and 100, but got 101.", lambda: list(w.jobs.list(limit=101)))
 
     odd_name = simple_job(7)["name"]
     for name in ("sdk-compat-multi-etl", "SDK-COMPAT-MULTI-ETL", odd_name):
@@ -527,13 +534,17 @@ def update_reset_delete_jobs(w):
 
     gone = next(i for i, b in State.jobs.items() if b["name"] == "sdk-compat-simple-39")
     w.jobs.delete(gone)
-    expect_error("jobs.get of a deleted job raises NotFound", NotFound, lambda: w.jobs.get(gone))
+    # The service answers 400 INVALID_PARAMETER_VALUE "Job N does not exist."; the SDK maps that message to
+    # ResourceDoesNotExist (a NotFound).
+    expect_error("jobs.get of a deleted job raises ResourceDoesNotExist", ResourceDoesNotExist,
+                 "INVALID_PARAMETER_VALUE", f"Job {gone} does not exist.", lambda: w.jobs.get(gone))
     del State.jobs[gone]
     check("jobs.list no longer shows the deleted job", gone not in {j.job_id for j in w.jobs.list()})
-    expect_error("jobs.get of a missing job raises NotFound", NotFound, lambda: w.jobs.get(1))
     expect_error("jobs.get of a missing job raises ResourceDoesNotExist (SDK override of the 400)",
-                 ResourceDoesNotExist, lambda: w.jobs.get(123))
-    expect_error("jobs.delete of a missing job raises an API error", DatabricksError, lambda: w.jobs.delete(123))
+                 ResourceDoesNotExist, "INVALID_PARAMETER_VALUE", "Job 123 does not exist.", lambda: w.jobs.get(123))
+    # jobs/delete has no such override in the SDK: the 400 stays InvalidParameterValue.
+    expect_error("jobs.delete of a missing job raises InvalidParameterValue", InvalidParameterValue,
+                 "INVALID_PARAMETER_VALUE", "Job 123 does not exist.", lambda: w.jobs.delete(123))
 
 
 def clusters_suite(w):
@@ -645,11 +656,13 @@ def clusters_suite(w):
 
     cid = ids["sdk-compat-pooled"]
     w.clusters.permanent_delete(cid)
-    expect_error("clusters.get after permanent_delete raises NotFound", NotFound, lambda: w.clusters.get(cid))
+    expect_error("clusters.get after permanent_delete raises ResourceDoesNotExist", ResourceDoesNotExist,
+                 "INVALID_PARAMETER_VALUE", f"Cluster {cid} does not exist", lambda: w.clusters.get(cid))
     check("clusters.list no longer shows the permanently deleted cluster",
           cid not in {c.cluster_id for c in w.clusters.list()})
     del State.clusters[cid]
     expect_error("clusters.get of a missing cluster raises ResourceDoesNotExist", ResourceDoesNotExist,
+                 "INVALID_PARAMETER_VALUE", "Cluster 0000-000000-nope0000 does not exist",
                  lambda: w.clusters.get("0000-000000-nope0000"))
 
     versions = {v.key for v in w.clusters.spark_versions().versions or []}
@@ -699,7 +712,8 @@ def pools_policies_mutations(w):
     listed = {p.policy_id for p in w.cluster_policies.list()}
     check("cluster_policies.list excludes the deleted policy and has the others",
           temp not in listed and set(State.policies) <= listed, sorted(listed))
-    expect_error("cluster_policies.get of a deleted policy raises an API error", DatabricksError,
+    expect_error("cluster_policies.get of a deleted policy raises ResourceDoesNotExist", ResourceDoesNotExist,
+                 "RESOURCE_DOES_NOT_EXIST", f"Can't find a cluster policy with id: {temp}.",
                  lambda: w.cluster_policies.get(temp))
     by_name = [p.name for p in w.cluster_policies.list(sort_column=compute.ListSortColumn.POLICY_NAME,
                                                        sort_order=compute.ListSortOrder.ASC)]
@@ -708,9 +722,11 @@ def pools_policies_mutations(w):
 
 def bad_credentials():
     bad = client(token="dapi-not-a-valid-token-000000", auth_type="pat")
-    expect_error("an invalid token raises PermissionDenied", PermissionDenied, lambda: bad.current_user.me())
-    expect_error("an invalid token raises PermissionDenied on jobs.list", PermissionDenied,
-                 lambda: list(bad.jobs.list()))
+    # The real service sends the number 403 as error_code for a bad token; the SDK keeps it.
+    expect_error("an invalid token raises PermissionDenied", PermissionDenied, 403, "Invalid access token.",
+                 lambda: bad.current_user.me())
+    expect_error("an invalid token raises PermissionDenied on jobs.list", PermissionDenied, 403,
+                 "Invalid access token.", lambda: list(bad.jobs.list()))
 
 
 def pat_suite():
@@ -756,13 +772,33 @@ def m2m_jobs(w):
     found = [j.job_id for j in w.jobs.list(name="sdk-compat-m2m-etl", expand_tasks=True)]
     check("jobs.list(name=) with an OAuth token", found == [jid], found)
     w.jobs.delete(jid)
-    expect_error("jobs.get after delete raises NotFound (OAuth)", NotFound, lambda: w.jobs.get(jid))
+    expect_error("jobs.get after delete raises ResourceDoesNotExist (OAuth)", ResourceDoesNotExist,
+                 "INVALID_PARAMETER_VALUE", f"Job {jid} does not exist.", lambda: w.jobs.get(jid))
 
 
 def m2m_lists(w):
-    check("clusters.list with an OAuth token", isinstance(list(w.clusters.list()), list))
-    check("instance_pools.list with an OAuth token", isinstance(list(w.instance_pools.list()), list))
-    check("cluster_policies.list with an OAuth token", isinstance(list(w.cluster_policies.list()), list))
+    """Each list, with an OAuth token, shows an object made with that token (and its id and name)."""
+    pool = w.instance_pools.create(instance_pool_name="sdk-compat-m2m-pool", node_type_id="i3.xlarge",
+                                   idle_instance_autotermination_minutes=10).instance_pool_id
+    policy = w.cluster_policies.create(name="sdk-compat-m2m-policy",
+                                       definition=json.dumps({"num_workers": {"type": "range", "maxValue": 2}})
+                                       ).policy_id
+    cluster = w.clusters.create(cluster_name="sdk-compat-m2m-cluster", spark_version="15.4.x-scala2.12",
+                                node_type_id="i3.xlarge", num_workers=1, autotermination_minutes=30).cluster_id
+    pools = [(p.instance_pool_id, p.instance_pool_name) for p in w.instance_pools.list()
+             if p.instance_pool_name == "sdk-compat-m2m-pool"]
+    check("instance_pools.list with an OAuth token lists the pool it made", pools == [(pool, "sdk-compat-m2m-pool")],
+          pools)
+    policies = [(p.policy_id, p.name) for p in w.cluster_policies.list() if p.name == "sdk-compat-m2m-policy"]
+    check("cluster_policies.list with an OAuth token lists the policy it made",
+          policies == [(policy, "sdk-compat-m2m-policy")], policies)
+    clusters = [(c.cluster_id, c.cluster_name, c.creator_user_name) for c in w.clusters.list()
+                if c.cluster_name == "sdk-compat-m2m-cluster"]
+    check("clusters.list with an OAuth token lists the cluster it made, created by the service principal",
+          clusters == [(cluster, "sdk-compat-m2m-cluster", CLIENT_ID)], clusters)
+    w.clusters.permanent_delete(cluster)
+    w.cluster_policies.delete(policy)
+    w.instance_pools.delete(pool)
 
 
 def m2m_suite():
@@ -771,7 +807,9 @@ def m2m_suite():
     section("M2M identity", m2m_identity, w)
     section("M2M jobs", m2m_jobs, w)
     section("M2M lists", m2m_lists, w)
-    expect_error("a wrong client secret is refused", Exception,
+    # The token endpoint's OAuth error (RFC 6749 §5.2), which the SDK raises as a ValueError, not an API error.
+    expect_error("a wrong client secret is refused by the token endpoint", ValueError, None,
+                 "invalid_client: Client authentication failed",
                  lambda: client(client_id=CLIENT_ID, client_secret="wrong-secret", auth_type="oauth-m2m")
                  .current_user.me())
 

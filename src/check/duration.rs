@@ -80,10 +80,19 @@ mod tests {
             Duration::from_secs(3600)
         );
         assert_eq!(parse_duration("2d").unwrap(), Duration::from_secs(172_800));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("3x").is_err());
-        assert!(parse_duration("h").is_err());
-        assert!(parse_duration("").is_err());
+        for bad in ["soon", "3x", "h", "1h30", "-5", "99999999999999999999d"] {
+            assert_eq!(
+                parse_duration(bad),
+                Err(format!(
+                    "`{bad}`: expected a duration like \"24h\", \"90m\", \"1h30m\" or a number of seconds"
+                )),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse_duration(" "),
+            Err("expected a duration like \"24h\", \"90m\" or a number of seconds".to_string())
+        );
         assert_eq!(format_duration(45), "45s");
         assert_eq!(format_duration(3600), "1h");
         assert_eq!(format_duration(5400), "1h 30m");

@@ -243,7 +243,10 @@ mod tests {
         assert_eq!(j["checks"][1]["duration_ms"], 0);
         let m = render(Format::Markdown, &r, &Options { timings: false });
         assert!(m.contains("scope a&#124;b"), "{m}");
-        assert!("yaml".parse::<Format>().is_err());
+        assert_eq!(
+            "yaml".parse::<Format>(),
+            Err("unknown report format `yaml`: expected text, json or markdown".to_string())
+        );
     }
 
     /// Issue 14 (forged terminal output) and 15 (check did not neutralise bidi controls): a workspace name with

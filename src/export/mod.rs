@@ -737,20 +737,7 @@ fn assemble(
     let mut files = BTreeMap::new();
     for kind in &settings.kinds {
         let text = rendered.remove(kind).unwrap_or_else(|| header.clone());
-        // Proof that nothing read from the workspace can run as code (linear, so cheap for 30 MB); debug builds,
-        // and so the tests, also parse the file whole.
-        let name = Path::new(kind.file_name());
-        let checked = crate::hcl::check_generated(&text, name).and_then(|()| {
-            if cfg!(debug_assertions) {
-                crate::hcl::parse_str(&text, name).map(drop)
-            } else {
-                Ok(())
-            }
-        });
-        checked.map_err(|source| Error::Reparse {
-            file: kind.file_name().to_string(),
-            source,
-        })?;
+        verify_output(kind.file_name(), &text, REPARSE_OUTPUT)?;
         files.insert(kind.file_name().to_string(), text);
     }
     files.insert(
@@ -776,12 +763,7 @@ fn assemble(
             .insert(e.label.clone(), e.id.clone());
     }
     if let Some(text) = moved::moved_tf(&map.moved) {
-        crate::hcl::check_generated(&text, Path::new(MOVED_FILE)).map_err(|source| {
-            Error::Reparse {
-                file: MOVED_FILE.to_string(),
-                source,
-            }
-        })?;
+        verify_output(MOVED_FILE, &text, false)?;
         files.insert(MOVED_FILE.to_string(), text);
     }
     let mut labels_json = serde_json::to_string_pretty(&map).expect("a label map serialises");
@@ -795,6 +777,29 @@ fn assemble(
         rewrite,
         converted_ahead,
     })
+}
+
+/// Whether [`build`] also parses every file it generates whole: in debug builds (and so in the tests) only;
+/// release builds rely on [`verify_output`]'s linear check alone, which the tests exercise directly.
+pub const REPARSE_OUTPUT: bool = cfg!(debug_assertions);
+
+/// The proof, before anything is written, that nothing read from the workspace can run as code in the generated
+/// `file`: [`crate::hcl::check_generated`] (linear, so cheap for 30 MB), and with `reparse` a parse of the whole
+/// file too. An error here is a bug in drsync.
+pub fn verify_output(file: &str, text: &str, reparse: bool) -> Result<(), Error> {
+    let name = Path::new(file);
+    crate::hcl::check_generated(text, name)
+        .and_then(|()| {
+            if reparse {
+                crate::hcl::parse_str(text, name).map(drop)
+            } else {
+                Ok(())
+            }
+        })
+        .map_err(|source| Error::Reparse {
+            file: file.to_string(),
+            source,
+        })
 }
 
 /// What one thread made of its part of the export.

@@ -2,58 +2,28 @@
 //! It uses the binary cargo built for the tests (`DRSYNC_BIN`), so no release build is needed. Needs python3 and
 //! the Databricks Python SDK, which CI installs (a missing SDK fails the test with the install hint).
 
-use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-/// The longest the quick benchmark may take.
-const DEADLINE: Duration = Duration::from_secs(120);
-
+/// A correctness test of the harness, not a measurement: it has no time bound (the harness's own timings are
+/// what `bench/run` reports, and a slow machine must not fail it). What it checks is that every run succeeds, the
+/// table is printed, and the export fetches each object once.
 #[test]
 fn quick_benchmark_prints_the_table() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut child = Command::new("bash")
+    let out = Command::new("bash")
         .arg(root.join("bench/run"))
         .arg("--quick")
         .current_dir(root)
         .env("DRSYNC_BIN", env!("CARGO_BIN_EXE_drsync"))
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .output()
         .expect("bench/run starts");
-    let mut out = child.stdout.take().expect("stdout piped");
-    let mut err = child.stderr.take().expect("stderr piped");
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for bench/run") {
-            break Some(status);
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
-    let context = format!("status {status:?}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}");
-    assert!(
-        status.is_some_and(|s| s.success()),
-        "bench/run --quick failed\n{context}"
-    );
+    let status = out.status;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let context = format!("status {status}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}");
+    assert!(status.success(), "bench/run --quick failed\n{context}");
     assert!(
         stdout.contains(
             "| run | median wall | latency floor | wall / floor | peak RSS | CPU (user+sys) | requests | repeated |"

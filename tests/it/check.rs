@@ -136,14 +136,20 @@ async fn only_failure(dir: &Path, id: &str) -> Value {
     json
 }
 
-fn details(json: &Value, id: &str) -> String {
-    json["checks"]
+/// The details of one check, line by line, from the JSON output.
+fn details(json: &Value, id: &str) -> Vec<String> {
+    let check = json["checks"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["id"] == id)
-        .map(|c| c["details"].to_string())
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("no check {id}: {json:#}"));
+    check["details"]
+        .as_array()
+        .unwrap_or_else(|| panic!("details of {id}: {check}"))
+        .iter()
+        .map(|d| d.as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -205,10 +211,10 @@ async fn node_type_missing_in_dr_catalog() {
     .await;
     let s = setup_with(|f| f.node_types = Some(body), &[]).await;
     let json = only_failure(s.dir.path(), "region_capacity").await;
-    let d = details(&json, "region_capacity");
-    assert!(
-        d.contains("node type m5d.large is not in DR's list-node-types"),
-        "{d}"
+    assert_eq!(
+        details(&json, "region_capacity"),
+        ["node type m5d.large is not in DR's list-node-types (used by databricks_job.donnees_quotidiennes_ete, \
+          databricks_job.mega_fanout_130_tasks)"]
     );
 }
 
@@ -223,8 +229,13 @@ async fn spark_version_missing_in_dr_catalog() {
     .await;
     let s = setup_with(|f| f.spark_versions = Some(body), &[]).await;
     let json = only_failure(s.dir.path(), "region_capacity").await;
-    let d = details(&json, "region_capacity");
-    assert!(d.contains("spark version 15.4.x-gpu-ml-scala2.12"), "{d}");
+    assert_eq!(
+        details(&json, "region_capacity"),
+        [
+            "spark version 15.4.x-gpu-ml-scala2.12 is not in DR's spark-versions (used by \
+          databricks_job.ml_training_weekly)"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -243,10 +254,12 @@ async fn instance_profile_not_registered() {
     )
     .await;
     let json = only_failure(s.dir.path(), "region_capacity").await;
-    let d = details(&json, "region_capacity");
-    assert!(
-        d.contains(&format!("instance profile {arn} is not registered")),
-        "{d}"
+    assert_eq!(
+        details(&json, "region_capacity"),
+        [format!(
+            "instance profile {arn} is not registered in DR (used by databricks_cluster.bi_graviton_photon, \
+             databricks_cluster.ds_single_node, databricks_cluster.shared_analytics and 2 more)"
+        )]
     );
 }
 
@@ -258,10 +271,9 @@ async fn secret_scope_missing() {
     )
     .await;
     let json = only_failure(s.dir.path(), "secrets").await;
-    let d = details(&json, "secrets");
-    assert!(
-        d.contains("secret scope kafka-prod does not exist in DR"),
-        "{d}"
+    assert_eq!(
+        details(&json, "secrets"),
+        ["secret scope kafka-prod does not exist in DR (used by databricks_job.kafka_streaming_ingest)"]
     );
 }
 
@@ -270,11 +282,16 @@ async fn job_unpaused_in_dr_and_running_cluster_goldens() {
     let s = setup().await;
     unpause(&s.dr, "nightly-sales-etl").await;
     let json = only_failure(s.dir.path(), "passive").await;
-    let d = details(&json, "passive");
-    assert!(d.contains("job nightly-sales-etl"), "{d}");
-    assert!(
-        d.contains("schedule is UNPAUSED in DR, PAUSED in Git"),
-        "{d}"
+    let (_, list) = Raw::new(&s.dr)
+        .get("/api/2.2/jobs/list?name=nightly-sales-etl")
+        .await;
+    let id = &list["jobs"][0]["job_id"];
+    assert_eq!(
+        details(&json, "passive"),
+        [format!(
+            "job nightly-sales-etl (databricks_job.nightly_sales_etl, DR id {id}): schedule is UNPAUSED in DR, \
+             PAUSED in Git"
+        )]
     );
 
     let host = s.dr.url().to_string();
@@ -323,7 +340,14 @@ async fn running_cluster_warns() {
     let (code, map, json) = statuses(s.dir.path()).await;
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(map["passive"], "warn", "{json:#}");
-    assert!(details(&json, "passive").contains("is "), "{json:#}");
+    let name = list["clusters"][0]["cluster_name"].as_str().unwrap();
+    assert_eq!(
+        details(&json, "passive"),
+        [format!(
+            "cluster {name} ({}) is RUNNING in DR",
+            id.as_str().unwrap()
+        )]
+    );
     assert!(
         map.iter().all(|(k, v)| k == "passive" || v == "pass"),
         "{map:?}"
@@ -350,17 +374,19 @@ async fn export_older_than_max_sync_age() {
         .collect();
     assert_eq!(failed, ["sync_age"], "{json:#}");
     assert_eq!(json["sync_age_seconds"], 172_800);
-    assert!(details(&json, "sync_age").contains("2d old"), "{json:#}");
+    assert_eq!(
+        details(&json, "sync_age"),
+        ["the newest export is 2d old; max_sync_age is 1d: run `drsync export`"]
+    );
 }
 
 #[tokio::test]
 async fn missing_job() {
     let s = setup_with(|_| {}, &["databricks_job.nightly_sales_etl"]).await;
     let json = only_failure(s.dir.path(), "drift").await;
-    let d = details(&json, "drift");
-    assert!(
-        d.contains("missing databricks_job.nightly_sales_etl"),
-        "{d}"
+    assert_eq!(
+        details(&json, "drift"),
+        ["missing databricks_job.nightly_sales_etl (nightly-sales-etl): in Git, not in DR"]
     );
 }
 
@@ -370,29 +396,35 @@ async fn dr_unreachable_is_not_ready_with_the_reason() {
     write_config(s.dir.path(), s.primary.url(), "http://127.0.0.1:9", "");
     let run = check(s.dir.path(), &[]).await;
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(
-        run.stdout.contains("✗ DR workspace reachable"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("127.0.0.1:9"),
-        "the reason names the host: {}",
-        run.stdout
-    );
-    assert!(
-        run.stdout
-            .contains("not checked: the DR workspace is unreachable"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("NOT READY"), "{}", run.stdout);
-    assert!(run.stdout.contains("cannot connect"), "{}", run.stdout);
-    assert!(
-        !run.stdout.contains("✗ Code present (fail)"),
-        "no empty sections: {}",
-        run.stdout
-    );
+    // Every line, the connection error's last words (the operating system's) aside: no check is compared
+    // against a DR it could not read.
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let expected = [
+        "✗ DR workspace reachable       unreachable or the credentials do not work",
+        "✓ Primary workspace reachable  as emulator@example.com (Emulator User)",
+        "✓ Age of the DR copy           1h old (max 1d)",
+        "✓ Committed HCL loads          48 resources, 0 variables, every reference resolves",
+        "✗ DR matches Git               not checked: the DR workspace is unreachable",
+        "✗ Region capacity              not checked: the DR workspace is unreachable",
+        "✗ Secret scopes                not checked: the DR workspace is unreachable",
+        "✗ Passive posture              not checked: the DR workspace is unreachable",
+        "✗ Code present                 not checked: the DR workspace is unreachable",
+        "",
+        "✗ DR workspace reachable (fail)",
+        "    looked at: GET /api/2.0/preview/scim/v2/Me on http://127.0.0.1:9",
+        "    - dr: GET /api/2.0/preview/scim/v2/Me: cannot connect (after 2 attempts): error sending request for \
+         url (http://127.0.0.1:9/api/2.0/preview/scim/v2/Me): ",
+        "",
+        "NOT READY: 6 failed, DR copy 1h old",
+    ];
+    assert_eq!(lines.len(), expected.len(), "{}", run.stdout);
+    for (line, want) in lines.iter().zip(expected) {
+        if want.ends_with(": ") {
+            assert!(line.starts_with(want), "{line:?}\n{}", run.stdout);
+        } else {
+            assert_eq!(*line, want, "{}", run.stdout);
+        }
+    }
 }
 
 #[tokio::test]
@@ -402,6 +434,16 @@ async fn primary_unreachable_only_warns() {
     let (code, map, json) = statuses(s.dir.path()).await;
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(map["primary_reachable"], "warn", "{json:#}");
+    let reason = details(&json, "primary_reachable");
+    // The connection error's last words are the operating system's.
+    assert_eq!(reason.len(), 1, "{reason:?}");
+    assert!(
+        reason[0].starts_with(
+            "primary: GET /api/2.0/preview/scim/v2/Me: cannot connect (after 2 attempts): error sending request \
+             for url (http://127.0.0.1:9/api/2.0/preview/scim/v2/Me)"
+        ),
+        "{reason:?}"
+    );
     assert!(
         map.iter()
             .all(|(k, v)| k == "primary_reachable" || v == "pass"),
@@ -419,9 +461,9 @@ async fn data_freshness_command() {
         "data_freshness_command = \"echo 3h\"\nmax_data_age = \"1h\"\n",
     );
     let json = only_failure(s.dir.path(), "data_freshness").await;
-    assert!(
-        details(&json, "data_freshness").contains("3h old"),
-        "{json:#}"
+    assert_eq!(
+        details(&json, "data_freshness"),
+        ["the latest replicated data is 3h old; max_data_age is 1h"]
     );
     write_config(
         s.dir.path(),
@@ -491,7 +533,11 @@ async fn hcl_that_does_not_load_fails_and_is_not_compared() {
     let (code, map, json) = statuses(s.dir.path()).await;
     assert_eq!(code, 2, "{json:#}");
     assert_eq!(map["hcl"], "fail", "{json:#}");
-    assert!(details(&json, "hcl").contains("missing"), "{json:#}");
+    assert_eq!(
+        details(&json, "hcl"),
+        ["jobs.tf: databricks_job.backfill_for_each_month.task.for_each_task.task.timeout_seconds: no such key: \
+          `missing` in expression `var.missing`"]
+    );
     for id in ["drift", "region_capacity", "secrets", "passive", "code"] {
         assert_eq!(map[id], "fail", "{id}: {json:#}");
     }

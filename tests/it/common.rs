@@ -184,3 +184,34 @@ pub const COMMIT_ENV: &[(&str, &str)] = &[
     ("PRIMARY_TOKEN", DEFAULT_TOKEN),
     ("GIT_COMMITTER_DATE", "@1700000000 +0000"),
 ];
+
+/// Whether the external `tool` runs (`tool ARGS` succeeds), for the tests that need it. Where it does not, the
+/// test is skipped with a message naming `install`, except under `CI=true`, where a missing tool fails the test:
+/// CI has every tool, and a test that skips there proves nothing (issue 14).
+#[allow(clippy::print_stderr)] // the skip message is for the person running the tests
+pub fn tool_available(tool: &str, args: &[&str], install: &str) -> bool {
+    let present = std::process::Command::new(tool)
+        .args(args)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "{tool} is not installed, and CI=true requires it: {install}"
+        );
+        eprintln!("skipped: {tool} is not installed ({install})");
+    }
+    present
+}
+
+/// [`tool_available`] for `terraform`.
+pub fn terraform_available() -> bool {
+    tool_available(
+        "terraform",
+        &["version"],
+        "install Terraform >= 1.1 on PATH",
+    )
+}

@@ -76,7 +76,15 @@ async fn exit_codes_formats_and_reports() {
     let (dir, _primary, dr) = setup().await;
     let clean = drsync(dir.path(), &["drift"], ENV).await;
     assert_eq!(clean.code, 0, "{clean:?}");
-    assert!(clean.stdout.contains("no drift"), "{}", clean.stdout);
+    // The summary's total line and the verdict, whole (the header names the temporary workspace and commit).
+    assert!(
+        clean.stdout.ends_with(
+            "\ntotal                           48    48       48        0          0        0          0\n\
+             coverage   100.0% of live objects are managed by the HCL\n\nno drift\n"
+        ),
+        "{}",
+        clean.stdout
+    );
 
     unpause(&dr, "nightly-sales-etl").await;
     let html = dir.path().join("drift.html");
@@ -91,12 +99,22 @@ async fn exit_codes_formats_and_reports() {
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["version"], 1);
     assert_eq!(json["summary"]["critical"], 1);
-    assert_eq!(json["findings"][0]["kind"], "changed");
-    assert_eq!(json["findings"][0]["severity"], "critical");
     assert_eq!(
-        json["findings"][0]["fields"][0]["path"],
-        "schedule.pause_status"
+        json["findings"].as_array().map(Vec::len),
+        Some(1),
+        "{json:#}"
     );
+    let finding = &json["findings"][0];
+    assert_eq!(
+        finding["fields"],
+        json!([{"path": "schedule.pause_status", "expected": "PAUSED", "actual": "UNPAUSED",
+                "severity": "critical"}])
+    );
+    assert_eq!(finding["resource_type"], "databricks_job");
+    assert_eq!(finding["label"], "nightly_sales_etl");
+    assert_eq!(finding["name"], "nightly-sales-etl");
+    assert_eq!(finding["kind"], "changed");
+    assert_eq!(finding["severity"], "critical");
     let branch = git2::Repository::open(dir.path())
         .unwrap()
         .head()
@@ -114,15 +132,86 @@ async fn exit_codes_formats_and_reports() {
         .unwrap()
         .contains("nightly_sales_etl"));
 
+    // Each format's lines about the finding, whole: the resource and the one field that changed.
+    let mut got = Vec::new();
     for format in ["text", "markdown", "junit", "html"] {
         let run = drsync(dir.path(), &["drift", "--format", format], ENV).await;
         assert_eq!(run.code, 2, "{format}: {run:?}");
-        assert!(
-            run.stdout.contains("nightly_sales_etl"),
-            "{format}: {}",
-            run.stdout
-        );
+        let lines: Vec<String> = run
+            .stdout
+            .lines()
+            .filter(|l| l.contains("nightly_sales_etl") || l.contains("pause_status"))
+            .map(str::to_string)
+            .collect();
+        got.push((format, lines));
     }
+    let live_id = json["findings"][0]["live_id"].as_str().unwrap();
+    let diff = |prefix: &str| {
+        [
+            format!("{prefix}--- git/databricks_job.nightly_sales_etl"),
+            format!("{prefix}+++ dr/databricks_job.nightly_sales_etl"),
+            format!("{prefix}-    pause_status           = \"PAUSED\""),
+            format!("{prefix}+    pause_status           = \"UNPAUSED\""),
+        ]
+    };
+    let expected: Vec<(&str, Vec<String>)> = vec![
+        (
+            "text",
+            [
+                "~ databricks_job.nightly_sales_etl (changed, critical)".to_string(),
+                "    schedule.pause_status: \"PAUSED\" -> \"UNPAUSED\" (critical)".to_string(),
+            ]
+            .into_iter()
+            .chain(diff("    "))
+            .collect(),
+        ),
+        (
+            "markdown",
+            [
+                format!(
+                    "`~` **changed, critical** <code>databricks_job.nightly_sales_etl</code> (name \
+                     <code>nightly-sales-etl</code>, live id <code>{live_id}</code>): 1 field differs"
+                ),
+                "<details><summary>Changes to <code>databricks_job.nightly_sales_etl</code></summary>"
+                    .to_string(),
+                "| <code>schedule.pause_status</code> | <code>\"PAUSED\"</code> | <code>\"UNPAUSED\"</code> | \
+                 **critical** |"
+                    .to_string(),
+            ]
+            .into_iter()
+            .chain(diff(""))
+            .collect(),
+        ),
+        (
+            "junit",
+            [
+                "    <testcase classname=\"databricks_job\" name=\"nightly_sales_etl\">".to_string(),
+                "      <failure message=\"changed (critical): schedule.pause_status\" type=\"critical\">~ \
+                 databricks_job.nightly_sales_etl (changed, critical)"
+                    .to_string(),
+                "  schedule.pause_status: \"PAUSED\" -&gt; \"UNPAUSED\" (critical)".to_string(),
+            ]
+            .into_iter()
+            .chain(diff("  "))
+            .collect(),
+        ),
+        (
+            "html",
+            vec![
+                "<h4><span class=\"marker\">~</span> <code>databricks_job.nightly_sales_etl</code> <span \
+                 class=\"badge changed\">changed</span> <span class=\"badge critical\">critical</span></h4>"
+                    .to_string(),
+                "<tr><td><code>schedule.pause_status</code></td><td><code>&quot;PAUSED&quot;</code></td><td>\
+                 <code>&quot;UNPAUSED&quot;</code></td><td><span class=\"sev critical\">critical</span></td></tr>"
+                    .to_string(),
+                "<tr><td class=\"num del\">130</td><td class=\"del\">    pause_status           = <span \
+                 class=\"hl\">&quot;PAUSED&quot;</span></td><td class=\"num ins\">130</td><td class=\"ins\">    \
+                 pause_status           = <span class=\"hl\">&quot;UNPAUSED&quot;</span></td></tr>"
+                    .to_string(),
+            ],
+        ),
+    ];
+    pretty_assertions::assert_eq!(got, expected);
 
     // Accept today's drift as the baseline: then no drift.
     let baseline = dir.path().join(".drsyncignore");
@@ -152,10 +241,11 @@ async fn bad_hcl_and_unknown_variables_are_errors() {
     .unwrap();
     let run = drsync(dir.path(), &["drift", "--worktree"], ENV).await;
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(
-        run.stderr.contains("jobs.tf:"),
-        "file, line and column: {}",
-        run.stderr
+    assert_eq!(
+        run.stderr,
+        "error: jobs.tf:4:10: invalid HCL: invalid expression; expected `\"`, `[`, `{`, `-`, `!`, `(`, `_`, `<`, \
+         letter or digit\n",
+        "file, line, column and reason"
     );
     std::fs::write(
         gen.join("jobs.tf"),
@@ -168,7 +258,11 @@ async fn bad_hcl_and_unknown_variables_are_errors() {
     .unwrap();
     let run = drsync(dir.path(), &["drift", "--worktree"], ENV).await;
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("missing"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "error: jobs.tf: databricks_job.backfill_for_each_month.task.for_each_task.task.timeout_seconds: no such \
+         key: `missing` in expression `var.missing`\n"
+    );
     // Git, not the work tree, is the default: the committed HCL is fine.
     let run = drsync(dir.path(), &["drift"], ENV).await;
     assert_eq!(run.code, 0, "{run:?}");
@@ -188,7 +282,14 @@ async fn a_detached_head_can_be_read_but_not_exported_to() {
     assert_eq!(json["source"]["git_ref"], "HEAD");
     let run = drsync(dir.path(), &["export"], ENV).await;
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("[git] branch"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {}: HEAD is detached; set `branch` in [git] to the branch exports go to\n\
+             hint: set [git] branch in drsync.toml, or check out a branch\n",
+            dir.path().display()
+        )
+    );
 }
 
 /// Issue 14, defect 1 (a false READY): a committed `.tf` file that is not UTF-8 text was skipped, so with every
@@ -210,14 +311,19 @@ async fn a_committed_file_that_is_not_text_is_an_error_not_a_skip() {
     let sig =
         git2::Signature::new("t", "t@example.com", &git2::Time::new(1_700_000_100, 0)).unwrap();
     let parent = repo.head().unwrap().peel_to_commit().unwrap();
-    repo.commit(Some("HEAD"), &sig, &sig, "corrupt", &tree, &[&parent])
+    let corrupt = repo
+        .commit(Some("HEAD"), &sig, &sig, "corrupt", &tree, &[&parent])
         .unwrap();
     for command in ["drift", "check"] {
         let run = drsync(dir.path(), &[command], ENV).await;
         assert_eq!(run.code, 1, "{command}: {run:?}");
-        assert!(
-            run.stderr.contains("jobs.tf") && run.stderr.contains("not UTF-8"),
-            "{command}: {run:?}"
+        assert_eq!(
+            run.stderr,
+            format!(
+                "error: jobs.tf in commit {corrupt} is not UTF-8 text; drsync reads every .tf, .tfvars and .json \
+                 file of the export folder or none\n"
+            ),
+            "{command}"
         );
     }
 }

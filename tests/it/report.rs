@@ -368,12 +368,92 @@ fn text_colour_is_an_option() {
     assert!(coloured.contains("\x1b[1m~ databricks_job.nightly_etl (changed, critical)\x1b[0m"));
 }
 
+/// The JSON report is the documented, versioned schema for programs (README "Drift": `version`, `summary`,
+/// `findings[]` with `kind`, `severity`, `resource_type`, `label`, `live_id`, `fields[]`), written out here by
+/// hand rather than taken from the report's own serde form: field names, types (numbers as numbers, absent ids as
+/// `null`, `live_ids` only for ambiguous findings) and values.
 #[test]
 fn json() {
     let out = render(Format::Json, &sample());
     assert!(out.ends_with("}\n"));
     let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(parsed, serde_json::to_value(sample()).unwrap());
+    let counts = |desired: u64,
+                  live: u64,
+                  managed: u64,
+                  [missing, unmanaged, changed, ambiguous]: [u64; 4]| {
+        json!({"desired": desired, "live": live, "managed": managed, "missing": missing,
+               "unmanaged": unmanaged, "changed": changed, "ambiguous": ambiguous})
+    };
+    let expected = json!({
+        "version": 1,
+        "source": {
+            "workspace": "dbc-dr-7f3a.cloud.databricks.com",
+            "git_ref": "main",
+            "commit": "9f2c4e1a7b3d5c6e8f0a1b2c3d4e5f6a7b8c9d0e",
+            "folder": "databricks"
+        },
+        "summary": {
+            "by_type": {
+                "databricks_cluster": counts(2, 1, 1, [1, 0, 0, 0]),
+                "databricks_cluster_policy": counts(1, 1, 1, [0, 0, 0, 0]),
+                "databricks_instance_pool": counts(1, 2, 1, [0, 1, 0, 0]),
+                "databricks_job": counts(4, 5, 3, [0, 0, 2, 1])
+            },
+            "critical": 1,
+            "drifted": true,
+            "coverage": 0.6666666666666666
+        },
+        "findings": [
+            {
+                "kind": "missing", "severity": "drift", "resource_type": "databricks_cluster",
+                "label": "ml_gpu_a100", "name": "ml-gpu-a100", "live_id": null, "fields": [],
+                "expected_hcl": ML_GPU_GIT, "actual_hcl": null
+            },
+            {
+                "kind": "unmanaged", "severity": "drift", "resource_type": "databricks_instance_pool",
+                "label": "spot_r5_xlarge", "name": "spot-r5.xlarge", "live_id": "0611-093015-cusp12-pool-a7Xk2Lp9",
+                "fields": [], "expected_hcl": null, "actual_hcl": SPOT_POOL_DR
+            },
+            {
+                "kind": "changed", "severity": "critical", "resource_type": "databricks_job",
+                "label": "nightly_etl", "name": "Nightly ETL", "live_id": "1001",
+                "fields": [
+                    {"path": "job_cluster[etl_cluster].new_cluster.spark_conf.\"spark.hadoop.fs.s3a.endpoint\"",
+                     "expected": "https://s3.eu-west-1.amazonaws.com", "actual": "https://s3.us-east-1.amazonaws.com",
+                     "severity": "drift"},
+                    {"path": "schedule.pause_status", "expected": "PAUSED", "actual": "UNPAUSED",
+                     "severity": "critical"},
+                    {"path": "task[load].timeout_seconds", "expected": 3600, "actual": null, "severity": "drift"}
+                ],
+                "expected_hcl": NIGHTLY_ETL_GIT, "actual_hcl": NIGHTLY_ETL_DR
+            },
+            {
+                "kind": "ambiguous", "severity": "drift", "resource_type": "databricks_job",
+                "label": "orders_backfill", "name": "orders-backfill", "live_id": "904417256130418",
+                "live_ids": ["904417256130418", "1117583020495561"],
+                "fields": [], "expected_hcl": ORDERS_BACKFILL_GIT, "actual_hcl": null
+            },
+            {
+                "kind": "changed", "severity": "drift", "resource_type": "databricks_job",
+                "label": "release_notes_bot", "name": HOSTILE, "live_id": "2002",
+                "fields": [
+                    {"path": "email_notifications.on_failure", "expected": ["data-oncall@example.com"],
+                     "actual": ["data-oncall@example.com", "intruder@example.net"], "severity": "drift"},
+                    {"path": "tags.\"team|<b>owner</b>\"", "expected": "data-platform",
+                     "actual": "`whoami` <img src=x onerror=alert(2)>", "severity": "drift"}
+                ],
+                "expected_hcl": hostile_hcl("data-platform", &["data-oncall@example.com"]),
+                "actual_hcl": hostile_hcl("`whoami` <img src=x onerror=alert(2)>",
+                                          &["data-oncall@example.com", "intruder@example.net"])
+            }
+        ]
+    });
+    pretty_assertions::assert_eq!(parsed, expected);
+    // Numbers are numbers of the right kind: counts and the version integers, the coverage a float.
+    assert!(parsed["version"].is_u64() && parsed["summary"]["critical"].is_u64());
+    assert!(parsed["summary"]["by_type"]["databricks_job"]["changed"].is_u64());
+    assert!(parsed["summary"]["coverage"].is_f64());
+    assert!(parsed["findings"][2]["fields"][2]["expected"].is_u64());
     insta::assert_snapshot!("json", out);
 }
 
@@ -533,6 +613,10 @@ fn chromium(args: &[String], url: &str, stdout: &Path) -> ExitStatus {
                  or set {BROWSER_OPT_OUT}=1 to skip the browser tests"
             )
         });
+    // Not a timing assertion: Chromium renders this local page (no network, no scripts) in about a second. The
+    // bound, a hundred times that, only turns a hung browser (a stuck GPU process, a locked profile: known
+    // headless failure modes) into a failure that says so, instead of a test run that never ends; how busy the
+    // machine is does not decide the outcome.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Some(status) = child.try_wait().unwrap() {

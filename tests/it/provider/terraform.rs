@@ -105,21 +105,8 @@ fn terraform(dir: &Path, args: &[&str]) -> String {
 }
 
 /// Whether the test can run; under `CI=true` a missing binary is a failure.
-#[allow(clippy::print_stderr)]
 fn terraform_available() -> bool {
-    let found = Command::new("terraform")
-        .arg("version")
-        .env("CHECKPOINT_DISABLE", "1")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "terraform is not on PATH (CI=true requires it)"
-        );
-        eprintln!("skipped: terraform is not on PATH");
-    }
-    found
+    crate::common::terraform_available()
 }
 
 /// Objects with hostile strings, added to the primary before the export.
