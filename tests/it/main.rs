@@ -20,5 +20,6 @@ mod provider;
 mod report;
 mod rewrite;
 mod sdk_compat;
+mod soak;
 mod synthetic;
 mod templates;
