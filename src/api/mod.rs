@@ -11,7 +11,7 @@ mod retry;
 
 pub use auth::{Credentials, Secret, WorkspaceAuth};
 pub use error::Error;
-pub use resources::ClusterFilter;
+pub use resources::{ClusterFilter, Gone, Listing};
 
 use base64::Engine;
 use ratelimit::RateLimiter;

@@ -3,9 +3,10 @@
 
 use crate::common::start;
 use drsync::api::{
-    ClientOptions, ClusterFilter, Credentials, Error, JobsPaging, Secret, WorkspaceClient,
+    ClientOptions, ClusterFilter, Credentials, Error, Gone, JobsPaging, Secret, WorkspaceClient,
 };
 use drsync::emulator::{Change, Emulator, EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
+use drsync::model::ResourceKind;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -366,6 +367,84 @@ async fn offset_paging_reads_a_still_list_once() {
     // 26 overlapping pages, and at most one asked for past the end.
     let pages = emu.requests_by_path()["GET /api/2.2/jobs/list"];
     assert!((26..=27).contains(&pages), "{pages}");
+}
+
+/// A job the listing cut off (over 100 tasks) and that is deleted before its `jobs/get` no longer exists: it
+/// is left out and named as gone, instead of failing the whole listing. Here it goes between the two pages of
+/// its `jobs/get` (100 tasks, then 30).
+#[tokio::test]
+async fn a_cut_off_job_deleted_before_its_get_is_left_out_and_named() {
+    let emu = emulator(large_workspace(), &[]).await;
+    let client = pat_client(&emu, fast());
+    let big = 100_000_000_000_000i64 + 1234;
+    emu.change_at("GET /api/2.2/jobs/get", 2, Change::DeleteJob(big));
+    let listing = client
+        .list_jobs_mapped(
+            &std::sync::atomic::AtomicUsize::new(0),
+            std::sync::Arc::new(|job: drsync::model::Job| job.job_id),
+        )
+        .await
+        .expect("a job deleted meanwhile does not fail the listing");
+    assert_eq!(listing.items.len(), JOBS - 1);
+    assert!(!listing.items.contains(&big));
+    assert_eq!(
+        listing.gone,
+        [Gone {
+            kind: ResourceKind::Jobs,
+            id: big.to_string(),
+            name: "job-1234".to_string(),
+            answer: format!(
+                "GET /api/2.2/jobs/get: HTTP 400 INVALID_PARAMETER_VALUE: Job {big} does not exist."
+            ),
+        }]
+    );
+    assert_eq!(emu.requests_by_path()["GET /api/2.2/jobs/get"], 2);
+    // Anything else that goes wrong on jobs/get still fails the listing.
+    let emu = emulator(large_workspace(), &["500:1.0:/api/2.2/jobs/get"]).await;
+    let err = pat_client(
+        &emu,
+        ClientOptions {
+            max_attempts: 2,
+            ..fast()
+        },
+    )
+    .list_jobs()
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), Some(500), "{err}");
+}
+
+/// Likewise a cluster deleted between `clusters/list` and its `clusters/get`.
+#[tokio::test]
+async fn a_cluster_deleted_before_its_get_is_left_out_and_named() {
+    let emu = emulator(large_workspace(), &[]).await;
+    let client = pat_client(&emu, fast());
+    let gone_id = "0923-164200-c0000000";
+    emu.change_at(
+        "GET /api/2.1/clusters/get",
+        1,
+        Change::DeleteCluster(gone_id.to_string()),
+    );
+    let listing = client
+        .list_clusters_detailed(
+            &ClusterFilter::all_purpose(),
+            &std::sync::atomic::AtomicUsize::new(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(listing.items.len(), CLUSTERS / 2 - 1);
+    assert!(listing.items.iter().all(|c| c.cluster_id != gone_id));
+    assert_eq!(
+        listing.gone,
+        [Gone {
+            kind: ResourceKind::Clusters,
+            id: gone_id.to_string(),
+            name: "cluster-000".to_string(),
+            answer: format!(
+                "GET /api/2.1/clusters/get: HTTP 400 INVALID_PARAMETER_VALUE: Cluster {gone_id} does not exist"
+            ),
+        }]
+    );
 }
 
 #[tokio::test]
