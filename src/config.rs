@@ -185,6 +185,11 @@ impl WorkspaceEntry {
     }
 }
 
+/// The default `[client] command_deadline_seconds`: two hours. An export of a 10,000-job workspace (about 1,300
+/// requests) takes a few minutes at the default rate limit of 15 requests per second, retries included; a
+/// command still waiting after two hours is stuck, not slow.
+pub const DEFAULT_COMMAND_DEADLINE: Duration = Duration::from_secs(2 * 3600);
+
 /// `[client]`: limits and timeouts for the REST client.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -197,6 +202,9 @@ pub struct ClientSection {
     pub request_timeout_seconds: u64,
     /// Time budget of one API call with all its retries, in seconds (default 300).
     pub deadline_seconds: u64,
+    /// Time budget of a whole export, drift or check, in seconds (default 7200): when it passes, the command
+    /// fails naming the endpoint it was waiting on, and writes nothing.
+    pub command_deadline_seconds: u64,
     /// Attempts per call at most (default 8).
     pub max_attempts: u32,
     /// How jobs are listed: `"token"` (default: page after page, as the API intends) or `"offset"` (several
@@ -212,6 +220,7 @@ impl Default for ClientSection {
             max_concurrency: d.max_concurrency,
             request_timeout_seconds: d.request_timeout.as_secs(),
             deadline_seconds: d.deadline.as_secs(),
+            command_deadline_seconds: DEFAULT_COMMAND_DEADLINE.as_secs(),
             max_attempts: d.max_attempts,
             jobs_paging: d.jobs_paging,
         }
@@ -226,6 +235,7 @@ impl ClientSection {
             max_concurrency: self.max_concurrency,
             request_timeout: Duration::from_secs(self.request_timeout_seconds),
             deadline: Duration::from_secs(self.deadline_seconds),
+            command_deadline: Some(Duration::from_secs(self.command_deadline_seconds)),
             max_attempts: self.max_attempts,
             jobs_paging: self.jobs_paging,
             allow_insecure_http,
@@ -391,6 +401,11 @@ impl Config {
                 "client.deadline_seconds",
                 raw.client.deadline_seconds,
                 "a call with no time at all always fails",
+            ),
+            (
+                "client.command_deadline_seconds",
+                raw.client.command_deadline_seconds,
+                "a command with no time at all always fails",
             ),
             (
                 "client.max_attempts",
@@ -602,6 +617,11 @@ rate_limit = 30
         );
         assert!((c.client.rate_limit - 30.0).abs() < f64::EPSILON);
         assert_eq!(c.client.max_concurrency, 8);
+        assert_eq!(c.client.command_deadline_seconds, 7200);
+        assert_eq!(
+            c.client.options(false).command_deadline,
+            Some(Duration::from_secs(7200))
+        );
         assert_eq!(
             c.resolve_path(Path::new("terraform/generated")),
             Path::new("/repo/terraform/generated")
@@ -904,6 +924,10 @@ rate_limit = 30
                 "max_attempts = 0",
                 "must be at least 1: with no attempt, no request is ever sent",
             ),
+            (
+                "command_deadline_seconds = 0",
+                "must be at least 1: a command with no time at all always fails",
+            ),
         ] {
             let key = line.split(' ').next().unwrap();
             let err = parse(&format!("[client]\n{line}\n"))
@@ -920,6 +944,7 @@ rate_limit = 30
             "rate_limit = 30",
             "max_attempts = 1",
             "request_timeout_seconds = 1",
+            "command_deadline_seconds = 1",
         ] {
             assert!(parse(&format!("[client]\n{ok}\n")).is_ok(), "{ok}");
         }

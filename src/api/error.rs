@@ -86,6 +86,22 @@ pub enum Error {
         /// The last failure.
         last: String,
     },
+    /// The command's overall deadline ([`super::ClientOptions::command_deadline`]) passed while this call was
+    /// waiting (for its turn, an answer or a retry).
+    #[error(
+        "{workspace}: {method} {path}: the command's deadline of {} passed while waiting for it",
+        seconds(deadline)
+    )]
+    CommandDeadline {
+        /// The workspace.
+        workspace: String,
+        /// HTTP method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// The deadline, counted from the start of the command.
+        deadline: Duration,
+    },
     /// The OAuth token endpoint refused the client credentials or failed.
     #[error("{workspace}: OAuth token request to {endpoint} failed: {message}")]
     OAuth {
@@ -117,6 +133,16 @@ pub enum Error {
     /// The HTTP client could not be built.
     #[error("cannot set up the HTTP client")]
     Setup(#[source] reqwest::Error),
+}
+
+/// `7200s`, `1.5s`: a deadline as the user gave it.
+fn seconds(d: &Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs.fract() == 0.0 {
+        format!("{secs:.0}s")
+    } else {
+        format!("{secs:.1}s")
+    }
 }
 
 fn retried(attempts: u32) -> String {
@@ -188,6 +214,12 @@ impl Error {
             Error::Transport { .. } | Error::Deadline { .. } => {
                 Some("check that the host is right and reachable from here".to_string())
             }
+            Error::CommandDeadline { .. } => Some(
+                "the workspace answered too slowly (or not at all): check that it is reachable and not \
+                 throttling drsync; for a workspace that just needs longer, raise [client] \
+                 command_deadline_seconds or pass --deadline"
+                    .to_string(),
+            ),
             _ => None,
         }
     }

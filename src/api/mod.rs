@@ -11,7 +11,7 @@ mod retry;
 
 pub use auth::{Credentials, Secret, WorkspaceAuth};
 pub use error::Error;
-pub use resources::ClusterFilter;
+pub use resources::{ClusterFilter, Gone, Listing};
 
 use base64::Engine;
 use ratelimit::RateLimiter;
@@ -36,6 +36,10 @@ pub struct ClientOptions {
     pub request_timeout: Duration,
     /// Time budget of one call, all its retries included. Default 5 min, as the SDKs.
     pub deadline: Duration,
+    /// Time budget of everything the client does, counted from its creation: once it has passed, every call
+    /// fails with [`Error::CommandDeadline`], naming the endpoint it was waiting on. `None` (the default): no
+    /// such limit. The CLI sets it from `[client] command_deadline_seconds` or `--deadline`.
+    pub command_deadline: Option<Duration>,
     /// Attempts per call at most, the first included. Default 8.
     pub max_attempts: u32,
     /// First backoff step (it doubles up to 10 s). Default 250 ms.
@@ -71,6 +75,7 @@ impl Default for ClientOptions {
             max_concurrency: 8,
             request_timeout: Duration::from_secs(60),
             deadline: Duration::from_secs(300),
+            command_deadline: None,
             max_attempts: 8,
             base_backoff: Duration::from_millis(250),
             retry_after_cap: Duration::from_secs(60),
@@ -98,6 +103,8 @@ struct Inner {
     in_flight: Semaphore,
     policy: Policy,
     options: ClientOptions,
+    /// When [`ClientOptions::command_deadline`] runs out.
+    expires: Option<Instant>,
 }
 
 impl std::fmt::Debug for WorkspaceClient {
@@ -149,6 +156,10 @@ impl WorkspaceClient {
                 limiter: RateLimiter::new(options.rate_limit, options.burst),
                 in_flight: Semaphore::new(options.max_concurrency.max(1)),
                 policy,
+                // A deadline too far away to count to is no deadline.
+                expires: options
+                    .command_deadline
+                    .and_then(|d| Instant::now().checked_add(d)),
                 options,
             }),
         })
@@ -191,7 +202,36 @@ impl WorkspaceClient {
             .await
     }
 
+    /// One call with its retries, given up (wherever it is: waiting for a permit, the rate limit, an answer or
+    /// a retry) when the command's deadline passes.
     async fn call<T>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        parse: impl Fn(String) -> Result<T, serde_json::Error>,
+    ) -> Result<T, Error> {
+        let inner = &*self.inner;
+        let (Some(expires), Some(deadline)) = (inner.expires, inner.options.command_deadline)
+        else {
+            return self.attempts(method, path, query, body, parse).await;
+        };
+        let shown = method.to_string();
+        match tokio::time::timeout_at(expires, self.attempts(method, path, query, body, parse))
+            .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(Error::CommandDeadline {
+                workspace: inner.name.clone(),
+                method: shown,
+                path: path.to_string(),
+                deadline,
+            }),
+        }
+    }
+
+    async fn attempts<T>(
         &self,
         method: Method,
         path: &str,

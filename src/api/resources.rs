@@ -5,7 +5,7 @@
 use super::{Error, JobsPaging, WorkspaceClient};
 use crate::model::{
     Cluster, ClusterLibraries, ClusterPolicy, CurrentUser, InstancePool, Job, NodeType,
-    SparkVersion, Zones,
+    ResourceKind, SparkVersion, Zones,
 };
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
@@ -28,6 +28,56 @@ impl ClusterFilter {
         ClusterFilter {
             sources: vec!["UI".to_string(), "API".to_string()],
             pinned: false,
+        }
+    }
+}
+
+/// A complete listing, and the objects it named that were deleted before they could be read whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing<T> {
+    /// Every object that exists, exactly once.
+    pub items: Vec<T>,
+    /// The objects left out because they were deleted while the listing ran, ordered by id.
+    pub gone: Vec<Gone>,
+}
+
+/// An object a listing named but whose `get` then answered that it does not exist (for jobs and clusters a 400
+/// `INVALID_PARAMETER_VALUE` "... does not exist", databricks-api.md §Errors): it was deleted meanwhile. It no
+/// longer exists, so the listing leaves it out instead of failing, and says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gone {
+    /// What kind of object.
+    pub kind: ResourceKind,
+    /// Its id.
+    pub id: String,
+    /// Its name, as the listing showed it.
+    pub name: String,
+    /// The answer that showed it gone, e.g. `GET /api/2.2/jobs/get: HTTP 400 INVALID_PARAMETER_VALUE: Job 1 does
+    /// not exist.`.
+    pub answer: String,
+}
+
+impl Gone {
+    fn new(kind: ResourceKind, id: String, name: String, error: &Error) -> Self {
+        let answer = match error {
+            Error::Api {
+                method,
+                path,
+                status,
+                code,
+                message,
+                ..
+            } => match code {
+                Some(code) => format!("{method} {path}: HTTP {status} {code}: {message}"),
+                None => format!("{method} {path}: HTTP {status}: {message}"),
+            },
+            other => other.to_string(),
+        };
+        Gone {
+            kind,
+            id,
+            name,
+            answer,
         }
     }
 }
@@ -86,7 +136,8 @@ const CLUSTERS_PAGE: u32 = 100;
 impl WorkspaceClient {
     /// Every job with its complete settings. Lists with `expand_tasks` (100 per page, following
     /// `next_page_token`, or by overlapping offsets with [`JobsPaging::Offset`]), and fetches with `jobs/get`
-    /// only the jobs whose arrays the listing cut off.
+    /// only the jobs whose arrays the listing cut off. A job deleted between the listing and its `jobs/get` is
+    /// left out: it no longer exists ([`WorkspaceClient::list_jobs_mapped`] says which).
     pub async fn list_jobs(&self) -> Result<Vec<Job>, Error> {
         self.list_jobs_counted(&AtomicUsize::new(0)).await
     }
@@ -95,20 +146,22 @@ impl WorkspaceClient {
     pub async fn list_jobs_counted(&self, counter: &AtomicUsize) -> Result<Vec<Job>, Error> {
         self.list_jobs_mapped(counter, std::sync::Arc::new(|job| job))
             .await
+            .map(|listing| listing.items)
     }
 
     /// [`WorkspaceClient::list_jobs_counted`], turning each job into what the caller keeps of it with `keep`
     /// as its page is decoded (on a blocking thread, while the listing goes on), so the whole listing is
-    /// never held as JSON trees.
+    /// never held as JSON trees. The jobs deleted between the listing and their `jobs/get` are
+    /// [`Listing::gone`].
     pub async fn list_jobs_mapped<T: Send + 'static>(
         &self,
         counter: &AtomicUsize,
         keep: std::sync::Arc<dyn Fn(Job) -> T + Send + Sync>,
-    ) -> Result<Vec<T>, Error> {
+    ) -> Result<Listing<T>, Error> {
         let path = "/api/2.2/jobs/list";
         // Pipelined: the next page is asked for as soon as this one's token is read; each page is decoded on a
         // blocking thread meanwhile, and the jobs it names as cut off are fetched while the listing goes on.
-        let (cut_tx, cut_rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
+        let (cut_tx, cut_rx) = tokio::sync::mpsc::unbounded_channel::<(i64, String)>();
         let for_pages = std::sync::Arc::clone(&keep);
         let paging = self.options().jobs_paging;
         let concurrency = self.options().max_concurrency.max(1);
@@ -208,18 +261,41 @@ impl WorkspaceClient {
         };
         let cut_off = stream::unfold((cut_rx, HashSet::new()), |(mut rx, mut seen)| async move {
             loop {
-                let id = rx.recv().await?;
+                let (id, name) = rx.recv().await?;
                 if seen.insert(id) {
-                    return Some((id, (rx, seen)));
+                    return Some(((id, name), (rx, seen)));
                 }
             }
         });
+        // A cut-off job deleted before its `jobs/get` no longer exists: it is left out, and said to be gone,
+        // rather than failing the whole listing.
         let fetcher = cut_off
-            .map(|id| self.get_job(id))
+            .map(|(id, name)| async move {
+                match self.get_job(id).await {
+                    Ok(job) => Ok((id, Ok(job))),
+                    Err(e) if e.is_not_found() => Ok((
+                        id,
+                        Err(Gone::new(ResourceKind::Jobs, id.to_string(), name, &e)),
+                    )),
+                    Err(e) => Err(e),
+                }
+            })
             .buffer_unordered(concurrency)
-            .try_collect::<Vec<Job>>();
-        let (pages, full) = tokio::try_join!(lister, fetcher)?;
-        let mut full: HashMap<i64, Job> = full.into_iter().map(|j| (j.job_id, j)).collect();
+            .try_collect::<Vec<(i64, Result<Job, Gone>)>>();
+        let (pages, fetched) = tokio::try_join!(lister, fetcher)?;
+        let mut full: HashMap<i64, Job> = HashMap::new();
+        let mut missing: HashMap<i64, Gone> = HashMap::new();
+        for (id, fetched) in fetched {
+            match fetched {
+                Ok(job) => {
+                    full.insert(id, job);
+                }
+                Err(gone) => {
+                    missing.insert(id, gone);
+                }
+            }
+        }
+        let mut gone = Vec::new();
         let mut jobs: Vec<T> = Vec::new();
         let mut seen = HashSet::new();
         for page in pages {
@@ -241,12 +317,16 @@ impl WorkspaceClient {
                 }
                 match kept {
                     Some(kept) => jobs.push(kept),
-                    // Cut off: every such job was fetched whole.
-                    None => jobs.extend(full.remove(&id).map(&*keep)),
+                    // Cut off: every such job was fetched whole, or found gone.
+                    None => match full.remove(&id) {
+                        Some(job) => jobs.push(keep(job)),
+                        None => gone.extend(missing.remove(&id)),
+                    },
                 }
             }
         }
-        Ok(jobs)
+        gone.sort_by_key(|g: &Gone| g.id.parse::<i64>().unwrap_or_default());
+        Ok(Listing { items: jobs, gone })
     }
 
     /// One job with every task, job cluster, environment and parameter, following `jobs/get` (2.2) array paging.
@@ -323,12 +403,12 @@ impl WorkspaceClient {
     /// Every cluster matching `filter` as `clusters/get` returns it, with `spec` (what its creator sent: the
     /// configuration, databricks-api.md §4 Clusters) and `is_pinned` (from a listing filtered on pin status, as
     /// the provider reads it, provider-behaviour.md §3.4). A cluster deleted between the listing and its `get` is
-    /// left out: it no longer exists.
+    /// left out, as [`Listing::gone`]: it no longer exists.
     pub async fn list_clusters_detailed(
         &self,
         filter: &ClusterFilter,
         counter: &AtomicUsize,
-    ) -> Result<Vec<Cluster>, Error> {
+    ) -> Result<Listing<Cluster>, Error> {
         let pinned_filter = ClusterFilter {
             pinned: true,
             ..filter.clone()
@@ -339,25 +419,37 @@ impl WorkspaceClient {
         )?;
         let pinned: HashSet<String> = pinned.into_iter().map(|c| c.cluster_id).collect();
         let concurrency = self.options().max_concurrency.max(1);
-        let detailed: Vec<Option<Cluster>> = stream::iter(listed)
+        let detailed: Vec<Result<Cluster, Gone>> = stream::iter(listed)
             .map(|listed| async move {
                 match self.get_cluster(&listed.cluster_id).await {
-                    Ok(c) => Ok(Some(c)),
-                    Err(e) if e.is_not_found() => Ok(None),
+                    Ok(c) => Ok(Ok(c)),
+                    Err(e) if e.is_not_found() => Ok(Err(Gone::new(
+                        ResourceKind::Clusters,
+                        listed.cluster_id,
+                        listed.cluster_name.unwrap_or_default(),
+                        &e,
+                    ))),
                     Err(e) => Err(e),
                 }
             })
             .buffered(concurrency)
             .try_collect()
             .await?;
-        Ok(detailed
-            .into_iter()
-            .flatten()
-            .map(|mut c| {
-                c.is_pinned = Some(pinned.contains(&c.cluster_id));
-                c
-            })
-            .collect())
+        let mut listing = Listing {
+            items: Vec::new(),
+            gone: Vec::new(),
+        };
+        for d in detailed {
+            match d {
+                Ok(mut c) => {
+                    c.is_pinned = Some(pinned.contains(&c.cluster_id));
+                    listing.items.push(c);
+                }
+                Err(gone) => listing.gone.push(gone),
+            }
+        }
+        listing.gone.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(listing)
     }
 
     /// One cluster, with `spec` (what its creator sent).
@@ -484,7 +576,7 @@ struct JobKey {
 /// their ids go to `cut_off` (to be fetched whole) and they come back as `None`.
 fn decode_jobs_page<T>(
     text: &str,
-    cut_off: &tokio::sync::mpsc::UnboundedSender<i64>,
+    cut_off: &tokio::sync::mpsc::UnboundedSender<(i64, String)>,
     keep: &dyn Fn(Job) -> T,
 ) -> Result<Vec<(i64, Option<T>)>, String> {
     #[derive(serde::Deserialize)]
@@ -500,7 +592,7 @@ fn decode_jobs_page<T>(
             let id = job.job_id;
             if job.extra.remove("has_more").and_then(|v| v.as_bool()) == Some(true) {
                 // The receiver is gone only when the listing already failed.
-                let _ = cut_off.send(id);
+                let _ = cut_off.send((id, job.settings.name.clone().unwrap_or_default()));
                 (id, None)
             } else {
                 (id, Some(keep(job)))

@@ -150,6 +150,22 @@ pub struct Inputs<'a> {
 }
 
 /// Why a check's data could not be had, for the checks that need it.
+/// The summary of a check that could not read what it needed from DR (see [`CheckReport::read_failures`]).
+const READ_FAILED: &str = "could not read the DR workspace";
+
+impl CheckReport {
+    /// The checks that could not read what they needed from DR (a listing failed, a body was cut off every
+    /// time, the command's deadline passed), each with its error. A report with any is incomplete: DR's
+    /// readiness is unknown, so `drsync check` is an error (exit 1), never "ready" or "not ready".
+    pub fn read_failures(&self) -> Vec<(&str, &str)> {
+        self.checks
+            .iter()
+            .filter(|c| c.status == Status::Fail && c.summary == READ_FAILED)
+            .map(|c| (c.id.as_str(), c.details.first().map_or("", String::as_str)))
+            .collect()
+    }
+}
+
 fn error_text(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
@@ -249,9 +265,11 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
         match &dr {
             Ok(c) => {
                 let (r, took) = timed(c.current_user()).await;
-                (r.map_err(|e| error_text(&e)), took)
+                // Out of time is not unreachable: nothing is known about DR.
+                let out_of_time = matches!(&r, Err(crate::api::Error::CommandDeadline { .. }));
+                (r.map_err(|e| (error_text(&e), out_of_time)), took)
             }
-            Err(e) => (Err(e.clone()), Duration::ZERO),
+            Err(e) => (Err((e.clone(), false)), Duration::ZERO),
         }
     };
     let primary_me = async {
@@ -279,11 +297,15 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
             Vec::new(),
             dr_took,
         ),
-        Err(e) => result(
+        Err((e, out_of_time)) => result(
             "dr_reachable",
             title("dr_reachable"),
             Status::Fail,
-            "unreachable or the credentials do not work",
+            if *out_of_time {
+                READ_FAILED
+            } else {
+                "unreachable or the credentials do not work"
+            },
             vec![format!("{me_path} on {dr_host}")],
             vec![e.clone()],
             dr_took,
@@ -460,7 +482,7 @@ fn failed_read(id: &str, error: &str, took: Duration) -> CheckResult {
         id,
         title(id),
         Status::Fail,
-        "could not read the DR workspace",
+        READ_FAILED,
         Vec::new(),
         vec![error.to_string()],
         took,

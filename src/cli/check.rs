@@ -104,7 +104,7 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
 
     // Clients: a primary that cannot be made is a warned check (in a disaster it may be gone), not an error.
     let env = super::environment();
-    let options = config.client.options(global.allow_insecure_http);
+    let options = global.client_options(&config.client);
     let make = |name: &str| -> Result<(WorkspaceClient, String), (String, String)> {
         let entry = config
             .workspace(name)
@@ -183,6 +183,16 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
     }
     let text = render::render(format, &report, &options);
     outln!("{}", text.trim_end_matches('\n'));
+    // A DR that could not be read is not known to be ready or not ready: an error, exit 1, never 0 or 2.
+    let failures = report.read_failures();
+    if let Some((check, error)) = failures.first() {
+        return Err(CliError::new(Unread {
+            check: check.to_string(),
+            error: error.to_string(),
+            more: failures.len() - 1,
+        })
+        .hint("DR's readiness is unknown: make the DR workspace readable (see the error) and run drsync check again"));
+    }
     Ok(if report.ready {
         ExitCode::SUCCESS
     } else {
@@ -223,3 +233,13 @@ async fn run_command(command: String, dir: PathBuf) -> DataAge {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct ArgError(String);
+
+/// A check could not read what it needed from DR.
+#[derive(Debug, thiserror::Error)]
+#[error("the {check} check could not read the DR workspace{}: {error}",
+    if *more > 0 { format!(" (nor could {more} more)") } else { String::new() })]
+struct Unread {
+    check: String,
+    error: String,
+    more: usize,
+}

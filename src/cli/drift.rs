@@ -110,7 +110,7 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
         "dr",
         &resolved.host,
         resolved.credentials,
-        config.client.options(global.allow_insecure_http),
+        global.client_options(&config.client),
     )?;
     let kinds = config.export.resources.clone();
     let parsing = tokio::task::spawn_blocking(move || {

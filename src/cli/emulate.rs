@@ -48,7 +48,7 @@ pub(crate) struct EmulateArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     latency_ms: u64,
 
-    /// Inject faults: STATUS:RATE[:PATH_PREFIX], reset:RATE or truncate:RATE (can be repeated)
+    /// Inject faults: STATUS:RATE[:PATH_PREFIX], reset:RATE, truncate:RATE or delay=MS:RATE (can be repeated)
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<String>,
 

@@ -52,7 +52,7 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         "primary",
         &resolved.host,
         resolved.credentials,
-        config.client.options(global.allow_insecure_http),
+        global.client_options(&config.client),
     )?;
     let out = match &args.out {
         Some(dir) => dir.clone(),

@@ -36,7 +36,7 @@ pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode
         &args.workspace,
         &resolved.host,
         resolved.credentials,
-        client_section.options(global.allow_insecure_http),
+        global.client_options(&client_section),
     )?;
     let all_purpose = ClusterFilter::all_purpose();
     let (me, jobs, clusters, pools, policies) = tokio::try_join!(

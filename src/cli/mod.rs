@@ -54,6 +54,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     allow_insecure_http: bool,
 
+    /// Stop waiting on the workspaces after this long (export, drift, check, inventory), e.g. 90m or 2h;
+    /// default: [client] command_deadline_seconds (2h)
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_deadline)]
+    deadline: Option<std::time::Duration>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -179,6 +184,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let global = Global {
         config: cli.config,
         allow_insecure_http: cli.allow_insecure_http,
+        deadline: cli.deadline,
     };
     match cli.command {
         Command::Emulate(args) => emulate::run(args).await,
@@ -196,9 +202,32 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
 pub(crate) struct Global {
     pub(crate) config: PathBuf,
     pub(crate) allow_insecure_http: bool,
+    /// `--deadline`, over `[client] command_deadline_seconds`.
+    pub(crate) deadline: Option<std::time::Duration>,
+}
+
+/// `--deadline`: a duration (`90m`, `2h`, `600`) that is not zero.
+fn parse_deadline(text: &str) -> Result<std::time::Duration, String> {
+    let d = drsync::check::parse_duration(text)?;
+    if d.is_zero() {
+        return Err("must be more than 0: a command with no time at all always fails".into());
+    }
+    Ok(d)
 }
 
 impl Global {
+    /// The REST client's options: `[client]`, with `--allow-insecure-http` and `--deadline` applied.
+    pub(crate) fn client_options(
+        &self,
+        section: &drsync::config::ClientSection,
+    ) -> drsync::api::ClientOptions {
+        let mut options = section.options(self.allow_insecure_http);
+        if let Some(d) = self.deadline {
+            options.command_deadline = Some(d);
+        }
+        options
+    }
+
     /// Load the configuration file, with a hint when it does not exist.
     pub(crate) fn load_config(&self) -> Result<drsync::config::Config, CliError> {
         drsync::config::Config::load(&self.config).map_err(|e| {

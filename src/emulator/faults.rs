@@ -1,11 +1,14 @@
-//! Fault injection: latency, error statuses with `Retry-After`, connection resets and truncated bodies.
+//! Fault injection: error statuses with `Retry-After`, connection resets, truncated bodies and slow replies,
+//! each counted as it is injected (so a test can show that the faults it asked for fired), and changes made to
+//! the workspace at a given request (so a test can change it while a listing runs, at a known point).
 //! Decisions are deterministic under a seed: the n-th request for the same method and path always meets the
 //! same fate, whatever the order in which concurrent requests arrive.
 
 use super::error::Error;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// What an injected fault does to a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +19,30 @@ pub enum FaultKind {
     Reset,
     /// Send a 200 whose JSON body is cut off halfway.
     Truncate,
+    /// Answer as usual, but only after this long (a slow or stuck server).
+    Delay(Duration),
+}
+
+impl FaultKind {
+    /// The kind as `--fault` names it and the fault counters count it: `429`, `reset`, `truncate`, `delay`.
+    pub fn name(&self) -> String {
+        match self {
+            FaultKind::Status(code) => code.to_string(),
+            FaultKind::Reset => "reset".to_string(),
+            FaultKind::Truncate => "truncate".to_string(),
+            FaultKind::Delay(_) => "delay".to_string(),
+        }
+    }
+}
+
+/// A change made to the workspace just before a given request is answered: what a concurrent user (or another
+/// process) does while drsync reads the workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Delete this job (as `jobs/delete` does).
+    DeleteJob(i64),
+    /// Delete this cluster for good, with its libraries (as `clusters/permanent-delete` does).
+    DeleteCluster(String),
 }
 
 /// One `--fault KIND:RATE[:PATH_PREFIX]` rule.
@@ -32,7 +59,8 @@ pub struct Fault {
 impl std::str::FromStr for Fault {
     type Err = Error;
 
-    /// Parse `429:0.3`, `500:1.0:/api/2.1/clusters/list`, `reset:0.1` or `truncate:0.2:/api/2.2/jobs`.
+    /// Parse `429:0.3`, `500:1.0:/api/2.1/clusters/list`, `reset:0.1`, `truncate:0.2:/api/2.2/jobs` or
+    /// `delay=5000:1.0:/api/2.2/jobs/list` (milliseconds).
     fn from_str(spec: &str) -> Result<Self, Error> {
         let bad = |reason: &str| Error::Spec {
             what: "fault",
@@ -44,10 +72,14 @@ impl std::str::FromStr for Fault {
             match parts.next().unwrap_or_default() {
                 "reset" => FaultKind::Reset,
                 "truncate" => FaultKind::Truncate,
-                s => match s.parse::<u16>() {
-                    Ok(code) if (400..600).contains(&code) => FaultKind::Status(code),
+                s => match (s.strip_prefix("delay="), s.parse::<u16>()) {
+                    (Some(ms), _) => match ms.parse::<u64>() {
+                        Ok(ms) => FaultKind::Delay(Duration::from_millis(ms)),
+                        Err(_) => return Err(bad("a delay is `delay=MILLISECONDS`")),
+                    },
+                    (None, Ok(code)) if (400..600).contains(&code) => FaultKind::Status(code),
                     _ => return Err(bad(
-                        "the kind must be an HTTP status from 400 to 599, `reset` or `truncate`",
+                        "the kind must be an HTTP status from 400 to 599, `reset`, `truncate` or `delay=MILLISECONDS`",
                     )),
                 },
             };
@@ -71,26 +103,77 @@ impl std::str::FromStr for Fault {
     }
 }
 
-/// The fault rules and the per-request counters that make them deterministic.
+/// The fault rules and the per-request counters that make them deterministic, what was injected, and the
+/// changes still to make.
 #[derive(Debug)]
 pub(crate) struct Injector {
-    faults: Vec<Fault>,
+    faults: Mutex<Vec<Fault>>,
     seed: u64,
     counters: Mutex<HashMap<String, u64>>,
+    /// Faults injected, by kind name and `METHOD path`.
+    injected: Mutex<BTreeMap<(String, String), u64>>,
+    /// Changes to make before answering the n-th request to `METHOD path`.
+    changes: Mutex<Vec<(String, u64, Change)>>,
 }
 
 impl Injector {
     pub(crate) fn new(faults: Vec<Fault>, seed: u64) -> Self {
         Injector {
-            faults,
+            faults: Mutex::new(faults),
             seed,
             counters: Mutex::new(HashMap::new()),
+            injected: Mutex::new(BTreeMap::new()),
+            changes: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Replace the fault rules (a workspace that starts or stops failing).
+    pub(crate) fn set_faults(&self, faults: Vec<Fault>) {
+        *self.faults.lock().expect("faults poisoned") = faults;
+    }
+
+    /// Make `change` just before the `n`-th request to `request` (`METHOD path`, counted from 1) is answered.
+    pub(crate) fn change_at(&self, request: &str, n: u64, change: Change) {
+        self.changes
+            .lock()
+            .expect("changes poisoned")
+            .push((request.to_string(), n, change));
+    }
+
+    /// The changes due at the `n`-th request to `request`, taken out of the list (each is made once).
+    pub(crate) fn changes_due(&self, request: &str, n: u64) -> Vec<Change> {
+        let mut changes = self.changes.lock().expect("changes poisoned");
+        if changes.is_empty() {
+            return Vec::new();
+        }
+        let mut due = Vec::new();
+        changes.retain(|(r, at, change)| {
+            if r == request && *at == n {
+                due.push(change.clone());
+                false
+            } else {
+                true
+            }
+        });
+        due
+    }
+
+    /// Faults injected so far, by kind name (`429`, `reset`, ...), over every request or over those to
+    /// `request` (`METHOD path`) only.
+    pub(crate) fn injected(&self, request: Option<&str>) -> BTreeMap<String, u64> {
+        let mut out = BTreeMap::new();
+        for ((kind, key), n) in self.injected.lock().expect("fault counts poisoned").iter() {
+            if request.is_none_or(|r| r == key) {
+                *out.entry(kind.clone()).or_insert(0) += n;
+            }
+        }
+        out
     }
 
     /// The fault, if any, for this request. The first matching rule whose dice roll hits wins.
     pub(crate) fn decide(&self, method: &str, path: &str) -> Option<FaultKind> {
-        if self.faults.is_empty() {
+        let faults = self.faults.lock().expect("faults poisoned").clone();
+        if faults.is_empty() {
             return None;
         }
         let key = format!("{method} {path}");
@@ -100,13 +183,19 @@ impl Injector {
             *c += 1;
             *c
         };
-        for (i, fault) in self.faults.iter().enumerate() {
+        for (i, fault) in faults.iter().enumerate() {
             if let Some(prefix) = &fault.path_prefix {
                 if !path.starts_with(prefix.as_str()) {
                     continue;
                 }
             }
             if unit_roll(self.seed, &key, n, i) < fault.rate {
+                *self
+                    .injected
+                    .lock()
+                    .expect("fault counts poisoned")
+                    .entry((fault.kind.name(), key))
+                    .or_insert(0) += 1;
                 return Some(fault.kind);
             }
         }
@@ -143,7 +232,23 @@ mod tests {
             "truncate:1".parse::<Fault>().unwrap().kind,
             FaultKind::Truncate
         );
-        for bad in ["", "429", "429:2", "200:0.5", "x:0.1", "429:0.1:api"] {
+        assert_eq!(
+            "delay=1500:1.0:/api/2.2/jobs/list"
+                .parse::<Fault>()
+                .unwrap()
+                .kind,
+            FaultKind::Delay(Duration::from_millis(1500))
+        );
+        for bad in [
+            "",
+            "429",
+            "429:2",
+            "200:0.5",
+            "x:0.1",
+            "429:0.1:api",
+            "delay:1.0",
+            "delay=x:1.0",
+        ] {
             assert!(bad.parse::<Fault>().is_err(), "{bad} should be refused");
         }
     }
@@ -162,6 +267,26 @@ mod tests {
         assert_eq!(ra, rb);
         let hits = ra.iter().filter(|x| **x).count();
         assert!((230..370).contains(&hits), "hits = {hits}");
+        // Every fault injected is counted, under its kind and request.
+        assert_eq!(
+            a.injected(None),
+            BTreeMap::from([("429".into(), hits as u64)])
+        );
+        assert_eq!(a.injected(Some("GET /api/2.2/jobs/list")), a.injected(None));
+        assert!(a.injected(Some("GET /api/2.2/jobs/get")).is_empty());
+    }
+
+    #[test]
+    fn changes_are_made_once_at_their_request() {
+        let inj = Injector::new(Vec::new(), 0);
+        inj.change_at("GET /api/2.2/jobs/get", 2, Change::DeleteJob(7));
+        assert!(inj.changes_due("GET /api/2.2/jobs/get", 1).is_empty());
+        assert!(inj.changes_due("GET /api/2.2/jobs/list", 2).is_empty());
+        assert_eq!(
+            inj.changes_due("GET /api/2.2/jobs/get", 2),
+            vec![Change::DeleteJob(7)]
+        );
+        assert!(inj.changes_due("GET /api/2.2/jobs/get", 2).is_empty());
     }
 
     #[test]

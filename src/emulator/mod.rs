@@ -19,7 +19,7 @@ mod view;
 
 pub use catalog::Cloud;
 pub use error::Error;
-pub use faults::{Fault, FaultKind};
+pub use faults::{Change, Fault, FaultKind};
 pub use fixtures::Fixtures;
 pub use policies::PolicyJson;
 pub use synthetic::{synthetic, SyntheticSpec};
@@ -190,6 +190,31 @@ impl Emulator {
             .clone()
     }
 
+    /// Faults injected so far, by kind as `--fault` names it (`429`, `503`, `reset`, `truncate`, `delay`): what a
+    /// test asserts on to show that the faults it asked for fired.
+    pub fn faults_injected(&self) -> BTreeMap<String, u64> {
+        self.state.injector.injected(None)
+    }
+
+    /// [`Emulator::faults_injected`], counting only the requests to `request` (`METHOD path`, e.g.
+    /// `GET /api/2.2/jobs/list`).
+    pub fn faults_injected_on(&self, request: &str) -> BTreeMap<String, u64> {
+        self.state.injector.injected(Some(request))
+    }
+
+    /// Replace the fault rules the emulator started with (a workspace that starts or stops failing). Decisions
+    /// stay deterministic under the seed for the same sequence of requests.
+    pub fn set_faults(&self, faults: Vec<Fault>) {
+        self.state.injector.set_faults(faults);
+    }
+
+    /// Make `change` to the workspace just before the `n`-th request to `request` (`METHOD path`, counted from 1
+    /// as [`Emulator::requests_by_path`] counts) is answered: a workspace that changes at a known point while it
+    /// is read.
+    pub fn change_at(&self, request: &str, n: u64, change: Change) {
+        self.state.injector.change_at(request, n, change);
+    }
+
     /// Stop serving and wait until the server has shut down.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -240,23 +265,43 @@ async fn no_endpoint(method: axum::http::Method, uri: Uri) -> Response {
     error::ApiError::no_endpoint(method.as_str(), uri.path()).into_response()
 }
 
-/// Outermost middleware: count the request, wait the configured latency, then inject a fault or answer.
+/// Outermost middleware: count the request, make the changes due at it, wait the configured latency, then
+/// inject a fault or answer.
 async fn faults_and_latency(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
+    let key = format!("{method} {path}");
     state.stats.total.fetch_add(1, Ordering::Relaxed);
-    *state
-        .stats
-        .by_path
-        .lock()
-        .expect("stats poisoned")
-        .entry(format!("{method} {path}"))
-        .or_insert(0) += 1;
+    let n = {
+        let mut by_path = state.stats.by_path.lock().expect("stats poisoned");
+        let n = by_path.entry(key.clone()).or_insert(0);
+        *n += 1;
+        *n
+    };
+    let changes = state.injector.changes_due(&key, n);
+    if !changes.is_empty() {
+        let mut ws = state.workspace();
+        for change in changes {
+            match change {
+                Change::DeleteJob(id) => {
+                    ws.jobs.remove(&id);
+                }
+                Change::DeleteCluster(id) => {
+                    ws.clusters.remove(&id);
+                    ws.libraries.remove(&id);
+                }
+            }
+        }
+    }
     if !state.latency.is_zero() {
         tokio::time::sleep(state.latency).await;
     }
     match state.injector.decide(&method, &path) {
         None => next.run(req).await,
+        Some(FaultKind::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            next.run(req).await
+        }
         Some(FaultKind::Status(429)) => error::ApiError::rate_limited(&path, 1).into_response(),
         Some(FaultKind::Status(code)) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -13,7 +13,7 @@ pub use deferred::{PreparedJob, Preparer};
 pub use moved::{Move, MOVED_FILE};
 pub use write::{stage, write, Staged, Written};
 
-use crate::api::{ClusterFilter, WorkspaceClient};
+use crate::api::{ClusterFilter, Gone, Listing, WorkspaceClient};
 use crate::config::NameFilter;
 use crate::hcl::{LabelAllocator, LabelItem, Schema};
 use crate::model::normalize::{self, Normalized};
@@ -122,6 +122,17 @@ pub async fn read_with_progress(
     kinds: &[ResourceKind],
     progress: &Progress,
 ) -> Result<Inventory, crate::api::Error> {
+    read_noting_gone(client, kinds, progress)
+        .await
+        .map(|(inventory, _)| inventory)
+}
+
+/// [`read_with_progress`], and the objects left out because they were deleted while they were read.
+async fn read_noting_gone(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+    progress: &Progress,
+) -> Result<(Inventory, Vec<Gone>), crate::api::Error> {
     use std::sync::atomic::Ordering;
     let wants = |k| kinds.contains(&k);
     let all_purpose = ClusterFilter::all_purpose();
@@ -139,7 +150,10 @@ pub async fn read_with_progress(
                     .list_clusters_detailed(&all_purpose, &progress.clusters)
                     .await
             } else {
-                Ok(Vec::new())
+                Ok(Listing {
+                    items: Vec::new(),
+                    gone: Vec::new(),
+                })
             }
         },
         async {
@@ -172,16 +186,18 @@ pub async fn read_with_progress(
             }
         },
     )?;
-    Ok(Inventory {
+    let inventory = Inventory {
         jobs,
         clusters: clusters
+            .items
             .into_iter()
             .filter(Cluster::is_all_purpose)
             .collect(),
         libraries,
         pools,
         policies,
-    })
+    };
+    Ok((inventory, clusters.gone))
 }
 
 /// What an export reads: jobs converted as they arrive ([`Preparer::prepare`]), everything else as read.
@@ -191,6 +207,9 @@ pub struct Prepared {
     pub jobs: Vec<PreparedJob>,
     /// Clusters, libraries, pools and policies; no jobs.
     pub rest: Inventory,
+    /// Jobs and clusters the listings named but that were deleted before they could be read whole: left out,
+    /// each with a warning.
+    pub gone: Vec<Gone>,
 }
 
 /// [`read_with_progress`] for an export: each page of jobs is normalised and converted ahead of time by
@@ -203,33 +222,39 @@ pub async fn read_prepared(
 ) -> Result<Prepared, crate::api::Error> {
     let preparer = std::sync::Arc::clone(preparer);
     let keep = std::sync::Arc::new(move |job| preparer.prepare(job));
-    let (jobs, rest) = read_jobs_mapped(client, kinds, progress, keep).await?;
-    Ok(Prepared { jobs, rest })
+    let (jobs, rest, gone) = read_jobs_mapped(client, kinds, progress, keep).await?;
+    Ok(Prepared { jobs, rest, gone })
 }
 
 /// [`read_with_progress`], with each job turned into what the caller keeps of it as its page is decoded; the
-/// inventory returned holds everything but the jobs.
+/// inventory returned holds everything but the jobs. Also returns the jobs and clusters left out because they
+/// were deleted while they were read.
 async fn read_jobs_mapped<T: Send + 'static>(
     client: &WorkspaceClient,
     kinds: &[ResourceKind],
     progress: &Progress,
     keep: std::sync::Arc<dyn Fn(Job) -> T + Send + Sync>,
-) -> Result<(Vec<T>, Inventory), crate::api::Error> {
+) -> Result<(Vec<T>, Inventory, Vec<Gone>), crate::api::Error> {
     let others: Vec<ResourceKind> = kinds
         .iter()
         .copied()
         .filter(|k| *k != ResourceKind::Jobs)
         .collect();
-    tokio::try_join!(
+    let (jobs, (rest, mut gone)) = tokio::try_join!(
         async {
             if kinds.contains(&ResourceKind::Jobs) {
                 client.list_jobs_mapped(&progress.jobs, keep).await
             } else {
-                Ok(Vec::new())
+                Ok(Listing {
+                    items: Vec::new(),
+                    gone: Vec::new(),
+                })
             }
         },
-        read_with_progress(client, &others, progress),
-    )
+        read_noting_gone(client, &others, progress),
+    )?;
+    gone.splice(0..0, jobs.gone);
+    Ok((jobs.items, rest, gone))
 }
 
 /// Every object of the given kinds, normalised (what drift compares), without those the export leaves out
@@ -241,7 +266,8 @@ pub async fn read_normalized(
     options: &normalize::Options,
 ) -> Result<Vec<Normalized>, crate::api::Error> {
     let job_options = *options;
-    let (jobs, rest) = read_jobs_mapped(
+    // A DR object deleted while it was read no longer exists: drift compares what is there.
+    let (jobs, rest, _gone) = read_jobs_mapped(
         client,
         kinds,
         &Progress::default(),
@@ -500,13 +526,13 @@ pub fn build_prepared(
     previous: &LabelMap,
     schema: &Schema,
 ) -> Result<Export, Error> {
-    let Prepared { jobs, rest } = read;
+    let Prepared { jobs, rest, gone } = read;
     let jobs = jobs
         .into_iter()
         .filter(|j| j.included)
         .map(Object::from)
         .collect();
-    assemble(
+    let mut export = assemble(
         jobs,
         rest.clusters,
         rest.libraries,
@@ -515,7 +541,26 @@ pub fn build_prepared(
         settings,
         previous,
         schema,
-    )
+    )?;
+    // Objects deleted while they were read are not exported; each is named, as it may be a surprise.
+    let before = export.warnings.len();
+    export.warnings.extend(
+        gone.into_iter()
+            .filter(|g| settings.kinds.contains(&g.kind) && settings.filter.matches(&g.name))
+            .map(|g| Warning {
+                resource: format!("{} {:?} (id {})", g.kind.resource_type(), g.name, g.id),
+                path: String::new(),
+                message: format!(
+                    "not exported: it was deleted while the export read it ({})",
+                    g.answer
+                ),
+                id: None,
+            }),
+    );
+    if export.warnings.len() > before {
+        export.warnings.sort();
+    }
+    Ok(export)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -3,11 +3,12 @@
 
 use crate::common::start;
 use drsync::api::{
-    ClientOptions, ClusterFilter, Credentials, Error, JobsPaging, Secret, WorkspaceClient,
+    ClientOptions, ClusterFilter, Credentials, Error, Gone, JobsPaging, Secret, WorkspaceClient,
 };
-use drsync::emulator::{Emulator, EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
+use drsync::emulator::{Change, Emulator, EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
+use drsync::model::ResourceKind;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 const JOBS: usize = 2_500;
@@ -219,24 +220,60 @@ async fn unknown_fields_survive() {
     assert!(!job.extra.contains_key("next_page_token"));
 }
 
+/// The fault-free listing of the large workspace, and how many requests it took.
+async fn fault_free() -> (
+    (Vec<(i64, String, usize, usize)>, Vec<String>, usize, usize),
+    u64,
+) {
+    let emu = emulator(large_workspace(), &[]).await;
+    let expected = inventory(&pat_client(&emu, fast())).await;
+    assert!(
+        emu.faults_injected().is_empty(),
+        "{:?}",
+        emu.faults_injected()
+    );
+    (expected, emu.request_count())
+}
+
+/// The count of each fault kind, with every kind asked for present (so a kind that never fired shows as 0).
+fn fired(emu: &Emulator, kinds: &[&str]) -> BTreeMap<String, u64> {
+    let mut counts = emu.faults_injected();
+    for kind in kinds {
+        counts.entry(kind.to_string()).or_insert(0);
+    }
+    counts
+}
+
 #[tokio::test]
 async fn listing_survives_rate_limiting() {
-    let expected = inventory(&pat_client(&emulator(large_workspace(), &[]).await, fast())).await;
+    let (expected, requests) = fault_free().await;
     let emu = emulator(large_workspace(), &["429:0.3"]).await;
     let client = pat_client(&emu, fast());
     assert_eq!(inventory(&client).await, expected);
-    assert!(
-        emu.request_count() > 30,
-        "some requests were refused and retried"
-    );
+    // Some requests were refused, and each refusal cost exactly one more request: the retry.
+    let refused = fired(&emu, &["429"]);
+    assert!(refused["429"] > 0, "{refused:?}");
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(emu.request_count(), requests + refused["429"]);
 }
 
 #[tokio::test]
 async fn listing_survives_unavailability_resets_and_cut_bodies() {
-    let expected = inventory(&pat_client(&emulator(large_workspace(), &[]).await, fast())).await;
+    let (expected, requests) = fault_free().await;
     let emu = emulator(large_workspace(), &["503:0.2", "reset:0.1", "truncate:0.1"]).await;
     let client = pat_client(&emu, fast());
     assert_eq!(inventory(&client).await, expected);
+    let faults = fired(&emu, &["503", "reset", "truncate"]);
+    assert!(
+        faults.values().all(|n| *n > 0),
+        "every kind fired: {faults:?}"
+    );
+    assert_eq!(faults.len(), 3, "{faults:?}");
+    // Every fault cost one retry, and nothing else was asked twice.
+    assert_eq!(emu.request_count(), requests + faults.values().sum::<u64>());
+    // The cut bodies and resets hit the jobs listing itself, not only the small listings.
+    let on_jobs = emu.faults_injected_on("GET /api/2.2/jobs/list");
+    assert!(on_jobs.values().sum::<u64>() > 0, "{on_jobs:?}");
 }
 
 /// Offset paging (opt-in): the same jobs as token paging, under faults, with pages fetched several at a time.
@@ -257,18 +294,30 @@ async fn offset_paging_lists_the_same_jobs() {
     assert!((26..=26 + 7).contains(&pages), "{pages}");
     let emu = emulator(large_workspace(), &["503:0.2", "reset:0.1", "truncate:0.1"]).await;
     assert_eq!(inventory(&pat_client(&emu, offsets)).await, expected);
+    let on_pages = fired(&emu, &["503", "reset", "truncate"]);
+    let on_pages: BTreeMap<String, u64> = on_pages
+        .into_keys()
+        .map(|k| {
+            let n = emu
+                .faults_injected_on("GET /api/2.2/jobs/list")
+                .get(&k)
+                .copied()
+                .unwrap_or(0);
+            (k, n)
+        })
+        .collect();
+    assert!(
+        on_pages.values().all(|n| *n > 0),
+        "every kind hit the concurrently fetched pages: {on_pages:?}"
+    );
 }
 
 /// A job deleted while jobs are listed by offset shifts the pages after it: the listing notices (the pages no
-/// longer overlap) and lists again with page tokens, so no other job is skipped.
+/// longer overlap) and lists again with page tokens, so no other job is skipped. The job is deleted at a known
+/// point, just before the third page is answered: after the first page was read, before the last.
 #[tokio::test]
 async fn offset_paging_never_skips_a_job_when_the_list_moves() {
-    let emu = start(EmulatorConfig {
-        fixtures: large_workspace(),
-        latency: Duration::from_millis(20),
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let emu = emulator(large_workspace(), &[]).await;
     let http = crate::common::Raw::new(&emu);
     let (_, first) = http.get("/api/2.2/jobs/list?limit=1").await;
     let newest = first["jobs"][0]["job_id"].as_i64().unwrap();
@@ -280,21 +329,122 @@ async fn offset_paging_never_skips_a_job_when_the_list_moves() {
             ..fast()
         },
     );
-    let before = emu.requests_by_path()["GET /api/2.2/jobs/list"];
-    let (jobs, deleted) = tokio::join!(client.list_jobs(), async {
-        // 26 pages, two at a time, 20 ms each: the listing is well under way after 100 ms.
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        http.post("/api/2.2/jobs/delete", json!({"job_id": newest}))
-            .await
-    });
-    assert_eq!(deleted.0, 200, "{:?}", deleted.1);
-    let ids: Vec<i64> = jobs.unwrap().iter().map(|j| j.job_id).collect();
+    let list = "GET /api/2.2/jobs/list";
+    let before = emu.requests_by_path()[list];
+    // Two pages at a time: the third is asked for only once the first was read, so the first page still has
+    // the job, and every page from the third on (the 26th is the last) is shifted by one.
+    emu.change_at(list, before + 3, Change::DeleteJob(newest));
+    let ids: Vec<i64> = client
+        .list_jobs()
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| j.job_id)
+        .collect();
     let unique: BTreeSet<i64> = ids.iter().copied().collect();
     assert_eq!(unique.len(), ids.len(), "no job twice");
     assert_eq!(ids.len(), JOBS - 1, "every job but the deleted one");
     assert!(!unique.contains(&newest));
-    let pages = emu.requests_by_path()["GET /api/2.2/jobs/list"] - before;
-    assert!(pages > 25 + 2, "listed again with tokens: {pages} pages");
+    // Three pages by offset at least (the shift shows on the second or the third), then 25 with tokens.
+    let pages = emu.requests_by_path()[list] - before;
+    assert!(pages >= 3 + 25, "listed again with tokens: {pages} pages");
+}
+
+/// Without the change, the same listing reads each page once, by offset only: the test above sees the shift
+/// because of the deletion, not by chance.
+#[tokio::test]
+async fn offset_paging_reads_a_still_list_once() {
+    let emu = emulator(large_workspace(), &[]).await;
+    let client = pat_client(
+        &emu,
+        ClientOptions {
+            jobs_paging: JobsPaging::Offset,
+            max_concurrency: 2,
+            ..fast()
+        },
+    );
+    assert_eq!(client.list_jobs().await.unwrap().len(), JOBS);
+    // 26 overlapping pages, and at most one asked for past the end.
+    let pages = emu.requests_by_path()["GET /api/2.2/jobs/list"];
+    assert!((26..=27).contains(&pages), "{pages}");
+}
+
+/// A job the listing cut off (over 100 tasks) and that is deleted before its `jobs/get` no longer exists: it
+/// is left out and named as gone, instead of failing the whole listing. Here it goes between the two pages of
+/// its `jobs/get` (100 tasks, then 30).
+#[tokio::test]
+async fn a_cut_off_job_deleted_before_its_get_is_left_out_and_named() {
+    let emu = emulator(large_workspace(), &[]).await;
+    let client = pat_client(&emu, fast());
+    let big = 100_000_000_000_000i64 + 1234;
+    emu.change_at("GET /api/2.2/jobs/get", 2, Change::DeleteJob(big));
+    let listing = client
+        .list_jobs_mapped(
+            &std::sync::atomic::AtomicUsize::new(0),
+            std::sync::Arc::new(|job: drsync::model::Job| job.job_id),
+        )
+        .await
+        .expect("a job deleted meanwhile does not fail the listing");
+    assert_eq!(listing.items.len(), JOBS - 1);
+    assert!(!listing.items.contains(&big));
+    assert_eq!(
+        listing.gone,
+        [Gone {
+            kind: ResourceKind::Jobs,
+            id: big.to_string(),
+            name: "job-1234".to_string(),
+            answer: format!(
+                "GET /api/2.2/jobs/get: HTTP 400 INVALID_PARAMETER_VALUE: Job {big} does not exist."
+            ),
+        }]
+    );
+    assert_eq!(emu.requests_by_path()["GET /api/2.2/jobs/get"], 2);
+    // Anything else that goes wrong on jobs/get still fails the listing.
+    let emu = emulator(large_workspace(), &["500:1.0:/api/2.2/jobs/get"]).await;
+    let err = pat_client(
+        &emu,
+        ClientOptions {
+            max_attempts: 2,
+            ..fast()
+        },
+    )
+    .list_jobs()
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), Some(500), "{err}");
+}
+
+/// Likewise a cluster deleted between `clusters/list` and its `clusters/get`.
+#[tokio::test]
+async fn a_cluster_deleted_before_its_get_is_left_out_and_named() {
+    let emu = emulator(large_workspace(), &[]).await;
+    let client = pat_client(&emu, fast());
+    let gone_id = "0923-164200-c0000000";
+    emu.change_at(
+        "GET /api/2.1/clusters/get",
+        1,
+        Change::DeleteCluster(gone_id.to_string()),
+    );
+    let listing = client
+        .list_clusters_detailed(
+            &ClusterFilter::all_purpose(),
+            &std::sync::atomic::AtomicUsize::new(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(listing.items.len(), CLUSTERS / 2 - 1);
+    assert!(listing.items.iter().all(|c| c.cluster_id != gone_id));
+    assert_eq!(
+        listing.gone,
+        [Gone {
+            kind: ResourceKind::Clusters,
+            id: gone_id.to_string(),
+            name: "cluster-000".to_string(),
+            answer: format!(
+                "GET /api/2.1/clusters/get: HTTP 400 INVALID_PARAMETER_VALUE: Cluster {gone_id} does not exist"
+            ),
+        }]
+    );
 }
 
 #[tokio::test]
@@ -320,13 +470,19 @@ async fn a_path_that_always_fails_gives_up_naming_the_path() {
         emu.requests_by_path().get("GET /api/2.1/clusters/list"),
         Some(&4)
     );
+    assert_eq!(
+        emu.faults_injected(),
+        BTreeMap::from([("500".to_string(), 4)]),
+        "each attempt met the fault"
+    );
     // The other listings are unaffected.
     assert_eq!(client.list_instance_pools().await.unwrap().len(), 20);
 }
 
 #[tokio::test]
 async fn the_deadline_bounds_retrying() {
-    // 503 carries Retry-After: 1; with a 2.5 s deadline the client stops after about two waits.
+    // 503 carries Retry-After: 1, so each retry waits at least a second: within a 2.5 s deadline there is room
+    // for two waits, never three. Counting attempts, not the clock, shows the deadline was kept.
     let emu = emulator(Fixtures::default(), &["503:1.0"]).await;
     let options = ClientOptions {
         max_attempts: 100,
@@ -334,14 +490,25 @@ async fn the_deadline_bounds_retrying() {
         ..fast()
     };
     let client = pat_client(&emu, options);
-    let started = Instant::now();
     let err = client.list_instance_pools().await.unwrap_err();
-    let took = started.elapsed();
-    assert!(matches!(err, Error::Deadline { .. }), "{err}");
-    assert!(took < Duration::from_millis(2600), "{took:?}");
+    let Error::Deadline { attempts, .. } = &err else {
+        panic!("not a deadline error: {err}");
+    };
+    assert!((2..=3).contains(attempts), "{err}");
+    assert_eq!(
+        emu.faults_injected(),
+        BTreeMap::from([("503".to_string(), u64::from(*attempts))]),
+        "each attempt met the fault, and none was made past the deadline"
+    );
     let msg = err.to_string();
     assert!(
-        msg.contains("/api/2.0/instance-pools/list") && msg.contains("deadline"),
+        msg.starts_with(&format!(
+            "primary: GET /api/2.0/instance-pools/list: gave up after {attempts} attempts in "
+        )) && msg
+            .contains("s); last error: primary: GET /api/2.0/instance-pools/list failed with ")
+            && msg.contains(
+                "HTTP 503 TEMPORARILY_UNAVAILABLE: The service is temporarily unavailable."
+            ),
         "{msg}"
     );
 }
@@ -358,6 +525,10 @@ async fn posts_are_not_retried_after_a_server_error() {
     assert_eq!(
         emu.requests_by_path().get("POST /api/2.2/jobs/create"),
         Some(&1)
+    );
+    assert_eq!(
+        emu.faults_injected_on("POST /api/2.2/jobs/create"),
+        BTreeMap::from([("500".to_string(), 1)])
     );
 }
 

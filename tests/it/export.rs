@@ -1378,6 +1378,7 @@ fn jobs_converted_ahead_of_time_give_the_same_export() {
                             jobs: Vec::new(),
                             ..inv.clone()
                         },
+                        gone: Vec::new(),
                     };
                     let ahead =
                         export::build_prepared(prepared, &settings, &previous, &schema).unwrap();
