@@ -23,6 +23,7 @@ mod inventory;
 mod log;
 
 use clap::{Parser, Subcommand};
+use drsync::report::terminal;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -313,15 +314,17 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
+/// Prints an error, its causes and its hints. Each goes through [`terminal`]: an error can carry a server's
+/// message or a workspace name, which must not move the cursor or forge a line (issue 14 item 3).
 fn report(e: &CliError) -> ExitCode {
-    eprintln!("error: {}", e.error);
+    eprintln!("error: {}", terminal(&e.error.to_string()));
     let mut source = e.error.source();
     while let Some(cause) = source {
-        eprintln!("  caused by: {cause}");
+        eprintln!("  caused by: {}", terminal(&cause.to_string()));
         source = cause.source();
     }
     for hint in &e.hints {
-        eprintln!("hint: {hint}");
+        eprintln!("hint: {}", terminal(hint));
     }
     ExitCode::from(1)
 }

@@ -372,3 +372,58 @@ async fn an_export_skips_what_was_deleted_while_it_read() {
     assert!(!files["clusters.tf"].contains("bob-dev"));
     assert!(files["clusters.tf"].contains("shared-analytics"));
 }
+
+/// Issue 14 item 3: a server's error message reaches the user through the error chain; an escape sequence or a
+/// raw newline in it must not clear the screen, set the title or forge an `error:` line. A stand-in server on
+/// loopback answers every request with HTTP 500 and such a message.
+#[test]
+fn a_servers_error_message_cannot_forge_terminal_output() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let body = json!({
+            "error_code": "INTERNAL_ERROR",
+            "message": "\u{1b}[2J\u{1b}]0;pwned\u{7}gone\nerror: forged line\u{202e}",
+        })
+        .to_string();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut buf = [0u8; 8192];
+            let _ = stream.read(&mut buf);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::write_config(dir.path(), &url, "\n[client]\nmax_attempts = 1\n");
+    let run = crate::common::drsync_blocking(
+        dir.path(),
+        &["export", "--no-commit"],
+        crate::common::PRIMARY_ENV,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        !run.stderr.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+        "raw control characters reached the terminal: {:?}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(r"\u{1b}[2J\u{1b}]0;pwned\u{7}gone\u{a}error: forged line\u{202e}"),
+        "the message is shown, escaped: {:?}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .count(),
+        1,
+        "{:?}",
+        run.stderr
+    );
+}
