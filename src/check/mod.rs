@@ -384,19 +384,31 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
             let start = Instant::now();
             let (inventory, inv_took) = inventory;
             let inventory = inventory.map_err(|e| error_text(&e));
-            checks.push(match &inventory {
-                Ok(inv) => drift_check(
+            // One matching of resources to DR objects, for drift and for every check that pairs them.
+            let schema = crate::export::provider_schema();
+            let compared = inventory.as_ref().map_err(Clone::clone).and_then(|inv| {
+                drift::compare_inventory(
                     config,
                     inv,
                     &kinds,
                     state,
                     source.clone(),
+                    &schema,
+                    &normalize,
+                )
+                .map_err(|e| error_text(&e))
+            });
+            let compare_took = start.elapsed();
+            checks.push(match (&inventory, &compared) {
+                (Ok(inv), Ok(c)) => drift_check(
+                    config,
+                    inv,
+                    c.report.clone(),
                     ignore,
                     settings.changed_fails,
-                    &normalize,
-                    inv_took + start.elapsed(),
+                    inv_took + compare_took,
                 ),
-                Err(e) => failed_read("drift", e, inv_took),
+                (Err(e), _) | (_, Err(e)) => failed_read("drift", e, inv_took),
             });
             let start = Instant::now();
             let catalog_took = nodes.1.max(versions.1).max(zones.1).max(profiles.1);
@@ -415,9 +427,12 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
                 Err(e) => failed_read("secrets", &error_text(&e), scopes.1),
             });
             let start = Instant::now();
-            checks.push(match &inventory {
-                Ok(inv) => with_time(catalog::passive(config, inv), inv_took + start.elapsed()),
-                Err(e) => failed_read("passive", e, inv_took),
+            checks.push(match (&inventory, &compared) {
+                (Ok(inv), Ok(c)) => with_time(
+                    catalog::passive(config, inv, &c.matching),
+                    inv_took + compare_took + start.elapsed(),
+                ),
+                (Err(e), _) | (_, Err(e)) => failed_read("passive", e, inv_took),
             });
             let start = Instant::now();
             checks.push(match paths.0 {
@@ -560,25 +575,15 @@ fn sync_age(newest: &Result<Option<i64>, String>, now: i64, max: Duration) -> Ch
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn drift_check(
     config: &Configuration,
     live: &Inventory,
-    kinds: &[ResourceKind],
-    state: Option<&StateIds>,
-    source: Source,
+    mut report: drift::Report,
     ignore: Option<&IgnoreRules>,
     changed_fails: bool,
-    normalize: &crate::model::normalize::Options,
     took: Duration,
 ) -> CheckResult {
     let id = "drift";
-    let schema = crate::export::provider_schema();
-    let compared = drift::compare(config, live, kinds, state, source, &schema, normalize);
-    let (mut report, _) = match compared {
-        Ok(r) => r,
-        Err(e) => return failed_read(id, &error_text(&e), took),
-    };
     let mut evidence = vec![format!(
         "{} resources in Git against {} jobs, {} clusters, {} pools and {} policies in DR",
         config.resources.len(),

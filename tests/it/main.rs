@@ -16,6 +16,7 @@ mod export_git;
 mod git;
 mod help;
 mod init;
+mod matching;
 mod provider;
 mod report;
 mod rewrite;
