@@ -15,6 +15,7 @@ mod export;
 mod export_git;
 mod git;
 mod help;
+mod identity;
 mod init;
 mod matching;
 mod provider;
