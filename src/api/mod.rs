@@ -5,12 +5,14 @@
 
 pub mod auth;
 mod error;
+pub mod identity;
 mod ratelimit;
 mod resources;
 mod retry;
 
 pub use auth::{Credentials, Secret, WorkspaceAuth};
 pub use error::Error;
+pub use identity::{Identity, IdentityError};
 pub use resources::{ClusterFilter, Gone, Listing};
 
 use base64::Engine;
@@ -212,6 +214,30 @@ impl WorkspaceClient {
         body: Option<&Value>,
         parse: impl Fn(String) -> Result<T, serde_json::Error>,
     ) -> Result<T, Error> {
+        self.call_with_headers(method, path, query, body, parse)
+            .await
+            .map(|(v, _)| v)
+    }
+
+    /// `GET path`, returning the JSON body and the response's headers (for headers that carry meaning, such as
+    /// `X-Databricks-Org-Id`).
+    pub(crate) async fn get_with_headers(
+        &self,
+        path: &str,
+    ) -> Result<(Value, reqwest::header::HeaderMap), Error> {
+        self.call_with_headers(Method::GET, path, &[], None, parse_value)
+            .await
+    }
+
+    /// [`Self::call`], also returning the successful response's headers.
+    async fn call_with_headers<T>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        parse: impl Fn(String) -> Result<T, serde_json::Error>,
+    ) -> Result<(T, reqwest::header::HeaderMap), Error> {
         let inner = &*self.inner;
         let (Some(expires), Some(deadline)) = (inner.expires, inner.options.command_deadline)
         else {
@@ -238,7 +264,7 @@ impl WorkspaceClient {
         query: &[(&str, String)],
         body: Option<&Value>,
         parse: impl Fn(String) -> Result<T, serde_json::Error>,
-    ) -> Result<T, Error> {
+    ) -> Result<(T, reqwest::header::HeaderMap), Error> {
         let inner = &*self.inner;
         let idempotent = method == Method::GET;
         let started = Instant::now();
@@ -275,8 +301,9 @@ impl WorkspaceClient {
                             .get(reqwest::header::RETRY_AFTER)
                             .and_then(|v| v.to_str().ok())
                             .and_then(|v| v.trim().parse::<u64>().ok());
+                        let headers = resp.headers().clone();
                         match resp.text().await {
-                            Ok(text) => Ok((status, retry_after, text)),
+                            Ok(text) => Ok((status, retry_after, text, headers)),
                             Err(e) => Err(e),
                         }
                     }
@@ -284,7 +311,7 @@ impl WorkspaceClient {
                 }
             };
             let (what, failure) = match outcome {
-                Ok((status, _, text)) if status.is_success() => {
+                Ok((status, _, text, headers)) if status.is_success() => {
                     let text = if text.trim().is_empty() {
                         "{}".to_string()
                     } else {
@@ -293,7 +320,7 @@ impl WorkspaceClient {
                     match parse(text) {
                         Ok(v) => {
                             tracing::trace!(workspace = %inner.name, %method, path, attempt, "ok");
-                            return Ok(v);
+                            return Ok((v, headers));
                         }
                         Err(e) => (
                             Attempt::Interrupted,
@@ -307,7 +334,7 @@ impl WorkspaceClient {
                         ),
                     }
                 }
-                Ok((status, retry_after, text)) => {
+                Ok((status, retry_after, text, _)) => {
                     let (code, message) =
                         error::parse_error_body(&text, status.canonical_reason().unwrap_or(""));
                     let err = Error::Api {

@@ -3,11 +3,12 @@
 //! evaluated [`Configuration`], the listings, the live inventory) and never talk to a workspace.
 
 use super::{CheckResult, Status};
+use crate::drift::Matching;
 use crate::export::Inventory;
 use crate::model::{NodeType, SparkVersion, Zones};
 use crate::tfconfig::Configuration;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 /// What the HCL names that DR must have: each value with the addresses (`TYPE.LABEL`) that use it.
@@ -371,15 +372,39 @@ fn pause_status(block: &Value) -> &str {
         .unwrap_or("UNPAUSED")
 }
 
+/// When the matching could not decide which DR object a resource is, each candidate is judged (a note says so).
+fn candidates_note(n: usize) -> String {
+    if n > 1 {
+        format!(" (one of {n} DR objects that could be it: ambiguous, see the drift check)")
+    } else {
+        String::new()
+    }
+}
+
 /// Passive posture: jobs that Git has paused are paused in DR (`fail` otherwise), pools keep the idle
-/// instances Git gives them, and all-purpose clusters are not running (`warn` otherwise).
-pub fn passive(config: &Configuration, live: &Inventory) -> CheckResult {
+/// instances Git gives them, and all-purpose clusters are not running (`warn` otherwise). Each resource is
+/// judged against the DR object the run's [`Matching`] pairs it with (the one drift compares it with), or
+/// against each candidate when the matching found it ambiguous.
+pub fn passive(config: &Configuration, live: &Inventory, matching: &Matching) -> CheckResult {
     let mut fails = Vec::new();
     let mut warns = Vec::new();
     let (mut paused_jobs, mut pools) = (0, 0);
+    let jobs: HashMap<String, &crate::model::Job> = live
+        .jobs
+        .iter()
+        .map(|j| (j.job_id.to_string(), j))
+        .collect();
+    let live_pools: HashMap<&str, &crate::model::InstancePool> = live
+        .pools
+        .iter()
+        .map(|p| (p.instance_pool_id.as_str(), p))
+        .collect();
     for r in &config.resources {
         let body = crate::tfconfig::api_body(r);
         let name = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+        let address = r.address();
+        let paired = matching.live_for(&address);
+        let note = candidates_note(paired.len());
         match r.resource_type.as_str() {
             "databricks_job" => {
                 let Some(job_name) = name("name") else {
@@ -391,16 +416,11 @@ pub fn passive(config: &Configuration, live: &Inventory) -> CheckResult {
                         continue;
                     }
                     paused_jobs += 1;
-                    for j in live
-                        .jobs
-                        .iter()
-                        .filter(|j| j.settings.name.as_deref() == Some(job_name.as_str()))
-                    {
+                    for j in paired.iter().filter_map(|o| jobs.get(&o.id)) {
                         let live_status = j.settings.extra.get(block).map(pause_status);
                         if let Some(s) = live_status.filter(|s| *s != "PAUSED") {
                             fails.push(format!(
-                                "job {job_name} ({}, DR id {}): {block} is {s} in DR, PAUSED in Git",
-                                r.address(),
+                                "job {job_name} ({address}, DR id {}): {block} is {s} in DR, PAUSED in Git{note}",
                                 j.job_id
                             ));
                         }
@@ -416,11 +436,7 @@ pub fn passive(config: &Configuration, live: &Inventory) -> CheckResult {
                     .get("min_idle_instances")
                     .and_then(Value::as_i64)
                     .unwrap_or(0);
-                for p in live
-                    .pools
-                    .iter()
-                    .filter(|p| p.instance_pool_name == pool_name)
-                {
+                for p in paired.iter().filter_map(|o| live_pools.get(o.id.as_str())) {
                     let have = p
                         .extra
                         .get("min_idle_instances")
@@ -428,8 +444,7 @@ pub fn passive(config: &Configuration, live: &Inventory) -> CheckResult {
                         .unwrap_or(0);
                     if have != want {
                         warns.push(format!(
-                            "pool {pool_name} ({}): {have} idle instances in DR, {want} in Git",
-                            r.address()
+                            "pool {pool_name} ({address}): {have} idle instances in DR, {want} in Git{note}"
                         ));
                     }
                 }
@@ -663,12 +678,56 @@ resource "databricks_job" "nightly" {
             clusters: vec![cluster("TERMINATED")],
             ..Inventory::default()
         };
-        assert_eq!(passive(&cfg, &live).status, Status::Pass);
+        let object = |id: &str| crate::drift::matching::LiveObject {
+            kind: crate::model::ResourceKind::Jobs,
+            id: id.to_string(),
+            name: "nightly".to_string(),
+        };
+        let paired = Matching {
+            by: crate::drift::matching::MatchedBy::Name,
+            pairs: vec![crate::drift::matching::Pair {
+                address: "databricks_job.nightly".to_string(),
+                live: object("7"),
+            }],
+            missing: Vec::new(),
+            unmanaged: Vec::new(),
+            ambiguous: Vec::new(),
+        };
+        assert_eq!(passive(&cfg, &live, &paired).status, Status::Pass);
         live.clusters = vec![cluster("RUNNING")];
-        assert_eq!(passive(&cfg, &live).status, Status::Warn);
+        assert_eq!(passive(&cfg, &live, &paired).status, Status::Warn);
         live.jobs = vec![job("UNPAUSED")];
-        let p = passive(&cfg, &live);
+        let p = passive(&cfg, &live, &paired);
         assert_eq!(p.status, Status::Fail);
-        assert!(p.details[0].contains("schedule is UNPAUSED"), "{p:?}");
+        assert_eq!(
+            p.details[0],
+            "job nightly (databricks_job.nightly, DR id 7): schedule is UNPAUSED in DR, PAUSED in Git"
+        );
+        // A live job the matching pairs with nothing (unmanaged) is drift's to report, not this check's.
+        let unpaired = Matching {
+            pairs: Vec::new(),
+            unmanaged: vec![object("7")],
+            ..paired.clone()
+        };
+        assert_eq!(passive(&cfg, &live, &unpaired).status, Status::Warn);
+        // Ambiguous: every candidate is judged, and the detail says why.
+        let mut other = job("PAUSED");
+        other.job_id = 8;
+        live.jobs.push(other);
+        let ambiguous = Matching {
+            pairs: Vec::new(),
+            ambiguous: vec![crate::drift::matching::Ambiguous {
+                address: "databricks_job.nightly".to_string(),
+                name: "nightly".to_string(),
+                candidates: vec![object("7"), object("8")],
+            }],
+            ..paired.clone()
+        };
+        let p = passive(&cfg, &live, &ambiguous);
+        assert_eq!(p.status, Status::Fail);
+        assert!(
+            p.details[0].ends_with("PAUSED in Git (one of 2 DR objects that could be it: ambiguous, see the drift check)"),
+            "{p:?}"
+        );
     }
 }

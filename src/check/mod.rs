@@ -10,7 +10,7 @@ pub mod render;
 
 pub use duration::{format_duration, parse_duration};
 
-use crate::api::WorkspaceClient;
+use crate::api::{Identity, IdentityError, WorkspaceClient};
 use crate::drift::{self, ignore::IgnoreRules, FindingKind, Source, StateIds};
 use crate::export::Inventory;
 use crate::model::ResourceKind;
@@ -147,6 +147,39 @@ pub struct Inputs<'a> {
     pub settings: Settings,
     /// The data-freshness command's outcome, when one is configured.
     pub data_age: Option<DataAge>,
+    /// The primary's workspace id as the export recorded it (`drsync-labels.json`), when it did.
+    pub primary_workspace_id: Option<String>,
+}
+
+/// Why `check` could not tell whether DR is ready (exit 1): not "not ready", but pointed at the wrong thing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The DR host answered, but not as a Databricks workspace does.
+    #[error("the DR host is not a Databricks workspace")]
+    NotAWorkspace(#[source] IdentityError),
+    /// The DR workspace is the primary.
+    #[error("the DR workspace {dr_host} is the primary workspace: workspace id {workspace_id} is the {what}")]
+    DrIsPrimary {
+        /// DR's host.
+        dr_host: String,
+        /// The shared workspace id.
+        workspace_id: String,
+        /// Where the primary's id comes from.
+        what: String,
+    },
+}
+
+impl Error {
+    /// What to do about it, for people.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Error::NotAWorkspace(e) => e.hint(),
+            Error::DrIsPrimary { .. } => {
+                "[workspaces.dr] must name the DR workspace; check its host and the profile or \
+                 DATABRICKS_HOST it comes from"
+            }
+        }
+    }
 }
 
 /// Why a check's data could not be had, for the checks that need it.
@@ -241,8 +274,9 @@ fn not_checked(id: &str, why: &str) -> CheckResult {
     )
 }
 
-/// Run every check; independent ones concurrently. Errors reading DR become failed checks, never an `Err`.
-pub async fn run(inputs: Inputs<'_>) -> CheckReport {
+/// Run every check; independent ones concurrently. Errors reading DR become failed checks; an `Err` only when
+/// DR is not a workspace at all, or is the primary.
+pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
     let Inputs {
         dr,
         dr_host,
@@ -258,24 +292,24 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
         ignore,
         settings,
         data_age,
+        primary_workspace_id,
     } = inputs;
 
-    // Reachability first (both at once): nothing else is worth asking an unreachable DR.
+    // Reachability first (both at once): nothing else is worth asking an unreachable DR. Each host must show
+    // that it is a workspace, and which one (`api::identity`).
     let dr_me = async {
         match &dr {
             Ok(c) => {
-                let (r, took) = timed(c.current_user()).await;
-                // Out of time is not unreachable: nothing is known about DR.
-                let out_of_time = matches!(&r, Err(crate::api::Error::CommandDeadline { .. }));
-                (r.map_err(|e| (error_text(&e), out_of_time)), took)
+                let (r, took) = timed(c.identify()).await;
+                (Some(r), took)
             }
-            Err(e) => (Err((e.clone(), false)), Duration::ZERO),
+            Err(_) => (None, Duration::ZERO),
         }
     };
     let primary_me = async {
         match &primary {
             Some(Ok(c)) => {
-                let (r, took) = timed(c.current_user()).await;
+                let (r, took) = timed(c.identify()).await;
                 Some((r.map_err(|e| error_text(&e)), took, c.host().to_string()))
             }
             Some(Err(e)) => Some((Err(e.clone()), Duration::ZERO, String::new())),
@@ -283,6 +317,41 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
         }
     };
     let ((dr_me, dr_took), primary_me) = tokio::join!(dr_me, primary_me);
+    // Out of time is not unreachable: nothing is known about DR (the check then fails as a read failure).
+    let dr_me: Result<Identity, (String, bool)> = match dr_me {
+        Some(Err(e)) if e.is_not_a_workspace() => return Err(Error::NotAWorkspace(e)),
+        Some(r) => r.map_err(|e| {
+            let out_of_time = matches!(
+                &e,
+                crate::api::IdentityError::Api(crate::api::Error::CommandDeadline { .. })
+            );
+            (error_text(&e), out_of_time)
+        }),
+        None => Err((dr.as_ref().err().cloned().unwrap_or_default(), false)),
+    };
+    // DR must not be the primary: by the id the export recorded, and by the live primary's.
+    if let Ok(me) = &dr_me {
+        let live_primary = match &primary_me {
+            Some((Ok(p), _, _)) => Some(p.workspace_id.as_str()),
+            _ => None,
+        };
+        let same = [
+            (
+                primary_workspace_id.as_deref(),
+                "primary's, as the export recorded it in drsync-labels.json",
+            ),
+            (live_primary, "primary's, as the primary workspace answers"),
+        ]
+        .into_iter()
+        .find(|(id, _)| *id == Some(me.workspace_id.as_str()));
+        if let Some((_, what)) = same {
+            return Err(Error::DrIsPrimary {
+                dr_host: dr_host.clone(),
+                workspace_id: me.workspace_id.clone(),
+                what: what.to_string(),
+            });
+        }
+    }
 
     let mut checks = Vec::new();
     let me_path = "GET /api/2.0/preview/scim/v2/Me";
@@ -292,8 +361,11 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
             "dr_reachable",
             title("dr_reachable"),
             Status::Pass,
-            format!("as {}", identity(me)),
-            vec![format!("{me_path} on {dr_host}")],
+            format!("as {}", identity(&me.user)),
+            vec![
+                format!("{me_path} on {dr_host}"),
+                format!("workspace id {}", me.workspace_id),
+            ],
             Vec::new(),
             dr_took,
         ),
@@ -325,8 +397,11 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
             "primary_reachable",
             title("primary_reachable"),
             Status::Pass,
-            format!("as {}", identity(&me)),
-            vec![format!("{me_path} on {host}")],
+            format!("as {}", identity(&me.user)),
+            vec![
+                format!("{me_path} on {host}"),
+                format!("workspace id {}", me.workspace_id),
+            ],
             Vec::new(),
             took,
         ),
@@ -406,19 +481,31 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
             let start = Instant::now();
             let (inventory, inv_took) = inventory;
             let inventory = inventory.map_err(|e| error_text(&e));
-            checks.push(match &inventory {
-                Ok(inv) => drift_check(
+            // One matching of resources to DR objects, for drift and for every check that pairs them.
+            let schema = crate::export::provider_schema();
+            let compared = inventory.as_ref().map_err(Clone::clone).and_then(|inv| {
+                drift::compare_inventory(
                     config,
                     inv,
                     &kinds,
                     state,
                     source.clone(),
+                    &schema,
+                    &normalize,
+                )
+                .map_err(|e| error_text(&e))
+            });
+            let compare_took = start.elapsed();
+            checks.push(match (&inventory, &compared) {
+                (Ok(inv), Ok(c)) => drift_check(
+                    config,
+                    inv,
+                    c.report.clone(),
                     ignore,
                     settings.changed_fails,
-                    &normalize,
-                    inv_took + start.elapsed(),
+                    inv_took + compare_took,
                 ),
-                Err(e) => failed_read("drift", e, inv_took),
+                (Err(e), _) | (_, Err(e)) => failed_read("drift", e, inv_took),
             });
             let start = Instant::now();
             let catalog_took = nodes.1.max(versions.1).max(zones.1).max(profiles.1);
@@ -437,9 +524,12 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
                 Err(e) => failed_read("secrets", &error_text(&e), scopes.1),
             });
             let start = Instant::now();
-            checks.push(match &inventory {
-                Ok(inv) => with_time(catalog::passive(config, inv), inv_took + start.elapsed()),
-                Err(e) => failed_read("passive", e, inv_took),
+            checks.push(match (&inventory, &compared) {
+                (Ok(inv), Ok(c)) => with_time(
+                    catalog::passive(config, inv, &c.matching),
+                    inv_took + compare_took + start.elapsed(),
+                ),
+                (Err(e), _) | (_, Err(e)) => failed_read("passive", e, inv_took),
             });
             let start = Instant::now();
             checks.push(match paths.0 {
@@ -461,7 +551,7 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
     if let Some(d) = data_age {
         checks.push(data_freshness(&d, settings.max_data_age));
     }
-    CheckReport {
+    Ok(CheckReport {
         version: REPORT_VERSION,
         ready: checks.iter().all(|c| c.status != Status::Fail),
         sync_age_seconds,
@@ -469,7 +559,7 @@ pub async fn run(inputs: Inputs<'_>) -> CheckReport {
         git_ref: source.git_ref,
         commit: source.commit,
         checks,
-    }
+    })
 }
 
 fn with_time(mut c: CheckResult, took: Duration) -> CheckResult {
@@ -582,25 +672,15 @@ fn sync_age(newest: &Result<Option<i64>, String>, now: i64, max: Duration) -> Ch
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn drift_check(
     config: &Configuration,
     live: &Inventory,
-    kinds: &[ResourceKind],
-    state: Option<&StateIds>,
-    source: Source,
+    mut report: drift::Report,
     ignore: Option<&IgnoreRules>,
     changed_fails: bool,
-    normalize: &crate::model::normalize::Options,
     took: Duration,
 ) -> CheckResult {
     let id = "drift";
-    let schema = crate::export::provider_schema();
-    let compared = drift::compare(config, live, kinds, state, source, &schema, normalize);
-    let (mut report, _) = match compared {
-        Ok(r) => r,
-        Err(e) => return failed_read(id, &error_text(&e), took),
-    };
     let mut evidence = vec![format!(
         "{} resources in Git against {} jobs, {} clusters, {} pools and {} policies in DR",
         config.resources.len(),

@@ -172,8 +172,11 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
         ignore: rules.as_ref(),
         settings,
         data_age,
+        primary_workspace_id: files
+            .get(drsync::export::LABELS_FILE)
+            .and_then(|t| drsync::export::LabelMap::workspace_id_in(t)),
     })
-    .await;
+    .await?;
 
     let options = Options {
         timings: !args.no_timings,

@@ -112,6 +112,34 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
         resolved.credentials,
         global.client_options(&config.client),
     )?;
+    // Before the answer is trusted: DR must be a workspace (`api::identity`), and not the primary the export
+    // was read from (whose id the label file records).
+    let me = client.identify().await?;
+    let labels = match files.get(drsync::export::LABELS_FILE) {
+        Some(text) => Some(text.clone()),
+        // --worktree reads only the HCL: the label file is read from the folder.
+        None => std::fs::read_to_string(out.join(drsync::export::LABELS_FILE)).ok(),
+    };
+    if let Some(primary) = labels
+        .as_deref()
+        .and_then(drsync::export::LabelMap::workspace_id_in)
+    {
+        if primary == me.workspace_id {
+            return Err(CliError::new(DrIsPrimary {
+                host: client.host().to_string(),
+                workspace_id: primary,
+            })
+            .hint(
+                "[workspaces.dr] must name the DR workspace; check its host and the profile or \
+                 DATABRICKS_HOST it comes from",
+            ));
+        }
+    }
+    eprintln_stderr(&format!(
+        "DR workspace {} ({})",
+        me.workspace_id,
+        client.host()
+    ));
     let kinds = config.export.resources.clone();
     let parsing = tokio::task::spawn_blocking(move || {
         drsync::tfconfig::load(&files, &var_files, &BTreeMap::new())
@@ -189,3 +217,14 @@ fn eprintln_stderr(text: &str) {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct ArgError(String);
+
+/// DR is the primary.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the DR workspace {host} is the primary workspace: workspace id {workspace_id} is the primary's, as the \
+     export recorded it in drsync-labels.json"
+)]
+struct DrIsPrimary {
+    host: String,
+    workspace_id: String,
+}

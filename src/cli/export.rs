@@ -35,6 +35,10 @@ pub(crate) struct ExportArgs {
     #[arg(long)]
     allow_removals: bool,
 
+    /// Export even when the primary is another workspace than the one the previous export was read from
+    #[arg(long)]
+    allow_workspace_change: bool,
+
     /// Show, for each rewrite rule, every value it changed
     #[arg(long)]
     explain: bool,
@@ -68,6 +72,24 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         },
     )?;
     let filter = config.export.name_filter().map_err(CliError::new)?;
+    // Before anything is read: the host must be a workspace (`api::identity`), and the one the previous export
+    // was read from. Exported over the Git history, another workspace's answer would delete the DR site.
+    let me = client.identify().await?;
+    let previous = LabelMap::load(&out)?;
+    if let Some(recorded) = &previous.workspace_id {
+        if *recorded != me.workspace_id && !args.allow_workspace_change {
+            return Err(CliError::new(WorkspaceChanged {
+                host: client.host().to_string(),
+                live: me.workspace_id.clone(),
+                recorded: recorded.clone(),
+                labels: out.join(export::LABELS_FILE),
+            })
+            .hint(
+                "nothing was read or written; check [workspaces.primary] (or DATABRICKS_HOST, the profile); \
+                 if the primary really moved to this workspace, export once with --allow-workspace-change",
+            ));
+        }
+    }
     let settings = Settings {
         kinds: config.export.resources.clone(),
         filter,
@@ -77,7 +99,7 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         normalize: config.export.normalize_options(),
         // A job that runs as the identity exporting it is written without `run_as`, as the provider's exporter
         // writes it (provider-behaviour.md §2.5): in DR it runs as the identity that applies the HCL.
-        exporter: Some(client.current_user().await?.user_name).filter(|u| !u.is_empty()),
+        exporter: Some(me.user.user_name.clone()).filter(|u| !u.is_empty()),
     };
     // Git first (read-only), so that a repository problem shows before the workspace is read; the lock is
     // held from before writing until after the commit, so two exports never commit a mix.
@@ -121,8 +143,8 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         CliError::from(e)
             .hint("nothing was written: a partial export never replaces a complete one")
     })?;
-    let previous = LabelMap::load(&out)?;
-    let built = export::build_prepared(inventory, &settings, &previous, preparer.schema())?;
+    let mut built = export::build_prepared(inventory, &settings, &previous, preparer.schema())?;
+    built.record_workspace_id(&me.workspace_id);
     // What changes: against what is committed when committing, else against the folder.
     let changes = match &repo {
         Some(r) => {
@@ -447,4 +469,18 @@ fn print_warnings(built: &Export) {
             outln!("  {resource}: {}: {message}", terminal(&w.path));
         }
     }
+}
+
+/// The primary answers as another workspace than the previous export was read from.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{host} is workspace {live}, but the previous export was read from workspace {recorded} ({}): refusing to \
+     export another workspace over it",
+    labels.display()
+)]
+struct WorkspaceChanged {
+    host: String,
+    live: String,
+    recorded: String,
+    labels: PathBuf,
 }

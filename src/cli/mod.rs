@@ -115,6 +115,25 @@ impl From<drsync::api::Error> for CliError {
     }
 }
 
+impl From<drsync::api::IdentityError> for CliError {
+    fn from(e: drsync::api::IdentityError) -> Self {
+        match e {
+            drsync::api::IdentityError::Api(e) => CliError::from(e),
+            e => {
+                let hint = e.hint();
+                CliError::new(e).hint(hint)
+            }
+        }
+    }
+}
+
+impl From<drsync::check::Error> for CliError {
+    fn from(e: drsync::check::Error) -> Self {
+        let hint = e.hint();
+        CliError::new(e).hint(hint)
+    }
+}
+
 macro_rules! plain_cli_error {
     ($($t:ty),*) => {$(
         impl From<$t> for CliError {

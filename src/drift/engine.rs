@@ -1,6 +1,7 @@
 //! The comparison: match live objects to resources (by Terraform state or by name, never guessing between
 //! look-alikes), bring the live ones into the configuration's shape, and diff them field by field.
 
+use super::matching::{self, Have, MatchedBy, Matching, Wanted};
 use super::{
     FieldDiff, Finding, FindingKind, Report, Severity, Source, Summary, TypeSummary, REPORT_VERSION,
 };
@@ -108,6 +109,16 @@ pub fn compare(
     schema: &Schema,
     options: &normalize::Options,
 ) -> Result<(Report, Vec<String>), Error> {
+    compare_inventory(config, live, kinds, state, source, schema, options)
+        .map(|c| (c.report, c.in_sync))
+}
+
+/// The live objects of `kinds`, normalised as the export normalises, without those the export leaves out.
+fn normalize_inventory(
+    live: &Inventory,
+    kinds: &[ResourceKind],
+    options: &normalize::Options,
+) -> Vec<Normalized> {
     let libraries: HashMap<&str, _> = live
         .libraries
         .iter()
@@ -133,10 +144,7 @@ pub fn compare(
     // Live objects the export would leave out (bundle jobs, what the provider cannot create) are not drsync's
     // to report: they are neither missing from Git nor unmanaged.
     objects.retain(|o| o.excluded.is_none());
-    let result = compare_normalized(config, &objects, kinds, state, source, schema);
-    // Tens of thousands of JSON trees: freed on every core too.
-    par::map(par::batches(objects, 2), drop);
-    result
+    objects
 }
 
 /// [`compare`] over the live objects, normalised (as [`crate::export::read_normalized`] reads them, without
@@ -149,107 +157,112 @@ pub fn compare_normalized(
     source: Source,
     schema: &Schema,
 ) -> Result<(Report, Vec<String>), Error> {
+    compare_matched(config, objects, kinds, state, source, schema).map(|c| (c.report, c.in_sync))
+}
+
+/// What a comparison found: the report, the addresses in sync, and the [`Matching`] it was made over.
+#[derive(Debug, Clone)]
+pub struct Compared {
+    /// The drift report.
+    pub report: Report,
+    /// Addresses of resources whose live object matches them.
+    pub in_sync: Vec<String>,
+    /// Which live object each resource is: the one matching every consumer uses.
+    pub matching: Matching,
+}
+
+/// [`compare`], keeping the matching (for `check` and the commands that act on pairs).
+pub fn compare_inventory(
+    config: &Configuration,
+    live: &Inventory,
+    kinds: &[ResourceKind],
+    state: Option<&StateIds>,
+    source: Source,
+    schema: &Schema,
+    options: &normalize::Options,
+) -> Result<Compared, Error> {
+    let objects = normalize_inventory(live, kinds, options);
+    let result = compare_matched(config, &objects, kinds, state, source, schema);
+    // Tens of thousands of JSON trees: freed on every core too.
+    par::map(par::batches(objects, 2), drop);
+    result
+}
+
+/// [`compare_normalized`], keeping the matching.
+pub fn compare_matched(
+    config: &Configuration,
+    objects: &[Normalized],
+    kinds: &[ResourceKind],
+    state: Option<&StateIds>,
+    source: Source,
+    schema: &Schema,
+) -> Result<Compared, Error> {
     let desired: Vec<&Resource> = config
         .resources
         .iter()
         .filter(|r| kinds.iter().any(|k| k.resource_type() == r.resource_type))
+        .filter(|r| kind_of(&r.resource_type).is_some())
         .collect();
 
-    // Matching.
-    let mut matched: Vec<(&Resource, &Normalized)> = Vec::new();
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut used: Vec<bool> = vec![false; objects.len()];
-    let kind_of = |t: &str| {
-        ResourceKind::ALL
-            .into_iter()
-            .find(|k| k.resource_type() == t)
-    };
-    let mut by_name: HashMap<(ResourceKind, &str), Vec<usize>> = HashMap::new();
-    for (i, o) in objects.iter().enumerate() {
-        by_name
-            .entry((o.kind, o.name.as_str()))
-            .or_default()
-            .push(i);
-    }
-    let mut desired_by_name: HashMap<(ResourceKind, String), usize> = HashMap::new();
-    for r in &desired {
-        if let Some(k) = kind_of(&r.resource_type) {
-            *desired_by_name.entry((k, name_of(r))).or_default() += 1;
-        }
-    }
-    // With a state file: the first live object of each kind and id.
-    let mut by_id: HashMap<(ResourceKind, &str), usize> = HashMap::new();
-    if state.is_some() {
-        for (i, o) in objects.iter().enumerate() {
-            by_id.entry((o.kind, o.id.as_str())).or_insert(i);
-        }
-    }
-    let mut ambiguous_groups: Vec<(&Resource, Vec<usize>)> = Vec::new();
-    for r in &desired {
-        let Some(kind) = kind_of(&r.resource_type) else {
-            continue;
-        };
-        if let Some(state) = state {
-            let hit = state
-                .0
-                .get(&r.address())
-                .and_then(|id| by_id.get(&(kind, id.as_str())).copied());
-            match hit {
-                Some(i) => {
-                    used[i] = true;
-                    matched.push((r, &objects[i]));
-                }
-                None => findings.push(missing(r)),
-            }
-            continue;
-        }
-        let name = name_of(r);
-        let candidates: Vec<usize> = by_name
-            .get(&(kind, name.as_str()))
-            .cloned()
-            .unwrap_or_default();
-        let twins = desired_by_name
-            .get(&(kind, name.clone()))
-            .copied()
-            .unwrap_or(0);
-        match candidates.len() {
-            0 => findings.push(missing(r)),
-            1 if twins == 1 => {
-                used[candidates[0]] = true;
-                matched.push((r, &objects[candidates[0]]));
-            }
-            _ => ambiguous_groups.push((r, candidates)),
-        }
-    }
+    // Matching (see `matching` for the rules): pairs by state or unique name first.
+    let wanted: Vec<Wanted> = desired
+        .iter()
+        .map(|r| Wanted {
+            kind: kind_of(&r.resource_type).expect("filtered to known types"),
+            address: r.address(),
+            name: name_of(r),
+        })
+        .collect();
+    let have: Vec<Have> = objects
+        .iter()
+        .map(|o| Have {
+            kind: o.kind,
+            id: &o.id,
+            name: &o.name,
+            created: o.created,
+        })
+        .collect();
+    let mut indices = matching::first_pass(&wanted, &have, state);
+    let mut findings: Vec<Finding> = indices
+        .missing
+        .iter()
+        .map(|r| missing(desired[*r]))
+        .collect();
 
     // Bring live objects into the configuration's shape: matched objects under their resource's label, so that
     // references compare as identities. A live object's shape depends only on the object and on the
     // references (which id is which label), never on its own label, so each is shaped where it is needed.
-    let index: HashMap<*const Normalized, usize> = objects
+    let pairs_of = |indices: &matching::Indices| -> Vec<(&Resource, &Normalized)> {
+        indices
+            .pairs
+            .iter()
+            .map(|(r, i)| (desired[*r], &objects[*i]))
+            .collect()
+    };
+    let mut live_labels: HashMap<usize, String> = indices
+        .pairs
         .iter()
-        .enumerate()
-        .map(|(i, o)| (o as *const _, i))
+        .map(|(r, i)| (*i, desired[*r].label.clone()))
         .collect();
-    let mut live_labels: HashMap<usize, String> = HashMap::new();
-    for (r, o) in &matched {
-        live_labels.insert(index[&(*o as *const _)], r.label.clone());
-    }
     // Look-alikes of duplicated names: each candidate gets a label of its own, to be compared with each
     // resource of that name.
-    for (_, group) in &ambiguous_groups {
+    for (_, group) in &indices.lookalikes {
         for i in group {
             live_labels
                 .entry(*i)
                 .or_insert_with(|| format!("drsync_candidate_{i}"));
         }
     }
-    let refs = references(&matched);
+    let refs = references(&pairs_of(&indices));
     let final_refs;
     let mut shaper = Shaper::new(&refs, objects, &live_labels)?;
 
     // Duplicated names: pair resources with identical live objects; anything else is ambiguous.
-    if !ambiguous_groups.is_empty() {
-        let mut candidates: Vec<usize> = ambiguous_groups
+    let had_lookalikes = !indices.lookalikes.is_empty();
+    let mut ambiguous = Vec::new();
+    if had_lookalikes {
+        let mut candidates: Vec<usize> = indices
+            .lookalikes
             .iter()
             .flat_map(|(_, group)| group.iter().copied())
             .collect();
@@ -272,51 +285,40 @@ pub fn compare_normalized(
         for (i, body) in shaped.into_iter().flatten() {
             live_bodies.insert(i, body?);
         }
-        for (r, group) in &ambiguous_groups {
-            let free: Vec<usize> = group.iter().copied().filter(|i| !used[*i]).collect();
-            let twins = desired_by_name
-                .get(&(kind_of(&r.resource_type).expect("known type"), name_of(r)))
-                .copied()
-                .unwrap_or(0);
-            let identical = free.iter().copied().find(|i| {
-                live_bodies.get(i).is_some_and(|b| {
-                    let mut b = b.clone();
-                    super::suppress::align(&r.resource_type, &r.body, &mut b);
-                    same(&r.body, &b, &r.resource_type)
-                })
+        ambiguous = matching::resolve(&mut indices, &wanted, |r, i| {
+            let r = desired[r];
+            live_bodies.get(&i).is_some_and(|b| {
+                let mut b = b.clone();
+                super::suppress::align(&r.resource_type, &r.body, &mut b);
+                same(&r.body, &b, &r.resource_type)
+            })
+        });
+        for (r, group) in &ambiguous {
+            let r = desired[*r];
+            let ids: Vec<String> = group.iter().map(|i| objects[*i].id.clone()).collect();
+            findings.push(Finding {
+                kind: FindingKind::Ambiguous,
+                severity: Severity::Drift,
+                resource_type: r.resource_type.clone(),
+                label: r.label.clone(),
+                name: name_of(r),
+                live_id: ids.first().cloned(),
+                live_ids: ids,
+                fields: Vec::new(),
+                expected_hcl: Some(render(&r.resource_type, &r.label, &r.body)),
+                actual_hcl: None,
             });
-            match identical {
-                Some(i) if twins == group.len() => {
-                    used[i] = true;
-                    matched.push((r, &objects[i]));
-                }
-                _ => {
-                    for i in group {
-                        used[*i] = true;
-                    }
-                    let ids: Vec<String> = group.iter().map(|i| objects[*i].id.clone()).collect();
-                    findings.push(Finding {
-                        kind: FindingKind::Ambiguous,
-                        severity: Severity::Drift,
-                        resource_type: r.resource_type.clone(),
-                        label: r.label.clone(),
-                        name: name_of(r),
-                        live_id: ids.first().cloned(),
-                        live_ids: ids,
-                        fields: Vec::new(),
-                        expected_hcl: Some(render(&r.resource_type, &r.label, &r.body)),
-                        actual_hcl: None,
-                    });
-                }
-            }
         }
     }
+    let matched = pairs_of(&indices);
+    let used = &indices.used;
 
     // References to objects paired just now were still literal ids: shape the live objects with the new ones.
-    if !ambiguous_groups.is_empty() {
-        let labels: HashMap<usize, String> = matched
+    if had_lookalikes {
+        let labels: HashMap<usize, String> = indices
+            .pairs
             .iter()
-            .map(|(r, o)| (index[&(*o as *const _)], r.label.clone()))
+            .map(|(r, i)| (*i, desired[*r].label.clone()))
             .collect();
         final_refs = references(&matched);
         shaper = Shaper::new(&final_refs, objects, &labels)?;
@@ -403,7 +405,24 @@ pub fn compare_normalized(
         findings,
     };
     super::resummarize(&mut report);
-    Ok((report, in_sync))
+    let by = if state.is_some() {
+        MatchedBy::State
+    } else {
+        MatchedBy::Name
+    };
+    let matching = matching::build(by, &indices, &ambiguous, &wanted, &have);
+    Ok(Compared {
+        report,
+        in_sync,
+        matching,
+    })
+}
+
+/// The exported kind whose resource type is `t`.
+fn kind_of(t: &str) -> Option<ResourceKind> {
+    ResourceKind::ALL
+        .into_iter()
+        .find(|k| k.resource_type() == t)
 }
 
 /// References from every matched live object to its resource's label.

@@ -5,9 +5,14 @@
 
 mod engine;
 pub mod ignore;
+pub mod matching;
 mod suppress;
 
-pub use engine::{compare, compare_normalized, diff_bodies, Error, StateIds};
+pub use engine::{
+    compare, compare_inventory, compare_matched, compare_normalized, diff_bodies, Compared, Error,
+    StateIds,
+};
+pub use matching::Matching;
 
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -80,13 +80,15 @@ pub(crate) async fn require_token(
     }
 }
 
-/// `GET /.well-known/databricks-config`: the host metadata current SDKs read before anything else.
+/// `GET /.well-known/databricks-config`: the host metadata current SDKs read before anything else. Its fields
+/// (`oidc_endpoint`, `workspace_id` as a string, `cloud`) are those databricks-sdk-go `config/host_metadata.go`
+/// decodes; `workspace_id` is this workspace's id, the one SCIM `Me` sends as `X-Databricks-Org-Id`.
 pub(crate) async fn host_metadata(State(state): State<AppState>) -> Json<serde_json::Value> {
     let base = state.base_url();
     let cloud = state.workspace().cloud;
     Json(json!({
         "oidc_endpoint": format!("{base}/oidc"),
-        "workspace_id": "1234567890123456",
+        "workspace_id": state.workspace_id().to_string(),
         "cloud": cloud.as_str(),
     }))
 }

@@ -95,18 +95,23 @@ fn project_attributes(mut body: Value, q: &Query) -> Value {
     body
 }
 
+/// SCIM `Me`, with the workspace id in the `X-Databricks-Org-Id` response header, where the Go SDK's
+/// `WorkspaceClient.CurrentWorkspaceID` reads it (databricks-sdk-go `workspace_functions.go`).
 async fn me(
     State(state): State<AppState>,
     principal: Option<Extension<Principal>>,
     RawQuery(raw): RawQuery,
-) -> Json<Value> {
+) -> ([(&'static str, String); 1], Json<Value>) {
     let q = Query::parse(raw.as_deref());
     let ws = state.workspace();
     let body = match &principal {
         Some(Extension(Principal(Some(client_id)))) => service_principal(&ws, client_id),
         _ => ws.me.clone(),
     };
-    Json(project_attributes(body, &q))
+    (
+        [("x-databricks-org-id", state.workspace_id().to_string())],
+        Json(project_attributes(body, &q)),
+    )
 }
 
 async fn instance_profiles(State(state): State<AppState>) -> Json<Value> {

@@ -63,6 +63,10 @@ pub struct EmulatorConfig {
     /// Whether cluster policy definitions come back as sent or re-serialised (an open question about the real
     /// service, see [`PolicyJson`]).
     pub policy_json: PolicyJson,
+    /// The workspace id, sent as `X-Databricks-Org-Id` with SCIM `Me` and as `workspace_id` in the host
+    /// metadata; `None`: one derived from the bound port, so that emulators running side by side (a primary and
+    /// a DR) are different workspaces, as real ones are.
+    pub workspace_id: Option<u64>,
 }
 
 impl Default for EmulatorConfig {
@@ -77,6 +81,7 @@ impl Default for EmulatorConfig {
             faults: Vec::new(),
             seed: 0,
             policy_json: PolicyJson::Echo,
+            workspace_id: None,
         }
     }
 }
@@ -100,6 +105,7 @@ pub(crate) struct AppState {
     stats: Arc<Stats>,
     latency: Duration,
     base_url: Arc<OnceLock<String>>,
+    workspace_id: u64,
 }
 
 impl AppState {
@@ -112,6 +118,18 @@ impl AppState {
     pub(crate) fn base_url(&self) -> String {
         self.base_url.get().cloned().unwrap_or_default()
     }
+
+    /// The workspace id (`X-Databricks-Org-Id`).
+    pub(crate) fn workspace_id(&self) -> u64 {
+        self.workspace_id
+    }
+}
+
+/// The workspace id of an emulator on `port` that was given none: 16 digits, the size of real workspace ids
+/// (databricks-sdk-go `config/host_metadata_test.go` uses `111111111111111`, the Azure host names
+/// `adb-<16 digits>`), different for each port.
+fn derived_workspace_id(port: u16) -> u64 {
+    4_000_000_000_000_000 + u64::from(port)
 }
 
 /// A running emulator. Dropping it stops the server.
@@ -146,6 +164,9 @@ impl Emulator {
             stats: Arc::new(Stats::default()),
             latency: config.latency,
             base_url: Arc::new(OnceLock::from(url.clone())),
+            workspace_id: config
+                .workspace_id
+                .unwrap_or_else(|| derived_workspace_id(local.port())),
         };
         let app = router(state.clone());
         let (tx, rx) = oneshot::channel::<()>();
@@ -173,6 +194,11 @@ impl Emulator {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The workspace id it answers with (`X-Databricks-Org-Id`, the host metadata's `workspace_id`).
+    pub fn workspace_id(&self) -> u64 {
+        self.state.workspace_id
     }
 
     /// How many requests the server has received (all paths, including failed ones).

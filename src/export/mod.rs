@@ -424,6 +424,10 @@ pub struct Export {
 pub struct LabelMap {
     /// Format version.
     pub version: u32,
+    /// The workspace id of the primary this export was read from (`X-Databricks-Org-Id`), so that a later
+    /// export of another workspace, or a DR that is the primary, is caught. Absent in older label maps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
     /// Resource type → label → primary id.
     pub resources: BTreeMap<String, BTreeMap<String, String>>,
     /// Resource type → renames not yet known to be applied, oldest first: written to `moved.tf` by every export
@@ -477,7 +481,27 @@ pub enum Error {
     },
 }
 
+impl Export {
+    /// Record the primary's workspace id in the label map this export writes.
+    pub fn record_workspace_id(&mut self, workspace_id: &str) {
+        let Some(text) = self.files.get_mut(LABELS_FILE) else {
+            return;
+        };
+        let mut map: LabelMap =
+            serde_json::from_str(text).expect("the export's own label map reads back");
+        map.workspace_id = Some(workspace_id.to_string());
+        let mut json = serde_json::to_string_pretty(&map).expect("a label map serialises");
+        json.push('\n');
+        *text = json;
+    }
+}
+
 impl LabelMap {
+    /// The workspace id recorded in a label map's text, if it is one and records one.
+    pub fn workspace_id_in(text: &str) -> Option<String> {
+        serde_json::from_str::<LabelMap>(text).ok()?.workspace_id
+    }
+
     /// Read the label map of a previous export in `dir`; none there is an empty map.
     pub fn load(dir: &Path) -> Result<LabelMap, Error> {
         let path = dir.join(LABELS_FILE);
@@ -797,6 +821,7 @@ fn assemble(
     }
     let mut map = LabelMap {
         version: 1,
+        workspace_id: None,
         resources: BTreeMap::new(),
         // An object whose label changed (renamed on the primary) moves in Terraform instead of being replaced.
         moved: moved::moves(previous, &resources),
@@ -1501,6 +1526,7 @@ mod tests {
             "resource \"databricks_cluster\" \"common\" {\n  cluster_name = \"common\"\n}\n";
         let map = LabelMap {
             version: 1,
+            workspace_id: None,
             resources: BTreeMap::new(),
             moved: BTreeMap::from([
                 (

@@ -162,9 +162,15 @@ async fn ready_dr_and_golden_files() {
     let host = s.dr.url().to_string();
     let primary = s.primary.url().to_string();
     let branch = branch(s.dir.path());
+    let (dr_id, primary_id) = (s.dr.workspace_id(), s.primary.workspace_id());
     let scrub = |t: &str| {
         t.replace(&host, "http://dr")
             .replace(&primary, "http://primary")
+            .replace(&format!("workspace id {dr_id}"), "workspace id [dr]")
+            .replace(
+                &format!("workspace id {primary_id}"),
+                "workspace id [primary]",
+            )
             .replace(&format!("at {branch}"), "at [branch]")
             .replace(&format!("\"{branch}\""), "\"[branch]\"")
     };

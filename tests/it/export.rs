@@ -990,10 +990,13 @@ async fn globs_select_and_references_to_excluded_objects_stay_literal() {
 
 // ---- The command --------------------------------------------------------------------------------------------
 
+/// The fixture primary, with `faults`: every one is the same workspace (one workspace id), so that a test can
+/// export from it with faults and without.
 async fn primary_emulator(faults: &[&str]) -> drsync::emulator::Emulator {
     start(EmulatorConfig {
         fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
         faults: faults.iter().map(|f| f.parse::<Fault>().unwrap()).collect(),
+        workspace_id: Some(1_000_000_000_000_001),
         ..EmulatorConfig::default()
     })
     .await
