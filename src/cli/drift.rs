@@ -135,11 +135,8 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
             ));
         }
     }
-    eprintln_stderr(&format!(
-        "DR workspace {} ({})",
-        me.workspace_id,
-        client.host()
-    ));
+    // Which workspace DR is, for `-v`: stderr stays quiet by default, as CI logs read it.
+    tracing::info!(workspace_id = %me.workspace_id, host = %client.host(), "DR workspace");
     let kinds = config.export.resources.clone();
     let parsing = tokio::task::spawn_blocking(move || {
         drsync::tfconfig::load(&files, &var_files, &BTreeMap::new())
