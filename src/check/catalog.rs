@@ -452,6 +452,29 @@ pub fn passive(config: &Configuration, live: &Inventory, matching: &Matching) ->
             _ => {}
         }
     }
+    let pool_warns = warns.len();
+    // A DR job that is in no resource (unmanaged) but runs on a schedule, trigger or continuously is not
+    // passive either: Git cannot pause it. A warning, not a failure: DR may have jobs of its own (monitoring).
+    let mut unmanaged_live = 0;
+    for o in matching
+        .unmanaged
+        .iter()
+        .filter(|o| o.kind == crate::model::ResourceKind::Jobs)
+    {
+        let Some(j) = jobs.get(&o.id) else { continue };
+        for block in PAUSABLE {
+            let Some(s) = j.settings.extra.get(block).map(pause_status) else {
+                continue;
+            };
+            if s != "PAUSED" {
+                unmanaged_live += 1;
+                warns.push(format!(
+                    "job {} (DR id {}) is in no resource in Git and its {block} is {s} in DR",
+                    o.name, j.job_id
+                ));
+            }
+        }
+    }
     let mut running = 0;
     for c in live.clusters.iter().filter(|c| c.is_all_purpose()) {
         let state = c.state.as_deref().unwrap_or("UNKNOWN");
@@ -492,11 +515,14 @@ pub fn passive(config: &Configuration, live: &Inventory, matching: &Matching) ->
             if !fails.is_empty() {
                 parts.push(format!("{} paused in Git, live in DR", fails.len()));
             }
+            if unmanaged_live > 0 {
+                parts.push(format!("{unmanaged_live} unmanaged jobs live in DR"));
+            }
             if running > 0 {
                 parts.push(format!("{running} clusters running"));
             }
-            if warns.len() > running {
-                parts.push(format!("{} pools not as configured", warns.len() - running));
+            if pool_warns > 0 {
+                parts.push(format!("{pool_warns} pools not as configured"));
             }
             parts.join(", ")
         }
@@ -703,13 +729,25 @@ resource "databricks_job" "nightly" {
             p.details[0],
             "job nightly (databricks_job.nightly, DR id 7): schedule is UNPAUSED in DR, PAUSED in Git"
         );
-        // A live job the matching pairs with nothing (unmanaged) is drift's to report, not this check's.
+        // A live job the matching pairs with nothing (unmanaged) cannot be paused from Git: a warning naming it
+        // when it runs on a schedule (drift reports it as unmanaged), nothing when it is paused.
         let unpaired = Matching {
             pairs: Vec::new(),
             unmanaged: vec![object("7")],
             ..paired.clone()
         };
-        assert_eq!(passive(&cfg, &live, &unpaired).status, Status::Warn);
+        live.clusters = vec![cluster("TERMINATED")];
+        let p = passive(&cfg, &live, &unpaired);
+        assert_eq!(p.status, Status::Warn);
+        assert_eq!(p.summary, "1 unmanaged jobs live in DR");
+        assert_eq!(
+            p.details,
+            ["job nightly (DR id 7) is in no resource in Git and its schedule is UNPAUSED in DR"]
+        );
+        live.jobs = vec![job("PAUSED")];
+        assert_eq!(passive(&cfg, &live, &unpaired).status, Status::Pass);
+        live.jobs = vec![job("UNPAUSED")];
+        live.clusters = vec![cluster("RUNNING")];
         // Ambiguous: every candidate is judged, and the detail says why.
         let mut other = job("PAUSED");
         other.job_id = 8;

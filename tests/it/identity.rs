@@ -313,10 +313,23 @@ async fn check_and_drift_name_the_dr_workspace() {
         reachable["evidence"][1],
         json!(format!("workspace id {}", dr.workspace_id()))
     );
+    // drift says it at -v; by default its stderr stays quiet (CI logs).
     let run = drsync(dir.path(), &["drift"], ENV).await;
     assert_eq!(run.code, 2, "{run:?}");
-    assert_eq!(
-        run.stderr,
-        format!("DR workspace {} ({})\n", dr.workspace_id(), dr.url())
+    assert_eq!(run.stderr, "");
+    let run = drsync(dir.path(), &["-v", "drift"], ENV).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("DR workspace"))
+        .unwrap_or_else(|| panic!("{run:?}"));
+    assert!(
+        line.ends_with(&format!(
+            "DR workspace workspace_id={} host={}",
+            dr.workspace_id(),
+            dr.url()
+        )),
+        "{line}"
     );
 }
