@@ -770,22 +770,35 @@ fn a_second_export_waits_for_the_lock_then_fails_clearly() {
 #[test]
 fn concurrent_processes_are_serialised_by_the_lock_file() {
     // Two opens of the lock in one process behave like two processes: `flock` locks belong to the open file.
+    // No wall-clock bound: the waiter must not get the lock while it is held (it cannot, however slowly it is
+    // scheduled), and must get it once it is released.
     let tmp = tempfile::tempdir().unwrap();
     init(tmp.path());
     let dir = tmp.path().join("dr");
     let a = git::open(&dir, &settings()).unwrap();
     let b = git::open(&dir, &settings()).unwrap();
+    let c = git::open(&dir, &settings()).unwrap();
     let held = a.lock(Duration::ZERO).unwrap();
+    assert!(
+        matches!(c.lock(Duration::ZERO), Err(Error::Locked { .. })),
+        "a held lock is not given twice"
+    );
+    let (done, finished) = std::sync::mpsc::channel();
     let waiter = std::thread::spawn(move || {
-        let started = std::time::Instant::now();
-        let lock = b.lock(Duration::from_secs(30)).unwrap();
-        drop(lock);
-        started.elapsed()
+        let got = b.lock(Duration::from_secs(60)).map(drop);
+        done.send(()).unwrap();
+        got
     });
-    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        finished.recv_timeout(Duration::from_millis(200)),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout),
+        "the waiter got the lock while it was held"
+    );
     drop(held);
-    let waited = waiter.join().unwrap();
-    assert!(waited >= Duration::from_millis(150), "{waited:?}");
+    waiter
+        .join()
+        .unwrap()
+        .expect("the waiter gets the lock once it is released");
 }
 
 #[test]
