@@ -193,7 +193,9 @@ pub fn baseline(findings: &[Finding]) -> String {
             let line = format!("{address}.{}", field.path);
             // A path that cannot be read back as a pattern would make the whole file unreadable: accept the
             // resource instead.
-            if field.path.is_empty() || parse_pattern(&line).is_err() {
+            // A line break in a path (a block key read from the workspace) would split the line in two.
+            if field.path.is_empty() || line.contains(['\n', '\r']) || parse_pattern(&line).is_err()
+            {
                 lines.insert(address.clone());
             } else {
                 lines.insert(line);
@@ -1101,6 +1103,18 @@ mod tests {
         let mut expected = new;
         expected[0].fields.remove(2);
         assert_eq!(out, expected);
+
+        // A block key with a line break (found by tests/props.rs) cannot be a line of its own: the baseline
+        // accepts the whole resource, and stays readable.
+        let odd = vec![changed(
+            "databricks_job",
+            "odd",
+            &["task[a\nb].timeout_seconds"],
+        )];
+        let text = baseline(&odd);
+        assert!(text.ends_with("\ndatabricks_job.odd\n"), "{text}");
+        let r = IgnoreRules::parse(&text, Path::new(".drsyncignore")).unwrap();
+        assert_eq!(r.apply(odd), Vec::<Finding>::new());
 
         // No findings: a header and nothing ignored.
         let empty = baseline(&[]);
