@@ -509,15 +509,16 @@ impl Config {
 
 /// Refuse an export folder that holds what the export must never swallow: the configuration file (the folder is
 /// the config file's own folder or an ancestor of it), a Git repository (`.git` in it), or the repository root
-/// `repo` (`[git] repo`). The export owns its folder and replaces it whole, so such a folder would be copied into
-/// itself, or have the repository committed into it. `dir` and `config_path` are as given (relative to the
+/// `repo` (`[git] repo`). The export owns the files it writes there and removes those it no longer writes, so such
+/// a folder would mix the export with the repository's own files (and a `jobs.tf` of the user's there would be
+/// overwritten). `dir` and `config_path` are as given (relative to the
 /// working folder, or absolute); both are compared as the file system resolves them (symbolic links followed for
 /// the parts that exist), so `.`, `..` and links cannot hide the overlap. The error is the reason, for the caller
 /// to name the key or flag.
 pub fn check_export_dir(dir: &Path, config_path: &Path, repo: Option<&Path>) -> Result<(), String> {
     let folder = resolved(dir);
     let config_dir = resolved(config_path.parent().unwrap_or_else(|| Path::new("")));
-    let tail = "the export owns its folder and replaces it whole: use a folder of its own, like \"terraform/generated\"";
+    let tail = "the export owns the files it writes in its folder: use a folder of its own, like \"terraform/generated\"";
     if config_dir.starts_with(&folder) {
         return Err(format!(
             "the export folder {} holds the configuration file {}; {tail}",
