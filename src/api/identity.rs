@@ -81,6 +81,51 @@ impl IdentityError {
     }
 }
 
+/// Where a primary workspace id came from, as [`DrIsPrimary`] says it.
+pub const PRIMARY_AS_RECORDED: &str = "primary's, as the export recorded it in drsync-labels.json";
+/// See [`PRIMARY_AS_RECORDED`].
+pub const PRIMARY_AS_LIVE: &str = "primary's, as the primary workspace answers";
+
+/// The DR workspace is the primary: its workspace id is the primary's. Drift and check refuse to judge it (a
+/// "DR" that is the primary would look in sync, and a failover to it would fail over to the failed site).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the DR workspace {dr_host} is the primary workspace: workspace id {workspace_id} is the {what}")]
+pub struct DrIsPrimary {
+    /// DR's host.
+    pub dr_host: String,
+    /// The shared workspace id.
+    pub workspace_id: String,
+    /// Where the primary's id comes from ([`PRIMARY_AS_RECORDED`], [`PRIMARY_AS_LIVE`]).
+    pub what: String,
+}
+
+impl DrIsPrimary {
+    /// What to do about it, for people.
+    pub const HINT: &'static str =
+        "[workspaces.dr] must name the DR workspace; check its host and the profile or \
+                                    DATABRICKS_HOST it comes from";
+
+    /// Refuse `dr` when its workspace id is one of the `primary` ids (each with where it came from: absent ids
+    /// are skipped).
+    pub fn refuse(
+        dr: &Identity,
+        dr_host: &str,
+        primary: &[(Option<&str>, &str)],
+    ) -> Result<(), DrIsPrimary> {
+        match primary
+            .iter()
+            .find(|(id, _)| *id == Some(dr.workspace_id.as_str()))
+        {
+            Some((_, what)) => Err(DrIsPrimary {
+                dr_host: dr_host.to_string(),
+                workspace_id: dr.workspace_id.clone(),
+                what: (*what).to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
 /// What a SCIM body holds, when it holds no identity: for the error.
 fn describe(body: &Value) -> String {
     match body {

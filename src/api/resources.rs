@@ -525,7 +525,7 @@ impl WorkspaceClient {
 
     /// The identity behind this client's credentials.
     pub async fn current_user(&self) -> Result<CurrentUser, Error> {
-        let path = "/api/2.0/preview/scim/v2/Me";
+        let path = super::identity::ME_PATH;
         let body = self.get(path, &[]).await?;
         decode(self, "GET", path, body)
     }

@@ -158,15 +158,8 @@ pub enum Error {
     #[error("the DR host is not a Databricks workspace")]
     NotAWorkspace(#[source] IdentityError),
     /// The DR workspace is the primary.
-    #[error("the DR workspace {dr_host} is the primary workspace: workspace id {workspace_id} is the {what}")]
-    DrIsPrimary {
-        /// DR's host.
-        dr_host: String,
-        /// The shared workspace id.
-        workspace_id: String,
-        /// Where the primary's id comes from.
-        what: String,
-    },
+    #[error(transparent)]
+    DrIsPrimary(#[from] crate::api::identity::DrIsPrimary),
 }
 
 impl Error {
@@ -174,10 +167,7 @@ impl Error {
     pub fn hint(&self) -> &'static str {
         match self {
             Error::NotAWorkspace(e) => e.hint(),
-            Error::DrIsPrimary { .. } => {
-                "[workspaces.dr] must name the DR workspace; check its host and the profile or \
-                 DATABRICKS_HOST it comes from"
-            }
+            Error::DrIsPrimary(_) => crate::api::identity::DrIsPrimary::HINT,
         }
     }
 }
@@ -335,26 +325,21 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
             Some((Ok(p), _, _)) => Some(p.workspace_id.as_str()),
             _ => None,
         };
-        let same = [
-            (
-                primary_workspace_id.as_deref(),
-                "primary's, as the export recorded it in drsync-labels.json",
-            ),
-            (live_primary, "primary's, as the primary workspace answers"),
-        ]
-        .into_iter()
-        .find(|(id, _)| *id == Some(me.workspace_id.as_str()));
-        if let Some((_, what)) = same {
-            return Err(Error::DrIsPrimary {
-                dr_host: dr_host.clone(),
-                workspace_id: me.workspace_id.clone(),
-                what: what.to_string(),
-            });
-        }
+        crate::api::identity::DrIsPrimary::refuse(
+            me,
+            &dr_host,
+            &[
+                (
+                    primary_workspace_id.as_deref(),
+                    crate::api::identity::PRIMARY_AS_RECORDED,
+                ),
+                (live_primary, crate::api::identity::PRIMARY_AS_LIVE),
+            ],
+        )?;
     }
 
     let mut checks = Vec::new();
-    let me_path = "GET /api/2.0/preview/scim/v2/Me";
+    let me_path = format!("GET {}", crate::api::identity::ME_PATH);
     let dr_ok = dr_me.is_ok();
     checks.push(match &dr_me {
         Ok(me) => result(

@@ -1,6 +1,7 @@
 //! `drsync drift`: the live DR workspace against the committed HCL; exit 0 no drift, 2 drift, 1 error.
 
 use super::{CliError, Global};
+use drsync::api::identity::{DrIsPrimary, PRIMARY_AS_RECORDED};
 use drsync::api::{auth, WorkspaceClient};
 use drsync::drift::{self, Source};
 use drsync::report::{self, Format};
@@ -124,16 +125,8 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
         .as_deref()
         .and_then(drsync::export::LabelMap::workspace_id_in)
     {
-        if primary == me.workspace_id {
-            return Err(CliError::new(DrIsPrimary {
-                host: client.host().to_string(),
-                workspace_id: primary,
-            })
-            .hint(
-                "[workspaces.dr] must name the DR workspace; check its host and the profile or \
-                 DATABRICKS_HOST it comes from",
-            ));
-        }
+        DrIsPrimary::refuse(&me, client.host(), &[(Some(&primary), PRIMARY_AS_RECORDED)])
+            .map_err(|e| CliError::new(e).hint(DrIsPrimary::HINT))?;
     }
     // Which workspace DR is, for `-v`: stderr stays quiet by default, as CI logs read it.
     tracing::info!(workspace_id = %me.workspace_id, host = %client.host(), "DR workspace");
@@ -214,14 +207,3 @@ fn eprintln_stderr(text: &str) {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct ArgError(String);
-
-/// DR is the primary.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "the DR workspace {host} is the primary workspace: workspace id {workspace_id} is the primary's, as the \
-     export recorded it in drsync-labels.json"
-)]
-struct DrIsPrimary {
-    host: String,
-    workspace_id: String,
-}
