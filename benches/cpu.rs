@@ -68,6 +68,7 @@ fn settings(rules: &str) -> Settings {
         rules: config.rewrite,
         normalize: Default::default(),
         exporter: None,
+        workspace_id: None,
     }
 }
 

@@ -100,6 +100,7 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         // A job that runs as the identity exporting it is written without `run_as`, as the provider's exporter
         // writes it (provider-behaviour.md §2.5): in DR it runs as the identity that applies the HCL.
         exporter: Some(me.user.user_name.clone()).filter(|u| !u.is_empty()),
+        workspace_id: Some(me.workspace_id.clone()),
     };
     // Git first (read-only), so that a repository problem shows before the workspace is read; the lock is
     // held from before writing until after the commit, so two exports never commit a mix.
@@ -143,8 +144,7 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         CliError::from(e)
             .hint("nothing was written: a partial export never replaces a complete one")
     })?;
-    let mut built = export::build_prepared(inventory, &settings, &previous, preparer.schema())?;
-    built.record_workspace_id(&me.workspace_id);
+    let built = export::build_prepared(inventory, &settings, &previous, preparer.schema())?;
     // What changes: against what is committed when committing, else against the folder.
     let changes = match &repo {
         Some(r) => {

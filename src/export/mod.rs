@@ -29,7 +29,9 @@ pub const PROVIDER_SCHEMA: &str = include_str!("../../schema/databricks-provider
 pub const LABELS_FILE: &str = "drsync-labels.json";
 
 /// Every file name the export writes; others in its folder are the user's and are left alone.
-pub const MANAGED_FILES: &[&str] = &[
+pub const MANAGED_FILES: &[&str] = &MANAGED;
+
+const MANAGED: [&str; 9] = [
     "jobs.tf",
     "clusters.tf",
     "instance_pools.tf",
@@ -58,18 +60,15 @@ pub const GITIGNORED: &[&str] = &[
 
 /// Every file an export commits: its own files ([`MANAGED_FILES`]) and the folder's `.gitignore`. Anything else
 /// in the folder is the user's (or Terraform's) and is never committed by an export.
-pub const COMMITTED_FILES: &[&str] = &[
-    "jobs.tf",
-    "clusters.tf",
-    "instance_pools.tf",
-    "cluster_policies.tf",
-    "versions.tf",
-    "variables.tf",
-    "dr.auto.tfvars",
-    MOVED_FILE,
-    LABELS_FILE,
-    GITIGNORE_FILE,
-];
+pub const COMMITTED_FILES: &[&str] = &{
+    let mut all = [GITIGNORE_FILE; MANAGED.len() + 1];
+    let mut i = 0;
+    while i < MANAGED.len() {
+        all[i] = MANAGED[i];
+        i += 1;
+    }
+    all
+};
 
 /// The provider schema, parsed.
 pub fn provider_schema() -> Schema {
@@ -365,6 +364,9 @@ pub struct Settings {
     /// the provider's exporter leaves it out (provider-behaviour.md §2.5), so that DR runs the job as the identity
     /// that applies the HCL there.
     pub exporter: Option<String>,
+    /// The primary's workspace id (`api::identity`), recorded in the label map so that a later export can tell
+    /// that it reads the same workspace.
+    pub workspace_id: Option<String>,
 }
 
 /// A job normalised for this export: [`normalize::into_job`], without a `run_as` of the exporting identity.
@@ -479,21 +481,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-}
-
-impl Export {
-    /// Record the primary's workspace id in the label map this export writes.
-    pub fn record_workspace_id(&mut self, workspace_id: &str) {
-        let Some(text) = self.files.get_mut(LABELS_FILE) else {
-            return;
-        };
-        let mut map: LabelMap =
-            serde_json::from_str(text).expect("the export's own label map reads back");
-        map.workspace_id = Some(workspace_id.to_string());
-        let mut json = serde_json::to_string_pretty(&map).expect("a label map serialises");
-        json.push('\n');
-        *text = json;
-    }
 }
 
 impl LabelMap {
@@ -821,7 +808,7 @@ fn assemble(
     }
     let mut map = LabelMap {
         version: 1,
-        workspace_id: None,
+        workspace_id: settings.workspace_id.clone(),
         resources: BTreeMap::new(),
         // An object whose label changed (renamed on the primary) moves in Terraform instead of being replaced.
         moved: moved::moves(previous, &resources),

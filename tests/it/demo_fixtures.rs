@@ -30,6 +30,7 @@ async fn demo_export() -> Export {
         rules: config.rewrite,
         normalize: Default::default(),
         exporter: None,
+        workspace_id: None,
     };
     let inv = export::read(&client(primary.url()), &ResourceKind::ALL)
         .await

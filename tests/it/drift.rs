@@ -41,6 +41,7 @@ pub async fn primary_and_dr() -> (Emulator, Emulator, Configuration, BTreeMap<St
         rules: config.rewrite,
         normalize: Default::default(),
         exporter: None,
+        workspace_id: None,
     };
     let inv = export::read(&client(primary.url()), &ResourceKind::ALL)
         .await
@@ -261,6 +262,7 @@ async fn duplicated_names_that_are_referenced_show_no_drift() {
         rules: drsync::rewrite::Rules::default(),
         normalize: Default::default(),
         exporter: None,
+        workspace_id: None,
     };
     let built = export::build(
         inv.clone(),

@@ -45,6 +45,7 @@ fn settings(section: &ExportSection) -> Settings {
         rules: drsync::rewrite::Rules::default(),
         normalize: Default::default(),
         exporter: None,
+        workspace_id: None,
     }
 }
 
@@ -1360,6 +1361,7 @@ fn jobs_converted_ahead_of_time_give_the_same_export() {
                     rules: config.rewrite.clone(),
                     normalize: Default::default(),
                     exporter: None,
+                    workspace_id: None,
                     ..settings(&section)
                 };
                 let first = export::build(inv.clone(), &settings, &LabelMap::default(), &schema)

@@ -75,6 +75,7 @@ fn export_with(inv: &Inventory, pause: &str) -> Export {
         rules: config.rewrite,
         normalize: Default::default(),
         exporter: None,
+        workspace_id: None,
     };
     export::build(
         inv.clone(),

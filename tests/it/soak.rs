@@ -53,6 +53,7 @@ async fn export(emu: &Emulator, paging: JobsPaging) -> (BTreeMap<String, Vec<u8>
         rules: drsync::rewrite::Rules::default(),
         normalize: Default::default(),
         exporter: Some(client.current_user().await.unwrap().user_name),
+        workspace_id: None,
     };
     let preparer = Arc::new(export::Preparer::new(
         settings.clone(),

@@ -38,6 +38,7 @@ pub async fn export_of(primary: &Emulator, rules: &str) -> (Export, Configuratio
         rules: config.rewrite,
         normalize: config.export.normalize_options(),
         exporter: None,
+        workspace_id: None,
     };
     let inv = export::read(&client(primary.url()), &ResourceKind::ALL)
         .await
