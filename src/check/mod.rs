@@ -5,12 +5,9 @@
 //! checks that only compare data ([`catalog`]) are pure.
 
 pub mod catalog;
-mod duration;
-pub mod render;
-
-pub use duration::{format_duration, parse_duration};
 
 use crate::api::{Identity, IdentityError, WorkspaceClient};
+use crate::config::{parse_duration, Changed, CheckSection};
 use crate::drift::{self, ignore::IgnoreRules, FindingKind, Source, StateIds};
 use crate::export::Inventory;
 use crate::model::ResourceKind;
@@ -89,20 +86,39 @@ impl Status {
 pub struct Settings {
     /// The oldest the newest export commit may be.
     pub max_sync_age: Duration,
-    /// Whether a `changed` drift finding fails the drift check (otherwise it warns).
-    pub changed_fails: bool,
+    /// What a `changed` drift finding makes the drift check.
+    pub changed: Changed,
     /// The oldest replicated data may be.
     pub max_data_age: Duration,
 }
 
 impl Settings {
-    /// The settings of a `[check]` section (its durations were validated when the config was parsed).
-    pub fn from_section(section: &crate::config::CheckSection) -> Result<Settings, String> {
-        Ok(Settings {
-            max_sync_age: parse_duration(&section.max_sync_age)?,
-            changed_fails: section.changed == "fail",
-            max_data_age: parse_duration(&section.max_data_age)?,
-        })
+    /// The settings of a `[check]` section (typed when the config was read).
+    pub fn from_section(section: &CheckSection) -> Settings {
+        Settings {
+            max_sync_age: section.max_sync_age,
+            changed: section.changed,
+            max_data_age: section.max_data_age,
+        }
+    }
+}
+
+/// Seconds as a short duration, for people: `45s`, `12m`, `3h 5m`, `2d 4h` (`humantime` would write every unit
+/// down to nanoseconds, `1day 2h 3m 4s`; the check's summaries round to two units).
+pub fn format_duration(seconds: u64) -> String {
+    let (d, h, m, s) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3600,
+        seconds % 3600 / 60,
+        seconds % 60,
+    );
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m"),
+        (0, _, 0) => format!("{h}h"),
+        (0, _, _) => format!("{h}h {m}m"),
+        (_, 0, _) => format!("{d}d"),
+        _ => format!("{d}d {h}h"),
     }
 }
 
@@ -487,7 +503,7 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                     inv,
                     c.report.clone(),
                     ignore,
-                    settings.changed_fails,
+                    settings.changed,
                     inv_took + compare_took,
                 ),
                 (Err(e), _) | (_, Err(e)) => failed_read("drift", e, inv_took),
@@ -662,7 +678,7 @@ fn drift_check(
     live: &Inventory,
     mut report: drift::Report,
     ignore: Option<&IgnoreRules>,
-    changed_fails: bool,
+    changed: Changed,
     took: Duration,
 ) -> CheckResult {
     let id = "drift";
@@ -689,7 +705,7 @@ fn drift_check(
     for f in &report.findings {
         let s = match f.kind {
             FindingKind::Missing | FindingKind::Ambiguous => Status::Fail,
-            FindingKind::Changed if changed_fails => Status::Fail,
+            FindingKind::Changed if changed == Changed::Fail => Status::Fail,
             FindingKind::Changed | FindingKind::Unmanaged => Status::Warn,
         };
         status = status.max(s);
@@ -776,5 +792,24 @@ fn data_freshness(d: &DataAge, max: Duration) -> CheckResult {
             Vec::new(),
             d.took,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_durations_in_two_units_at_most() {
+        for (secs, text) in [
+            (0, "0s"),
+            (45, "45s"),
+            (720, "12m"),
+            (3600, "1h"),
+            (5400, "1h 30m"),
+            (86_400, "1d"),
+            (90_000, "1d 1h"),
+            (93_784, "1d 2h"),
+        ] {
+            assert_eq!(super::format_duration(secs), text, "{secs}");
+        }
     }
 }

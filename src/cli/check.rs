@@ -3,9 +3,9 @@
 
 use super::{CliError, Global};
 use drsync::api::{auth, WorkspaceClient};
-use drsync::check::render::{self, Format, Options};
 use drsync::check::{DataAge, Inputs, Settings};
 use drsync::drift::Source;
+use drsync::report::check::{self as render, Format, Options};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,7 +52,7 @@ pub(crate) struct CheckArgs {
 
 pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, CliError> {
     let config = global.load_config()?;
-    let settings = Settings::from_section(&config.check).map_err(|e| CliError::new(ArgError(e)))?;
+    let settings = Settings::from_section(&config.check);
     let out = args
         .out
         .clone()
@@ -64,13 +64,13 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
         })?;
         let format: Format = format
             .parse()
-            .map_err(|e: String| CliError::new(ArgError(e)))?;
+            .map_err(|e: render::UnknownFormat| CliError::new(ArgError(e.to_string())))?;
         extra_reports.push((format, PathBuf::from(path)));
     }
     let format: Format = args
         .format
         .parse()
-        .map_err(|e: String| CliError::new(ArgError(e)))?;
+        .map_err(|e: render::UnknownFormat| CliError::new(ArgError(e.to_string())))?;
 
     // Desired state from Git; a repository or revision that cannot be read is an error, HCL that does not
     // load is a failed check.
