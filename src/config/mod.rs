@@ -1,10 +1,11 @@
 //! `drsync.toml`: the user's configuration file, parsed strictly (an unknown key is an error that names the key
-//! and the file, so a typo never silently disables a setting). It only parses and validates: it reads no
-//! environment variables and resolves no credentials.
+//! and the file, so a typo never silently disables a setting) and typed at the edge (durations, `changed`, the
+//! stages' own settings types). It only parses and validates: it reads no environment variables, resolves no
+//! credentials, and calls no module that reads it back (`check` takes its [`CheckSection`]).
 
 use crate::api::auth::AuthSpec;
 use crate::api::ClientOptions;
-pub use crate::export::filter::{NameFilter, NameFilterError};
+use crate::export::filter::{NameFilter, NameFilterError};
 pub use crate::model::ResourceKind;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -29,7 +30,7 @@ pub struct Config {
     pub rewrite: crate::rewrite::Rules,
     /// `[git]`: where exports are committed (with `repo` resolved against the config file's folder).
     pub git: crate::git::GitSettings,
-    /// `[check]`: the thresholds of `drsync check` (durations validated).
+    /// `[check]`: the thresholds of `drsync check`, typed.
     pub check: CheckSection,
 }
 
@@ -111,7 +112,7 @@ pub struct ExportSection {
     pub dir: PathBuf,
     /// The kinds of objects to export (default: all four).
     pub resources: Vec<ResourceKind>,
-    /// Name globs an object must match to be exported (default `["*"]`).
+    /// Name globs an object must match to be exported (default `["*"]`; compiled by [`NameFilter`]).
     pub include: Vec<String>,
     /// Name globs that exclude an object (default none).
     pub exclude: Vec<String>,

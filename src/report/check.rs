@@ -42,6 +42,16 @@ impl std::str::FromStr for Format {
     }
 }
 
+/// The check report's format for a report format name: text, JSON and Markdown; the drift-only formats (JUnit,
+/// HTML) are an [`UnknownFormat`] with the same text as an unknown name.
+impl TryFrom<super::Format> for Format {
+    type Error = UnknownFormat;
+
+    fn try_from(format: super::Format) -> Result<Format, UnknownFormat> {
+        format.as_str().parse()
+    }
+}
+
 /// Render `report` in `format`.
 pub fn render(format: Format, report: &CheckReport, options: &Options) -> String {
     match format {
@@ -251,6 +261,14 @@ mod tests {
         assert_eq!(
             "yaml".parse::<Format>().map_err(|e| e.to_string()),
             Err("unknown report format `yaml`: expected text, json or markdown".to_string())
+        );
+        assert_eq!(
+            Format::try_from(super::super::Format::Markdown),
+            Ok(Format::Markdown)
+        );
+        assert_eq!(
+            Format::try_from(super::super::Format::Junit).map_err(|e| e.to_string()),
+            Err("unknown report format `junit`: expected text, json or markdown".to_string())
         );
     }
 
