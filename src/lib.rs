@@ -6,7 +6,6 @@
 #![warn(missing_docs)]
 
 pub mod api;
-mod calendar;
 pub mod check;
 pub mod config;
 pub mod demo;

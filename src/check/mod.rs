@@ -5,12 +5,9 @@
 //! checks that only compare data ([`catalog`]) are pure.
 
 pub mod catalog;
-mod duration;
-pub mod render;
-
-pub use duration::{format_duration, parse_duration};
 
 use crate::api::{Identity, IdentityError, WorkspaceClient};
+use crate::config::{parse_duration, Changed, CheckSection};
 use crate::drift::{self, ignore::IgnoreRules, FindingKind, Source, StateIds};
 use crate::export::Inventory;
 use crate::model::ResourceKind;
@@ -89,50 +86,88 @@ impl Status {
 pub struct Settings {
     /// The oldest the newest export commit may be.
     pub max_sync_age: Duration,
-    /// Whether a `changed` drift finding fails the drift check (otherwise it warns).
-    pub changed_fails: bool,
+    /// What a `changed` drift finding makes the drift check.
+    pub changed: Changed,
     /// The oldest replicated data may be.
     pub max_data_age: Duration,
 }
 
 impl Settings {
-    /// The settings of a `[check]` section (its durations were validated when the config was parsed).
-    pub fn from_section(section: &crate::config::CheckSection) -> Result<Settings, String> {
-        Ok(Settings {
-            max_sync_age: parse_duration(&section.max_sync_age)?,
-            changed_fails: section.changed == "fail",
-            max_data_age: parse_duration(&section.max_data_age)?,
-        })
+    /// The settings of a `[check]` section (typed when the config was read).
+    pub fn from_section(section: &CheckSection) -> Settings {
+        Settings {
+            max_sync_age: section.max_sync_age,
+            changed: section.changed,
+            max_data_age: section.max_data_age,
+        }
+    }
+}
+
+/// Seconds as a short duration, for people: `45s`, `12m`, `3h 5m`, `2d 4h` (`humantime` would write every unit
+/// down to nanoseconds, `1day 2h 3m 4s`; the check's summaries round to two units).
+pub fn format_duration(seconds: u64) -> String {
+    let (d, h, m, s) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3600,
+        seconds % 3600 / 60,
+        seconds % 60,
+    );
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m"),
+        (0, _, 0) => format!("{h}h"),
+        (0, _, _) => format!("{h}h {m}m"),
+        (_, 0, _) => format!("{d}d"),
+        _ => format!("{d}d {h}h"),
     }
 }
 
 /// The output of the data-freshness command, and how long it took.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct DataAge {
     /// The command, for the evidence.
     pub command: String,
     /// Its standard output, or why it could not be run or failed.
-    pub output: Result<String, String>,
+    pub output: Result<String, CommandError>,
     /// How long it ran.
     pub took: Duration,
 }
 
+/// Why the data-freshness command gave no age (the caller runs it; the check shows this as the detail).
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// It ran and failed.
+    #[error("exited with {status}: {}", stderr.trim())]
+    Failed {
+        /// How it ended.
+        status: std::process::ExitStatus,
+        /// What it wrote to standard error.
+        stderr: String,
+    },
+    /// It could not be started (or its runner died).
+    #[error("cannot run it: {0}")]
+    CannotRun(std::io::Error),
+}
+
+/// Why a client, or the HCL's history, could not be had: any error, shown by its message.
+pub type Unavailable<'a> = &'a (dyn std::error::Error + Send + Sync + 'static);
+
 /// What [`run`] checks.
 pub struct Inputs<'a> {
     /// The DR workspace's client, or why none could be made (no credentials, bad host).
-    pub dr: Result<&'a WorkspaceClient, String>,
+    pub dr: Result<&'a WorkspaceClient, Unavailable<'a>>,
     /// The DR workspace's host, for the report.
     pub dr_host: String,
     /// The primary workspace's client, or why none could be made; `None` when none is configured.
-    pub primary: Option<Result<&'a WorkspaceClient, String>>,
-    /// The committed HCL, loaded, or why it does not load.
-    pub desired: Result<Configuration, String>,
+    pub primary: Option<Result<&'a WorkspaceClient, Unavailable<'a>>>,
+    /// The committed HCL, loaded, or why it does not load (shown with its causes).
+    pub desired: Result<Configuration, crate::tfconfig::Error>,
     /// What the HCL was read from (for drift, and the report).
     pub source: Source,
     /// The number of files the HCL was read from.
     pub files: usize,
     /// When the newest export ran (seconds since the epoch), or why it could not be told.
-    pub newest_export: Result<Option<i64>, String>,
+    pub newest_export: Result<Option<i64>, crate::git::Error>,
     /// The current time, seconds since the epoch.
     pub now: i64,
     /// The exported kinds.
@@ -302,7 +337,7 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                 let (r, took) = timed(c.identify()).await;
                 Some((r.map_err(|e| error_text(&e)), took, c.host().to_string()))
             }
-            Some(Err(e)) => Some((Err(e.clone()), Duration::ZERO, String::new())),
+            Some(Err(e)) => Some((Err(e.to_string()), Duration::ZERO, String::new())),
             None => None,
         }
     };
@@ -317,7 +352,10 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
             );
             (error_text(&e), out_of_time)
         }),
-        None => Err((dr.as_ref().err().cloned().unwrap_or_default(), false)),
+        None => Err((
+            dr.as_ref().err().map(|e| e.to_string()).unwrap_or_default(),
+            false,
+        )),
     };
     // DR must not be the primary: by the id the export recorded, and by the live primary's.
     if let Ok(me) = &dr_me {
@@ -439,7 +477,7 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
             Status::Fail,
             "does not load",
             vec![format!("{files} files at {}", source.git_ref)],
-            vec![e.clone()],
+            vec![error_text(e)],
             start.elapsed(),
         ),
     });
@@ -487,7 +525,7 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                     inv,
                     c.report.clone(),
                     ignore,
-                    settings.changed_fails,
+                    settings.changed,
                     inv_took + compare_took,
                 ),
                 (Err(e), _) | (_, Err(e)) => failed_read("drift", e, inv_took),
@@ -519,7 +557,7 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
             let start = Instant::now();
             checks.push(match paths.0 {
                 Ok(found) => with_time(catalog::code(&refs, &found), paths.1 + start.elapsed()),
-                Err(e) => failed_read("code", &e, paths.1),
+                Err(e) => failed_read("code", &error_text(&e), paths.1),
             });
         }
         (_, Err(_)) => {
@@ -579,17 +617,31 @@ fn api_path(path: &str) -> &str {
     }
 }
 
+/// A workspace path DR could not be asked about.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}")]
+struct PathUnread {
+    /// The path, as the HCL names it.
+    path: String,
+    /// Why.
+    #[source]
+    source: crate::api::Error,
+}
+
 /// Look every workspace path the HCL names up in DR (the client bounds the concurrency).
 async fn workspace_paths(
     client: &WorkspaceClient,
     refs: &catalog::References,
-) -> Result<BTreeMap<String, bool>, String> {
+) -> Result<BTreeMap<String, bool>, PathUnread> {
     let lookups = refs.workspace_paths.keys().map(|p| async move {
         let found = client
             .workspace_status(api_path(p))
             .await
-            .map_err(|e| format!("{p}: {}", error_text(&e)))?;
-        Ok::<_, String>((p.clone(), found.is_some()))
+            .map_err(|source| PathUnread {
+                path: p.clone(),
+                source,
+            })?;
+        Ok::<_, PathUnread>((p.clone(), found.is_some()))
     });
     futures_util::future::join_all(lookups)
         .await
@@ -597,7 +649,11 @@ async fn workspace_paths(
         .collect()
 }
 
-fn sync_age(newest: &Result<Option<i64>, String>, now: i64, max: Duration) -> CheckResult {
+fn sync_age(
+    newest: &Result<Option<i64>, crate::git::Error>,
+    now: i64,
+    max: Duration,
+) -> CheckResult {
     let id = "sync_age";
     let max_text = format_duration(max.as_secs());
     match newest {
@@ -607,7 +663,7 @@ fn sync_age(newest: &Result<Option<i64>, String>, now: i64, max: Duration) -> Ch
             Status::Fail,
             "could not read the export history",
             Vec::new(),
-            vec![e.clone()],
+            vec![e.to_string()],
             Duration::ZERO,
         ),
         Ok(None) => result(
@@ -662,7 +718,7 @@ fn drift_check(
     live: &Inventory,
     mut report: drift::Report,
     ignore: Option<&IgnoreRules>,
-    changed_fails: bool,
+    changed: Changed,
     took: Duration,
 ) -> CheckResult {
     let id = "drift";
@@ -689,7 +745,7 @@ fn drift_check(
     for f in &report.findings {
         let s = match f.kind {
             FindingKind::Missing | FindingKind::Ambiguous => Status::Fail,
-            FindingKind::Changed if changed_fails => Status::Fail,
+            FindingKind::Changed if changed == Changed::Fail => Status::Fail,
             FindingKind::Changed | FindingKind::Unmanaged => Status::Warn,
         };
         status = status.max(s);
@@ -740,7 +796,7 @@ fn data_freshness(d: &DataAge, max: Duration) -> CheckResult {
                 Status::Fail,
                 "the command failed",
                 evidence,
-                vec![e.clone()],
+                vec![e.to_string()],
                 d.took,
             )
         }
@@ -776,5 +832,69 @@ fn data_freshness(d: &DataAge, max: Duration) -> CheckResult {
             Vec::new(),
             d.took,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The data-freshness check's details: the command's failure as the caller typed it, and an output that is
+    /// no age, in the texts `drsync check` has always shown.
+    #[test]
+    fn data_freshness_shows_why_there_is_no_age() {
+        use std::os::unix::process::ExitStatusExt;
+        let max = Duration::from_secs(3600);
+        let age = |output| DataAge {
+            command: "./age.sh".into(),
+            output,
+            took: Duration::ZERO,
+        };
+        let failed = data_freshness(
+            &age(Err(CommandError::Failed {
+                status: std::process::ExitStatus::from_raw(3 << 8),
+                stderr: "  no replica\n".into(),
+            })),
+            max,
+        );
+        assert_eq!(failed.status, Status::Fail);
+        assert_eq!(failed.summary, "the command failed");
+        assert_eq!(failed.details, ["exited with exit status: 3: no replica"]);
+        let unrun = data_freshness(
+            &age(Err(CommandError::CannotRun(std::io::Error::other("no sh")))),
+            max,
+        );
+        assert_eq!(unrun.details, ["cannot run it: no sh"]);
+        let garbled = data_freshness(&age(Ok("soon\n".into())), max);
+        assert_eq!(
+            garbled.details,
+            ["\"soon\": `soon`: expected a duration like \"24h\", \"90m\", \"1h30m\" or a number of seconds"]
+        );
+        let old = data_freshness(&age(Ok("2h".into())), max);
+        assert_eq!(
+            (old.status, old.summary.as_str()),
+            (Status::Fail, "2h old, over 1h")
+        );
+        let fresh = data_freshness(&age(Ok("1800\n".into())), max);
+        assert_eq!(
+            (fresh.status, fresh.summary.as_str()),
+            (Status::Pass, "30m old (max 1h)")
+        );
+    }
+
+    #[test]
+    fn formats_durations_in_two_units_at_most() {
+        for (secs, text) in [
+            (0, "0s"),
+            (45, "45s"),
+            (720, "12m"),
+            (3600, "1h"),
+            (5400, "1h 30m"),
+            (86_400, "1d"),
+            (90_000, "1d 1h"),
+            (93_784, "1d 2h"),
+        ] {
+            assert_eq!(super::format_duration(secs), text, "{secs}");
+        }
     }
 }

@@ -3,9 +3,9 @@
 
 use super::{CliError, Global};
 use drsync::api::{auth, WorkspaceClient};
-use drsync::check::render::{self, Format, Options};
-use drsync::check::{DataAge, Inputs, Settings};
+use drsync::check::{CommandError, DataAge, Inputs, Settings};
 use drsync::drift::Source;
+use drsync::report::check::{self as render, Format, Options};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,7 +52,7 @@ pub(crate) struct CheckArgs {
 
 pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, CliError> {
     let config = global.load_config()?;
-    let settings = Settings::from_section(&config.check).map_err(|e| CliError::new(ArgError(e)))?;
+    let settings = Settings::from_section(&config.check);
     let out = args
         .out
         .clone()
@@ -64,13 +64,13 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
         })?;
         let format: Format = format
             .parse()
-            .map_err(|e: String| CliError::new(ArgError(e)))?;
+            .map_err(|e: render::UnknownFormat| CliError::new(ArgError(e.to_string())))?;
         extra_reports.push((format, PathBuf::from(path)));
     }
     let format: Format = args
         .format
         .parse()
-        .map_err(|e: String| CliError::new(ArgError(e)))?;
+        .map_err(|e: render::UnknownFormat| CliError::new(ArgError(e.to_string())))?;
 
     // Desired state from Git; a repository or revision that cannot be read is an error, HCL that does not
     // load is a failed check.
@@ -81,41 +81,30 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
         .unwrap_or_else(|| repo.branch().to_string());
     let commit = repo.resolve(&rev)?;
     let files = repo.read_files(&rev)?;
-    let newest_export = repo
-        .newest_export_time()
-        .map(|t| t.map(|t| t.seconds))
-        .map_err(|e| e.to_string());
+    let newest_export = repo.newest_export_time().map(|t| t.map(|t| t.seconds));
     let mut var_files = Vec::new();
     for f in &args.var_files {
         var_files.push((f.display().to_string(), fs_err::read_to_string(f)?));
     }
-    let desired = drsync::tfconfig::load(&files, &var_files, &BTreeMap::new()).map_err(|e| {
-        let mut text = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
-    });
+    let desired = drsync::tfconfig::load(&files, &var_files, &BTreeMap::new());
     let state = super::read_state(args.state.as_deref())?;
     let rules = super::load_ignore(&config, args.ignore.as_deref())?;
 
     // Clients: a primary that cannot be made is a warned check (in a disaster it may be gone), not an error.
     let env = super::environment();
     let options = global.client_options(&config.client);
-    let make = |name: &str| -> Result<(WorkspaceClient, String), (String, String)> {
+    type Unmade = (Box<dyn std::error::Error + Send + Sync>, String);
+    let make = |name: &str| -> Result<(WorkspaceClient, String), Unmade> {
         let entry = config
             .workspace(name)
-            .map_err(|e| (e.to_string(), String::new()))?;
+            .map_err(|e| (e.into(), String::new()))?;
         let host = entry.host.clone().unwrap_or_default();
-        let resolved = auth::resolve(name, &entry.auth_spec(), &env)
-            .map_err(|e| (e.to_string(), host.clone()))?;
+        let resolved =
+            auth::resolve(name, &entry.auth_spec(), &env).map_err(|e| (e.into(), host.clone()))?;
         let host = resolved.host.clone();
         WorkspaceClient::new(name, &resolved.host, resolved.credentials, options.clone())
             .map(|c| (c, host.clone()))
-            .map_err(|e| (e.to_string(), host))
+            .map_err(|e| (e.into(), host))
     };
     // A DR workspace that no client can be made for (no [workspaces.dr], credentials not configured, an invalid
     // host) is a configuration error, exit 1: nothing was checked, so DR is not "not ready" (exit 2).
@@ -125,7 +114,7 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
         let host = resolved.host.clone();
         let client =
             WorkspaceClient::new("dr", &resolved.host, resolved.credentials, options.clone())?;
-        Ok::<_, (String, String)>((client, host))
+        Ok::<_, Unmade>((client, host))
     };
     let primary = if config.workspaces.contains_key("primary") {
         Some(make("primary"))
@@ -151,11 +140,11 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
         .now
         .unwrap_or_else(|| drsync::git::Timestamp::now().seconds);
     let report = drsync::check::run(Inputs {
-        dr: dr.as_ref().map(|(c, _)| c).map_err(|(e, _)| e.clone()),
+        dr: dr.as_ref().map(|(c, _)| c).map_err(|(e, _)| &**e),
         dr_host,
         primary: primary
             .as_ref()
-            .map(|p| p.as_ref().map(|(c, _)| c).map_err(|(e, _)| e.clone())),
+            .map(|p| p.as_ref().map(|(c, _)| c).map_err(|(e, _)| &**e)),
         desired,
         source: Source {
             workspace: String::new(),
@@ -218,13 +207,12 @@ async fn run_command(command: String, dir: PathBuf) -> DataAge {
     .await;
     let output = match output {
         Ok(Ok(o)) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).into_owned()),
-        Ok(Ok(o)) => Err(format!(
-            "exited with {}: {}",
-            o.status,
-            String::from_utf8_lossy(&o.stderr).trim()
-        )),
-        Ok(Err(e)) => Err(format!("cannot run it: {e}")),
-        Err(e) => Err(format!("cannot run it: {e}")),
+        Ok(Ok(o)) => Err(CommandError::Failed {
+            status: o.status,
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }),
+        Ok(Err(e)) => Err(CommandError::CannotRun(e)),
+        Err(e) => Err(CommandError::CannotRun(std::io::Error::other(e))),
     };
     DataAge {
         command,

@@ -67,7 +67,7 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         |reason| {
             CliError::new(OutError {
                 dir: out.clone(),
-                reason,
+                reason: reason.to_string(),
             })
         },
     )?;

@@ -228,7 +228,7 @@ pub(crate) struct Global {
 
 /// `--deadline`: a duration (`90m`, `2h`, `600`) that is not zero.
 fn parse_deadline(text: &str) -> Result<std::time::Duration, String> {
-    let d = drsync::check::parse_duration(text)?;
+    let d = drsync::config::parse_duration(text).map_err(|e| e.to_string())?;
     if d.is_zero() {
         return Err("must be more than 0: a command with no time at all always fails".into());
     }

@@ -3,6 +3,7 @@
 //! own pipelines. It must never reach anything outside the process; it binds only the address it is given.
 
 mod auth;
+mod calendar;
 mod catalog;
 mod clusters;
 mod error;

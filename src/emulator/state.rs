@@ -308,7 +308,7 @@ fn date_prefix(ms: i64) -> String {
     let secs = ms / 1000;
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
-    let (_, month, day) = crate::calendar::civil_from_days(days);
+    let (_, month, day) = super::calendar::civil_from_days(days);
     format!(
         "{month:02}{day:02}-{:02}{:02}{:02}",
         rem / 3600,

@@ -5,16 +5,17 @@
 
 mod convert;
 mod deferred;
+pub mod filter;
 mod moved;
 mod write;
 
 pub use convert::{Converter, References, Warning};
 pub use deferred::{PreparedJob, Preparer};
+pub use filter::NameFilter;
 pub use moved::{Move, MOVED_FILE};
 pub use write::{stage, write, Staged, Written};
 
 use crate::api::{ClusterFilter, Gone, Listing, WorkspaceClient};
-use crate::config::NameFilter;
 use crate::hcl::{LabelAllocator, LabelItem, Schema};
 use crate::model::normalize::{self, Normalized};
 use crate::model::{Cluster, ClusterLibraries, ClusterPolicy, InstancePool, Job, ResourceKind};

@@ -154,21 +154,21 @@ impl Timestamp {
 }
 
 impl std::fmt::Display for Timestamp {
-    /// `2026-11-25 17:42 +0000`, in the timestamp's own time zone.
+    /// `2026-11-25 17:42 +0000`, in the timestamp's own time zone (`jiff` does the calendar). A time `jiff`
+    /// cannot hold (beyond the years -9999 to 9999, or an offset of a day or more) is shown as Git stores it,
+    /// `@SECONDS +HHMM`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let local = self.seconds + i64::from(self.offset_minutes) * 60;
-        let (y, m, d) = crate::calendar::civil_from_days(local.div_euclid(86_400));
-        let rem = local.rem_euclid(86_400);
+        let local = jiff::tz::Offset::from_seconds(self.offset_minutes.saturating_mul(60))
+            .and_then(|offset| {
+                jiff::Timestamp::from_second(self.seconds).map(|t| offset.to_datetime(t))
+            });
+        match local {
+            Ok(t) => write!(f, "{} ", t.strftime("%Y-%m-%d %H:%M"))?,
+            Err(_) => write!(f, "@{} ", self.seconds)?,
+        }
         let sign = if self.offset_minutes < 0 { '-' } else { '+' };
-        let off = self.offset_minutes.abs();
-        write!(
-            f,
-            "{y:04}-{m:02}-{d:02} {:02}:{:02} {sign}{:02}{:02}",
-            rem / 3600,
-            (rem % 3600) / 60,
-            off / 60,
-            off % 60
-        )
+        let off = self.offset_minutes.unsigned_abs();
+        write!(f, "{sign}{:02}{:02}", off / 60, off % 60)
     }
 }
 
@@ -462,6 +462,27 @@ fn rel_to_prefix(rel: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Commit times as `drsync log` and `check` show them, in the commit's own offset (the values the
+    /// hand-written calendar gave before `jiff`).
+    #[test]
+    fn shows_timestamps_in_their_offset() {
+        for (seconds, offset_minutes, shown) in [
+            (1_700_000_000, 0, "2023-11-14 22:13 +0000"),
+            (1_700_000_000, -90, "2023-11-14 20:43 -0130"),
+            (1_700_000_000, 330, "2023-11-15 03:43 +0530"),
+            (0, 0, "1970-01-01 00:00 +0000"),
+            (-1, 0, "1969-12-31 23:59 +0000"),
+            (951_782_400, 0, "2000-02-29 00:00 +0000"),
+            (i64::MAX, 0, "@9223372036854775807 +0000"),
+        ] {
+            let t = Timestamp {
+                seconds,
+                offset_minutes,
+            };
+            assert_eq!(t.to_string(), shown, "{seconds} {offset_minutes}");
+        }
+    }
 
     #[test]
     fn parses_authors() {

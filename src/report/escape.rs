@@ -12,7 +12,7 @@ fn is_hidden(c: char) -> bool {
 
 /// For a terminal: control and invisible characters become `\u{..}`, so a name cannot move the cursor, set
 /// colours, forge a line or reorder what is shown; tab stays. Every workspace string drsync prints goes through
-/// here (or [`quoted`]).
+/// here (or `quoted`).
 pub fn terminal(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -1,5 +1,6 @@
 //! Renders a drift [`Report`] for people and programs: plain text for a terminal or log, JSON, Markdown for a
-//! pull-request comment, JUnit XML for CI, and a self-contained HTML page. Every renderer is a pure function
+//! pull-request comment, JUnit XML for CI, and a self-contained HTML page; and a check report ([`check`]) as
+//! text, JSON and Markdown. Every renderer is a pure function
 //! from the report to a `String`: nothing here prints, reads the environment or decides on colour; the caller
 //! passes [`Options`].
 //!
@@ -7,9 +8,9 @@
 //! each renderer escapes it for its format, and the text renderer shows control characters as escapes so that
 //! a name cannot drive the terminal.
 
+pub mod check;
 mod diff;
 mod escape;
-pub(crate) use escape::markdown;
 pub use escape::terminal;
 pub mod html;
 pub mod json;

@@ -1,14 +1,19 @@
 //! `drsync.toml`: the user's configuration file, parsed strictly (an unknown key is an error that names the key
-//! and the file, so a typo never silently disables a setting). It only parses and validates: it reads no
-//! environment variables and resolves no credentials.
+//! and the file, so a typo never silently disables a setting) and typed at the edge (durations, `changed`, the
+//! stages' own settings types). It only parses and validates: it reads no environment variables, resolves no
+//! credentials, and calls no module that reads it back (`check` takes its [`CheckSection`]).
 
 use crate::api::auth::AuthSpec;
 use crate::api::ClientOptions;
+use crate::export::filter::{NameFilter, NameFilterError};
 pub use crate::model::ResourceKind;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod duration;
+pub use duration::{parse_duration, DurationError};
 
 /// A parsed `drsync.toml`.
 #[derive(Debug, Clone, Default)]
@@ -25,27 +30,72 @@ pub struct Config {
     pub rewrite: crate::rewrite::Rules,
     /// `[git]`: where exports are committed (with `repo` resolved against the config file's folder).
     pub git: crate::git::GitSettings,
-    /// `[check]`: the thresholds of `drsync check` (durations validated).
+    /// `[check]`: the thresholds of `drsync check`, typed.
     pub check: CheckSection,
 }
 
-/// `[check]`: what `drsync check` requires of the DR workspace.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// `[check]`: what `drsync check` requires of the DR workspace, typed (durations parsed when the file is read).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckSection {
-    /// The oldest the newest export commit may be, as a duration (`"24h"`, `"90m"`, `"2d"`; default `"24h"`).
-    pub max_sync_age: String,
-    /// What a `changed` drift finding makes the drift check: `"fail"` or `"warn"` (default `"warn"`).
-    pub changed: String,
+    /// The oldest the newest export commit may be (`"24h"`, `"90m"`, `"2d"` in the file; default 24 hours).
+    pub max_sync_age: Duration,
+    /// What a `changed` drift finding makes the drift check (default: a warning).
+    pub changed: Changed,
     /// A shell command that prints the age of the latest replicated data (seconds, or a duration like `3h`).
     pub data_freshness_command: Option<String>,
-    /// The oldest that data may be (default `"24h"`), when `data_freshness_command` is set.
-    pub max_data_age: String,
+    /// The oldest that data may be (default 24 hours), when `data_freshness_command` is set.
+    pub max_data_age: Duration,
 }
+
+/// The default `max_sync_age` and `max_data_age`: a day.
+const DEFAULT_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 
 impl Default for CheckSection {
     fn default() -> Self {
         CheckSection {
+            max_sync_age: DEFAULT_MAX_AGE,
+            changed: Changed::Warn,
+            data_freshness_command: None,
+            max_data_age: DEFAULT_MAX_AGE,
+        }
+    }
+}
+
+/// `[check] changed`: what a resource that differs between Git and DR makes the drift check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Changed {
+    /// A warning: DR is still ready (`"warn"`, the default).
+    #[default]
+    Warn,
+    /// A failure: DR is not ready (`"fail"`).
+    Fail,
+}
+
+impl Changed {
+    /// `"warn"` or `"fail"`, as the file says it; any other text is `None`.
+    fn parse(text: &str) -> Option<Changed> {
+        match text {
+            "warn" => Some(Changed::Warn),
+            "fail" => Some(Changed::Fail),
+            _ => None,
+        }
+    }
+}
+
+/// `[check]` as written: durations and `changed` as text, typed by [`Config::parse`] (which names the key in
+/// its errors).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawCheckSection {
+    max_sync_age: String,
+    changed: String,
+    data_freshness_command: Option<String>,
+    max_data_age: String,
+}
+
+impl Default for RawCheckSection {
+    fn default() -> Self {
+        RawCheckSection {
             max_sync_age: "24h".to_string(),
             changed: "warn".to_string(),
             data_freshness_command: None,
@@ -62,7 +112,7 @@ pub struct ExportSection {
     pub dir: PathBuf,
     /// The kinds of objects to export (default: all four).
     pub resources: Vec<ResourceKind>,
-    /// Name globs an object must match to be exported (default `["*"]`).
+    /// Name globs an object must match to be exported (default `["*"]`; compiled by [`NameFilter`]).
     pub include: Vec<String>,
     /// Name globs that exclude an object (default none).
     pub exclude: Vec<String>,
@@ -116,37 +166,9 @@ impl ExportSection {
         }
     }
 
-    /// The include and exclude globs, compiled.
-    pub fn name_filter(&self) -> Result<NameFilter, globset::Error> {
-        let build = |globs: &[String]| -> Result<globset::GlobSet, globset::Error> {
-            let mut set = globset::GlobSetBuilder::new();
-            for g in globs {
-                set.add(
-                    globset::GlobBuilder::new(g)
-                        .literal_separator(false)
-                        .build()?,
-                );
-            }
-            set.build()
-        };
-        Ok(NameFilter {
-            include: build(&self.include)?,
-            exclude: build(&self.exclude)?,
-        })
-    }
-}
-
-/// Compiled `include`/`exclude` globs.
-#[derive(Debug, Clone)]
-pub struct NameFilter {
-    include: globset::GlobSet,
-    exclude: globset::GlobSet,
-}
-
-impl NameFilter {
-    /// Whether an object with this name is exported.
-    pub fn matches(&self, name: &str) -> bool {
-        self.include.is_match(name) && !self.exclude.is_match(name)
+    /// The include and exclude globs, compiled (they were checked when the file was read).
+    pub fn name_filter(&self) -> Result<NameFilter, NameFilterError> {
+        NameFilter::new(&self.include, &self.exclude)
     }
 }
 
@@ -258,7 +280,7 @@ struct RawConfig {
     #[serde(default)]
     git: crate::git::GitSettings,
     #[serde(default)]
-    check: CheckSection,
+    check: RawCheckSection,
 }
 
 /// Why `drsync.toml` could not be used.
@@ -417,18 +439,11 @@ impl Config {
                 return Err(invalid(key.into(), &format!("must be at least 1: {what}")));
             }
         }
-        for (key, globs) in [
-            ("export.include", &raw.export.include),
-            ("export.exclude", &raw.export.exclude),
-        ] {
-            for g in globs {
-                if let Err(e) = globset::Glob::new(g) {
-                    return Err(invalid(
-                        key.to_string(),
-                        &format!("invalid glob `{g}`: {}", e.kind()),
-                    ));
-                }
-            }
+        if let Err(e) = raw.export.name_filter() {
+            return Err(invalid(
+                format!("export.{}", e.list),
+                &format!("invalid glob `{}`: {}", e.glob, e.source.kind()),
+            ));
         }
         if raw.export.dir.as_os_str().is_empty() {
             return Err(invalid("export.dir".into(), "the export folder is empty"));
@@ -442,20 +457,16 @@ impl Config {
                 key: e.rule,
                 reason: e.reason,
             })?;
-        for (key, value) in [
-            ("check.max_sync_age", &raw.check.max_sync_age),
-            ("check.max_data_age", &raw.check.max_data_age),
-        ] {
-            if let Err(e) = crate::check::parse_duration(value) {
-                return Err(invalid(key.to_string(), &e));
-            }
-        }
-        if !matches!(raw.check.changed.as_str(), "fail" | "warn") {
-            return Err(invalid(
-                "check.changed".into(),
-                "expected \"fail\" or \"warn\"",
-            ));
-        }
+        let duration = |key: &str, value: &str| {
+            parse_duration(value).map_err(|e| invalid(key.to_string(), &e.to_string()))
+        };
+        let check = CheckSection {
+            max_sync_age: duration("check.max_sync_age", &raw.check.max_sync_age)?,
+            max_data_age: duration("check.max_data_age", &raw.check.max_data_age)?,
+            changed: Changed::parse(&raw.check.changed)
+                .ok_or_else(|| invalid("check.changed".into(), "expected \"fail\" or \"warn\""))?,
+            data_freshness_command: raw.check.data_freshness_command,
+        };
         let mut git = raw.git;
         if let Some(template) = &git.message {
             crate::git::validate_template(template)
@@ -475,7 +486,7 @@ impl Config {
             base.join(&raw.export.dir)
         };
         check_export_dir(&export_dir, path, git.repo.as_deref())
-            .map_err(|reason| invalid("export.dir".into(), &reason))?;
+            .map_err(|reason| invalid("export.dir".into(), &reason.to_string()))?;
         Ok(Config {
             path: path.to_path_buf(),
             workspaces: raw.workspaces,
@@ -483,7 +494,7 @@ impl Config {
             export: raw.export,
             rewrite,
             git,
-            check: raw.check,
+            check,
         })
     }
 
@@ -507,38 +518,66 @@ impl Config {
     }
 }
 
+/// What every refused export folder is told: the export owns the files it writes there.
+const OWN_FOLDER: &str = "the export owns the files it writes in its folder: use a folder of its own, like \"terraform/generated\"";
+
+/// Why a folder cannot be the export folder (see [`check_export_dir`]); the text is the reason, for the caller
+/// to name the key or flag.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportDirError {
+    /// The folder is the configuration file's folder or an ancestor of it.
+    #[error("the export folder {} holds the configuration file {}; {OWN_FOLDER}", folder.display(), config.display())]
+    HoldsConfig {
+        /// The folder, resolved.
+        folder: PathBuf,
+        /// The configuration file, as given.
+        config: PathBuf,
+    },
+    /// The folder holds `.git`.
+    #[error("the export folder {} is the root of a Git repository (it holds .git); {OWN_FOLDER}", folder.display())]
+    IsRepository {
+        /// The folder, resolved.
+        folder: PathBuf,
+    },
+    /// The folder holds `[git] repo`.
+    #[error("the export folder {} holds the Git repository {} ([git] repo); {OWN_FOLDER}", folder.display(), repo.display())]
+    HoldsRepository {
+        /// The folder, resolved.
+        folder: PathBuf,
+        /// The repository, as given.
+        repo: PathBuf,
+    },
+}
+
 /// Refuse an export folder that holds what the export must never swallow: the configuration file (the folder is
 /// the config file's own folder or an ancestor of it), a Git repository (`.git` in it), or the repository root
 /// `repo` (`[git] repo`). The export owns the files it writes there and removes those it no longer writes, so such
 /// a folder would mix the export with the repository's own files (and a `jobs.tf` of the user's there would be
 /// overwritten). `dir` and `config_path` are as given (relative to the
 /// working folder, or absolute); both are compared as the file system resolves them (symbolic links followed for
-/// the parts that exist), so `.`, `..` and links cannot hide the overlap. The error is the reason, for the caller
-/// to name the key or flag.
-pub fn check_export_dir(dir: &Path, config_path: &Path, repo: Option<&Path>) -> Result<(), String> {
+/// the parts that exist), so `.`, `..` and links cannot hide the overlap.
+pub fn check_export_dir(
+    dir: &Path,
+    config_path: &Path,
+    repo: Option<&Path>,
+) -> Result<(), ExportDirError> {
     let folder = resolved(dir);
     let config_dir = resolved(config_path.parent().unwrap_or_else(|| Path::new("")));
-    let tail = "the export owns the files it writes in its folder: use a folder of its own, like \"terraform/generated\"";
     if config_dir.starts_with(&folder) {
-        return Err(format!(
-            "the export folder {} holds the configuration file {}; {tail}",
-            folder.display(),
-            config_path.display()
-        ));
+        return Err(ExportDirError::HoldsConfig {
+            folder,
+            config: config_path.to_path_buf(),
+        });
     }
     if folder.join(".git").symlink_metadata().is_ok() {
-        return Err(format!(
-            "the export folder {} is the root of a Git repository (it holds .git); {tail}",
-            folder.display()
-        ));
+        return Err(ExportDirError::IsRepository { folder });
     }
     if let Some(repo) = repo {
         if resolved(repo).starts_with(&folder) {
-            return Err(format!(
-                "the export folder {} holds the Git repository {} ([git] repo); {tail}",
-                folder.display(),
-                repo.display()
-            ));
+            return Err(ExportDirError::HoldsRepository {
+                folder,
+                repo: repo.to_path_buf(),
+            });
         }
     }
     Ok(())
@@ -639,8 +678,9 @@ rate_limit = 30
             "[check]\nmax_sync_age = \"6h\"\nchanged = \"fail\"\ndata_freshness_command = \"echo 3h\"\nmax_data_age = \"30m\"\n",
         )
         .unwrap();
-        assert_eq!(c.check.max_sync_age, "6h");
-        assert_eq!(c.check.changed, "fail");
+        assert_eq!(c.check.max_sync_age, Duration::from_secs(6 * 3600));
+        assert_eq!(c.check.max_data_age, Duration::from_secs(30 * 60));
+        assert_eq!(c.check.changed, Changed::Fail);
         assert_eq!(c.check.data_freshness_command.as_deref(), Some("echo 3h"));
         let err = parse("[check]\nmax_sync_age = \"soon\"\n")
             .unwrap_err()

@@ -1,7 +1,9 @@
-//! A [`CheckReport`] as text (a checklist read in ten seconds), JSON and Markdown. Pure: returns strings and
-//! never writes them anywhere.
+//! A check report ([`CheckReport`]) as text (a checklist read in ten seconds), JSON and Markdown. Pure: returns
+//! strings and never writes them anywhere. Every workspace string goes through this layer's one escaping module
+//! (`report::escape`), as in the drift report; nothing here escapes on its own.
 
-use super::{format_duration, CheckReport, CheckResult, Status};
+use super::escape;
+use crate::check::{format_duration, CheckReport, CheckResult, Status};
 use std::fmt::Write;
 
 /// How to render.
@@ -11,7 +13,7 @@ pub struct Options {
     pub timings: bool,
 }
 
-/// Output formats.
+/// The formats a check report is rendered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// The checklist.
@@ -22,18 +24,31 @@ pub enum Format {
     Markdown,
 }
 
-impl std::str::FromStr for Format {
-    type Err = String;
+/// A format name a check report does not come in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown report format `{0}`: expected text, json or markdown")]
+pub struct UnknownFormat(pub String);
 
-    fn from_str(s: &str) -> Result<Self, String> {
+impl std::str::FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(s: &str) -> Result<Self, UnknownFormat> {
         match s {
             "text" => Ok(Format::Text),
             "json" => Ok(Format::Json),
             "markdown" | "md" => Ok(Format::Markdown),
-            _ => Err(format!(
-                "unknown report format `{s}`: expected text, json or markdown"
-            )),
+            _ => Err(UnknownFormat(s.to_string())),
         }
+    }
+}
+
+/// The check report's format for a report format name: text, JSON and Markdown; the drift-only formats (JUnit,
+/// HTML) are an [`UnknownFormat`] with the same text as an unknown name.
+impl TryFrom<super::Format> for Format {
+    type Error = UnknownFormat;
+
+    fn try_from(format: super::Format) -> Result<Format, UnknownFormat> {
+        format.as_str().parse()
     }
 }
 
@@ -79,9 +94,9 @@ fn verdict(report: &CheckReport) -> String {
     format!("{word}: {}", parts.join(", "))
 }
 
-/// A workspace string for the terminal: one escaping for every printed string (`report::terminal`).
+/// A workspace string for the terminal: the one escaping of every printed string ([`escape::terminal`]).
 fn clean(s: &str) -> String {
-    crate::report::terminal(s)
+    escape::terminal(s)
 }
 
 /// Whether a check gets a details section: it did not pass and there is something to say beyond its line.
@@ -102,7 +117,7 @@ fn text(report: &CheckReport, options: &Options) -> String {
             out,
             "{} {:width$}  {}",
             mark(c.status),
-            c.title,
+            clean(&c.title),
             clean(&c.summary)
         );
         if options.timings {
@@ -115,7 +130,7 @@ fn text(report: &CheckReport, options: &Options) -> String {
             out,
             "\n{} {} ({})",
             mark(c.status),
-            c.title,
+            clean(&c.title),
             c.status.as_str()
         );
         for e in &c.evidence {
@@ -141,10 +156,10 @@ fn json(report: &CheckReport, options: &Options) -> String {
     s
 }
 
-/// For a Markdown table cell or paragraph: the drift report's escaping (`report`), so that a name neutralised
-/// there is neutralised here.
+/// For a Markdown table cell or paragraph: the drift report's escaping ([`escape::markdown`]), so that a name
+/// neutralised there is neutralised here.
 fn md(s: &str) -> String {
-    crate::report::markdown(s)
+    escape::markdown(s)
 }
 
 fn markdown(report: &CheckReport, options: &Options) -> String {
@@ -244,14 +259,24 @@ mod tests {
         let m = render(Format::Markdown, &r, &Options { timings: false });
         assert!(m.contains("scope a&#124;b"), "{m}");
         assert_eq!(
-            "yaml".parse::<Format>(),
+            "yaml".parse::<Format>().map_err(|e| e.to_string()),
             Err("unknown report format `yaml`: expected text, json or markdown".to_string())
+        );
+        assert_eq!(
+            Format::try_from(super::super::Format::Markdown),
+            Ok(Format::Markdown)
+        );
+        assert_eq!(
+            Format::try_from(super::super::Format::Junit).map_err(|e| e.to_string()),
+            Err("unknown report format `junit`: expected text, json or markdown".to_string())
         );
     }
 
-    /// Issue 14 (forged terminal output) and 15 (check did not neutralise bidi controls): a workspace name with
-    /// an escape sequence, a newline that forges a line, a bidi override or a zero-width space is shown
-    /// escaped in text and neutralised in Markdown exactly as the drift report does it.
+    /// Issue 14 (forged terminal output) and 15 (check did not neutralise bidi controls): a workspace string
+    /// with an escape sequence, a newline that forges a line, a bidi override or a zero-width space is shown
+    /// escaped in text and neutralised in Markdown exactly as the drift report does it, wherever the check
+    /// report carries it (summary, evidence, details, workspace, ref). Any string that bypasses the escaping
+    /// fails this test.
     #[test]
     fn workspace_strings_cannot_forge_output() {
         let mut r = report();
@@ -271,7 +296,72 @@ mod tests {
             "{t}"
         );
         let m = render(Format::Markdown, &r, &Options { timings: false });
-        assert!(m.contains(&crate::report::markdown(hostile)), "{m}");
+        assert!(m.contains(&escape::markdown(hostile)), "{m}");
         assert!(!m.contains('\u{202e}') && !m.contains('\u{1b}'), "{m}");
+
+        // Every other string the report carries from the workspace.
+        let mut r = report();
+        r.workspace = hostile.into();
+        r.git_ref = hostile.into();
+        for c in &mut r.checks {
+            c.status = Status::Fail;
+            c.summary = hostile.into();
+            c.evidence = vec![hostile.into()];
+            c.details = vec![hostile.into()];
+        }
+        for format in [Format::Text, Format::Markdown] {
+            let out = render(format, &r, &Options { timings: true });
+            for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{200b}'] {
+                assert!(!out.contains(bad), "{format:?}: {bad:?} in {out}");
+            }
+            assert!(
+                !out.contains("\n✓ Passive posture all fine"),
+                "{format:?}: a forged line: {out}"
+            );
+        }
+
+        // The same neutralisation as drift's: a finding whose name carries the bidi override and the zero-width
+        // space is shown with the same escapes by `drsync drift` as a check detail by `drsync check`.
+        let name = "cod\u{202e}e\u{200b}x";
+        let finding = crate::drift::Finding {
+            kind: crate::drift::FindingKind::Unmanaged,
+            severity: crate::drift::Severity::Drift,
+            resource_type: "databricks_job".into(),
+            label: "j".into(),
+            name: name.into(),
+            live_id: Some("1".into()),
+            live_ids: vec![],
+            fields: vec![],
+            expected_hcl: None,
+            actual_hcl: None,
+        };
+        let drift = crate::drift::Report {
+            version: crate::drift::REPORT_VERSION,
+            source: crate::drift::Source {
+                workspace: "dr".into(),
+                git_ref: "main".into(),
+                commit: None,
+                folder: "tf".into(),
+            },
+            summary: crate::drift::Summary {
+                drifted: true,
+                coverage: 1.0,
+                ..crate::drift::Summary::default()
+            },
+            findings: vec![finding],
+        };
+        let mut r = report();
+        r.checks[1].details = vec![name.into()];
+        let drift_text = super::super::text::render(&drift, &super::super::Options::default());
+        let check_text = render(Format::Text, &r, &Options { timings: false });
+        let shown = "cod\\u{202e}e\\u{200b}x";
+        assert!(drift_text.contains(shown), "{drift_text}");
+        assert!(check_text.contains(shown), "{check_text}");
+        let drift_md = super::super::markdown::render(&drift, &super::super::Options::default());
+        let check_md = render(Format::Markdown, &r, &Options { timings: false });
+        let shown = escape::markdown(name);
+        assert!(!shown.contains(['\u{202e}', '\u{200b}']), "{shown}");
+        assert!(drift_md.contains(&shown), "{drift_md}");
+        assert!(check_md.contains(&shown), "{check_md}");
     }
 }

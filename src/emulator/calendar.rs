@@ -1,5 +1,7 @@
-//! Calendar arithmetic for the few places that print or build dates (commit times, emulator ids), without a
-//! date library. Pure.
+//! Calendar arithmetic for the emulator's cluster and pool ids, without a date library. Pure.
+//!
+//! A temporary private copy (issue 15): the library's commit times moved to `jiff`; the emulator's use of this
+//! goes with the emulator into its own crate.
 
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day), after Howard Hinnant's algorithm.
 pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
