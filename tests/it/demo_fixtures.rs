@@ -6,22 +6,28 @@
 use crate::common::{start, Raw};
 use drsync::config::Config;
 use drsync::drift::{FindingKind, Severity, Source};
-use drsync::emulator::{Emulator, EmulatorConfig};
 use drsync::export::{self, Export, LabelMap, Settings};
 use drsync::model::ResourceKind;
+use drsync_emulator::{Emulator, EmulatorConfig};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::common::client;
 
+/// The demo's rule set is a valid drsync configuration (the demo writes it into its `drsync.toml`).
+#[test]
+fn demo_rules_parse() {
+    Config::parse(drsync_emulator::demo::RULES, Path::new("drsync.toml")).unwrap();
+}
+
 async fn demo_export() -> Export {
     let primary = start(EmulatorConfig {
-        fixtures: drsync::demo::primary().unwrap(),
+        fixtures: drsync_emulator::demo::primary().unwrap(),
         ..EmulatorConfig::default()
     })
     .await;
-    let config = Config::parse(drsync::demo::RULES, Path::new("drsync.toml")).unwrap();
+    let config = Config::parse(drsync_emulator::demo::RULES, Path::new("drsync.toml")).unwrap();
     let settings = Settings {
         kinds: ResourceKind::ALL.to_vec(),
         filter: config.export.name_filter().unwrap(),
@@ -221,7 +227,7 @@ async fn the_dr_fixtures_show_the_promised_drift() {
     let built = demo_export().await;
     let desired = drsync::tfconfig::load(&built.files, &[], &BTreeMap::new()).unwrap();
     let dr = start(EmulatorConfig {
-        fixtures: drsync::demo::dr().unwrap(),
+        fixtures: drsync_emulator::demo::dr().unwrap(),
         ..EmulatorConfig::default()
     })
     .await;

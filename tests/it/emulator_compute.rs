@@ -2,7 +2,7 @@
 //! pools, cluster policies, SCIM Me, libraries, the workspace tree and the built-in region catalogs.
 
 use crate::common::{start, start_with, Raw};
-use drsync::emulator::{Cloud, EmulatorConfig, Fixtures, PolicyJson};
+use drsync_emulator::{Cloud, EmulatorConfig, Fixtures, PolicyJson};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 

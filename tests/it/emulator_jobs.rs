@@ -2,7 +2,7 @@
 //! array paging; create/reset/update/delete round trips with server defaults; errors, routes and auth.
 
 use crate::common::{start_with, Raw};
-use drsync::emulator::Fixtures;
+use drsync_emulator::Fixtures;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 

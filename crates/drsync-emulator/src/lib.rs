@@ -1,10 +1,16 @@
 //! The workspace emulator: a real HTTP server on loopback that answers the Databricks REST API as a workspace
 //! does (paths, paging, defaults, output-only fields, errors, auth), for tests, benchmarks, demos and users'
 //! own pipelines. It must never reach anything outside the process; it binds only the address it is given.
+//!
+//! A crate of its own, apart from the drsync library (which never depends on it): the drsync binary uses it for
+//! `drsync emulate` and `drsync demo`, the tests and benchmarks for everything.
+
+#![warn(missing_docs)]
 
 mod auth;
 mod catalog;
 mod clusters;
+pub mod demo;
 mod error;
 mod faults;
 mod fixtures;

@@ -1316,7 +1316,7 @@ async fn list_zones(State(state): State<AppState>) -> Json<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::Fixtures;
+    use crate::Fixtures;
 
     fn ws(cloud: Cloud) -> Workspace {
         Workspace::new(cloud, Fixtures::default(), 7)

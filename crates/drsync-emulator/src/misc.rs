@@ -391,8 +391,8 @@ async fn list_workspace(State(state): State<AppState>, RawQuery(raw): RawQuery) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::catalog::Cloud;
-    use crate::emulator::Fixtures;
+    use crate::catalog::Cloud;
+    use crate::Fixtures;
 
     fn ws_with_objects() -> Workspace {
         let fixtures = Fixtures {

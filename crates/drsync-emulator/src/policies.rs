@@ -331,8 +331,8 @@ async fn delete(State(state): State<AppState>, body: Bytes) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::catalog::Cloud;
-    use crate::emulator::Fixtures;
+    use crate::catalog::Cloud;
+    use crate::Fixtures;
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().cloned().unwrap()

@@ -872,8 +872,8 @@ fn delete(ws: &mut Workspace, body: Map<String, Value>) -> Result<Value, ApiErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::catalog::Cloud;
-    use crate::emulator::fixtures::Fixtures;
+    use crate::catalog::Cloud;
+    use crate::fixtures::Fixtures;
 
     fn value(body: Obj<'_>) -> Value {
         serde_json::to_value(&body).unwrap()

@@ -376,7 +376,7 @@ async fn delete(State(state): State<AppState>, body: Bytes) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::Fixtures;
+    use crate::Fixtures;
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().cloned().unwrap()

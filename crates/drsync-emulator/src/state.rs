@@ -305,16 +305,9 @@ pub(crate) fn now_ms() -> i64 {
 
 /// `MMDD-HHMMSS` of a UTC timestamp, the prefix of cluster and pool ids.
 fn date_prefix(ms: i64) -> String {
-    let secs = ms / 1000;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (_, month, day) = crate::calendar::civil_from_days(days);
-    format!(
-        "{month:02}{day:02}-{:02}{:02}{:02}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    // Out of jiff's range (years -9999..=9999) only for a clock gone mad: the epoch's prefix then.
+    let at = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    at.strftime("%m%d-%H%M%S").to_string()
 }
 
 /// Remove `key` from a JSON object if present; a convenience for output-only field handling.
