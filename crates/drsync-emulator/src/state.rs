@@ -304,7 +304,7 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// `MMDD-HHMMSS` of a UTC timestamp, the prefix of cluster and pool ids.
-fn date_prefix(ms: i64) -> String {
+pub(crate) fn date_prefix(ms: i64) -> String {
     // Out of jiff's range (years -9999..=9999) only for a clock gone mad: the epoch's prefix then.
     let at = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     at.strftime("%m%d-%H%M%S").to_string()
@@ -374,5 +374,7 @@ mod tests {
     fn date_prefix_is_utc_month_day_time() {
         // 2024-09-23T16:42:08Z
         assert_eq!(date_prefix(1_727_109_728_000), "0923-164208");
+        // 2024-02-29T23:59:59Z (the synthetic generator's ids use it too)
+        assert_eq!(date_prefix(1_709_251_199_000), "0229-235959");
     }
 }
