@@ -9,12 +9,14 @@
 
 mod auth;
 mod catalog;
+mod cluster_list;
 mod clusters;
 pub mod demo;
 mod error;
 mod faults;
 mod fixtures;
 mod jobs;
+mod json;
 mod misc;
 mod params;
 mod policies;
@@ -27,7 +29,7 @@ pub use catalog::Cloud;
 pub use error::Error;
 pub use faults::{Change, Fault, FaultKind};
 pub use fixtures::Fixtures;
-pub use policies::PolicyJson;
+pub use state::PolicyJson;
 pub use synthetic::{synthetic, SyntheticSpec};
 
 use axum::body::Body;

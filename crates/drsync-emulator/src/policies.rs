@@ -14,10 +14,10 @@
 //! re-serialised is open (provider-behaviour.md §14 Q1; issue #13 item 15), so [`PolicyJson`] lets a test run
 //! either way.
 
-use super::auth::Principal;
+use super::auth::{caller, Principal};
 use super::error::ApiError;
-use super::params::{json_body, Query};
-use super::state::{now_ms, Workspace};
+use super::params::{body_object, required_str, Query, DIRECTIONS};
+use super::state::{now_ms, PolicyJson, Workspace};
 use super::AppState;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -37,21 +37,6 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 type Reply = Result<Json<Value>, ApiError>;
-
-/// How the emulated service keeps the JSON text of a policy's `definition` and
-/// `policy_family_definition_overrides`. Which one the real service does is provider-behaviour.md §14 Q1
-/// (open): the provider compares the text it sent with the text read back, trimming only whitespace (§5.2,
-/// §5.4), so the answer decides whether `jsonencode(...)` in HCL plans clean.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum PolicyJson {
-    /// The exact string sent is stored and returned.
-    #[default]
-    Echo,
-    /// The string is parsed and stored as compact JSON the way `serde_json` writes it: object keys sorted, no
-    /// whitespace, no HTML escaping, non-ASCII as is, and numbers as parsed (`10.0` stays `10.0`, `1e2`
-    /// becomes `100.0`).
-    Reserialize,
-}
 
 /// The policy JSON fields that [`PolicyJson`] applies to.
 const JSON_FIELDS: [&str; 2] = ["definition", "policy_family_definition_overrides"];
@@ -84,24 +69,6 @@ const OUTPUT_ONLY: &[&str] = &[
 
 fn no_such_policy(id: &str) -> ApiError {
     ApiError::does_not_exist(format!("Can't find a cluster policy with id: {id}."))
-}
-
-fn body_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
-    match json_body::<Value>(body)? {
-        Value::Object(map) => Ok(map),
-        _ => Err(ApiError::malformed(
-            "Could not parse request object: Expected a JSON object",
-        )),
-    }
-}
-
-fn required_str(body: &Map<String, Value>, key: &str) -> Result<String, ApiError> {
-    match body.get(key) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        _ => Err(ApiError::invalid_parameter(format!(
-            "Missing required field: {key}"
-        ))),
-    }
 }
 
 /// `definition` and `policy_family_definition_overrides` are JSON objects sent as strings (SDK `CreatePolicy`:
@@ -179,25 +146,25 @@ enum SortColumn {
 }
 
 fn parse_sort(q: &Query) -> Result<(SortColumn, bool), ApiError> {
-    let column = match q.get("sort_column") {
-        None | Some("POLICY_CREATION_TIME") => SortColumn::CreationTime,
-        Some("POLICY_NAME") => SortColumn::Name,
-        Some(other) => {
-            return Err(ApiError::invalid_parameter(format!(
+    let column = q.get_choice(
+        "sort_column",
+        &[
+            ("POLICY_CREATION_TIME", SortColumn::CreationTime),
+            ("POLICY_NAME", SortColumn::Name),
+        ],
+        |other| {
+            format!(
                 "Invalid sort_column '{other}'. Allowed values: POLICY_CREATION_TIME, POLICY_NAME"
-            )))
-        }
-    };
-    let desc = match q.get("sort_order") {
-        None | Some("ASC") => false,
-        Some("DESC") => true,
-        Some(other) => {
-            return Err(ApiError::invalid_parameter(format!(
-                "Invalid sort_order '{other}'. Allowed values: ASC, DESC"
-            )))
-        }
-    };
-    Ok((column, desc))
+            )
+        },
+    )?;
+    let desc = q.get_choice("sort_order", DIRECTIONS, |other| {
+        format!("Invalid sort_order '{other}'. Allowed values: ASC, DESC")
+    })?;
+    Ok((
+        column.unwrap_or(SortColumn::CreationTime),
+        desc.unwrap_or(false),
+    ))
 }
 
 fn sort_policies(items: &mut [Value], column: SortColumn, desc: bool) {
@@ -266,10 +233,7 @@ async fn create(
     let mut ws = state.workspace();
     check_body(&ws, &body, None)?;
     let mode = ws.policy_json;
-    let creator = match &principal {
-        Some(Extension(Principal(Some(client_id)))) => client_id.clone(),
-        _ => ws.user_name(),
-    };
+    let creator = caller(&ws, &principal);
     let id = ws.new_policy_id();
     // Creation times strictly increase, so sorting by them is stable and matches creation order.
     let latest = ws

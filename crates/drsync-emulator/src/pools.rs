@@ -7,10 +7,11 @@
 //! Not found: an unknown `instance_pool_id` answers 404 `RESOURCE_DOES_NOT_EXIST`
 //! "Can't find an instance pool with id: <id>." (the message the Terraform provider matches on).
 
-use super::auth::Principal;
+use super::auth::{caller_id, Principal};
 use super::catalog::Cloud;
 use super::error::ApiError;
-use super::params::{json_body, Query};
+use super::json::merge_defaults;
+use super::params::{body_object, required_str, Query};
 use super::state::Workspace;
 use super::AppState;
 use axum::body::Bytes;
@@ -65,24 +66,6 @@ const IMMUTABLE: &[&str] = &[
 
 fn no_such_pool(id: &str) -> ApiError {
     ApiError::does_not_exist(format!("Can't find an instance pool with id: {id}."))
-}
-
-fn body_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
-    match json_body::<Value>(body)? {
-        Value::Object(map) => Ok(map),
-        _ => Err(ApiError::malformed(
-            "Could not parse request object: Expected a JSON object",
-        )),
-    }
-}
-
-fn required_str(body: &Map<String, Value>, key: &str) -> Result<String, ApiError> {
-    match body.get(key) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        _ => Err(ApiError::invalid_parameter(format!(
-            "Missing required field: {key}"
-        ))),
-    }
 }
 
 /// Pool names are 1–100 characters and unique in the workspace (`except` is the pool being edited).
@@ -174,18 +157,6 @@ fn check_catalog(ws: &Workspace, body: &Map<String, Value>) -> Result<(), ApiErr
         }
     }
     Ok(())
-}
-
-/// Merge `defaults` under the caller's object at `key` (the caller's values win).
-fn merge_defaults(pool: &mut Map<String, Value>, key: &str, defaults: Value) {
-    let slot = pool
-        .entry(key.to_string())
-        .or_insert_with(|| Value::Object(Map::new()));
-    if let (Some(slot), Value::Object(defaults)) = (slot.as_object_mut(), defaults) {
-        for (k, v) in defaults {
-            slot.entry(k).or_insert(v);
-        }
-    }
 }
 
 /// The `instance-pools/get` body of a new pool: what the caller sent plus the server's fields, each with its
@@ -331,14 +302,7 @@ async fn create(
     let mut ws = state.workspace();
     check_name(&ws, &name, None)?;
     check_catalog(&ws, &body)?;
-    let creator_id = match &principal {
-        Some(Extension(Principal(Some(client_id)))) => client_id.clone(),
-        _ => ws
-            .me
-            .get("id")
-            .and_then(Value::as_str)
-            .map_or_else(|| ws.user_name(), str::to_string),
-    };
+    let creator_id = caller_id(&ws, &principal);
     let id = ws.new_pool_id();
     let pool = new_pool(&ws, &id, &creator_id, &body);
     ws.pools.insert(id.clone(), pool);

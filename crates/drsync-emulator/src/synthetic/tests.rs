@@ -1,3 +1,6 @@
+//! Unit tests of the synthetic generator: the spec syntax, determinism, exact counts, the shape of real bodies and
+//! references that resolve.
+
 use super::*;
 use std::collections::BTreeSet;
 
