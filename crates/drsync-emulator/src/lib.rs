@@ -18,6 +18,7 @@ mod fixtures;
 mod jobs;
 mod json;
 mod misc;
+mod objects;
 mod params;
 mod policies;
 mod pools;

@@ -3,6 +3,8 @@
 
 use super::error::ApiError;
 use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -119,5 +121,21 @@ pub(crate) fn required_str(body: &Map<String, Value>, key: &str) -> Result<Strin
         _ => Err(ApiError::invalid_parameter(format!(
             "Missing required field: {key}"
         ))),
+    }
+}
+
+/// A JSON request body that must be an object, as a handler argument: the same 400s as [`body_object`].
+pub(crate) struct JsonObject(pub(crate) Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        body_object(&body)
+            .map(JsonObject)
+            .map_err(IntoResponse::into_response)
     }
 }

@@ -16,10 +16,10 @@
 
 use super::auth::{caller, Principal};
 use super::error::ApiError;
-use super::params::{body_object, required_str, Query, DIRECTIONS};
+use super::objects::{check_unique_name, delete_route, get_route};
+use super::params::{required_str, JsonObject, Query, DIRECTIONS};
 use super::state::{now_ms, PolicyJson, Workspace};
 use super::AppState;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -30,10 +30,16 @@ use std::cmp::Ordering;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/2.0/policies/clusters/list", get(list))
-        .route("/api/2.0/policies/clusters/get", get(get_policy))
+        .route(
+            "/api/2.0/policies/clusters/get",
+            get_route("policy_id", |ws| &ws.policies, no_such_policy),
+        )
         .route("/api/2.0/policies/clusters/create", post(create))
         .route("/api/2.0/policies/clusters/edit", post(edit))
-        .route("/api/2.0/policies/clusters/delete", post(delete))
+        .route(
+            "/api/2.0/policies/clusters/delete",
+            delete_route("policy_id", |ws| &mut ws.policies, no_such_policy),
+        )
 }
 
 type Reply = Result<Json<Value>, ApiError>;
@@ -94,21 +100,14 @@ fn check_json_object_field(body: &Map<String, Value>, key: &str) -> Result<(), A
 
 /// Name rules: 1–100 characters, unique in the workspace (`except` is the policy being edited).
 fn check_name(ws: &Workspace, name: &str, except: Option<&str>) -> Result<(), ApiError> {
-    let len = name.chars().count();
-    if !(1..=100).contains(&len) {
-        return Err(ApiError::invalid_parameter(format!(
-            "Cluster policy name must be between 1 and 100 characters, got {len}"
-        )));
-    }
-    let taken = ws.policies.iter().any(|(id, p)| {
-        Some(id.as_str()) != except && p.get("name").and_then(Value::as_str) == Some(name)
-    });
-    if taken {
-        return Err(ApiError::already_exists(format!(
-            "Policy with name '{name}' already exists."
-        )));
-    }
-    Ok(())
+    check_unique_name(
+        &ws.policies,
+        "name",
+        name,
+        except,
+        "Cluster policy name",
+        || format!("Policy with name '{name}' already exists."),
+    )
 }
 
 fn check_body(
@@ -212,24 +211,11 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Reply {
     Ok(Json(json!({ "policies": items })))
 }
 
-async fn get_policy(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Reply {
-    let q = Query::parse(raw.as_deref());
-    let id = q.require("policy_id")?;
-    state
-        .workspace()
-        .policies
-        .get(id)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| no_such_policy(id))
-}
-
 async fn create(
     State(state): State<AppState>,
     principal: Option<Extension<Principal>>,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Reply {
-    let body = body_object(&body)?;
     let mut ws = state.workspace();
     check_body(&ws, &body, None)?;
     let mode = ws.policy_json;
@@ -255,8 +241,7 @@ async fn create(
     Ok(Json(json!({ "policy_id": id })))
 }
 
-async fn edit(State(state): State<AppState>, body: Bytes) -> Reply {
-    let body = body_object(&body)?;
+async fn edit(State(state): State<AppState>, JsonObject(body): JsonObject) -> Reply {
     let id = required_str(&body, "policy_id")?;
     let mut ws = state.workspace();
     let stored = ws
@@ -279,16 +264,6 @@ async fn edit(State(state): State<AppState>, body: Bytes) -> Reply {
     store_json_fields(&mut sent, ws.policy_json);
     policy.extend(sent);
     ws.policies.insert(id, Value::Object(policy));
-    Ok(Json(json!({})))
-}
-
-async fn delete(State(state): State<AppState>, body: Bytes) -> Reply {
-    let body = body_object(&body)?;
-    let id = required_str(&body, "policy_id")?;
-    let mut ws = state.workspace();
-    if ws.policies.remove(&id).is_none() {
-        return Err(no_such_policy(&id));
-    }
     Ok(Json(json!({})))
 }
 

@@ -11,11 +11,11 @@ use super::auth::{caller_id, Principal};
 use super::catalog::Cloud;
 use super::error::ApiError;
 use super::json::merge_defaults;
-use super::params::{body_object, required_str, Query};
+use super::objects::{check_unique_name, delete_route, get_route};
+use super::params::{required_str, JsonObject};
 use super::state::Workspace;
 use super::AppState;
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{json, Map, Value};
@@ -24,10 +24,16 @@ use serde_json::{json, Map, Value};
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/2.0/instance-pools/list", get(list))
-        .route("/api/2.0/instance-pools/get", get(get_pool))
+        .route(
+            "/api/2.0/instance-pools/get",
+            get_route("instance_pool_id", |ws| &ws.pools, no_such_pool),
+        )
         .route("/api/2.0/instance-pools/create", post(create))
         .route("/api/2.0/instance-pools/edit", post(edit))
-        .route("/api/2.0/instance-pools/delete", post(delete))
+        .route(
+            "/api/2.0/instance-pools/delete",
+            delete_route("instance_pool_id", |ws| &mut ws.pools, no_such_pool),
+        )
 }
 
 type Reply = Result<Json<Value>, ApiError>;
@@ -70,22 +76,14 @@ fn no_such_pool(id: &str) -> ApiError {
 
 /// Pool names are 1–100 characters and unique in the workspace (`except` is the pool being edited).
 fn check_name(ws: &Workspace, name: &str, except: Option<&str>) -> Result<(), ApiError> {
-    let len = name.chars().count();
-    if !(1..=100).contains(&len) {
-        return Err(ApiError::invalid_parameter(format!(
-            "Instance pool name must be between 1 and 100 characters, got {len}"
-        )));
-    }
-    let taken = ws.pools.iter().any(|(id, p)| {
-        Some(id.as_str()) != except
-            && p.get("instance_pool_name").and_then(Value::as_str) == Some(name)
-    });
-    if taken {
-        return Err(ApiError::already_exists(format!(
-            "Instance pool with name '{name}' already exists."
-        )));
-    }
-    Ok(())
+    check_unique_name(
+        &ws.pools,
+        "instance_pool_name",
+        name,
+        except,
+        "Instance pool name",
+        || format!("Instance pool with name '{name}' already exists."),
+    )
 }
 
 /// Min idle and max capacity must be non-negative, and min idle at most max capacity.
@@ -278,24 +276,11 @@ async fn list(State(state): State<AppState>) -> Json<Value> {
     }
 }
 
-async fn get_pool(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Reply {
-    let q = Query::parse(raw.as_deref());
-    let id = q.require("instance_pool_id")?;
-    state
-        .workspace()
-        .pools
-        .get(id)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| no_such_pool(id))
-}
-
 async fn create(
     State(state): State<AppState>,
     principal: Option<Extension<Principal>>,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Reply {
-    let body = body_object(&body)?;
     let name = required_str(&body, "instance_pool_name")?;
     required_str(&body, "node_type_id")?;
     check_sizes(&body)?;
@@ -309,8 +294,7 @@ async fn create(
     Ok(Json(json!({ "instance_pool_id": id })))
 }
 
-async fn edit(State(state): State<AppState>, body: Bytes) -> Reply {
-    let body = body_object(&body)?;
+async fn edit(State(state): State<AppState>, JsonObject(body): JsonObject) -> Reply {
     let id = required_str(&body, "instance_pool_id")?;
     let name = required_str(&body, "instance_pool_name")?;
     required_str(&body, "node_type_id")?;
@@ -324,16 +308,6 @@ async fn edit(State(state): State<AppState>, body: Bytes) -> Reply {
     check_name(&ws, &name, Some(&id))?;
     let pool = apply_edit(&stored, &body)?;
     ws.pools.insert(id, pool);
-    Ok(Json(json!({})))
-}
-
-async fn delete(State(state): State<AppState>, body: Bytes) -> Reply {
-    let body = body_object(&body)?;
-    let id = required_str(&body, "instance_pool_id")?;
-    let mut ws = state.workspace();
-    if ws.pools.remove(&id).is_none() {
-        return Err(no_such_pool(&id));
-    }
     Ok(Json(json!({})))
 }
 
