@@ -474,9 +474,7 @@ async fn zone_auto_is_resolved_and_spec_keeps_it() {
     }
     // The availability sent with `auto` is kept beside the resolved zone.
     assert_eq!(
-        raw.get(&format!("/api/2.1/clusters/get?cluster_id={}", cases[0].0))
-            .await
-            .1["aws_attributes"]["availability"],
+        get_cluster(&raw, &cases[0].0).await["aws_attributes"]["availability"],
         "ON_DEMAND"
     );
 }
@@ -934,9 +932,7 @@ async fn scim_me_for_pat_and_oauth() {
     // An OAuth caller is the creator of what it creates.
     let (_, created) = sp.post("/api/2.1/clusters/create", spec("by-sp")).await;
     let id = created["cluster_id"].as_str().unwrap();
-    let (_, c) = sp
-        .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
-        .await;
+    let c = get_cluster(&sp, id).await;
     assert_eq!(
         c["creator_user_name"],
         "6f1d2c3b-aaaa-bbbb-cccc-0123456789ab"
