@@ -8,12 +8,62 @@ use serde_json::{json, Map, Value};
 
 impl Gen {
     /// A ClusterSpec as a user sends it: plain, pool-backed or policy-backed.
+    /// A ClusterSpec for a job cluster or an all-purpose cluster of `team`, owned by `owner`: sometimes under a
+    /// policy (and then keeping to it) or on a pool. The random draws happen in this order, so that a seed gives
+    /// the same spec.
     pub(super) fn cluster_spec(
         &mut self,
         usage: Use,
         team: &'static str,
         owner: &str,
     ) -> Map<String, Value> {
+        let (policy, pool) = self.policy_and_pool(usage);
+        let mut s = Map::new();
+        let (worker, gpu) = self.worker_node(policy, pool);
+        let version = self.spec_version(policy, pool, gpu);
+        s.insert("spark_version".into(), json!(version));
+        let apply_defaults = policy.is_some() && pool.is_none() && self.chance(0.2);
+        self.spec_nodes(&mut s, policy, pool, worker, gpu, apply_defaults);
+        if self.chance(0.55) {
+            let min = self.between(1, 4);
+            let max = (min + self.between(1, 16)).min(20);
+            s.insert(
+                "autoscale".into(),
+                json!({"min_workers": min, "max_workers": max}),
+            );
+        } else {
+            s.insert("num_workers".into(), json!(self.between(1, 12)));
+        }
+        if usage == Use::AllPurpose && !apply_defaults {
+            s.insert(
+                "autotermination_minutes".into(),
+                json!(self.pick(&[30, 45, 60, 120, 240])),
+            );
+        }
+        if let Some(p) = policy {
+            s.insert("policy_id".into(), json!(self.policies[p].id));
+            if apply_defaults {
+                s.insert("apply_policy_default_values".into(), json!(true));
+            }
+        }
+        self.spec_security(&mut s, usage, policy, owner);
+        let photon_ok = self.nodes[worker].photon && !version.contains("-ml-");
+        if photon_ok && !version.contains("photon") && self.chance(0.35) {
+            s.insert("runtime_engine".into(), json!("PHOTON"));
+        } else if self.chance(0.05) {
+            s.insert("runtime_engine".into(), json!("STANDARD"));
+        }
+        let aws = self.spec_aws_attributes(policy, pool, gpu);
+        if !aws.is_empty() {
+            s.insert("aws_attributes".into(), Value::Object(aws));
+        }
+        self.spec_extras(&mut s, team, policy);
+        s
+    }
+
+    /// The policy a spec keeps to (one of the right cluster type, now and then) and the pool it runs on (the
+    /// policy's, or now and then any).
+    fn policy_and_pool(&mut self, usage: Use) -> (Option<usize>, Option<usize>) {
         let wanted = match usage {
             Use::Job => "job",
             Use::AllPurpose => "all-purpose",
@@ -36,9 +86,13 @@ impl Gen {
             }
             None => None,
         };
-        let mut s = Map::new();
-        // Compute: pool, or node types (from the policy's allowlist when it has one).
-        let (worker, gpu) = match pool {
+        (policy, pool)
+    }
+
+    /// The worker node type (an index into the node list) and whether it has GPUs: the pool's, or one of the
+    /// policy's allowlist when it has one, or any.
+    fn worker_node(&mut self, policy: Option<usize>, pool: Option<usize>) -> (usize, bool) {
+        match pool {
             Some(p) => {
                 let node = self.pools[p].node;
                 (node, self.nodes[node].gpu)
@@ -53,8 +107,17 @@ impl Gen {
                 };
                 (node, self.nodes[node].gpu)
             }
-        };
-        let version = match (pool, policy) {
+        }
+    }
+
+    /// The runtime: the pool's preloaded one, one the policy allows, or any that fits the node.
+    fn spec_version(
+        &mut self,
+        policy: Option<usize>,
+        pool: Option<usize>,
+        gpu: bool,
+    ) -> &'static str {
+        match (pool, policy) {
             (Some(p), _) if self.pools[p].version.is_some() && self.chance(0.8) => {
                 self.pools[p].version.unwrap_or("15.4.x-scala2.12")
             }
@@ -63,9 +126,19 @@ impl Gen {
                 self.pick(vs)
             }
             _ => self.runtime(gpu),
-        };
-        s.insert("spark_version".into(), json!(version));
-        let apply_defaults = policy.is_some() && pool.is_none() && self.chance(0.2);
+        }
+    }
+
+    /// The pool fields of a pool-backed spec, else the node types (left out when the policy's default applies).
+    fn spec_nodes(
+        &mut self,
+        s: &mut Map<String, Value>,
+        policy: Option<usize>,
+        pool: Option<usize>,
+        worker: usize,
+        gpu: bool,
+        apply_defaults: bool,
+    ) {
         match pool {
             Some(p) => {
                 s.insert("instance_pool_id".into(), json!(self.pools[p].id));
@@ -99,28 +172,17 @@ impl Gen {
                 }
             }
         }
-        if self.chance(0.55) {
-            let min = self.between(1, 4);
-            let max = (min + self.between(1, 16)).min(20);
-            s.insert(
-                "autoscale".into(),
-                json!({"min_workers": min, "max_workers": max}),
-            );
-        } else {
-            s.insert("num_workers".into(), json!(self.between(1, 12)));
-        }
-        if usage == Use::AllPurpose && !apply_defaults {
-            s.insert(
-                "autotermination_minutes".into(),
-                json!(self.pick(&[30, 45, 60, 120, 240])),
-            );
-        }
-        if let Some(p) = policy {
-            s.insert("policy_id".into(), json!(self.policies[p].id));
-            if apply_defaults {
-                s.insert("apply_policy_default_values".into(), json!(true));
-            }
-        }
+    }
+
+    /// `data_security_mode` (the policy's, or a usual one for the use) and the single user of an all-purpose
+    /// cluster.
+    fn spec_security(
+        &mut self,
+        s: &mut Map<String, Value>,
+        usage: Use,
+        policy: Option<usize>,
+        owner: &str,
+    ) {
         let security = match policy.and_then(|p| self.policies[p].security) {
             Some(sec) => Some(sec),
             None => match (usage, self.below(10)) {
@@ -135,12 +197,16 @@ impl Gen {
                 s.insert("single_user_name".into(), json!(owner));
             }
         }
-        let photon_ok = self.nodes[worker].photon && !version.contains("-ml-");
-        if photon_ok && !version.contains("photon") && self.chance(0.35) {
-            s.insert("runtime_engine".into(), json!("PHOTON"));
-        } else if self.chance(0.05) {
-            s.insert("runtime_engine".into(), json!("STANDARD"));
-        }
+    }
+
+    /// `aws_attributes`: zone, availability, bids and EBS volumes (not for pool-backed clusters: the pool fixes
+    /// them), and the instance profile.
+    fn spec_aws_attributes(
+        &mut self,
+        policy: Option<usize>,
+        pool: Option<usize>,
+        gpu: bool,
+    ) -> Map<String, Value> {
         // AWS attributes: for pool-backed clusters only the instance profile (the pool fixes the rest).
         let mut aws = Map::new();
         if pool.is_none() {
@@ -187,9 +253,16 @@ impl Gen {
         if let Some(arn) = profile {
             aws.insert("instance_profile_arn".into(), json!(arn));
         }
-        if !aws.is_empty() {
-            s.insert("aws_attributes".into(), Value::Object(aws));
-        }
+        aws
+    }
+
+    /// Spark configuration and environment, tags, init scripts, log delivery and elastic disk.
+    fn spec_extras(
+        &mut self,
+        s: &mut Map<String, Value>,
+        team: &'static str,
+        policy: Option<usize>,
+    ) {
         if self.chance(0.8) {
             s.insert("spark_conf".into(), self.spark_conf(team));
         }
@@ -240,7 +313,6 @@ impl Gen {
         if self.chance(0.1) {
             s.insert("enable_elastic_disk".into(), json!(true));
         }
-        s
     }
 
     pub(super) fn spark_conf(&mut self, team: &str) -> Value {

@@ -16,6 +16,8 @@ impl Gen {
         }
     }
 
+    /// A team's cluster policy (or, with `personal`, the Personal Compute one), remembered as a [`PolicyRef`] so
+    /// that clusters keep to it. The random draws happen in this order, so that a seed gives the same policy.
     pub(super) fn policy(&mut self, personal: bool) -> Value {
         let id = self.policy_id();
         let created = self.between(JOBS_FROM, YEAR_2024);
@@ -41,85 +43,14 @@ impl Gen {
             _ => None,
         };
         let mut def = Map::new();
-        let versions: &'static [&'static str] = match (pool, self.below(3)) {
-            (Some(_), _) | (None, 0) => {
-                def.insert(
-                    "spark_version".into(),
-                    json!({"type": "unlimited", "defaultValue": "auto:latest-lts"}),
-                );
-                &[]
-            }
-            (None, 1) => {
-                def.insert(
-                    "spark_version".into(),
-                    json!({"type": "regex", "pattern": "1[45]\\.[0-9]+\\.x(-photon)?-scala2\\.12"}),
-                );
-                POLICY_RUNTIMES
-            }
-            (None, _) => {
-                def.insert(
-                    "spark_version".into(),
-                    json!({"type": "fixed", "value": "15.4.x-scala2.12"}),
-                );
-                &POLICY_RUNTIMES[..1]
-            }
-        };
+        let versions = self.policy_versions(&mut def, pool);
         if let Some(cluster_type) = cluster_type {
             def.insert(
                 "cluster_type".into(),
                 json!({"type": "fixed", "value": cluster_type}),
             );
         }
-        let mut nodes = Vec::new();
-        let mut zone = None;
-        let mut availability = None;
-        match pool {
-            Some(p) => {
-                let pool_id = self.pools[p].id.clone();
-                def.insert(
-                    "instance_pool_id".into(),
-                    json!({"type": "fixed", "value": pool_id, "hidden": true}),
-                );
-                def.insert(
-                    "driver_instance_pool_id".into(),
-                    json!({"type": "fixed", "value": pool_id, "hidden": true}),
-                );
-            }
-            None => {
-                let n = 2 + self.below(3);
-                while nodes.len() < n {
-                    let node = self.general_node();
-                    if !nodes.contains(&node) {
-                        nodes.push(node);
-                    }
-                }
-                let values: Vec<&str> = nodes.iter().map(|&i| self.nodes[i].id.as_str()).collect();
-                def.insert(
-                    "node_type_id".into(),
-                    json!({"type": "allowlist", "values": values, "defaultValue": values[0]}),
-                );
-                if self.chance(0.5) {
-                    let z = self.pick(ZONES);
-                    zone = Some(z);
-                    def.insert(
-                        "aws_attributes.zone_id".into(),
-                        json!({"type": "fixed", "value": z, "hidden": true}),
-                    );
-                }
-                if self.chance(0.4) {
-                    let a = self.pick(&["SPOT_WITH_FALLBACK", "ON_DEMAND"]);
-                    availability = Some(a);
-                    def.insert(
-                        "aws_attributes.availability".into(),
-                        json!({"type": "fixed", "value": a, "hidden": true}),
-                    );
-                    def.insert(
-                        "aws_attributes.first_on_demand".into(),
-                        json!({"type": "fixed", "value": 1, "hidden": true}),
-                    );
-                }
-            }
-        }
+        let (nodes, zone, availability) = self.policy_compute(&mut def, pool);
         let profile = if self.chance(0.7) {
             let arn = profile_arn(self.pick(ROLES));
             def.insert(
@@ -173,32 +104,7 @@ impl Gen {
         } else {
             None
         };
-        if self.chance(0.3) {
-            def.insert(
-                "spark_conf.spark.hadoop.fs.s3a.endpoint".into(),
-                json!({"type": "fixed", "value": format!("https://s3.{REGION}.amazonaws.com"), "hidden": true}),
-            );
-        }
-        if self.chance(0.2) {
-            def.insert(
-                "cluster_log_conf.type".into(),
-                json!({"type": "fixed", "value": "S3"}),
-            );
-            def.insert(
-                "cluster_log_conf.path".into(),
-                json!({"type": "fixed", "value": format!("s3://acme-logs-{REGION}/cluster-logs/{team}")}),
-            );
-            def.insert(
-                "cluster_log_conf.region".into(),
-                json!({"type": "fixed", "value": REGION}),
-            );
-        }
-        if self.chance(0.15) {
-            def.insert(
-                "spark_conf.spark.hadoop.javax.jdo.option.ConnectionPassword".into(),
-                json!({"type": "fixed", "value": "{{secrets/etl-secrets/metastore-password}}", "hidden": true}),
-            );
-        }
+        self.policy_spark_and_logs(&mut def, team);
         let mut p = Map::new();
         p.insert("policy_id".into(), json!(id));
         p.insert("name".into(), json!(name));
@@ -240,6 +146,129 @@ impl Gen {
             autotermination,
         });
         Value::Object(p)
+    }
+
+    /// The `spark_version` rule (any, a pattern or one fixed runtime; any on a pool) and the runtimes it allows
+    /// (none listed: any).
+    fn policy_versions(
+        &mut self,
+        def: &mut Map<String, Value>,
+        pool: Option<usize>,
+    ) -> &'static [&'static str] {
+        match (pool, self.below(3)) {
+            (Some(_), _) | (None, 0) => {
+                def.insert(
+                    "spark_version".into(),
+                    json!({"type": "unlimited", "defaultValue": "auto:latest-lts"}),
+                );
+                &[]
+            }
+            (None, 1) => {
+                def.insert(
+                    "spark_version".into(),
+                    json!({"type": "regex", "pattern": "1[45]\\.[0-9]+\\.x(-photon)?-scala2\\.12"}),
+                );
+                POLICY_RUNTIMES
+            }
+            (None, _) => {
+                def.insert(
+                    "spark_version".into(),
+                    json!({"type": "fixed", "value": "15.4.x-scala2.12"}),
+                );
+                &POLICY_RUNTIMES[..1]
+            }
+        }
+    }
+
+    /// The compute rules: the pool fixed, or an allowlist of node types and now and then a fixed zone and
+    /// availability. The allowed nodes (the first is the default), the zone and the availability.
+    fn policy_compute(
+        &mut self,
+        def: &mut Map<String, Value>,
+        pool: Option<usize>,
+    ) -> (Vec<usize>, Option<&'static str>, Option<&'static str>) {
+        let mut nodes = Vec::new();
+        let mut zone = None;
+        let mut availability = None;
+        match pool {
+            Some(p) => {
+                let pool_id = self.pools[p].id.clone();
+                def.insert(
+                    "instance_pool_id".into(),
+                    json!({"type": "fixed", "value": pool_id, "hidden": true}),
+                );
+                def.insert(
+                    "driver_instance_pool_id".into(),
+                    json!({"type": "fixed", "value": pool_id, "hidden": true}),
+                );
+            }
+            None => {
+                let n = 2 + self.below(3);
+                while nodes.len() < n {
+                    let node = self.general_node();
+                    if !nodes.contains(&node) {
+                        nodes.push(node);
+                    }
+                }
+                let values: Vec<&str> = nodes.iter().map(|&i| self.nodes[i].id.as_str()).collect();
+                def.insert(
+                    "node_type_id".into(),
+                    json!({"type": "allowlist", "values": values, "defaultValue": values[0]}),
+                );
+                if self.chance(0.5) {
+                    let z = self.pick(ZONES);
+                    zone = Some(z);
+                    def.insert(
+                        "aws_attributes.zone_id".into(),
+                        json!({"type": "fixed", "value": z, "hidden": true}),
+                    );
+                }
+                if self.chance(0.4) {
+                    let a = self.pick(&["SPOT_WITH_FALLBACK", "ON_DEMAND"]);
+                    availability = Some(a);
+                    def.insert(
+                        "aws_attributes.availability".into(),
+                        json!({"type": "fixed", "value": a, "hidden": true}),
+                    );
+                    def.insert(
+                        "aws_attributes.first_on_demand".into(),
+                        json!({"type": "fixed", "value": 1, "hidden": true}),
+                    );
+                }
+            }
+        }
+        (nodes, zone, availability)
+    }
+
+    /// Now and then hidden Spark settings (the S3 endpoint, a metastore password from a secret) and fixed log
+    /// delivery.
+    fn policy_spark_and_logs(&mut self, def: &mut Map<String, Value>, team: &str) {
+        if self.chance(0.3) {
+            def.insert(
+                "spark_conf.spark.hadoop.fs.s3a.endpoint".into(),
+                json!({"type": "fixed", "value": format!("https://s3.{REGION}.amazonaws.com"), "hidden": true}),
+            );
+        }
+        if self.chance(0.2) {
+            def.insert(
+                "cluster_log_conf.type".into(),
+                json!({"type": "fixed", "value": "S3"}),
+            );
+            def.insert(
+                "cluster_log_conf.path".into(),
+                json!({"type": "fixed", "value": format!("s3://acme-logs-{REGION}/cluster-logs/{team}")}),
+            );
+            def.insert(
+                "cluster_log_conf.region".into(),
+                json!({"type": "fixed", "value": REGION}),
+            );
+        }
+        if self.chance(0.15) {
+            def.insert(
+                "spark_conf.spark.hadoop.javax.jdo.option.ConnectionPassword".into(),
+                json!({"type": "fixed", "value": "{{secrets/etl-secrets/metastore-password}}", "hidden": true}),
+            );
+        }
     }
 
     pub(super) fn personal_policy(&mut self, id: String, created: i64, creator: String) -> Value {
