@@ -98,44 +98,30 @@ async fn dump(emu: &Emulator) -> BTreeMap<&'static str, Value> {
     }
     out.insert("clusters.json", Value::Array(clusters));
     out.insert("cluster_libraries.json", Value::Array(libraries));
-    let mut pools = Vec::new();
-    for id in list_ids(
-        &raw,
-        "/api/2.0/instance-pools/list",
-        "instance_pools",
-        "instance_pool_id",
-    )
-    .await
-    {
-        pools.push(
-            raw.get(&format!(
-                "/api/2.0/instance-pools/get?instance_pool_id={}",
-                id.as_str().unwrap()
-            ))
-            .await
-            .1,
-        );
+    // Pools and policies: list the ids, then `get` each.
+    for (file, list, key, id_key, get) in [
+        (
+            "instance_pools.json",
+            "/api/2.0/instance-pools/list",
+            "instance_pools",
+            "instance_pool_id",
+            "/api/2.0/instance-pools/get",
+        ),
+        (
+            "cluster_policies.json",
+            "/api/2.0/policies/clusters/list",
+            "policies",
+            "policy_id",
+            "/api/2.0/policies/clusters/get",
+        ),
+    ] {
+        let mut bodies = Vec::new();
+        for id in list_ids(&raw, list, key, id_key).await {
+            let path = format!("{get}?{id_key}={}", id.as_str().unwrap());
+            bodies.push(raw.get(&path).await.1);
+        }
+        out.insert(file, Value::Array(bodies));
     }
-    out.insert("instance_pools.json", Value::Array(pools));
-    let mut policies = Vec::new();
-    for id in list_ids(
-        &raw,
-        "/api/2.0/policies/clusters/list",
-        "policies",
-        "policy_id",
-    )
-    .await
-    {
-        policies.push(
-            raw.get(&format!(
-                "/api/2.0/policies/clusters/get?policy_id={}",
-                id.as_str().unwrap()
-            ))
-            .await
-            .1,
-        );
-    }
-    out.insert("cluster_policies.json", Value::Array(policies));
     out
 }
 
