@@ -64,6 +64,13 @@ fn list_item<'a>(page: &'a Value, id: &str) -> &'a Value {
         .unwrap()
 }
 
+/// An emulator with no objects (the default configuration), and a raw client of it.
+pub(crate) async fn empty_workspace() -> (Emulator, Raw) {
+    let emu = start(EmulatorConfig::default()).await;
+    let raw = Raw::new(&emu);
+    (emu, raw)
+}
+
 /// An emulator of `cloud` with the default fixtures.
 async fn start_cloud(cloud: Cloud) -> Emulator {
     start(EmulatorConfig {
@@ -147,8 +154,7 @@ fn ids(page: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn cluster_list_pages_cover_every_cluster_once() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let mut created = BTreeSet::new();
     for i in 0..250 {
         created.insert(create_cluster(&raw, spec(&format!("c{i:03}"))).await);
@@ -273,8 +279,7 @@ async fn list_filters_and_sorting() {
 
 #[tokio::test]
 async fn get_has_spec_exactly_as_sent_and_list_has_none() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let sent = json!({
         "cluster_name": "shared-analytics",
         "spark_version": "15.4.x-scala2.12",
@@ -346,8 +351,7 @@ async fn get_has_spec_exactly_as_sent_and_list_has_none() {
 /// auto-terminate" and invents no value. Explicit values (0 included) are kept; invalid ones are refused.
 #[tokio::test]
 async fn no_invented_auto_termination() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let unset = create_cluster(&raw, spec("unset")).await;
     let mut zero = spec("zero");
     zero["autotermination_minutes"] = json!(0);
@@ -484,8 +488,7 @@ async fn zone_auto_is_resolved_and_spec_keeps_it() {
 /// `pinned_by_user_name`.
 #[tokio::test]
 async fn pin_unpin_and_the_is_pinned_filter() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let a = create_cluster(&raw, spec("a")).await;
     let b = create_cluster(&raw, spec("b")).await;
     let c = create_cluster(&raw, spec("c")).await;
@@ -557,8 +560,7 @@ async fn pin_unpin_and_the_is_pinned_filter() {
 
 #[tokio::test]
 async fn cluster_state_machine() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let id = create_cluster(&raw, spec("sm")).await;
 
     // No read yet: the cluster is still PENDING, and PENDING clusters cannot be edited.
@@ -665,8 +667,7 @@ async fn job_clusters_cannot_be_edited() {
 
 #[tokio::test]
 async fn cluster_errors_and_permanent_delete() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let (status, err) = raw
         .get("/api/2.1/clusters/get?cluster_id=0000-000000-nope0000")
         .await;
@@ -712,8 +713,7 @@ async fn cluster_errors_and_permanent_delete() {
 
 #[tokio::test]
 async fn instance_pools() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let (status, body) = raw.get("/api/2.0/instance-pools/list").await;
     assert_eq!((status, body), (200, json!({})));
 
@@ -798,8 +798,7 @@ async fn instance_pools() {
 
 #[tokio::test]
 async fn cluster_policies() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let (status, err) = raw
         .post(
             "/api/2.0/policies/clusters/create",
@@ -941,8 +940,7 @@ async fn scim_me_for_pat_and_oauth() {
 
 #[tokio::test]
 async fn libraries_install_then_status() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let id = create_cluster(&raw, spec("libs")).await;
     let (status, body) = raw
         .get(&format!(

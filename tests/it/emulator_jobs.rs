@@ -2,6 +2,7 @@
 //! array paging; create/reset/update/delete round trips with server defaults; errors, routes and auth.
 
 use crate::common::{start_with, Raw};
+use crate::emulator_compute::empty_workspace;
 use drsync_emulator::Fixtures;
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -168,8 +169,7 @@ async fn prev_page_token_goes_back() {
 
 #[tokio::test]
 async fn created_jobs_list_newest_first() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let mut created = Vec::new();
     for i in 0..5 {
         let (status, r) = raw
@@ -232,8 +232,7 @@ async fn name_filter_is_exact_and_case_insensitive() {
 
 #[tokio::test]
 async fn expand_tasks_truncates_to_100_with_has_more() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let big = create_job(
         &raw,
         json!({
@@ -293,8 +292,7 @@ async fn expand_tasks_truncates_to_100_with_has_more() {
 
 #[tokio::test]
 async fn get_2_2_pages_arrays_and_2_1_returns_all() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let params: Vec<Value> = (0..105)
         .map(|i| json!({"name": format!("p{i}"), "default": "x"}))
         .collect();
@@ -356,8 +354,7 @@ async fn get_2_2_pages_arrays_and_2_1_returns_all() {
 
 #[tokio::test]
 async fn create_fills_server_defaults_and_keeps_unknown_fields() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let (status, r) = raw
         .post(
             "/api/2.2/jobs/create",
@@ -408,8 +405,7 @@ async fn create_fills_server_defaults_and_keeps_unknown_fields() {
 
 #[tokio::test]
 async fn create_validates_tasks_and_bodies() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     for settings in [
         json!({"tasks": [{"notebook_task": {"notebook_path": "/a"}}]}),
         json!({"tasks": [{"task_key": "a"}, {"task_key": "a"}]}),
@@ -443,8 +439,7 @@ async fn create_validates_tasks_and_bodies() {
 
 #[tokio::test]
 async fn reset_replaces_the_whole_settings() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let id = create_job(
         &raw,
         json!({"name": "a", "tags": {"t": "1"}, "max_concurrent_runs": 4, "tasks": [{"task_key": "x"}]}),
@@ -482,8 +477,7 @@ async fn reset_replaces_the_whole_settings() {
 
 #[tokio::test]
 async fn update_merges_by_key_and_removes_fields() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let id = create_job(
         &raw,
         json!({
@@ -547,8 +541,7 @@ async fn update_merges_by_key_and_removes_fields() {
 
 #[tokio::test]
 async fn delete_and_missing_jobs() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let id = create_job(&raw, json!({"name": "gone"})).await;
     let (status, r) = raw
         .post("/api/2.2/jobs/delete", json!({"job_id": id}))
@@ -658,8 +651,7 @@ async fn ten_thousand_jobs_page_fully_and_hit_the_quota() {
 /// follows what was last sent, falling back to the creator.
 #[tokio::test]
 async fn run_as_is_write_only_and_run_as_user_name_follows_it() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let sp = "6f1d2c3b-aaaa-bbbb-cccc-0123456789ab";
     let id = create_job(
         &raw,
@@ -771,8 +763,7 @@ async fn run_as_is_write_only_and_run_as_user_name_follows_it() {
 /// invented for other jobs.
 #[tokio::test]
 async fn bundle_deployment_and_edit_mode_are_kept_as_sent() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let deployment = json!({
         "kind": "BUNDLE",
         "metadata_file_path": "/Workspace/Users/dev@example.com/.bundle/etl/prod/state/metadata.json"
@@ -824,8 +815,7 @@ async fn bundle_deployment_and_edit_mode_are_kept_as_sent() {
 /// (including `false`, which the provider sends) is kept.
 #[tokio::test]
 async fn queue_default_follows_the_api_version() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let queue_of = |job: &Value| job["settings"].get("queue").cloned();
     let mut ids = Vec::new();
     for (v, body, want) in [
@@ -860,8 +850,7 @@ async fn queue_default_follows_the_api_version() {
 /// auto-termination or access mode (those are for all-purpose clusters, and only for what the API fills).
 #[tokio::test]
 async fn job_cluster_specs_are_stored_as_sent() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let new_cluster = json!({
         "spark_version": "15.4.x-scala2.12",
         "node_type_id": "i3.xlarge",
