@@ -79,7 +79,7 @@ impl Filter {
     }
 
     /// Whether a cluster passes; it looks up only the fields a filter is set for. `is_pinned` matches the clusters
-    /// that carry `pinned_by_user_name` (see [`pin`]).
+    /// that carry `pinned_by_user_name` (see the `clusters/pin` handler).
     pub(crate) fn matches(&self, c: &Value) -> bool {
         (self.states.is_empty() || {
             let state = str_field(c, "state");

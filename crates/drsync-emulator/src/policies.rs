@@ -8,7 +8,7 @@
 //! when the fixtures hold them.
 //!
 //! Not found: an unknown `policy_id` answers 404 `RESOURCE_DOES_NOT_EXIST`
-//! "Can't find a cluster policy with id: <id>." (the message seen from real workspaces).
+//! `Can't find a cluster policy with id: <id>.` (the message seen from real workspaces).
 //!
 //! Whether the service gives `definition` and `policy_family_definition_overrides` back byte for byte or
 //! re-serialised is open (provider-behaviour.md §14 Q1; issue #13 item 15), so [`PolicyJson`] lets a test run

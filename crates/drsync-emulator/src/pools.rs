@@ -5,7 +5,7 @@
 //! fields a caller sent.
 //!
 //! Not found: an unknown `instance_pool_id` answers 404 `RESOURCE_DOES_NOT_EXIST`
-//! "Can't find an instance pool with id: <id>." (the message the Terraform provider matches on).
+//! `Can't find an instance pool with id: <id>.` (the message the Terraform provider matches on).
 
 use super::auth::{caller_id, Principal};
 use super::catalog::Cloud;

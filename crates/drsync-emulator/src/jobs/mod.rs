@@ -36,7 +36,7 @@ const JOBS_QUOTA: usize = 10_000;
 /// The top-level fields of a `BaseJob` (a `list` item) taken from the stored `Job`. `run_as_user_name` is not in
 /// the SDK's `BaseJob` model, but the service sends it in `jobs/list` items beside `creator_user_name`
 /// (observed: issue databricks/databricks-sdk-py#967; databricks-api.md §4 "Corrected"). It is put in by
-/// [`base_job`] (see [`RunAs`]), not copied from here.
+/// [`base_job`] (see [`run_as_user_name`]), not copied from here.
 const BASE_JOB_FIELDS: [&str; 5] = [
     "job_id",
     "creator_user_name",
