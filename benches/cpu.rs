@@ -13,9 +13,9 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use drsync::config::Config;
 use drsync::drift::{self, Source};
-use drsync::emulator::{synthetic, SyntheticSpec};
 use drsync::export::{self, Inventory, LabelMap, Settings};
 use drsync::model::{Cluster, ResourceKind};
+use drsync_emulator::{synthetic, SyntheticSpec};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::BTreeMap;

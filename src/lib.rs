@@ -8,9 +8,7 @@
 pub mod api;
 pub mod check;
 pub mod config;
-pub mod demo;
 pub mod drift;
-pub mod emulator;
 pub mod export;
 pub mod git;
 pub mod hcl;

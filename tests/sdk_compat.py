@@ -285,7 +285,7 @@ class State:
 def identity(w):
     me = w.current_user.me()
     State.me = me
-    # The emulator's workspace user (src/emulator/state.rs), whom every PAT it accepts belongs to.
+    # The emulator's workspace user (crates/drsync-emulator/src/state.rs), whom every PAT it accepts belongs to.
     check("current_user.me is the emulator's user", me.user_name == "emulator@example.com", repr(me))
     check("current_user.me has the user's id", me.id == "4712839012345678", repr(me))
 

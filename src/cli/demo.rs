@@ -3,7 +3,7 @@
 #![allow(clippy::print_stderr)]
 
 use super::CliError;
-use drsync::emulator::{Emulator, EmulatorConfig};
+use drsync_emulator::{Emulator, EmulatorConfig};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -27,8 +27,8 @@ const DR_ENV: &str = "DRSYNC_DEMO_DR_TOKEN";
 
 pub(crate) async fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
     let dir = prepare(&args.dir)?;
-    let primary = start(drsync::demo::primary()?, PRIMARY_TOKEN).await?;
-    let dr = start(drsync::demo::dr()?, DR_TOKEN).await?;
+    let primary = start(drsync_emulator::demo::primary()?, PRIMARY_TOKEN).await?;
+    let dr = start(drsync_emulator::demo::dr()?, DR_TOKEN).await?;
     outln!("drsync demo in {}", dir.display());
     outln!("  primary workspace (emulated): {}  (31 jobs, 8 all-purpose clusters, 5 pools, 5 policies)", primary.url());
     outln!(
@@ -43,7 +43,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
          [git]\nauthor = \"drsync demo <demo@example.com>\"\n\n{}",
         primary.url(),
         dr.url(),
-        drsync::demo::RULES
+        drsync_emulator::demo::RULES
     );
     fs_err::write(dir.join("drsync.toml"), config)?;
     outln!("  wrote drsync.toml (DR rules: us-east-1 -> us-west-2, schedules paused) and a Git repository");
@@ -153,7 +153,7 @@ fn prepare(dir: &Path) -> Result<PathBuf, CliError> {
     Ok(std::path::absolute(dir)?)
 }
 
-async fn start(fixtures: drsync::emulator::Fixtures, token: &str) -> Result<Emulator, CliError> {
+async fn start(fixtures: drsync_emulator::Fixtures, token: &str) -> Result<Emulator, CliError> {
     let config = EmulatorConfig {
         fixtures,
         tokens: vec![token.to_string()],

@@ -2,7 +2,7 @@
 #![allow(clippy::print_stderr)]
 
 use super::CliError;
-use drsync::emulator::{
+use drsync_emulator::{
     synthetic, Cloud, Emulator, EmulatorConfig, Fault, Fixtures, SyntheticSpec, DEFAULT_TOKEN,
 };
 use std::io::Write;
@@ -85,7 +85,7 @@ pub(crate) async fn run(args: EmulateArgs) -> Result<ExitCode, CliError> {
             c.split_once(':')
                 .filter(|(id, secret)| !id.is_empty() && !secret.is_empty())
                 .map(|(id, secret)| (id.to_string(), secret.to_string()))
-                .ok_or_else(|| drsync::emulator::Error::Spec {
+                .ok_or_else(|| drsync_emulator::Error::Spec {
                     what: "client",
                     spec: c.split(':').next().unwrap_or_default().to_string() + ":***",
                     reason: "expected ID:SECRET".to_string(),

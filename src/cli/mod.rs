@@ -149,7 +149,7 @@ plain_cli_error!(
     drsync::git::Error,
     drsync::tfconfig::Error,
     drsync::drift::Error,
-    drsync::emulator::Error,
+    drsync_emulator::Error,
     std::io::Error
 );
 

@@ -4,9 +4,9 @@
 
 use crate::common::{fixtures_dir, start};
 use drsync::config::Config;
-use drsync::emulator::{EmulatorConfig, Fixtures};
 use drsync::export::{self, Export, LabelMap, Settings};
 use drsync::model::ResourceKind;
+use drsync_emulator::{EmulatorConfig, Fixtures};
 use std::collections::BTreeMap;
 use std::path::Path;
 

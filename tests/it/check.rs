@@ -3,7 +3,7 @@
 
 use crate::common::{drsync, fixtures_dir, git_init, start, Raw, Run, COMMIT_ENV};
 use crate::drift::DR_RULES;
-use drsync::emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
+use drsync_emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -5,8 +5,8 @@ use crate::common::start;
 use drsync::api::{
     ClientOptions, ClusterFilter, Credentials, Error, Gone, JobsPaging, Secret, WorkspaceClient,
 };
-use drsync::emulator::{Change, Emulator, EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
 use drsync::model::ResourceKind;
+use drsync_emulator::{Change, Emulator, EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Shared pieces for the integration tests: starting emulators and talking to them with plain HTTP.
 #![allow(dead_code)]
 
-use drsync::emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
+use drsync_emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use serde_json::Value;
 use std::path::PathBuf;
 

@@ -6,22 +6,28 @@
 use crate::common::{start, Raw};
 use drsync::config::Config;
 use drsync::drift::{FindingKind, Severity, Source};
-use drsync::emulator::{Emulator, EmulatorConfig};
 use drsync::export::{self, Export, LabelMap, Settings};
 use drsync::model::ResourceKind;
+use drsync_emulator::{Emulator, EmulatorConfig};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::common::client;
 
+/// The demo's rule set is a valid drsync configuration (the demo writes it into its `drsync.toml`).
+#[test]
+fn demo_rules_parse() {
+    Config::parse(drsync_emulator::demo::RULES, Path::new("drsync.toml")).unwrap();
+}
+
 async fn demo_export() -> Export {
     let primary = start(EmulatorConfig {
-        fixtures: drsync::demo::primary().unwrap(),
+        fixtures: drsync_emulator::demo::primary().unwrap(),
         ..EmulatorConfig::default()
     })
     .await;
-    let config = Config::parse(drsync::demo::RULES, Path::new("drsync.toml")).unwrap();
+    let config = Config::parse(drsync_emulator::demo::RULES, Path::new("drsync.toml")).unwrap();
     let settings = Settings {
         kinds: ResourceKind::ALL.to_vec(),
         filter: config.export.name_filter().unwrap(),
@@ -92,44 +98,30 @@ async fn dump(emu: &Emulator) -> BTreeMap<&'static str, Value> {
     }
     out.insert("clusters.json", Value::Array(clusters));
     out.insert("cluster_libraries.json", Value::Array(libraries));
-    let mut pools = Vec::new();
-    for id in list_ids(
-        &raw,
-        "/api/2.0/instance-pools/list",
-        "instance_pools",
-        "instance_pool_id",
-    )
-    .await
-    {
-        pools.push(
-            raw.get(&format!(
-                "/api/2.0/instance-pools/get?instance_pool_id={}",
-                id.as_str().unwrap()
-            ))
-            .await
-            .1,
-        );
+    // Pools and policies: list the ids, then `get` each.
+    for (file, list, key, id_key, get) in [
+        (
+            "instance_pools.json",
+            "/api/2.0/instance-pools/list",
+            "instance_pools",
+            "instance_pool_id",
+            "/api/2.0/instance-pools/get",
+        ),
+        (
+            "cluster_policies.json",
+            "/api/2.0/policies/clusters/list",
+            "policies",
+            "policy_id",
+            "/api/2.0/policies/clusters/get",
+        ),
+    ] {
+        let mut bodies = Vec::new();
+        for id in list_ids(&raw, list, key, id_key).await {
+            let path = format!("{get}?{id_key}={}", id.as_str().unwrap());
+            bodies.push(raw.get(&path).await.1);
+        }
+        out.insert(file, Value::Array(bodies));
     }
-    out.insert("instance_pools.json", Value::Array(pools));
-    let mut policies = Vec::new();
-    for id in list_ids(
-        &raw,
-        "/api/2.0/policies/clusters/list",
-        "policies",
-        "policy_id",
-    )
-    .await
-    {
-        policies.push(
-            raw.get(&format!(
-                "/api/2.0/policies/clusters/get?policy_id={}",
-                id.as_str().unwrap()
-            ))
-            .await
-            .1,
-        );
-    }
-    out.insert("cluster_policies.json", Value::Array(policies));
     out
 }
 
@@ -221,7 +213,7 @@ async fn the_dr_fixtures_show_the_promised_drift() {
     let built = demo_export().await;
     let desired = drsync::tfconfig::load(&built.files, &[], &BTreeMap::new()).unwrap();
     let dr = start(EmulatorConfig {
-        fixtures: drsync::demo::dr().unwrap(),
+        fixtures: drsync_emulator::demo::dr().unwrap(),
         ..EmulatorConfig::default()
     })
     .await;

@@ -4,10 +4,10 @@
 use crate::common::{fixtures_dir, start, Raw};
 use drsync::config::Config;
 use drsync::drift::{self, FindingKind, Report, Severity, Source};
-use drsync::emulator::{Emulator, EmulatorConfig, Fixtures};
 use drsync::export::{self, LabelMap, Settings};
 use drsync::model::ResourceKind;
 use drsync::tfconfig::{self, Configuration};
+use drsync_emulator::{Emulator, EmulatorConfig, Fixtures};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -241,11 +241,11 @@ async fn one_change_of_each_kind_gives_exactly_those_findings() {
 /// ids (their pairing came after the references were resolved), which showed drift on an unchanged site.
 #[tokio::test]
 async fn duplicated_names_that_are_referenced_show_no_drift() {
-    let spec: drsync::emulator::SyntheticSpec = "jobs=2000,clusters=400,pools=20,policies=10"
+    let spec: drsync_emulator::SyntheticSpec = "jobs=2000,clusters=400,pools=20,policies=10"
         .parse()
         .unwrap();
     let emu = start(EmulatorConfig {
-        fixtures: drsync::emulator::synthetic(&spec, 1),
+        fixtures: drsync_emulator::synthetic(&spec, 1),
         ..EmulatorConfig::default()
     })
     .await;

@@ -2,7 +2,7 @@
 //! pools, cluster policies, SCIM Me, libraries, the workspace tree and the built-in region catalogs.
 
 use crate::common::{start, start_with, Raw};
-use drsync::emulator::{Cloud, EmulatorConfig, Fixtures, PolicyJson};
+use drsync_emulator::{Cloud, Emulator, EmulatorConfig, Fixtures, PolicyJson};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -21,6 +21,126 @@ async fn create_cluster(raw: &Raw, body: Value) -> String {
     resp["cluster_id"].as_str().expect("cluster_id").to_string()
 }
 
+/// `clusters/get` of `id` (2.1), whatever the status.
+async fn get_cluster(raw: &Raw, id: &str) -> Value {
+    raw.get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
+        .await
+        .1
+}
+
+/// `libraries/cluster-status` of `id`.
+async fn library_status(raw: &Raw, id: &str) -> Value {
+    raw.get(&format!(
+        "/api/2.0/libraries/cluster-status?cluster_id={id}"
+    ))
+    .await
+    .1
+}
+
+/// `instance-pools/get` of `id`: status and body.
+async fn get_pool(raw: &Raw, id: &str) -> (u16, Value) {
+    raw.get(&format!(
+        "/api/2.0/instance-pools/get?instance_pool_id={id}"
+    ))
+    .await
+}
+
+/// Create a pool, which must succeed, and `get` it.
+async fn create_and_get_pool(raw: &Raw, body: Value) -> Value {
+    let (status, created) = raw.post("/api/2.0/instance-pools/create", body).await;
+    assert_eq!(status, 200, "{created}");
+    get_pool(raw, created["instance_pool_id"].as_str().unwrap())
+        .await
+        .1
+}
+
+/// The item of cluster `id` in a `clusters/list` page.
+fn list_item<'a>(page: &'a Value, id: &str) -> &'a Value {
+    page["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["cluster_id"] == id)
+        .unwrap()
+}
+
+/// An emulator with no objects (the default configuration), and a raw client of it.
+pub(crate) async fn empty_workspace() -> (Emulator, Raw) {
+    let emu = start(EmulatorConfig::default()).await;
+    let raw = Raw::new(&emu);
+    (emu, raw)
+}
+
+/// An emulator of `cloud` with the default fixtures.
+async fn start_cloud(cloud: Cloud) -> Emulator {
+    start(EmulatorConfig {
+        cloud,
+        ..EmulatorConfig::default()
+    })
+    .await
+}
+
+/// What one cloud's emulator has built in and fills in, for the tests that run once per cloud.
+struct CloudCase {
+    cloud: Cloud,
+    /// A general-purpose node type of the built-in catalog.
+    node: &'static str,
+    /// `list-zones`' `default_zone` (Azure has none).
+    default_zone: Option<&'static str>,
+    /// The cloud attributes block of a new cluster, and what it holds when the caller sent none.
+    cluster_attributes: (&'static str, Value),
+    /// `enable_elastic_disk` and `enable_local_disk_encryption` of a new cluster (`None`: absent).
+    cluster_elastic_disk: Option<bool>,
+    cluster_disk_encryption: Option<bool>,
+    /// `aws_attributes` of a new pool (`None`: not looked at) and its `enable_elastic_disk` (`None`: absent).
+    pool_aws_attributes: Option<Value>,
+    pool_elastic_disk: Option<bool>,
+}
+
+fn clouds() -> [CloudCase; 3] {
+    [
+        CloudCase {
+            cloud: Cloud::Aws,
+            node: "i3.xlarge",
+            default_zone: Some("us-east-1b"),
+            cluster_attributes: (
+                "aws_attributes",
+                json!({"zone_id": "us-east-1b", "availability": "SPOT_WITH_FALLBACK",
+                       "first_on_demand": 1, "spot_bid_price_percent": 100, "ebs_volume_count": 0}),
+            ),
+            cluster_elastic_disk: Some(false),
+            cluster_disk_encryption: Some(false),
+            pool_aws_attributes: Some(
+                json!({"zone_id": "us-east-1b", "spot_bid_price_percent": 100}),
+            ),
+            pool_elastic_disk: Some(true),
+        },
+        CloudCase {
+            cloud: Cloud::Azure,
+            node: "Standard_DS3_v2",
+            default_zone: None,
+            cluster_attributes: (
+                "azure_attributes",
+                json!({"first_on_demand": 1, "availability": "ON_DEMAND_AZURE", "spot_bid_max_price": -1.0}),
+            ),
+            cluster_elastic_disk: Some(true),
+            cluster_disk_encryption: None,
+            pool_aws_attributes: None,
+            pool_elastic_disk: Some(true),
+        },
+        CloudCase {
+            cloud: Cloud::Gcp,
+            node: "n2-highmem-4",
+            default_zone: Some("us-central1-a"),
+            cluster_attributes: ("gcp_attributes", json!({"zone_id": "HA"})),
+            cluster_elastic_disk: None,
+            cluster_disk_encryption: None,
+            pool_aws_attributes: None,
+            pool_elastic_disk: None,
+        },
+    ]
+}
+
 fn ids(page: &Value) -> Vec<String> {
     page["clusters"]
         .as_array()
@@ -34,8 +154,7 @@ fn ids(page: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn cluster_list_pages_cover_every_cluster_once() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let mut created = BTreeSet::new();
     for i in 0..250 {
         created.insert(create_cluster(&raw, spec(&format!("c{i:03}"))).await);
@@ -160,8 +279,7 @@ async fn list_filters_and_sorting() {
 
 #[tokio::test]
 async fn get_has_spec_exactly_as_sent_and_list_has_none() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let sent = json!({
         "cluster_name": "shared-analytics",
         "spark_version": "15.4.x-scala2.12",
@@ -218,9 +336,7 @@ async fn get_has_spec_exactly_as_sent_and_list_has_none() {
     body["cluster_id"] = json!(id);
     let (status, r) = raw.post("/api/2.1/clusters/edit", body).await;
     assert_eq!(status, 200, "{r}");
-    let (_, c) = raw
-        .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
-        .await;
+    let c = get_cluster(&raw, &id).await;
     assert_eq!(c["spec"], edited);
     assert_eq!(c["autotermination_minutes"], 45);
     assert!(
@@ -235,8 +351,7 @@ async fn get_has_spec_exactly_as_sent_and_list_has_none() {
 /// auto-terminate" and invents no value. Explicit values (0 included) are kept; invalid ones are refused.
 #[tokio::test]
 async fn no_invented_auto_termination() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let unset = create_cluster(&raw, spec("unset")).await;
     let mut zero = spec("zero");
     zero["autotermination_minutes"] = json!(0);
@@ -250,19 +365,12 @@ async fn no_invented_auto_termination() {
         (&sixty, Some(json!(60))),
     ];
     for (id, minutes) in &want {
-        let (_, c) = raw
-            .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
-            .await;
+        let c = get_cluster(&raw, id).await;
         assert_eq!(c.get("autotermination_minutes").cloned(), *minutes, "{c}");
     }
     let (_, page) = raw.get("/api/2.1/clusters/list").await;
     for (id, minutes) in &want {
-        let item = page["clusters"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["cluster_id"] == id.as_str())
-            .unwrap();
+        let item = list_item(&page, id);
         assert_eq!(
             item.get("autotermination_minutes").cloned(),
             *minutes,
@@ -274,9 +382,7 @@ async fn no_invented_auto_termination() {
     body["cluster_id"] = json!(sixty);
     let (status, r) = raw.post("/api/2.1/clusters/edit", body).await;
     assert_eq!(status, 200, "{r}");
-    let (_, c) = raw
-        .get(&format!("/api/2.1/clusters/get?cluster_id={sixty}"))
-        .await;
+    let c = get_cluster(&raw, &sixty).await;
     assert!(c.get("autotermination_minutes").is_none(), "{c}");
     let mut bad = spec("bad");
     bad["autotermination_minutes"] = json!(5);
@@ -289,51 +395,30 @@ async fn no_invented_auto_termination() {
 /// cloud attributes per cloud, nothing on GCP beyond its default zone.
 #[tokio::test]
 async fn cluster_defaults_are_only_the_sourced_ones() {
-    for (cloud, node) in [
-        (Cloud::Aws, "i3.xlarge"),
-        (Cloud::Azure, "Standard_DS3_v2"),
-        (Cloud::Gcp, "n2-highmem-4"),
-    ] {
-        let emu = start(EmulatorConfig {
-            cloud,
-            ..EmulatorConfig::default()
-        })
-        .await;
+    for case in clouds() {
+        let cloud = case.cloud;
+        let emu = start_cloud(cloud).await;
         let raw = Raw::new(&emu);
-        let sent =
-            json!({"spark_version": "15.4.x-scala2.12", "node_type_id": node, "num_workers": 1});
+        let sent = json!({"spark_version": "15.4.x-scala2.12", "node_type_id": case.node, "num_workers": 1});
         let id = create_cluster(&raw, sent.clone()).await;
-        let (_, c) = raw
-            .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
-            .await;
+        let c = get_cluster(&raw, &id).await;
         assert_eq!(c["spec"], sent, "{cloud:?}");
         assert!(c.get("data_security_mode").is_none(), "{cloud:?}: {c}");
         assert!(c.get("autotermination_minutes").is_none(), "{cloud:?}: {c}");
-        assert_eq!(c["driver_node_type_id"], node, "{cloud:?}");
-        match cloud {
-            Cloud::Aws => {
-                assert_eq!(
-                    c["aws_attributes"],
-                    json!({"zone_id": "us-east-1b", "availability": "SPOT_WITH_FALLBACK",
-                           "first_on_demand": 1, "spot_bid_price_percent": 100, "ebs_volume_count": 0})
-                );
-                assert_eq!(c["enable_elastic_disk"], false);
-                assert_eq!(c["enable_local_disk_encryption"], false);
-            }
-            Cloud::Azure => {
-                assert_eq!(
-                    c["azure_attributes"],
-                    json!({"first_on_demand": 1, "availability": "ON_DEMAND_AZURE", "spot_bid_max_price": -1.0})
-                );
-                assert_eq!(c["enable_elastic_disk"], true);
-                assert!(c.get("enable_local_disk_encryption").is_none(), "{c}");
-            }
-            Cloud::Gcp => {
-                assert_eq!(c["gcp_attributes"], json!({"zone_id": "HA"}));
-                assert!(c.get("enable_elastic_disk").is_none(), "{c}");
-                assert!(c.get("enable_local_disk_encryption").is_none(), "{c}");
-            }
-        }
+        assert_eq!(c["driver_node_type_id"], case.node, "{cloud:?}");
+        let (key, attributes) = &case.cluster_attributes;
+        assert_eq!(c[*key], *attributes, "{cloud:?}");
+        let flag = |b: Option<bool>| b.map(Value::Bool);
+        assert_eq!(
+            c.get("enable_elastic_disk").cloned(),
+            flag(case.cluster_elastic_disk),
+            "{cloud:?}: {c}"
+        );
+        assert_eq!(
+            c.get("enable_local_disk_encryption").cloned(),
+            flag(case.cluster_disk_encryption),
+            "{cloud:?}: {c}"
+        );
     }
 }
 
@@ -385,24 +470,15 @@ async fn zone_auto_is_resolved_and_spec_keeps_it() {
     ];
     let (_, page) = raw.get("/api/2.1/clusters/list").await;
     for (id, sent, zone) in &cases {
-        let (_, c) = raw
-            .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
-            .await;
+        let c = get_cluster(&raw, id).await;
         assert_eq!(c["aws_attributes"]["zone_id"], *zone, "{c}");
         assert_eq!(c["spec"], *sent);
-        let item = page["clusters"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["cluster_id"] == id.as_str())
-            .unwrap();
+        let item = list_item(&page, id);
         assert_eq!(item["aws_attributes"]["zone_id"], *zone, "{item}");
     }
     // The availability sent with `auto` is kept beside the resolved zone.
     assert_eq!(
-        raw.get(&format!("/api/2.1/clusters/get?cluster_id={}", cases[0].0))
-            .await
-            .1["aws_attributes"]["availability"],
+        get_cluster(&raw, &cases[0].0).await["aws_attributes"]["availability"],
         "ON_DEMAND"
     );
 }
@@ -412,8 +488,7 @@ async fn zone_auto_is_resolved_and_spec_keeps_it() {
 /// `pinned_by_user_name`.
 #[tokio::test]
 async fn pin_unpin_and_the_is_pinned_filter() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let a = create_cluster(&raw, spec("a")).await;
     let b = create_cluster(&raw, spec("b")).await;
     let c = create_cluster(&raw, spec("c")).await;
@@ -455,14 +530,10 @@ async fn pin_unpin_and_the_is_pinned_filter() {
     }
     assert_eq!(listed("true").await, set(&[&a, &c]));
     assert_eq!(listed("false").await, set(&[&b]));
-    let (_, got) = raw
-        .get(&format!("/api/2.1/clusters/get?cluster_id={a}"))
-        .await;
+    let got = get_cluster(&raw, &a).await;
     assert!(got.get("is_pinned").is_none(), "{got}");
     assert_eq!(got["pinned_by_user_name"], "4712839012345678");
-    let (_, got) = raw
-        .get(&format!("/api/2.1/clusters/get?cluster_id={b}"))
-        .await;
+    let got = get_cluster(&raw, &b).await;
     assert!(got.get("pinned_by_user_name").is_none(), "{got}");
 
     for _ in 0..2 {
@@ -489,8 +560,7 @@ async fn pin_unpin_and_the_is_pinned_filter() {
 
 #[tokio::test]
 async fn cluster_state_machine() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let id = create_cluster(&raw, spec("sm")).await;
 
     // No read yet: the cluster is still PENDING, and PENDING clusters cannot be edited.
@@ -597,8 +667,7 @@ async fn job_clusters_cannot_be_edited() {
 
 #[tokio::test]
 async fn cluster_errors_and_permanent_delete() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let (status, err) = raw
         .get("/api/2.1/clusters/get?cluster_id=0000-000000-nope0000")
         .await;
@@ -644,8 +713,7 @@ async fn cluster_errors_and_permanent_delete() {
 
 #[tokio::test]
 async fn instance_pools() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let (status, body) = raw.get("/api/2.0/instance-pools/list").await;
     assert_eq!((status, body), (200, json!({})));
 
@@ -665,11 +733,7 @@ async fn instance_pools() {
     let id = created["instance_pool_id"].as_str().unwrap().to_string();
     assert!(id.contains("-pool-"));
 
-    let (status, got) = raw
-        .get(&format!(
-            "/api/2.0/instance-pools/get?instance_pool_id={id}"
-        ))
-        .await;
+    let (status, got) = get_pool(&raw, &id).await;
     assert_eq!(status, 200);
     assert_eq!(got["state"], "ACTIVE");
     assert_eq!(got["stats"]["idle_count"], 2);
@@ -702,11 +766,7 @@ async fn instance_pools() {
         .post("/api/2.0/instance-pools/edit", edit(json!({})))
         .await;
     assert_eq!(status, 200);
-    let (_, got) = raw
-        .get(&format!(
-            "/api/2.0/instance-pools/get?instance_pool_id={id}"
-        ))
-        .await;
+    let (_, got) = get_pool(&raw, &id).await;
     assert_eq!(got["max_capacity"], 20);
     for refused in [
         json!({"node_type_id": "i3.2xlarge"}),
@@ -731,19 +791,14 @@ async fn instance_pools() {
         )
         .await;
     assert_eq!(status, 200);
-    let (status, err) = raw
-        .get(&format!(
-            "/api/2.0/instance-pools/get?instance_pool_id={id}"
-        ))
-        .await;
+    let (status, err) = get_pool(&raw, &id).await;
     assert_eq!(status, 404);
     assert_eq!(err["error_code"], "RESOURCE_DOES_NOT_EXIST");
 }
 
 #[tokio::test]
 async fn cluster_policies() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let (status, err) = raw
         .post(
             "/api/2.0/policies/clusters/create",
@@ -876,9 +931,7 @@ async fn scim_me_for_pat_and_oauth() {
     // An OAuth caller is the creator of what it creates.
     let (_, created) = sp.post("/api/2.1/clusters/create", spec("by-sp")).await;
     let id = created["cluster_id"].as_str().unwrap();
-    let (_, c) = sp
-        .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
-        .await;
+    let c = get_cluster(&sp, id).await;
     assert_eq!(
         c["creator_user_name"],
         "6f1d2c3b-aaaa-bbbb-cccc-0123456789ab"
@@ -887,8 +940,7 @@ async fn scim_me_for_pat_and_oauth() {
 
 #[tokio::test]
 async fn libraries_install_then_status() {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let id = create_cluster(&raw, spec("libs")).await;
     let (status, body) = raw
         .get(&format!(
@@ -906,24 +958,15 @@ async fn libraries_install_then_status() {
         .await;
     assert_eq!(status, 200);
     // The cluster has not been read since create, so it is still PENDING: libraries wait.
-    let (_, body) = raw
-        .get(&format!(
-            "/api/2.0/libraries/cluster-status?cluster_id={id}"
-        ))
-        .await;
+    let body = library_status(&raw, &id).await;
     let statuses = body["library_statuses"].as_array().unwrap();
     assert_eq!(statuses.len(), 2);
     assert_eq!(statuses[0]["library"], libs[0]);
     assert_eq!(statuses[0]["status"], "PENDING");
     assert_eq!(statuses[0]["is_library_for_all_clusters"], false);
     // Once the cluster runs, the next status read finds them installed.
-    raw.get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
-        .await;
-    let (_, body) = raw
-        .get(&format!(
-            "/api/2.0/libraries/cluster-status?cluster_id={id}"
-        ))
-        .await;
+    get_cluster(&raw, &id).await;
+    let body = library_status(&raw, &id).await;
     assert_eq!(body["library_statuses"][1]["status"], "INSTALLED");
 
     let (status, _) = raw
@@ -942,13 +985,8 @@ async fn libraries_install_then_status() {
     // A restart applies the removal.
     raw.post("/api/2.1/clusters/restart", json!({"cluster_id": id}))
         .await;
-    raw.get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
-        .await;
-    let (_, body) = raw
-        .get(&format!(
-            "/api/2.0/libraries/cluster-status?cluster_id={id}"
-        ))
-        .await;
+    get_cluster(&raw, &id).await;
+    let body = library_status(&raw, &id).await;
     assert_eq!(body["library_statuses"].as_array().unwrap().len(), 1);
 
     let (status, err) = raw
@@ -1000,46 +1038,36 @@ async fn workspace_tree() {
 
 #[tokio::test]
 async fn built_in_catalogs_per_cloud() {
-    for (cloud, node, zone) in [
-        (Cloud::Aws, "i3.xlarge", Some("us-east-1b")),
-        (Cloud::Azure, "Standard_DS3_v2", None),
-        (Cloud::Gcp, "n2-highmem-4", Some("us-central1-a")),
-    ] {
-        let emu = start(EmulatorConfig {
-            cloud,
-            ..EmulatorConfig::default()
-        })
-        .await;
+    for case in clouds() {
+        let cloud = case.cloud;
+        let emu = start_cloud(cloud).await;
         let raw = Raw::new(&emu);
         let (status, nodes) = raw.get("/api/2.1/clusters/list-node-types").await;
         assert_eq!(status, 200);
         let nodes = nodes["node_types"].as_array().unwrap();
         assert!(nodes.len() >= 8, "{cloud:?}");
-        assert!(nodes.iter().any(|n| n["node_type_id"] == node), "{cloud:?}");
+        assert!(
+            nodes.iter().any(|n| n["node_type_id"] == case.node),
+            "{cloud:?}"
+        );
         let (_, versions) = raw.get("/api/2.0/clusters/spark-versions").await;
         assert!(versions["versions"].as_array().unwrap().len() > 10);
         let (status, zones) = raw.get("/api/2.1/clusters/list-zones").await;
         assert_eq!(status, 200);
-        assert_eq!(zones["default_zone"].as_str(), zone, "{cloud:?}");
+        assert_eq!(
+            zones["default_zone"].as_str(),
+            case.default_zone,
+            "{cloud:?}"
+        );
 
         // Clusters take the cloud's defaults.
-        let (status, created) = raw
-            .post(
-                "/api/2.1/clusters/create",
-                json!({"spark_version": "15.4.x-scala2.12", "node_type_id": node, "num_workers": 0}),
-            )
-            .await;
-        assert_eq!(status, 200, "{created}");
-        let id = created["cluster_id"].as_str().unwrap();
-        let (_, c) = raw
-            .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
-            .await;
-        let attrs = match cloud {
-            Cloud::Aws => "aws_attributes",
-            Cloud::Azure => "azure_attributes",
-            Cloud::Gcp => "gcp_attributes",
-        };
-        assert!(c[attrs].is_object(), "{cloud:?}: {c}");
+        let id = create_cluster(
+            &raw,
+            json!({"spark_version": "15.4.x-scala2.12", "node_type_id": case.node, "num_workers": 0}),
+        )
+        .await;
+        let c = get_cluster(&raw, &id).await;
+        assert!(c[case.cluster_attributes.0].is_object(), "{cloud:?}: {c}");
     }
 }
 
@@ -1047,60 +1075,35 @@ async fn built_in_catalogs_per_cloud() {
 /// invented availability), elastic disk on AWS and Azure; nothing on GCP. A zone sent as `auto` stays `auto`.
 #[tokio::test]
 async fn pool_defaults_are_only_the_sourced_ones() {
-    for (cloud, node) in [
-        (Cloud::Aws, "i3.xlarge"),
-        (Cloud::Azure, "Standard_DS3_v2"),
-        (Cloud::Gcp, "n2-highmem-4"),
-    ] {
-        let emu = start(EmulatorConfig {
-            cloud,
-            ..EmulatorConfig::default()
-        })
-        .await;
+    for case in clouds() {
+        let (cloud, node) = (case.cloud, case.node);
+        let emu = start_cloud(cloud).await;
         let raw = Raw::new(&emu);
-        let (status, created) = raw
-            .post(
-                "/api/2.0/instance-pools/create",
-                json!({"instance_pool_name": "p", "node_type_id": node,
-                       "idle_instance_autotermination_minutes": 10}),
-            )
-            .await;
-        assert_eq!(status, 200, "{cloud:?}: {created}");
-        let (_, p) = raw
-            .get(&format!(
-                "/api/2.0/instance-pools/get?instance_pool_id={}",
-                created["instance_pool_id"].as_str().unwrap()
-            ))
-            .await;
+        let p = create_and_get_pool(
+            &raw,
+            json!({"instance_pool_name": "p", "node_type_id": node,
+                   "idle_instance_autotermination_minutes": 10}),
+        )
+        .await;
         assert!(p.get("azure_attributes").is_none(), "{cloud:?}: {p}");
         assert!(p.get("gcp_attributes").is_none(), "{cloud:?}: {p}");
-        match cloud {
-            Cloud::Aws => {
-                assert_eq!(
-                    p["aws_attributes"],
-                    json!({"zone_id": "us-east-1b", "spot_bid_price_percent": 100})
-                );
-                assert_eq!(p["enable_elastic_disk"], true);
-            }
-            Cloud::Azure => assert_eq!(p["enable_elastic_disk"], true),
-            Cloud::Gcp => assert!(p.get("enable_elastic_disk").is_none(), "{p}"),
+        if let Some(attributes) = &case.pool_aws_attributes {
+            assert_eq!(p["aws_attributes"], *attributes, "{cloud:?}");
         }
+        assert_eq!(
+            p.get("enable_elastic_disk").cloned(),
+            case.pool_elastic_disk.map(Value::Bool),
+            "{cloud:?}: {p}"
+        );
         if cloud == Cloud::Aws {
-            let (_, created) = raw
-                .post(
-                    "/api/2.0/instance-pools/create",
-                    json!({"instance_pool_name": "auto", "node_type_id": node,
-                           "idle_instance_autotermination_minutes": 10,
-                           "aws_attributes": {"zone_id": "auto", "availability": "SPOT"},
-                           "enable_elastic_disk": false}),
-                )
-                .await;
-            let (_, p) = raw
-                .get(&format!(
-                    "/api/2.0/instance-pools/get?instance_pool_id={}",
-                    created["instance_pool_id"].as_str().unwrap()
-                ))
-                .await;
+            let p = create_and_get_pool(
+                &raw,
+                json!({"instance_pool_name": "auto", "node_type_id": node,
+                       "idle_instance_autotermination_minutes": 10,
+                       "aws_attributes": {"zone_id": "auto", "availability": "SPOT"},
+                       "enable_elastic_disk": false}),
+            )
+            .await;
             assert_eq!(
                 p["aws_attributes"],
                 json!({"zone_id": "auto", "availability": "SPOT", "spot_bid_price_percent": 100})

@@ -2,13 +2,26 @@
 //! array paging; create/reset/update/delete round trips with server defaults; errors, routes and auth.
 
 use crate::common::{start_with, Raw};
-use drsync::emulator::Fixtures;
+use crate::emulator_compute::empty_workspace;
+use drsync_emulator::Fixtures;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
 /// Percent-encode a query value (page tokens are standard base64 and may hold `+`, `/` and `=`).
 fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Create a job with the 2.2 API, which must succeed; its id.
+async fn create_job(raw: &Raw, settings: Value) -> i64 {
+    let (status, r) = raw.post("/api/2.2/jobs/create", settings).await;
+    assert_eq!(status, 200, "{r}");
+    r["job_id"].as_i64().unwrap()
+}
+
+/// `jobs/get` of `id` (2.2), whatever the status.
+async fn get_job(raw: &Raw, id: i64) -> Value {
+    raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await.1
 }
 
 /// A stored `jobs/get` body as fixtures hold it.
@@ -156,8 +169,7 @@ async fn prev_page_token_goes_back() {
 
 #[tokio::test]
 async fn created_jobs_list_newest_first() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let mut created = Vec::new();
     for i in 0..5 {
         let (status, r) = raw
@@ -220,27 +232,17 @@ async fn name_filter_is_exact_and_case_insensitive() {
 
 #[tokio::test]
 async fn expand_tasks_truncates_to_100_with_has_more() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
-    let (status, r) = raw
-        .post(
-            "/api/2.2/jobs/create",
-            json!({
-                "name": "big",
-                "job_clusters": [{"job_cluster_key": "shared", "new_cluster": {"num_workers": 2}}],
-                "tasks": many_tasks(130)
-            }),
-        )
-        .await;
-    assert_eq!(status, 200, "{r}");
-    let big = r["job_id"].as_i64().unwrap();
-    let (_, r) = raw
-        .post(
-            "/api/2.2/jobs/create",
-            json!({"name": "small", "tasks": [{"task_key": "a"}]}),
-        )
-        .await;
-    let small = r["job_id"].as_i64().unwrap();
+    let (_emu, raw) = empty_workspace().await;
+    let big = create_job(
+        &raw,
+        json!({
+            "name": "big",
+            "job_clusters": [{"job_cluster_key": "shared", "new_cluster": {"num_workers": 2}}],
+            "tasks": many_tasks(130)
+        }),
+    )
+    .await;
+    let small = create_job(&raw, json!({"name": "small", "tasks": [{"task_key": "a"}]})).await;
 
     let (_, page) = raw.get("/api/2.2/jobs/list?expand_tasks=true").await;
     let jobs = page["jobs"].as_array().unwrap();
@@ -290,24 +292,20 @@ async fn expand_tasks_truncates_to_100_with_has_more() {
 
 #[tokio::test]
 async fn get_2_2_pages_arrays_and_2_1_returns_all() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let params: Vec<Value> = (0..105)
         .map(|i| json!({"name": format!("p{i}"), "default": "x"}))
         .collect();
-    let (status, r) = raw
-        .post(
-            "/api/2.2/jobs/create",
-            json!({
-                "name": "big",
-                "job_clusters": [{"job_cluster_key": "shared", "new_cluster": {"num_workers": 2}}],
-                "tasks": many_tasks(130),
-                "parameters": params
-            }),
-        )
-        .await;
-    assert_eq!(status, 200, "{r}");
-    let id = r["job_id"].as_i64().unwrap();
+    let id = create_job(
+        &raw,
+        json!({
+            "name": "big",
+            "job_clusters": [{"job_cluster_key": "shared", "new_cluster": {"num_workers": 2}}],
+            "tasks": many_tasks(130),
+            "parameters": params
+        }),
+    )
+    .await;
 
     let (status, full) = raw.get(&format!("/api/2.1/jobs/get?job_id={id}")).await;
     assert_eq!(status, 200);
@@ -318,7 +316,7 @@ async fn get_2_2_pages_arrays_and_2_1_returns_all() {
     );
     assert!(full.get("next_page_token").is_none());
 
-    let (_, first) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    let first = get_job(&raw, id).await;
     assert_eq!(first["settings"]["tasks"].as_array().unwrap().len(), 100);
     assert_eq!(
         first["settings"]["parameters"].as_array().unwrap().len(),
@@ -356,8 +354,7 @@ async fn get_2_2_pages_arrays_and_2_1_returns_all() {
 
 #[tokio::test]
 async fn create_fills_server_defaults_and_keeps_unknown_fields() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let (status, r) = raw
         .post(
             "/api/2.2/jobs/create",
@@ -377,7 +374,7 @@ async fn create_fills_server_defaults_and_keeps_unknown_fields() {
     let id = r["job_id"].as_i64().unwrap();
     assert!(id > 100_000_000_000_000, "{id}");
     assert_eq!(r.as_object().unwrap().len(), 1);
-    let (_, job) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    let job = get_job(&raw, id).await;
     assert_eq!(job["job_id"], json!(id));
     assert_eq!(job["creator_user_name"], json!("emulator@example.com"));
     assert_eq!(job["run_as_user_name"], json!("emulator@example.com"));
@@ -408,8 +405,7 @@ async fn create_fills_server_defaults_and_keeps_unknown_fields() {
 
 #[tokio::test]
 async fn create_validates_tasks_and_bodies() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     for settings in [
         json!({"tasks": [{"notebook_task": {"notebook_path": "/a"}}]}),
         json!({"tasks": [{"task_key": "a"}, {"task_key": "a"}]}),
@@ -443,16 +439,13 @@ async fn create_validates_tasks_and_bodies() {
 
 #[tokio::test]
 async fn reset_replaces_the_whole_settings() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
-    let (_, r) = raw
-        .post(
-            "/api/2.2/jobs/create",
-            json!({"name": "a", "tags": {"t": "1"}, "max_concurrent_runs": 4, "tasks": [{"task_key": "x"}]}),
-        )
-        .await;
-    let id = r["job_id"].as_i64().unwrap();
-    let (_, before) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    let (_emu, raw) = empty_workspace().await;
+    let id = create_job(
+        &raw,
+        json!({"name": "a", "tags": {"t": "1"}, "max_concurrent_runs": 4, "tasks": [{"task_key": "x"}]}),
+    )
+    .await;
+    let before = get_job(&raw, id).await;
     let (status, r) = raw
         .post(
             "/api/2.2/jobs/reset",
@@ -460,7 +453,7 @@ async fn reset_replaces_the_whole_settings() {
         )
         .await;
     assert_eq!((status, r), (200, json!({})));
-    let (_, after) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    let after = get_job(&raw, id).await;
     let s = &after["settings"];
     assert_eq!(s["name"], json!("b"));
     assert!(s.get("tags").is_none());
@@ -484,24 +477,21 @@ async fn reset_replaces_the_whole_settings() {
 
 #[tokio::test]
 async fn update_merges_by_key_and_removes_fields() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
-    let (_, r) = raw
-        .post(
-            "/api/2.2/jobs/create",
-            json!({
-                "name": "a",
-                "tags": {"t": "1"},
-                "description": "d",
-                "job_clusters": [{"job_cluster_key": "c1", "new_cluster": {"num_workers": 1}},
-                                 {"job_cluster_key": "c2", "new_cluster": {"num_workers": 2}}],
-                "tasks": [{"task_key": "x", "job_cluster_key": "c1", "max_retries": 1},
-                          {"task_key": "y", "job_cluster_key": "c2"},
-                          {"task_key": "z"}]
-            }),
-        )
-        .await;
-    let id = r["job_id"].as_i64().unwrap();
+    let (_emu, raw) = empty_workspace().await;
+    let id = create_job(
+        &raw,
+        json!({
+            "name": "a",
+            "tags": {"t": "1"},
+            "description": "d",
+            "job_clusters": [{"job_cluster_key": "c1", "new_cluster": {"num_workers": 1}},
+                             {"job_cluster_key": "c2", "new_cluster": {"num_workers": 2}}],
+            "tasks": [{"task_key": "x", "job_cluster_key": "c1", "max_retries": 1},
+                      {"task_key": "y", "job_cluster_key": "c2"},
+                      {"task_key": "z"}]
+        }),
+    )
+    .await;
     let (status, r) = raw
         .post(
             "/api/2.2/jobs/update",
@@ -517,7 +507,7 @@ async fn update_merges_by_key_and_removes_fields() {
         )
         .await;
     assert_eq!((status, r), (200, json!({})));
-    let (_, job) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    let job = get_job(&raw, id).await;
     let s = &job["settings"];
     assert_eq!(s["name"], json!("renamed"));
     assert_eq!(s["description"], json!("d"));
@@ -539,7 +529,7 @@ async fn update_merges_by_key_and_removes_fields() {
         )
         .await;
     assert_eq!(status, 400);
-    let (_, again) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    let again = get_job(&raw, id).await;
     assert_eq!(again, job);
 
     let (status, body) = raw
@@ -551,12 +541,8 @@ async fn update_merges_by_key_and_removes_fields() {
 
 #[tokio::test]
 async fn delete_and_missing_jobs() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
-    let (_, r) = raw
-        .post("/api/2.2/jobs/create", json!({"name": "gone"}))
-        .await;
-    let id = r["job_id"].as_i64().unwrap();
+    let (_emu, raw) = empty_workspace().await;
+    let id = create_job(&raw, json!({"name": "gone"})).await;
     let (status, r) = raw
         .post("/api/2.2/jobs/delete", json!({"job_id": id}))
         .await;
@@ -665,22 +651,15 @@ async fn ten_thousand_jobs_page_fully_and_hit_the_quota() {
 /// follows what was last sent, falling back to the creator.
 #[tokio::test]
 async fn run_as_is_write_only_and_run_as_user_name_follows_it() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let sp = "6f1d2c3b-aaaa-bbbb-cccc-0123456789ab";
-    let (status, r) = raw
-        .post(
-            "/api/2.2/jobs/create",
-            json!({"name": "etl", "run_as": {"user_name": "runner@example.com"},
-                   "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/a"}}]}),
-        )
-        .await;
-    assert_eq!(status, 200, "{r}");
-    let id = r["job_id"].as_i64().unwrap();
-    let (_, r) = raw
-        .post("/api/2.2/jobs/create", json!({"name": "plain"}))
-        .await;
-    let plain = r["job_id"].as_i64().unwrap();
+    let id = create_job(
+        &raw,
+        json!({"name": "etl", "run_as": {"user_name": "runner@example.com"},
+               "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/a"}}]}),
+    )
+    .await;
+    let plain = create_job(&raw, json!({"name": "plain"})).await;
 
     // Every read: `get` on both versions, `list` with and without `expand_tasks` on both versions.
     let reads = |id: i64| {
@@ -784,25 +763,18 @@ async fn run_as_is_write_only_and_run_as_user_name_follows_it() {
 /// invented for other jobs.
 #[tokio::test]
 async fn bundle_deployment_and_edit_mode_are_kept_as_sent() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let deployment = json!({
         "kind": "BUNDLE",
         "metadata_file_path": "/Workspace/Users/dev@example.com/.bundle/etl/prod/state/metadata.json"
     });
-    let (status, r) = raw
-        .post(
-            "/api/2.2/jobs/create",
-            json!({"name": "bundled", "deployment": deployment, "edit_mode": "UI_LOCKED",
-                   "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/a"}}]}),
-        )
-        .await;
-    assert_eq!(status, 200, "{r}");
-    let id = r["job_id"].as_i64().unwrap();
-    let (_, r) = raw
-        .post("/api/2.2/jobs/create", json!({"name": "by-hand"}))
-        .await;
-    let by_hand = r["job_id"].as_i64().unwrap();
+    let id = create_job(
+        &raw,
+        json!({"name": "bundled", "deployment": deployment, "edit_mode": "UI_LOCKED",
+               "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/a"}}]}),
+    )
+    .await;
+    let by_hand = create_job(&raw, json!({"name": "by-hand"})).await;
 
     for v in ["2.1", "2.2"] {
         let (_, job) = raw.get(&format!("/api/{v}/jobs/get?job_id={id}")).await;
@@ -826,7 +798,7 @@ async fn bundle_deployment_and_edit_mode_are_kept_as_sent() {
         json!({"job_id": id, "new_settings": {"description": "d"}}),
     )
     .await;
-    let (_, job) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    let job = get_job(&raw, id).await;
     assert_eq!(job["settings"]["deployment"], deployment);
     assert_eq!(job["settings"]["edit_mode"], json!("UI_LOCKED"));
     raw.post(
@@ -834,7 +806,7 @@ async fn bundle_deployment_and_edit_mode_are_kept_as_sent() {
         json!({"job_id": id, "new_settings": {"name": "bundled"}}),
     )
     .await;
-    let (_, job) = raw.get(&format!("/api/2.2/jobs/get?job_id={id}")).await;
+    let job = get_job(&raw, id).await;
     assert!(job["settings"].get("deployment").is_none(), "{job}");
     assert!(job["settings"].get("edit_mode").is_none(), "{job}");
 }
@@ -843,52 +815,42 @@ async fn bundle_deployment_and_edit_mode_are_kept_as_sent() {
 /// (including `false`, which the provider sends) is kept.
 #[tokio::test]
 async fn queue_default_follows_the_api_version() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let queue_of = |job: &Value| job["settings"].get("queue").cloned();
     let mut ids = Vec::new();
-    for (v, body) in [
-        ("2.2", json!({"name": "a"})),
-        ("2.1", json!({"name": "b"})),
-        ("2.2", json!({"name": "c", "queue": {"enabled": false}})),
+    for (v, body, want) in [
+        ("2.2", json!({"name": "a"}), Some(json!({"enabled": true}))),
+        ("2.1", json!({"name": "b"}), None),
+        (
+            "2.2",
+            json!({"name": "c", "queue": {"enabled": false}}),
+            Some(json!({"enabled": false})),
+        ),
     ] {
         let (_, r) = raw.post(&format!("/api/{v}/jobs/create"), body).await;
-        ids.push(r["job_id"].as_i64().unwrap());
+        let id = r["job_id"].as_i64().unwrap();
+        assert_eq!(queue_of(&get_job(&raw, id).await), want, "created with {v}");
+        ids.push(id);
     }
-    let get = |id: i64| format!("/api/2.2/jobs/get?job_id={id}");
-    assert_eq!(
-        queue_of(&raw.get(&get(ids[0])).await.1),
-        Some(json!({"enabled": true}))
-    );
-    assert_eq!(queue_of(&raw.get(&get(ids[1])).await.1), None);
-    assert_eq!(
-        queue_of(&raw.get(&get(ids[2])).await.1),
-        Some(json!({"enabled": false}))
-    );
-    // Reset: 2.2 fills it again, 2.1 does not.
-    raw.post(
-        "/api/2.2/jobs/reset",
-        json!({"job_id": ids[1], "new_settings": {"name": "b"}}),
-    )
-    .await;
-    assert_eq!(
-        queue_of(&raw.get(&get(ids[1])).await.1),
-        Some(json!({"enabled": true}))
-    );
-    raw.post(
-        "/api/2.1/jobs/reset",
-        json!({"job_id": ids[0], "new_settings": {"name": "a"}}),
-    )
-    .await;
-    assert_eq!(queue_of(&raw.get(&get(ids[0])).await.1), None);
+    // Reset: 2.2 fills it again (the job 2.1 created), 2.1 does not (the job 2.2 created).
+    for (v, id, name, want) in [
+        ("2.2", ids[1], "b", Some(json!({"enabled": true}))),
+        ("2.1", ids[0], "a", None),
+    ] {
+        raw.post(
+            &format!("/api/{v}/jobs/reset"),
+            json!({"job_id": id, "new_settings": {"name": name}}),
+        )
+        .await;
+        assert_eq!(queue_of(&get_job(&raw, id).await), want, "reset with {v}");
+    }
 }
 
 /// Cluster specs inside job settings are stored exactly as sent: no zone resolution, no invented
 /// auto-termination or access mode (those are for all-purpose clusters, and only for what the API fills).
 #[tokio::test]
 async fn job_cluster_specs_are_stored_as_sent() {
-    let emu = start_with(Fixtures::default()).await;
-    let raw = Raw::new(&emu);
+    let (_emu, raw) = empty_workspace().await;
     let new_cluster = json!({
         "spark_version": "15.4.x-scala2.12",
         "node_type_id": "i3.xlarge",

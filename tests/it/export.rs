@@ -7,9 +7,9 @@ use crate::common::{
 };
 use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::config::ExportSection;
-use drsync::emulator::{EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
 use drsync::export::{self, Export, Inventory, LabelMap, Settings};
 use drsync::model::ResourceKind;
+use drsync_emulator::{EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
 use hcl::{Body, Expression, ObjectKey};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -633,7 +633,7 @@ async fn get_job(raw: &crate::common::Raw, id: &Value) -> Value {
 }
 
 /// Every object of the demo primary as the API returns it, by kind and id.
-async fn raw_primary(emu: &drsync::emulator::Emulator) -> BTreeMap<(ResourceKind, String), Value> {
+async fn raw_primary(emu: &drsync_emulator::Emulator) -> BTreeMap<(ResourceKind, String), Value> {
     let raw = crate::common::Raw::new(emu);
     let mut out = BTreeMap::new();
     let (_, list) = raw.get("/api/2.2/jobs/list?limit=100").await;
@@ -720,7 +720,7 @@ fn not_exported(kind: ResourceKind, doc: &Value) -> Option<&'static str> {
 #[tokio::test]
 async fn nothing_lost_nothing_invented() {
     let emu = start(EmulatorConfig {
-        fixtures: drsync::demo::primary().unwrap(),
+        fixtures: drsync_emulator::demo::primary().unwrap(),
         ..EmulatorConfig::default()
     })
     .await;
@@ -993,7 +993,7 @@ async fn globs_select_and_references_to_excluded_objects_stay_literal() {
 
 /// The fixture primary, with `faults`: every one is the same workspace (one workspace id), so that a test can
 /// export from it with faults and without.
-async fn primary_emulator(faults: &[&str]) -> drsync::emulator::Emulator {
+async fn primary_emulator(faults: &[&str]) -> drsync_emulator::Emulator {
     start(EmulatorConfig {
         fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
         faults: faults.iter().map(|f| f.parse::<Fault>().unwrap()).collect(),
@@ -1320,25 +1320,28 @@ fn inventory_of(fx: &Fixtures) -> Inventory {
 /// placeholders cannot stay (references to objects that are filtered out, rules that read or move them).
 #[test]
 fn jobs_converted_ahead_of_time_give_the_same_export() {
-    let synthetic = drsync::emulator::synthetic(
+    let synthetic = drsync_emulator::synthetic(
         &"jobs=400,clusters=60,pools=12,policies=8".parse().unwrap(),
         7,
     );
     let inventories = [
-        ("fixtures", inventory_of(&drsync::demo::primary().unwrap())),
+        (
+            "fixtures",
+            inventory_of(&drsync_emulator::demo::primary().unwrap()),
+        ),
         ("synthetic", inventory_of(&synthetic)),
     ];
     let variable_rules = format!(
         "{}\n[[rewrite.field]]\npath = 'databricks_job.task.existing_cluster_id'\nvariable = \"etl_cluster\"\n\
          [[rewrite.field]]\npath = 'databricks_job.timeout_seconds'\nvalue = 7200\n\
          [rewrite.variables]\netl_cluster = \"0000-000000-dr\"\n",
-        drsync::demo::RULES
+        drsync_emulator::demo::RULES
             .replace("pause = \"literal\"", "pause = \"variable\"")
             .replace("pool_min_idle = 0", "")
     );
     let rule_sets = [
         String::new(),
-        drsync::demo::RULES.to_string(),
+        drsync_emulator::demo::RULES.to_string(),
         variable_rules,
     ];
     let filters = [

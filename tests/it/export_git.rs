@@ -3,7 +3,7 @@
 //! `drsync log`.
 
 use crate::common::{self, drsync, fixtures_dir, git_init, start, write_config, Raw, COMMIT_ENV};
-use drsync::emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
+use drsync_emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! metadata), and the one the export was read from; DR must not be the primary.
 
 use crate::common::{drsync, git_init, start, COMMIT_ENV};
-use drsync::emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
+use drsync_emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::path::Path;
 

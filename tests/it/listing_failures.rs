@@ -5,7 +5,7 @@
 
 use crate::common::{drsync, fixtures_dir, git_init, start, Raw, Run, COMMIT_ENV};
 use crate::drift::DR_RULES;
-use drsync::emulator::{Change, Emulator, EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
+use drsync_emulator::{Change, Emulator, EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! same-name jobs, drift and check's passive-posture check pair them the same way, so they cannot disagree.
 
 use crate::common::{drsync, git_init, start, COMMIT_ENV};
-use drsync::emulator::{EmulatorConfig, Fixtures, DEFAULT_TOKEN};
+use drsync_emulator::{EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

@@ -4,9 +4,9 @@
 use crate::common::{fixtures_dir, start};
 use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::config::Config;
-use drsync::emulator::{EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use drsync::export::{self, Export, Inventory, LabelMap, Settings};
 use drsync::model::ResourceKind;
+use drsync_emulator::{EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use hcl::eval::{Context, Evaluate};
 use std::path::Path;
 

@@ -5,7 +5,7 @@
 //! CI installs the SDK. A missing SDK fails the test with the install hint, and the test is never skipped.
 
 use crate::common::{fixtures_dir, start, start_with, Raw};
-use drsync::emulator::{EmulatorConfig, Fixtures};
+use drsync_emulator::{EmulatorConfig, Fixtures};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Read;

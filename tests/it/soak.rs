@@ -5,9 +5,9 @@
 use crate::common::start;
 use drsync::api::{ClientOptions, Credentials, JobsPaging, Secret, WorkspaceClient};
 use drsync::config::ExportSection;
-use drsync::emulator::{synthetic, Emulator, EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
 use drsync::export::{self, LabelMap, Settings};
 use drsync::model::ResourceKind;
+use drsync_emulator::{synthetic, Emulator, EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;

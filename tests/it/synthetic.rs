@@ -4,7 +4,7 @@
 
 use crate::common::{start, Raw};
 use drsync::api::{ClientOptions, ClusterFilter, Credentials, Secret, WorkspaceClient};
-use drsync::emulator::{
+use drsync_emulator::{
     synthetic, Emulator, EmulatorConfig, Fixtures, SyntheticSpec, DEFAULT_TOKEN,
 };
 use serde_json::{json, Value};

@@ -6,8 +6,8 @@ use super::{
     apply, create_request, import, plan, refresh, validate_all, Check, Instance, Request, State,
 };
 use crate::common::start;
-use drsync::emulator::EmulatorConfig;
 use drsync::tfconfig::{self, Configuration};
+use drsync_emulator::EmulatorConfig;
 use pretty_assertions::assert_eq;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};

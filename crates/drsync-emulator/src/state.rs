@@ -2,16 +2,30 @@
 //! unknown fields survive, plus the id and clock sources. It holds data only: no HTTP here.
 
 use super::catalog::{self, Cloud};
-use super::clusters::ListIndex;
+use super::cluster_list::ListIndex;
 use super::fixtures::Fixtures;
-use super::policies::PolicyJson;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// How the emulated service keeps the JSON text of a policy's `definition` and
+/// `policy_family_definition_overrides`. Which one the real service does is provider-behaviour.md §14 Q1
+/// (open): the provider compares the text it sent with the text read back, trimming only whitespace (§5.2,
+/// §5.4), so the answer decides whether `jsonencode(...)` in HCL plans clean.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PolicyJson {
+    /// The exact string sent is stored and returned.
+    #[default]
+    Echo,
+    /// The string is parsed and stored as compact JSON the way `serde_json` writes it: object keys sorted, no
+    /// whitespace, no HTML escaping, non-ASCII as is, and numbers as parsed (`10.0` stays `10.0`, `1e2`
+    /// becomes `100.0`).
+    Reserialize,
+}
 
 /// One workspace's objects. Records are stored as the JSON the `get` endpoint returns.
 #[derive(Debug)]
@@ -304,25 +318,10 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// `MMDD-HHMMSS` of a UTC timestamp, the prefix of cluster and pool ids.
-fn date_prefix(ms: i64) -> String {
-    let secs = ms / 1000;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (_, month, day) = super::calendar::civil_from_days(days);
-    format!(
-        "{month:02}{day:02}-{:02}{:02}{:02}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Remove `key` from a JSON object if present; a convenience for output-only field handling.
-pub(crate) fn obj_mut(v: &mut Value) -> &mut Map<String, Value> {
-    if !v.is_object() {
-        *v = Value::Object(Map::new());
-    }
-    v.as_object_mut().expect("just made an object")
+pub(crate) fn date_prefix(ms: i64) -> String {
+    // Out of jiff's range (years -9999..=9999) only for a clock gone mad: the epoch's prefix then.
+    let at = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    at.strftime("%m%d-%H%M%S").to_string()
 }
 
 #[cfg(test)]
@@ -381,5 +380,7 @@ mod tests {
     fn date_prefix_is_utc_month_day_time() {
         // 2024-09-23T16:42:08Z
         assert_eq!(date_prefix(1_727_109_728_000), "0923-164208");
+        // 2024-02-29T23:59:59Z (the synthetic generator's ids use it too)
+        assert_eq!(date_prefix(1_709_251_199_000), "0229-235959");
     }
 }

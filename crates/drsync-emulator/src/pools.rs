@@ -5,16 +5,17 @@
 //! fields a caller sent.
 //!
 //! Not found: an unknown `instance_pool_id` answers 404 `RESOURCE_DOES_NOT_EXIST`
-//! "Can't find an instance pool with id: <id>." (the message the Terraform provider matches on).
+//! `Can't find an instance pool with id: <id>.` (the message the Terraform provider matches on).
 
-use super::auth::Principal;
+use super::auth::{caller_id, Principal};
 use super::catalog::Cloud;
 use super::error::ApiError;
-use super::params::{json_body, Query};
+use super::json::merge_defaults;
+use super::objects::{check_unique_name, delete_route, get_route};
+use super::params::{required_str, JsonObject};
 use super::state::Workspace;
 use super::AppState;
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{json, Map, Value};
@@ -23,10 +24,16 @@ use serde_json::{json, Map, Value};
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/2.0/instance-pools/list", get(list))
-        .route("/api/2.0/instance-pools/get", get(get_pool))
+        .route(
+            "/api/2.0/instance-pools/get",
+            get_route("instance_pool_id", |ws| &ws.pools, no_such_pool),
+        )
         .route("/api/2.0/instance-pools/create", post(create))
         .route("/api/2.0/instance-pools/edit", post(edit))
-        .route("/api/2.0/instance-pools/delete", post(delete))
+        .route(
+            "/api/2.0/instance-pools/delete",
+            delete_route("instance_pool_id", |ws| &mut ws.pools, no_such_pool),
+        )
 }
 
 type Reply = Result<Json<Value>, ApiError>;
@@ -67,42 +74,16 @@ fn no_such_pool(id: &str) -> ApiError {
     ApiError::does_not_exist(format!("Can't find an instance pool with id: {id}."))
 }
 
-fn body_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
-    match json_body::<Value>(body)? {
-        Value::Object(map) => Ok(map),
-        _ => Err(ApiError::malformed(
-            "Could not parse request object: Expected a JSON object",
-        )),
-    }
-}
-
-fn required_str(body: &Map<String, Value>, key: &str) -> Result<String, ApiError> {
-    match body.get(key) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        _ => Err(ApiError::invalid_parameter(format!(
-            "Missing required field: {key}"
-        ))),
-    }
-}
-
 /// Pool names are 1–100 characters and unique in the workspace (`except` is the pool being edited).
 fn check_name(ws: &Workspace, name: &str, except: Option<&str>) -> Result<(), ApiError> {
-    let len = name.chars().count();
-    if !(1..=100).contains(&len) {
-        return Err(ApiError::invalid_parameter(format!(
-            "Instance pool name must be between 1 and 100 characters, got {len}"
-        )));
-    }
-    let taken = ws.pools.iter().any(|(id, p)| {
-        Some(id.as_str()) != except
-            && p.get("instance_pool_name").and_then(Value::as_str) == Some(name)
-    });
-    if taken {
-        return Err(ApiError::already_exists(format!(
-            "Instance pool with name '{name}' already exists."
-        )));
-    }
-    Ok(())
+    check_unique_name(
+        &ws.pools,
+        "instance_pool_name",
+        name,
+        except,
+        "Instance pool name",
+        || format!("Instance pool with name '{name}' already exists."),
+    )
 }
 
 /// Min idle and max capacity must be non-negative, and min idle at most max capacity.
@@ -174,18 +155,6 @@ fn check_catalog(ws: &Workspace, body: &Map<String, Value>) -> Result<(), ApiErr
         }
     }
     Ok(())
-}
-
-/// Merge `defaults` under the caller's object at `key` (the caller's values win).
-fn merge_defaults(pool: &mut Map<String, Value>, key: &str, defaults: Value) {
-    let slot = pool
-        .entry(key.to_string())
-        .or_insert_with(|| Value::Object(Map::new()));
-    if let (Some(slot), Value::Object(defaults)) = (slot.as_object_mut(), defaults) {
-        for (k, v) in defaults {
-            slot.entry(k).or_insert(v);
-        }
-    }
 }
 
 /// The `instance-pools/get` body of a new pool: what the caller sent plus the server's fields, each with its
@@ -307,46 +276,25 @@ async fn list(State(state): State<AppState>) -> Json<Value> {
     }
 }
 
-async fn get_pool(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Reply {
-    let q = Query::parse(raw.as_deref());
-    let id = q.require("instance_pool_id")?;
-    state
-        .workspace()
-        .pools
-        .get(id)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| no_such_pool(id))
-}
-
 async fn create(
     State(state): State<AppState>,
     principal: Option<Extension<Principal>>,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Reply {
-    let body = body_object(&body)?;
     let name = required_str(&body, "instance_pool_name")?;
     required_str(&body, "node_type_id")?;
     check_sizes(&body)?;
     let mut ws = state.workspace();
     check_name(&ws, &name, None)?;
     check_catalog(&ws, &body)?;
-    let creator_id = match &principal {
-        Some(Extension(Principal(Some(client_id)))) => client_id.clone(),
-        _ => ws
-            .me
-            .get("id")
-            .and_then(Value::as_str)
-            .map_or_else(|| ws.user_name(), str::to_string),
-    };
+    let creator_id = caller_id(&ws, &principal);
     let id = ws.new_pool_id();
     let pool = new_pool(&ws, &id, &creator_id, &body);
     ws.pools.insert(id.clone(), pool);
     Ok(Json(json!({ "instance_pool_id": id })))
 }
 
-async fn edit(State(state): State<AppState>, body: Bytes) -> Reply {
-    let body = body_object(&body)?;
+async fn edit(State(state): State<AppState>, JsonObject(body): JsonObject) -> Reply {
     let id = required_str(&body, "instance_pool_id")?;
     let name = required_str(&body, "instance_pool_name")?;
     required_str(&body, "node_type_id")?;
@@ -363,20 +311,10 @@ async fn edit(State(state): State<AppState>, body: Bytes) -> Reply {
     Ok(Json(json!({})))
 }
 
-async fn delete(State(state): State<AppState>, body: Bytes) -> Reply {
-    let body = body_object(&body)?;
-    let id = required_str(&body, "instance_pool_id")?;
-    let mut ws = state.workspace();
-    if ws.pools.remove(&id).is_none() {
-        return Err(no_such_pool(&id));
-    }
-    Ok(Json(json!({})))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::Fixtures;
+    use crate::Fixtures;
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().cloned().unwrap()

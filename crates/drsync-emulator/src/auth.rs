@@ -2,15 +2,16 @@
 //! unauthenticated discovery documents current SDKs read first. Tokens are compared, never logged.
 
 use super::error::ApiError;
+use super::state::Workspace;
 use super::AppState;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use base64::Engine;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -18,6 +19,28 @@ use std::time::{Duration, Instant};
 /// Who made a request: the user name that `creator_user_name` and `scim/v2/Me` report.
 #[derive(Debug, Clone)]
 pub(crate) struct Principal(pub(crate) Option<String>);
+
+/// The user name a request acts as (`creator_user_name`): the OAuth client id, or the workspace user behind
+/// PATs.
+pub(crate) fn caller(ws: &Workspace, principal: &Option<Extension<Principal>>) -> String {
+    match principal {
+        Some(Extension(Principal(Some(client_id)))) => client_id.clone(),
+        _ => ws.user_name(),
+    }
+}
+
+/// The numeric id the service records for the caller (who pinned a cluster, who created a pool): the OAuth
+/// client id, or the SCIM id of the workspace user behind PATs.
+pub(crate) fn caller_id(ws: &Workspace, principal: &Option<Extension<Principal>>) -> String {
+    match principal {
+        Some(Extension(Principal(Some(client_id)))) => client_id.clone(),
+        _ => ws
+            .me
+            .get("id")
+            .and_then(Value::as_str)
+            .map_or_else(|| ws.user_name(), str::to_string),
+    }
+}
 
 /// Accepted credentials and the OAuth tokens issued so far.
 #[derive(Debug)]

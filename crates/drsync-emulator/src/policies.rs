@@ -8,18 +8,18 @@
 //! when the fixtures hold them.
 //!
 //! Not found: an unknown `policy_id` answers 404 `RESOURCE_DOES_NOT_EXIST`
-//! "Can't find a cluster policy with id: <id>." (the message seen from real workspaces).
+//! `Can't find a cluster policy with id: <id>.` (the message seen from real workspaces).
 //!
 //! Whether the service gives `definition` and `policy_family_definition_overrides` back byte for byte or
 //! re-serialised is open (provider-behaviour.md §14 Q1; issue #13 item 15), so [`PolicyJson`] lets a test run
 //! either way.
 
-use super::auth::Principal;
+use super::auth::{caller, Principal};
 use super::error::ApiError;
-use super::params::{json_body, Query};
-use super::state::{now_ms, Workspace};
+use super::objects::{check_unique_name, delete_route, get_route};
+use super::params::{required_str, JsonObject, Query, DIRECTIONS};
+use super::state::{now_ms, PolicyJson, Workspace};
 use super::AppState;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -30,28 +30,19 @@ use std::cmp::Ordering;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/2.0/policies/clusters/list", get(list))
-        .route("/api/2.0/policies/clusters/get", get(get_policy))
+        .route(
+            "/api/2.0/policies/clusters/get",
+            get_route("policy_id", |ws| &ws.policies, no_such_policy),
+        )
         .route("/api/2.0/policies/clusters/create", post(create))
         .route("/api/2.0/policies/clusters/edit", post(edit))
-        .route("/api/2.0/policies/clusters/delete", post(delete))
+        .route(
+            "/api/2.0/policies/clusters/delete",
+            delete_route("policy_id", |ws| &mut ws.policies, no_such_policy),
+        )
 }
 
 type Reply = Result<Json<Value>, ApiError>;
-
-/// How the emulated service keeps the JSON text of a policy's `definition` and
-/// `policy_family_definition_overrides`. Which one the real service does is provider-behaviour.md §14 Q1
-/// (open): the provider compares the text it sent with the text read back, trimming only whitespace (§5.2,
-/// §5.4), so the answer decides whether `jsonencode(...)` in HCL plans clean.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum PolicyJson {
-    /// The exact string sent is stored and returned.
-    #[default]
-    Echo,
-    /// The string is parsed and stored as compact JSON the way `serde_json` writes it: object keys sorted, no
-    /// whitespace, no HTML escaping, non-ASCII as is, and numbers as parsed (`10.0` stays `10.0`, `1e2`
-    /// becomes `100.0`).
-    Reserialize,
-}
 
 /// The policy JSON fields that [`PolicyJson`] applies to.
 const JSON_FIELDS: [&str; 2] = ["definition", "policy_family_definition_overrides"];
@@ -86,24 +77,6 @@ fn no_such_policy(id: &str) -> ApiError {
     ApiError::does_not_exist(format!("Can't find a cluster policy with id: {id}."))
 }
 
-fn body_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
-    match json_body::<Value>(body)? {
-        Value::Object(map) => Ok(map),
-        _ => Err(ApiError::malformed(
-            "Could not parse request object: Expected a JSON object",
-        )),
-    }
-}
-
-fn required_str(body: &Map<String, Value>, key: &str) -> Result<String, ApiError> {
-    match body.get(key) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        _ => Err(ApiError::invalid_parameter(format!(
-            "Missing required field: {key}"
-        ))),
-    }
-}
-
 /// `definition` and `policy_family_definition_overrides` are JSON objects sent as strings (SDK `CreatePolicy`:
 /// "Policy definition document expressed in Databricks Cluster Policy Definition Language"); anything else is
 /// a 400 `INVALID_PARAMETER_VALUE`.
@@ -127,21 +100,14 @@ fn check_json_object_field(body: &Map<String, Value>, key: &str) -> Result<(), A
 
 /// Name rules: 1–100 characters, unique in the workspace (`except` is the policy being edited).
 fn check_name(ws: &Workspace, name: &str, except: Option<&str>) -> Result<(), ApiError> {
-    let len = name.chars().count();
-    if !(1..=100).contains(&len) {
-        return Err(ApiError::invalid_parameter(format!(
-            "Cluster policy name must be between 1 and 100 characters, got {len}"
-        )));
-    }
-    let taken = ws.policies.iter().any(|(id, p)| {
-        Some(id.as_str()) != except && p.get("name").and_then(Value::as_str) == Some(name)
-    });
-    if taken {
-        return Err(ApiError::already_exists(format!(
-            "Policy with name '{name}' already exists."
-        )));
-    }
-    Ok(())
+    check_unique_name(
+        &ws.policies,
+        "name",
+        name,
+        except,
+        "Cluster policy name",
+        || format!("Policy with name '{name}' already exists."),
+    )
 }
 
 fn check_body(
@@ -179,25 +145,25 @@ enum SortColumn {
 }
 
 fn parse_sort(q: &Query) -> Result<(SortColumn, bool), ApiError> {
-    let column = match q.get("sort_column") {
-        None | Some("POLICY_CREATION_TIME") => SortColumn::CreationTime,
-        Some("POLICY_NAME") => SortColumn::Name,
-        Some(other) => {
-            return Err(ApiError::invalid_parameter(format!(
+    let column = q.get_choice(
+        "sort_column",
+        &[
+            ("POLICY_CREATION_TIME", SortColumn::CreationTime),
+            ("POLICY_NAME", SortColumn::Name),
+        ],
+        |other| {
+            format!(
                 "Invalid sort_column '{other}'. Allowed values: POLICY_CREATION_TIME, POLICY_NAME"
-            )))
-        }
-    };
-    let desc = match q.get("sort_order") {
-        None | Some("ASC") => false,
-        Some("DESC") => true,
-        Some(other) => {
-            return Err(ApiError::invalid_parameter(format!(
-                "Invalid sort_order '{other}'. Allowed values: ASC, DESC"
-            )))
-        }
-    };
-    Ok((column, desc))
+            )
+        },
+    )?;
+    let desc = q.get_choice("sort_order", DIRECTIONS, |other| {
+        format!("Invalid sort_order '{other}'. Allowed values: ASC, DESC")
+    })?;
+    Ok((
+        column.unwrap_or(SortColumn::CreationTime),
+        desc.unwrap_or(false),
+    ))
 }
 
 fn sort_policies(items: &mut [Value], column: SortColumn, desc: bool) {
@@ -245,31 +211,15 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Reply {
     Ok(Json(json!({ "policies": items })))
 }
 
-async fn get_policy(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Reply {
-    let q = Query::parse(raw.as_deref());
-    let id = q.require("policy_id")?;
-    state
-        .workspace()
-        .policies
-        .get(id)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| no_such_policy(id))
-}
-
 async fn create(
     State(state): State<AppState>,
     principal: Option<Extension<Principal>>,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Reply {
-    let body = body_object(&body)?;
     let mut ws = state.workspace();
     check_body(&ws, &body, None)?;
     let mode = ws.policy_json;
-    let creator = match &principal {
-        Some(Extension(Principal(Some(client_id)))) => client_id.clone(),
-        _ => ws.user_name(),
-    };
+    let creator = caller(&ws, &principal);
     let id = ws.new_policy_id();
     // Creation times strictly increase, so sorting by them is stable and matches creation order.
     let latest = ws
@@ -291,8 +241,7 @@ async fn create(
     Ok(Json(json!({ "policy_id": id })))
 }
 
-async fn edit(State(state): State<AppState>, body: Bytes) -> Reply {
-    let body = body_object(&body)?;
+async fn edit(State(state): State<AppState>, JsonObject(body): JsonObject) -> Reply {
     let id = required_str(&body, "policy_id")?;
     let mut ws = state.workspace();
     let stored = ws
@@ -318,21 +267,11 @@ async fn edit(State(state): State<AppState>, body: Bytes) -> Reply {
     Ok(Json(json!({})))
 }
 
-async fn delete(State(state): State<AppState>, body: Bytes) -> Reply {
-    let body = body_object(&body)?;
-    let id = required_str(&body, "policy_id")?;
-    let mut ws = state.workspace();
-    if ws.policies.remove(&id).is_none() {
-        return Err(no_such_policy(&id));
-    }
-    Ok(Json(json!({})))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::catalog::Cloud;
-    use crate::emulator::Fixtures;
+    use crate::catalog::Cloud;
+    use crate::Fixtures;
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().cloned().unwrap()

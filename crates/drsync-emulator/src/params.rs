@@ -3,7 +3,10 @@
 
 use super::error::ApiError;
 use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 /// The query string of a GET, with repeated keys kept (`filter_by.cluster_states=A&filter_by.cluster_states=B`).
 #[derive(Debug, Default, Clone)]
@@ -57,6 +60,23 @@ impl Query {
             .transpose()
     }
 
+    /// An enumerated parameter: the value of the choice it names, `None` when it is not given, and a 400 with
+    /// the message `invalid` makes of the value when it names none.
+    pub(crate) fn get_choice<T: Copy>(
+        &self,
+        key: &str,
+        choices: &[(&str, T)],
+        invalid: impl FnOnce(&str) -> String,
+    ) -> Result<Option<T>, ApiError> {
+        let Some(given) = self.get(key) else {
+            return Ok(None);
+        };
+        match choices.iter().find(|(name, _)| *name == given) {
+            Some((_, value)) => Ok(Some(*value)),
+            None => Err(ApiError::invalid_parameter(invalid(given))),
+        }
+    }
+
     /// A boolean parameter, sent as `true`/`false`.
     pub(crate) fn get_bool(&self, key: &str) -> Result<Option<bool>, ApiError> {
         self.get(key)
@@ -71,6 +91,9 @@ impl Query {
     }
 }
 
+/// The sort directions of list parameters (`ASC`, `DESC`), as "descending?".
+pub(crate) const DIRECTIONS: &[(&str, bool)] = &[("ASC", false), ("DESC", true)];
+
 /// Decode a JSON request body; an empty or malformed body is the 400 the real service gives.
 pub(crate) fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     if body.is_empty() {
@@ -79,4 +102,40 @@ pub(crate) fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError
     }
     serde_json::from_slice(body)
         .map_err(|e| ApiError::malformed(format!("Could not parse request object: {e}")))
+}
+
+/// A JSON request body that must be an object.
+pub(crate) fn body_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
+    match json_body::<Value>(body)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(ApiError::malformed(
+            "Could not parse request object: Expected a JSON object",
+        )),
+    }
+}
+
+/// A required, non-empty string field of a request body; a value of any other type counts as missing.
+pub(crate) fn required_str(body: &Map<String, Value>, key: &str) -> Result<String, ApiError> {
+    match body.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        _ => Err(ApiError::invalid_parameter(format!(
+            "Missing required field: {key}"
+        ))),
+    }
+}
+
+/// A JSON request body that must be an object, as a handler argument: the same 400s as [`body_object`].
+pub(crate) struct JsonObject(pub(crate) Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        body_object(&body)
+            .map(JsonObject)
+            .map_err(IntoResponse::into_response)
+    }
 }

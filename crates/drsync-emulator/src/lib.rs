@@ -1,16 +1,24 @@
 //! The workspace emulator: a real HTTP server on loopback that answers the Databricks REST API as a workspace
 //! does (paths, paging, defaults, output-only fields, errors, auth), for tests, benchmarks, demos and users'
 //! own pipelines. It must never reach anything outside the process; it binds only the address it is given.
+//!
+//! A crate of its own, apart from the drsync library (which never depends on it): the drsync binary uses it for
+//! `drsync emulate` and `drsync demo`, the tests and benchmarks for everything.
+
+#![warn(missing_docs)]
 
 mod auth;
-mod calendar;
 mod catalog;
+mod cluster_list;
 mod clusters;
+pub mod demo;
 mod error;
 mod faults;
 mod fixtures;
 mod jobs;
+mod json;
 mod misc;
+mod objects;
 mod params;
 mod policies;
 mod pools;
@@ -22,7 +30,7 @@ pub use catalog::Cloud;
 pub use error::Error;
 pub use faults::{Change, Fault, FaultKind};
 pub use fixtures::Fixtures;
-pub use policies::PolicyJson;
+pub use state::PolicyJson;
 pub use synthetic::{synthetic, SyntheticSpec};
 
 use axum::body::Body;

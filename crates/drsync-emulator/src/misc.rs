@@ -12,7 +12,7 @@
 
 use super::auth::Principal;
 use super::error::ApiError;
-use super::params::{json_body, Query};
+use super::params::{body_object, Query};
 use super::state::Workspace;
 use super::AppState;
 use axum::body::Bytes;
@@ -124,15 +124,6 @@ async fn secret_scopes(State(state): State<AppState>) -> Json<Value> {
 
 // ---------------------------------------------------------------------------------------------------------
 // Libraries
-
-fn body_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
-    match json_body::<Value>(body)? {
-        Value::Object(map) => Ok(map),
-        _ => Err(ApiError::malformed(
-            "Could not parse request object: Expected a JSON object",
-        )),
-    }
-}
 
 fn no_such_cluster(id: &str) -> ApiError {
     ApiError::invalid_parameter(format!("Cluster {id} does not exist"))
@@ -391,8 +382,8 @@ async fn list_workspace(State(state): State<AppState>, RawQuery(raw): RawQuery) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::catalog::Cloud;
-    use crate::emulator::Fixtures;
+    use crate::catalog::Cloud;
+    use crate::Fixtures;
 
     fn ws_with_objects() -> Workspace {
         let fixtures = Fixtures {
