@@ -262,7 +262,8 @@ mod hcl {
                 })
                 .collect();
             prop_assert_eq!(keys, vec![s.clone(), "plain".to_string()]);
-            prop_assert_eq!(tags.values().next(), Some(&Expression::String(s.clone())));
+            let expected = Expression::String(s.clone());
+            prop_assert_eq!(tags.values().next(), Some(&expected));
 
             // Rendering is stable: what was read back renders to the same text.
             prop_assert_eq!(drsync::hcl::to_string(&parsed), text);
