@@ -4,7 +4,7 @@
 
 use super::{CheckResult, Status};
 use crate::drift::Matching;
-use crate::export::Inventory;
+use crate::model::Inventory;
 use crate::model::{NodeType, SparkVersion, Zones};
 use crate::tfconfig::Configuration;
 use serde_json::Value;

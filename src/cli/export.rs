@@ -3,8 +3,10 @@
 
 use super::{CliError, Global};
 use drsync::api::{auth, WorkspaceClient};
-use drsync::export::{self, Changes, Export, LabelMap, Settings};
+use drsync::convert::Warning;
+use drsync::export::Export;
 use drsync::model::ResourceKind;
+use drsync::ops::export as ops;
 use drsync::report::terminal;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -71,145 +73,19 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
             })
         },
     )?;
-    let filter = config.export.name_filter().map_err(CliError::new)?;
-    // Before anything is read: the host must be a workspace (`api::identity`), and the one the previous export
-    // was read from. Exported over the Git history, another workspace's answer would delete the DR site.
-    let me = client.identify().await?;
-    let previous = LabelMap::load(&out)?;
-    if let Some(recorded) = &previous.workspace_id {
-        if *recorded != me.workspace_id && !args.allow_workspace_change {
-            return Err(CliError::new(WorkspaceChanged {
-                host: client.host().to_string(),
-                live: me.workspace_id.clone(),
-                recorded: recorded.clone(),
-                labels: out.join(export::LABELS_FILE),
-            })
-            .hint(
-                "nothing was read or written; check [workspaces.primary] (or DATABRICKS_HOST, the profile); \
-                 if the primary really moved to this workspace, export once with --allow-workspace-change",
-            ));
-        }
-    }
-    let settings = Settings {
+    let commit = !args.dry_run && !args.no_commit;
+    let settings = ops::Settings {
         kinds: config.export.resources.clone(),
-        filter,
+        filter: config.export.name_filter().map_err(CliError::new)?,
         provider_version: config.export.provider_version.clone(),
-        source_host: client.host().to_string(),
         rules: config.rewrite.clone(),
         normalize: config.export.normalize_options(),
-        // A job that runs as the identity exporting it is written without `run_as`, as the provider's exporter
-        // writes it (provider-behaviour.md §2.5): in DR it runs as the identity that applies the HCL.
-        exporter: Some(me.user.user_name.clone()).filter(|u| !u.is_empty()),
-        workspace_id: Some(me.workspace_id.clone()),
-    };
-    // Git first (read-only), so that a repository problem shows before the workspace is read; the lock is
-    // held from before writing until after the commit, so two exports never commit a mix.
-    let commit = !args.dry_run && !args.no_commit;
-    let repo = if commit {
-        Some(drsync::git::open(&out, &config.git).map_err(|e| {
-            let hint = git_hint(&e);
-            CliError::from(e).hint(hint)
-        })?)
-    } else {
-        None
-    };
-    if let Some(r) = &repo {
-        if r.is_detached() {
-            return Err(CliError::new(drsync::git::Error::DetachedHead {
-                repo: r.workdir().to_path_buf(),
-            })
-            .hint("set [git] branch in drsync.toml, or check out a branch"));
-        }
-    }
-    let lock = match &repo {
-        Some(r) => Some(r.lock(std::time::Duration::from_secs(120))?),
-        None => None,
-    };
-    let started = std::time::Instant::now();
-    let progress = export::Progress::default();
-    // Jobs are converted as their pages arrive, on blocking threads, while the listing goes on.
-    let preparer = std::sync::Arc::new(export::Preparer::new(
-        settings.clone(),
-        export::provider_schema(),
-    ));
-    let inventory = {
-        let reading = export::read_prepared(&client, &settings.kinds, &progress, &preparer);
-        if std::io::stderr().is_terminal() {
-            show_progress(reading, &progress, client.host()).await
-        } else {
-            reading.await
-        }
-    };
-    let inventory = inventory.map_err(|e| {
-        CliError::from(e)
-            .hint("nothing was written: a partial export never replaces a complete one")
-    })?;
-    let built = export::build_prepared(inventory, &settings, &previous, preparer.schema())?;
-    // What changes: against what is committed when committing, else against the folder.
-    let changes = match &repo {
-        Some(r) => {
-            let committed = r.committed_files()?;
-            export::changes_from(&built, |name| committed.get(name).cloned())
-        }
-        None => export::changes(&built, &out),
-    };
-    let strict = args.strict || config.export.strict;
-    if strict && !built.warnings.is_empty() {
-        print_warnings(&built);
-        return Err(CliError::new(StrictError(built.warnings.len()))
-            .hint("nothing was written; map or exclude what the warnings name, or drop --strict"));
-    }
-    // Mass deletion: in DR a resource removed from Git is an object the next apply deletes.
-    let previous_count = changes.previous_count(built.resources.len());
-    let limit = export::removal_limit(config.export.max_removed, previous_count);
-    if !args.dry_run && !args.allow_removals {
-        export::check_removals(&changes, previous_count, limit).map_err(|e| {
-            CliError::new(e).hint(
-                "nothing was written: check that the primary workspace is the right one and complete; if the \
-                 removals are meant, run again with --allow-removals (or raise [export] max_removed)",
-            )
-        })?;
-    }
-    let written = if args.dry_run {
-        None
-    } else {
-        Some(export::write(&built, &out)?)
-    };
-    let committed = match (&repo, &lock) {
-        (Some(r), Some(lock)) => {
-            let author = r.author(config.git.author.as_deref())?;
-            let renamed: Vec<drsync::git::Renamed<'_>> = changes
-                .renamed
-                .iter()
-                .map(|r| drsync::git::Renamed {
-                    from: &r.from,
-                    to: &r.to,
-                    changed: r.changed,
-                })
-                .collect();
-            let message = drsync::git::message(
-                &drsync::git::Summary {
-                    host: client.host(),
-                    added: &changes.added,
-                    changed: &changes.changed,
-                    removed: &changes.removed,
-                    renamed: &renamed,
-                },
-                config.git.message.as_deref(),
-            )?;
-            r.commit(
-                lock,
-                export::COMMITTED_FILES,
-                &message,
-                &author,
-                commit_time()?,
-            )?
-        }
-        _ => None,
-    };
-    drop(lock);
-    if let (Some(r), Some(remote)) = (&repo, &config.git.remote) {
-        let auth = drsync::git::PushAuth {
+        out: out.clone(),
+        dry_run: args.dry_run,
+        commit,
+        git: config.git.clone(),
+        commit_time: if commit { commit_time()? } else { None },
+        push: drsync::git::PushAuth {
             token: std::env::var("DRSYNC_GIT_TOKEN")
                 .ok()
                 .filter(|t| !t.is_empty())
@@ -217,70 +93,101 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
             username: std::env::var("DRSYNC_GIT_USER")
                 .ok()
                 .filter(|u| !u.is_empty()),
-        };
-        r.push(remote, &auth)?;
-    }
-    let elapsed = started.elapsed();
+        },
+        strict: args.strict || config.export.strict,
+        max_removed: config.export.max_removed,
+        allow_removals: args.allow_removals,
+        allow_workspace_change: args.allow_workspace_change,
+    };
+    let status = StatusLine {
+        host: client.host(),
+        shown: std::io::stderr().is_terminal(),
+    };
+    let done = ops::export(&client, &settings, &status)
+        .await
+        .map_err(cli_error)?;
     if args.format == "json" {
-        let counts: serde_json::Map<String, serde_json::Value> = settings
-            .kinds
-            .iter()
-            .map(|k| {
-                (
-                    k.as_str().to_string(),
-                    built
-                        .resources
-                        .iter()
-                        .filter(|r| r.kind == *k)
-                        .count()
-                        .into(),
-                )
-            })
-            .collect();
-        let body = serde_json::json!({
-            "source": client.host(),
-            "out": out.display().to_string(),
-            "dry_run": args.dry_run,
-            "written": written.as_ref().is_some_and(|w| w.changed),
-            "commit": committed.as_ref().map(|c| c.id.to_string()),
-            "branch": repo.as_ref().map(|r| r.branch().to_string()),
-            "counts": counts,
-            "changes": changes,
-            "rewrite": built.rewrite.rules.iter().map(|r| {
-                let mut v = serde_json::json!({"rule": r.rule, "count": r.count});
-                if args.explain {
-                    v["places"] = serde_json::json!(r.places);
-                }
-                v
-            }).collect::<Vec<_>>(),
-            "warnings": built.warnings,
-        });
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&body).unwrap_or_default()
-        );
+        print_json(&done, &settings, args.explain);
     } else {
-        print_summary(
-            &built,
-            &settings.kinds,
-            &changes,
-            &out,
-            args.dry_run,
-            client.host(),
-            elapsed,
-        );
-        match (&committed, &repo) {
+        print_summary(&done, &settings.kinds, &out, args.dry_run);
+        match (&done.committed, &done.branch) {
             (Some(c), _) => outln!("committed {} on {}", &c.id.to_string()[..10], c.branch),
-            (None, Some(r)) => outln!("nothing to commit on {}", r.branch()),
+            (None, Some(branch)) => outln!("nothing to commit on {branch}"),
             (None, None) if args.no_commit && !args.dry_run => {
                 outln!("not committed (--no-commit)")
             }
             _ => {}
         }
-        print_rewrite(&built, args.explain);
-        print_warnings(&built);
+        print_rewrite(&done.export, args.explain);
+        print_warnings(&done.export.warnings);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The error as the user sees it, with what to do about it.
+fn cli_error(e: ops::Error) -> CliError {
+    match e {
+        ops::Error::Identity(e) => CliError::from(e),
+        e @ ops::Error::WorkspaceChanged { .. } => CliError::new(e).hint(
+            "nothing was read or written; check [workspaces.primary] (or DATABRICKS_HOST, the profile); \
+             if the primary really moved to this workspace, export once with --allow-workspace-change",
+        ),
+        ops::Error::Repository(e) => {
+            let hint = git_hint(&e);
+            CliError::from(e).hint(hint)
+        }
+        ops::Error::Git(e @ drsync::git::Error::DetachedHead { .. }) => {
+            CliError::new(e).hint("set [git] branch in drsync.toml, or check out a branch")
+        }
+        ops::Error::Read(e) => CliError::from(e)
+            .hint("nothing was written: a partial export never replaces a complete one"),
+        ops::Error::Strict { warnings } => {
+            print_warnings(&warnings);
+            CliError::new(StrictError(warnings.len()))
+                .hint("nothing was written; map or exclude what the warnings name, or drop --strict")
+        }
+        ops::Error::TooManyRemovals(e) => CliError::new(e).hint(
+            "nothing was written: check that the primary workspace is the right one and complete; if the \
+             removals are meant, run again with --allow-removals (or raise [export] max_removed)",
+        ),
+        ops::Error::Export(e) => CliError::from(e),
+        ops::Error::Git(e) => CliError::from(e),
+    }
+}
+
+/// The export summary as JSON.
+fn print_json(done: &ops::ExportOutcome, settings: &ops::Settings, explain: bool) {
+    let built = &done.export;
+    let counts: serde_json::Map<String, serde_json::Value> = settings
+        .kinds
+        .iter()
+        .map(|k| {
+            let count = built.resources.iter().filter(|r| r.kind == *k).count();
+            (k.as_str().to_string(), count.into())
+        })
+        .collect();
+    let body = serde_json::json!({
+        "source": done.host,
+        "out": settings.out.display().to_string(),
+        "dry_run": settings.dry_run,
+        "written": done.written.as_ref().is_some_and(|w| w.changed),
+        "commit": done.committed.as_ref().map(|c| c.id.to_string()),
+        "branch": done.branch,
+        "counts": counts,
+        "changes": done.changes,
+        "rewrite": built.rewrite.rules.iter().map(|r| {
+            let mut v = serde_json::json!({"rule": r.rule, "count": r.count});
+            if explain {
+                v["places"] = serde_json::json!(r.places);
+            }
+            v
+        }).collect::<Vec<_>>(),
+        "warnings": built.warnings,
+    });
+    outln!(
+        "{}",
+        serde_json::to_string_pretty(&body).unwrap_or_default()
+    );
 }
 
 /// The commit time: `GIT_COMMITTER_DATE` or `GIT_AUTHOR_DATE` as `@SECONDS [+HHMM]` or `SECONDS`, as git
@@ -329,32 +236,31 @@ fn git_hint(e: &drsync::git::Error) -> String {
     }
 }
 
-/// Run `reading`, redrawing one status line on stderr (a terminal) every 100 ms.
-async fn show_progress<T>(
-    reading: impl std::future::Future<Output = T>,
-    progress: &export::Progress,
-    host: &str,
-) -> T {
-    use std::sync::atomic::Ordering::Relaxed;
-    tokio::pin!(reading);
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
-    let started = std::time::Instant::now();
-    loop {
-        tokio::select! {
-            result = &mut reading => {
-                eprint!("\r\x1b[2K");
-                return result;
-            }
-            _ = tick.tick() => {
-                eprint!(
-                    "\r\x1b[2Kreading {host}: {} jobs, {} clusters, {} pools, {} policies ({:.0}s)",
-                    progress.jobs.load(Relaxed),
-                    progress.clusters.load(Relaxed),
-                    progress.pools.load(Relaxed),
-                    progress.policies.load(Relaxed),
-                    started.elapsed().as_secs_f64()
-                );
-            }
+/// The status line `drsync export` redraws on stderr (a terminal) while it reads the primary.
+struct StatusLine<'a> {
+    host: &'a str,
+    shown: bool,
+}
+
+impl ops::Observer for StatusLine<'_> {
+    fn reading(&self, listed: &drsync::inventory::Progress, elapsed: std::time::Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.shown {
+            eprint!(
+                "\r\x1b[2Kreading {}: {} jobs, {} clusters, {} pools, {} policies ({:.0}s)",
+                self.host,
+                listed.jobs.load(Relaxed),
+                listed.clusters.load(Relaxed),
+                listed.pools.load(Relaxed),
+                listed.policies.load(Relaxed),
+                elapsed.as_secs_f64()
+            );
+        }
+    }
+
+    fn read(&self) {
+        if self.shown {
+            eprint!("\r\x1b[2K");
         }
     }
 }
@@ -375,19 +281,18 @@ struct StrictError(usize);
 const LIST_LIMIT: usize = 100;
 
 fn print_summary(
-    built: &Export,
+    done: &ops::ExportOutcome,
     kinds: &[ResourceKind],
-    changes: &Changes,
     out: &std::path::Path,
     dry_run: bool,
-    host: &str,
-    elapsed: std::time::Duration,
 ) {
+    let (built, changes) = (&done.export, &done.changes);
     let verb = if dry_run { "would export" } else { "exported" };
     outln!(
-        "{verb} {host} to {} in {:.1}s",
+        "{verb} {} to {} in {:.1}s",
+        done.host,
         out.display(),
-        elapsed.as_secs_f64()
+        done.elapsed.as_secs_f64()
     );
     let renamed: Vec<String> = changes
         .renamed
@@ -454,14 +359,14 @@ fn print_rewrite(built: &Export, explain: bool) {
     }
 }
 
-fn print_warnings(built: &Export) {
-    if built.warnings.is_empty() {
+fn print_warnings(warnings: &[Warning]) {
+    if warnings.is_empty() {
         return;
     }
-    outln!("warnings ({}):", built.warnings.len());
+    outln!("warnings ({}):", warnings.len());
     // Names, paths and ids in warnings come from the workspace: no escape sequence, newline or bidi control in
     // one reaches the terminal as it is.
-    for w in &built.warnings {
+    for w in warnings {
         let (resource, message) = (terminal(&w.resource), terminal(&w.message));
         if w.path.is_empty() {
             outln!("  {resource}: {message}");
@@ -469,18 +374,4 @@ fn print_warnings(built: &Export) {
             outln!("  {resource}: {}: {message}", terminal(&w.path));
         }
     }
-}
-
-/// The primary answers as another workspace than the previous export was read from.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "{host} is workspace {live}, but the previous export was read from workspace {recorded} ({}): refusing to \
-     export another workspace over it",
-    labels.display()
-)]
-struct WorkspaceChanged {
-    host: String,
-    live: String,
-    recorded: String,
-    labels: PathBuf,
 }

@@ -8,7 +8,8 @@ use crate::common::{
 use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::config::ExportSection;
 use drsync::emulator::{EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
-use drsync::export::{self, Export, Inventory, LabelMap, Settings};
+use drsync::export::{self, Export, LabelMap, Settings};
+use drsync::inventory::Inventory;
 use drsync::model::ResourceKind;
 use hcl::{Body, Expression, ObjectKey};
 use serde_json::{json, Value};
@@ -33,7 +34,9 @@ async fn read_primary() -> Inventory {
         },
     )
     .unwrap();
-    export::read(&client, &ResourceKind::ALL).await.unwrap()
+    drsync::inventory::read(&client, &ResourceKind::ALL)
+        .await
+        .unwrap()
 }
 
 fn settings(section: &ExportSection) -> Settings {
@@ -54,7 +57,7 @@ fn build(inv: &Inventory, section: &ExportSection, previous: &LabelMap) -> Expor
         inv.clone(),
         &settings(section),
         previous,
-        &export::provider_schema(),
+        &drsync::convert::provider_schema(),
     )
     .unwrap()
 }
@@ -725,7 +728,7 @@ async fn nothing_lost_nothing_invented() {
     })
     .await;
     let raw = raw_primary(&emu).await;
-    let inv = export::read(&crate::common::client(emu.url()), &ResourceKind::ALL)
+    let inv = drsync::inventory::read(&crate::common::client(emu.url()), &ResourceKind::ALL)
         .await
         .unwrap();
     let out = build(&inv, &ExportSection::default(), &LabelMap::default());
@@ -1316,7 +1319,7 @@ fn inventory_of(fx: &Fixtures) -> Inventory {
 }
 
 /// Jobs converted ahead of time (as `drsync export` does while it lists) give exactly the export that
-/// converting after the listing gives: files, resources, warnings and rewrite report, including where the
+/// converting every job after the listing gives (`Preparer::converting_later`): files, resources, warnings and rewrite report, including where the
 /// placeholders cannot stay (references to objects that are filtered out, rules that read or move them).
 #[test]
 fn jobs_converted_ahead_of_time_give_the_same_export() {
@@ -1346,7 +1349,7 @@ fn jobs_converted_ahead_of_time_give_the_same_export() {
         // Many clusters, pools and policies (and some jobs) left out: references to them stay literal ids.
         vec!["*a*".to_string(), "*[0-4]".to_string()],
     ];
-    let schema = export::provider_schema();
+    let schema = drsync::convert::provider_schema();
     let mut compared = 0;
     for (what, inv) in &inventories {
         for rules in &rule_sets {
@@ -1369,8 +1372,16 @@ fn jobs_converted_ahead_of_time_give_the_same_export() {
                 let previous: LabelMap =
                     serde_json::from_str(&first.files[export::LABELS_FILE]).unwrap();
                 for previous in [LabelMap::default(), previous] {
-                    let reference =
-                        export::build(inv.clone(), &settings, &previous, &schema).unwrap();
+                    // Every job converted after the listing, under its real labels: the reference.
+                    let later =
+                        export::Preparer::converting_later(settings.clone(), schema.clone());
+                    let reference = export::build_prepared(
+                        later.prepare_all(inv.clone()),
+                        &settings,
+                        &previous,
+                        &schema,
+                    )
+                    .unwrap();
                     let preparer = export::Preparer::new(settings.clone(), schema.clone());
                     let prepared = export::Prepared {
                         jobs: inv
