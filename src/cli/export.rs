@@ -3,11 +3,9 @@
 
 use super::{CliError, Global};
 use drsync::api::{auth, WorkspaceClient};
-use drsync::convert::Warning;
-use drsync::export::Export;
-use drsync::model::ResourceKind;
+use drsync::git::Timestamp;
 use drsync::ops::export as ops;
-use drsync::report::terminal;
+use drsync::report::export as export_report;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,31 +71,21 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
             })
         },
     )?;
+    let defaults = ops::Settings::from_config(&config).map_err(CliError::new)?;
     let commit = !args.dry_run && !args.no_commit;
     let settings = ops::Settings {
-        kinds: config.export.resources.clone(),
-        filter: config.export.name_filter().map_err(CliError::new)?,
-        provider_version: config.export.provider_version.clone(),
-        rules: config.rewrite.clone(),
-        normalize: config.export.normalize_options(),
         out: out.clone(),
         dry_run: args.dry_run,
         commit,
-        git: config.git.clone(),
         commit_time: if commit { commit_time()? } else { None },
         push: drsync::git::PushAuth {
-            token: std::env::var("DRSYNC_GIT_TOKEN")
-                .ok()
-                .filter(|t| !t.is_empty())
-                .map(drsync::api::Secret::new),
-            username: std::env::var("DRSYNC_GIT_USER")
-                .ok()
-                .filter(|u| !u.is_empty()),
+            token: env("DRSYNC_GIT_TOKEN").map(drsync::api::Secret::new),
+            username: env("DRSYNC_GIT_USER"),
         },
-        strict: args.strict || config.export.strict,
-        max_removed: config.export.max_removed,
+        strict: args.strict || defaults.strict,
         allow_removals: args.allow_removals,
         allow_workspace_change: args.allow_workspace_change,
+        ..defaults
     };
     let status = StatusLine {
         host: client.host(),
@@ -106,20 +94,24 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
     let done = ops::export(&client, &settings, &status)
         .await
         .map_err(cli_error)?;
+    let summary = export_report::Summary {
+        host: &done.host,
+        out: &out,
+        kinds: &settings.kinds,
+        export: &done.export,
+        changes: &done.changes,
+        dry_run: args.dry_run,
+        written: done.written.as_ref().is_some_and(|w| w.changed),
+        commit: done.committed.as_ref(),
+        branch: done.branch.as_deref(),
+        no_commit: args.no_commit,
+        explain: args.explain,
+        elapsed: done.elapsed,
+    };
     if args.format == "json" {
-        print_json(&done, &settings, args.explain);
+        outln!("{}", export_report::json(&summary));
     } else {
-        print_summary(&done, &settings.kinds, &out, args.dry_run);
-        match (&done.committed, &done.branch) {
-            (Some(c), _) => outln!("committed {} on {}", &c.id.to_string()[..10], c.branch),
-            (None, Some(branch)) => outln!("nothing to commit on {branch}"),
-            (None, None) if args.no_commit && !args.dry_run => {
-                outln!("not committed (--no-commit)")
-            }
-            _ => {}
-        }
-        print_rewrite(&done.export, args.explain);
-        print_warnings(&done.export.warnings);
+        print(&export_report::text(&summary));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -142,7 +134,7 @@ fn cli_error(e: ops::Error) -> CliError {
         ops::Error::Read(e) => CliError::from(e)
             .hint("nothing was written: a partial export never replaces a complete one"),
         ops::Error::Strict { warnings } => {
-            print_warnings(&warnings);
+            print(&export_report::warnings(&warnings));
             CliError::new(StrictError(warnings.len()))
                 .hint("nothing was written; map or exclude what the warnings name, or drop --strict")
         }
@@ -155,75 +147,35 @@ fn cli_error(e: ops::Error) -> CliError {
     }
 }
 
-/// The export summary as JSON.
-fn print_json(done: &ops::ExportOutcome, settings: &ops::Settings, explain: bool) {
-    let built = &done.export;
-    let counts: serde_json::Map<String, serde_json::Value> = settings
-        .kinds
-        .iter()
-        .map(|k| {
-            let count = built.resources.iter().filter(|r| r.kind == *k).count();
-            (k.as_str().to_string(), count.into())
-        })
-        .collect();
-    let body = serde_json::json!({
-        "source": done.host,
-        "out": settings.out.display().to_string(),
-        "dry_run": settings.dry_run,
-        "written": done.written.as_ref().is_some_and(|w| w.changed),
-        "commit": done.committed.as_ref().map(|c| c.id.to_string()),
-        "branch": done.branch,
-        "counts": counts,
-        "changes": done.changes,
-        "rewrite": built.rewrite.rules.iter().map(|r| {
-            let mut v = serde_json::json!({"rule": r.rule, "count": r.count});
-            if explain {
-                v["places"] = serde_json::json!(r.places);
-            }
-            v
-        }).collect::<Vec<_>>(),
-        "warnings": built.warnings,
-    });
-    outln!(
-        "{}",
-        serde_json::to_string_pretty(&body).unwrap_or_default()
-    );
+/// An environment variable's value, if it is set and not empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// The commit time: `GIT_COMMITTER_DATE` or `GIT_AUTHOR_DATE` as `@SECONDS [+HHMM]` or `SECONDS`, as git
-/// takes them (for reproducible history); otherwise now.
-fn commit_time() -> Result<Option<drsync::git::Timestamp>, CliError> {
+/// Print rendered lines (each with its newline) on stdout.
+fn print(text: &str) {
+    if let Some(text) = text.strip_suffix('\n') {
+        outln!("{text}");
+    }
+}
+
+/// The commit time: `GIT_COMMITTER_DATE` or `GIT_AUTHOR_DATE` as git takes them ([`Timestamp::parse`]);
+/// otherwise now.
+fn commit_time() -> Result<Option<Timestamp>, CliError> {
     let Some(text) = ["GIT_COMMITTER_DATE", "GIT_AUTHOR_DATE"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|t| !t.trim().is_empty()))
     else {
         return Ok(None);
     };
-    let bad = || {
+    let time = Timestamp::parse(&text).ok_or_else(|| {
         CliError::new(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             format!("cannot read the commit time `{text}`"),
         ))
         .hint("drsync takes GIT_COMMITTER_DATE / GIT_AUTHOR_DATE as `@SECONDS +HHMM` or `SECONDS`")
-    };
-    let mut parts = text.trim().trim_start_matches('@').split_whitespace();
-    let seconds: i64 = parts.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
-    let offset_minutes = match parts.next() {
-        None => 0,
-        Some(z) => {
-            let (sign, digits) = match z.split_at(1) {
-                ("+", d) => (1, d),
-                ("-", d) => (-1, d),
-                _ => return Err(bad()),
-            };
-            let n: i32 = digits.parse().map_err(|_| bad())?;
-            sign * ((n / 100) * 60 + n % 100)
-        }
-    };
-    Ok(Some(drsync::git::Timestamp {
-        seconds,
-        offset_minutes,
-    }))
+    })?;
+    Ok(Some(time))
 }
 
 /// What to do about a repository that cannot be used.
@@ -276,102 +228,3 @@ struct OutError {
 #[derive(Debug, thiserror::Error)]
 #[error("--strict: the export has {0} warning(s)")]
 struct StrictError(usize);
-
-/// How many added, changed, removed or renamed resources the text summary names before it counts the rest.
-const LIST_LIMIT: usize = 100;
-
-fn print_summary(
-    done: &ops::ExportOutcome,
-    kinds: &[ResourceKind],
-    out: &std::path::Path,
-    dry_run: bool,
-) {
-    let (built, changes) = (&done.export, &done.changes);
-    let verb = if dry_run { "would export" } else { "exported" };
-    outln!(
-        "{verb} {} to {} in {:.1}s",
-        done.host,
-        out.display(),
-        done.elapsed.as_secs_f64()
-    );
-    let renamed: Vec<String> = changes
-        .renamed
-        .iter()
-        .map(|r| {
-            let also = if r.changed { " (changed)" } else { "" };
-            format!("{} -> {}{also}", r.from, r.to)
-        })
-        .collect();
-    for kind in kinds {
-        let count = built.resources.iter().filter(|r| r.kind == *kind).count();
-        let prefix = format!("{}.", kind.resource_type());
-        let n = |list: &[String]| list.iter().filter(|a| a.starts_with(&prefix)).count();
-        // Renames are counted only in an export that has some, so the usual line stays as it was.
-        let renames = if renamed.is_empty() {
-            String::new()
-        } else {
-            format!(", {} renamed", n(&renamed))
-        };
-        outln!(
-            "  {:<17} {count:>6}  ({} added, {} changed, {} removed{renames})",
-            kind.as_str(),
-            n(&changes.added),
-            n(&changes.changed),
-            n(&changes.removed)
-        );
-    }
-    if changes.is_empty() {
-        outln!("no changes");
-    } else {
-        for (mark, list) in [
-            ("+", &changes.added),
-            ("~", &changes.changed),
-            ("-", &changes.removed),
-            (">", &renamed),
-        ] {
-            // The full list is in the commit message and in --format json; a terminal gets the first ones.
-            for address in list.iter().take(LIST_LIMIT) {
-                outln!("  {mark} {address}");
-            }
-            if list.len() > LIST_LIMIT {
-                outln!("  {mark} ... and {} more", list.len() - LIST_LIMIT);
-            }
-        }
-    }
-    if dry_run {
-        outln!("dry run: nothing written");
-    }
-}
-
-fn print_rewrite(built: &Export, explain: bool) {
-    if built.rewrite.rules.is_empty() {
-        return;
-    }
-    outln!("rewrite rules:");
-    for r in &built.rewrite.rules {
-        outln!("  {:>6}  {}", r.count, terminal(&r.rule));
-        if explain {
-            // Places name task keys and map keys from the workspace: printed as data.
-            for place in &r.places {
-                outln!("          {}", terminal(place));
-            }
-        }
-    }
-}
-
-fn print_warnings(warnings: &[Warning]) {
-    if warnings.is_empty() {
-        return;
-    }
-    outln!("warnings ({}):", warnings.len());
-    // Names, paths and ids in warnings come from the workspace: no escape sequence, newline or bidi control in
-    // one reaches the terminal as it is.
-    for w in warnings {
-        let (resource, message) = (terminal(&w.resource), terminal(&w.message));
-        if w.path.is_empty() {
-            outln!("  {resource}: {message}");
-        } else {
-            outln!("  {resource}: {}: {message}", terminal(&w.path));
-        }
-    }
-}

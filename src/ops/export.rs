@@ -59,6 +59,31 @@ pub struct Settings {
     pub allow_workspace_change: bool,
 }
 
+impl Settings {
+    /// What `drsync.toml` says: `[export]` (its folder, kinds, filters, provider version, normaliser options,
+    /// `strict`, `max_removed`), `[rewrite]` and `[git]`; a commit of a real run, at the current time, pushed
+    /// without credentials, refusing removals over the limit and a change of workspace.
+    pub fn from_config(config: &crate::config::Config) -> Result<Settings, globset::Error> {
+        Ok(Settings {
+            kinds: config.export.resources.clone(),
+            filter: config.export.name_filter()?,
+            provider_version: config.export.provider_version.clone(),
+            rules: config.rewrite.clone(),
+            normalize: config.export.normalize_options(),
+            out: config.resolve_path(&config.export.dir),
+            dry_run: false,
+            commit: true,
+            git: config.git.clone(),
+            commit_time: None,
+            push: PushAuth::default(),
+            strict: config.export.strict,
+            max_removed: config.export.max_removed,
+            allow_removals: false,
+            allow_workspace_change: false,
+        })
+    }
+}
+
 /// What an export did, for the CLI to render.
 #[derive(Debug, Clone)]
 pub struct ExportOutcome {

@@ -11,6 +11,7 @@ mod diff;
 mod escape;
 pub(crate) use escape::markdown;
 pub use escape::terminal;
+pub mod export;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -1319,8 +1319,9 @@ fn inventory_of(fx: &Fixtures) -> Inventory {
 }
 
 /// Jobs converted ahead of time (as `drsync export` does while it lists) give exactly the export that
-/// converting every job after the listing gives (`Preparer::converting_later`): files, resources, warnings and rewrite report, including where the
-/// placeholders cannot stay (references to objects that are filtered out, rules that read or move them).
+/// converting every job after the listing gives (`Preparer::converting_later`): files, resources, warnings and
+/// rewrite report, including where the placeholders cannot stay (references to objects that are filtered out,
+/// rules that read or move them).
 #[test]
 fn jobs_converted_ahead_of_time_give_the_same_export() {
     let synthetic = drsync::emulator::synthetic(
