@@ -44,7 +44,7 @@ fn decode<T: DeserializeOwned>(values: &[Value]) -> Vec<T> {
         .collect()
 }
 
-/// The inventory `export::read` would return for the synthetic workspace.
+/// The inventory `inventory::read` would return for the synthetic workspace.
 fn inventory(spec: &SyntheticSpec) -> Inventory {
     let fx = synthetic(spec, 1);
     Inventory {

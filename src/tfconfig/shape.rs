@@ -1,6 +1,6 @@
 //! From an evaluated resource body back to the API's request shape: provider names to API names, repeated
 //! blocks to arrays, single blocks to objects, structured policy definitions to JSON strings. The inverse of
-//! `export::convert`. Pure.
+//! `convert`. Pure.
 
 use super::Resource;
 use ::hcl::{Body, Expression, ObjectKey};

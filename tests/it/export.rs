@@ -1298,7 +1298,7 @@ async fn export_into_its_own_repository_or_config_folder_is_refused() {
     assert!(dir.path().join("sub/out/jobs.tf").exists());
 }
 
-/// An inventory as `export::read` would return it for these fixtures.
+/// An inventory as `inventory::read` would return it for these fixtures.
 fn inventory_of(fx: &Fixtures) -> Inventory {
     fn decode<T: serde::de::DeserializeOwned>(values: &[Value]) -> Vec<T> {
         values
