@@ -1525,3 +1525,138 @@ async fn an_export_removing_too_much_is_refused_unless_allowed() {
         allowed.stdout
     );
 }
+
+/// Counts what `ops::export` tells its observer.
+#[derive(Default)]
+struct Counting {
+    ticks: std::sync::atomic::AtomicUsize,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl drsync::ops::export::Observer for Counting {
+    fn reading(&self, _: &drsync::inventory::Progress, _: std::time::Duration) {
+        self.ticks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn read(&self) {
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// `ops::export`, the operation `drsync export` runs (jobs prepared while the listing runs), writes exactly what
+/// `export::build` makes of the same workspace read whole; it tells its observer while it reads; a second run
+/// changes nothing; `strict` with warnings and a label map of another workspace are refused, writing nothing.
+#[tokio::test]
+async fn ops_export_writes_what_build_builds_and_refuses_without_writing() {
+    use drsync::ops::export as ops;
+    let emu = start(EmulatorConfig {
+        fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let client = crate::common::client(emu.url());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("generated");
+    let section = ExportSection::default();
+    let settings = ops::Settings {
+        kinds: ResourceKind::ALL.to_vec(),
+        filter: section.name_filter().unwrap(),
+        provider_version: section.provider_version.clone(),
+        rules: drsync::rewrite::Rules::default(),
+        normalize: Default::default(),
+        out: out.clone(),
+        dry_run: false,
+        commit: false,
+        git: Default::default(),
+        commit_time: None,
+        push: Default::default(),
+        strict: false,
+        max_removed: None,
+        allow_removals: false,
+        allow_workspace_change: false,
+    };
+    let observer = Counting::default();
+    let done = ops::export(&client, &settings, &observer).await.unwrap();
+    assert_eq!(done.host, client.host());
+    assert!(observer.ticks.load(std::sync::atomic::Ordering::Relaxed) > 0);
+    assert_eq!(observer.reads.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert!(done.written.as_ref().is_some_and(|w| w.changed));
+    assert!(done.committed.is_none() && done.branch.is_none());
+    assert!(
+        !done.export.warnings.is_empty(),
+        "the fixtures have warnings"
+    );
+    assert_eq!(done.changes.added.len(), done.export.resources.len());
+    for (name, text) in &done.export.files {
+        assert_eq!(
+            std::fs::read_to_string(out.join(name)).unwrap(),
+            *text,
+            "{name}"
+        );
+    }
+
+    // The same workspace read whole and built: the same files.
+    let me = client.identify().await.unwrap();
+    let whole = export::build(
+        drsync::inventory::read(&client, &ResourceKind::ALL)
+            .await
+            .unwrap(),
+        &Settings {
+            source_host: client.host().to_string(),
+            exporter: Some(me.user.user_name.clone()),
+            workspace_id: Some(me.workspace_id.clone()),
+            ..self::settings(&section)
+        },
+        &LabelMap::default(),
+        &drsync::convert::provider_schema(),
+    )
+    .unwrap();
+    assert_eq!(whole.files, done.export.files);
+    assert_eq!(whole.warnings, done.export.warnings);
+    assert!(done.export.converted_ahead > 0);
+
+    let again = ops::export(&client, &settings, &ops::Quiet).await.unwrap();
+    assert!(again.changes.is_empty(), "{:?}", again.changes);
+    assert!(again.written.as_ref().is_some_and(|w| !w.changed));
+
+    // Refusals write nothing: the folder keeps the first export.
+    let before: BTreeMap<String, String> = done
+        .export
+        .files
+        .keys()
+        .map(|n| (n.clone(), std::fs::read_to_string(out.join(n)).unwrap()))
+        .collect();
+    let strict = ops::Settings {
+        strict: true,
+        ..settings.clone()
+    };
+    match ops::export(&client, &strict, &ops::Quiet).await {
+        Err(ops::Error::Strict { warnings }) => assert_eq!(warnings, done.export.warnings),
+        other => panic!("{other:?}"),
+    }
+    let labels = out.join(export::LABELS_FILE);
+    let text = std::fs::read_to_string(&labels).unwrap();
+    let recorded = format!("\"workspace_id\": \"{}\"", me.workspace_id);
+    assert!(text.contains(&recorded), "{text}");
+    let other = text.replace(&recorded, "\"workspace_id\": \"999\"");
+    std::fs::write(&labels, &other).unwrap();
+    match ops::export(&client, &settings, &ops::Quiet).await {
+        Err(ops::Error::WorkspaceChanged { live, recorded, .. }) => {
+            assert_eq!(
+                (live.as_str(), recorded.as_str()),
+                (me.workspace_id.as_str(), "999")
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    std::fs::write(&labels, before[export::LABELS_FILE].as_str()).unwrap();
+    for (name, text) in &before {
+        assert_eq!(
+            std::fs::read_to_string(out.join(name)).unwrap(),
+            *text,
+            "{name}"
+        );
+    }
+}
