@@ -4,6 +4,7 @@
 
 use crate::api::auth::AuthSpec;
 use crate::api::ClientOptions;
+use crate::export::NameFilter;
 pub use crate::model::ResourceKind;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -118,35 +119,7 @@ impl ExportSection {
 
     /// The include and exclude globs, compiled.
     pub fn name_filter(&self) -> Result<NameFilter, globset::Error> {
-        let build = |globs: &[String]| -> Result<globset::GlobSet, globset::Error> {
-            let mut set = globset::GlobSetBuilder::new();
-            for g in globs {
-                set.add(
-                    globset::GlobBuilder::new(g)
-                        .literal_separator(false)
-                        .build()?,
-                );
-            }
-            set.build()
-        };
-        Ok(NameFilter {
-            include: build(&self.include)?,
-            exclude: build(&self.exclude)?,
-        })
-    }
-}
-
-/// Compiled `include`/`exclude` globs.
-#[derive(Debug, Clone)]
-pub struct NameFilter {
-    include: globset::GlobSet,
-    exclude: globset::GlobSet,
-}
-
-impl NameFilter {
-    /// Whether an object with this name is exported.
-    pub fn matches(&self, name: &str) -> bool {
-        self.include.is_match(name) && !self.exclude.is_match(name)
+        NameFilter::new(&self.include, &self.exclude)
     }
 }
 

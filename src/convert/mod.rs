@@ -2,8 +2,13 @@
 //! HCL), guided by the provider schema this crate writes against: a key the schema has as a block becomes
 //! nested blocks, one it has as an attribute becomes an attribute, and ids of exported objects become
 //! references. What the schema does not know is left out and reported, never guessed. The export and drift
-//! both shape objects here (drift to compare live objects with the HCL). Pure: no I/O, no labels of its own
-//! (the caller gives them), no rewriting (that is `rewrite`'s).
+//! both shape objects here (drift to compare live objects with the HCL); `back` is the inverse, an evaluated
+//! resource back to the API's shape ([`api_body`]). Pure: no I/O, no labels of its own (the caller gives them),
+//! no rewriting (that is `rewrite`'s).
+
+mod back;
+
+pub use back::{api_body, expression_json};
 
 use crate::hcl::{
     from_json, func_call, jsonencode, traversal, AttributeSchema, BlockSchema, JsonKeys, Schema,

@@ -782,7 +782,7 @@ fn body_json(b: &Body) -> Value {
 
 /// A value as the report shows it: reference markers written back as `TYPE.LABEL.id`.
 fn expr_json(e: &Expression) -> Value {
-    tfconfig::expression_json(e, &|s| {
+    crate::convert::expression_json(e, &|s| {
         Value::String(match parse_reference(s) {
             Some((t, l)) => format!("{t}.{l}.id"),
             None => s.to_string(),

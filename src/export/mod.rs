@@ -9,6 +9,7 @@ mod build;
 mod changes;
 mod deferred;
 mod files;
+mod filter;
 mod labels;
 mod moved;
 mod write;
@@ -18,11 +19,11 @@ pub use changes::{
     changes, changes_from, check_removals, removal_limit, Changes, Renamed, TooManyRemovals,
 };
 pub use deferred::{PreparedJob, Preparer};
+pub use filter::NameFilter;
 pub use labels::LabelMap;
 pub use moved::{Move, MOVED_FILE};
 pub use write::{stage, write, Staged, Written};
 
-use crate::config::NameFilter;
 use crate::convert::Warning;
 use crate::model::normalize;
 use crate::model::ResourceKind;

@@ -5,10 +5,9 @@
 //! follows the read through an [`Observer`] and renders the [`ExportOutcome`].
 
 use crate::api::{IdentityError, WorkspaceClient};
-use crate::config::NameFilter;
 use crate::convert::{provider_schema, Warning};
 use crate::export::{
-    self, Changes, Export, LabelMap, Prepared, Preparer, TooManyRemovals, Written,
+    self, Changes, Export, LabelMap, NameFilter, Prepared, Preparer, TooManyRemovals, Written,
 };
 use crate::git::{self, Committed, GitSettings, PushAuth, Timestamp};
 use crate::inventory::{self, Progress};

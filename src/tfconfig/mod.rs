@@ -1,12 +1,9 @@
 //! drsync's Terraform configuration read back as values: the export folder's files parsed, variables resolved
 //! (`variables.tf` defaults, `dr.auto.tfvars`, var files, overrides), conditionals evaluated and references kept
 //! as identities, so that drift sees what the configuration means. It reads only the file contents it is given
-//! and never talks to a workspace. (`api_body` gives a resource's API shape, for the tests' provider model.)
+//! and never talks to a workspace.
 
-mod shape;
 mod split;
-
-pub use shape::{api_body, expression_json};
 
 use ::hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use ::hcl::{Block, Body, Expression, Structure, Value};
