@@ -13,7 +13,8 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use drsync::config::Config;
 use drsync::drift::{self, Source};
-use drsync::export::{self, Inventory, LabelMap, Settings};
+use drsync::export::{self, LabelMap, Settings};
+use drsync::inventory::Inventory;
 use drsync::model::{Cluster, ResourceKind};
 use drsync_emulator::{synthetic, SyntheticSpec};
 use serde::de::DeserializeOwned;
@@ -43,7 +44,7 @@ fn decode<T: DeserializeOwned>(values: &[Value]) -> Vec<T> {
         .collect()
 }
 
-/// The inventory `export::read` would return for the synthetic workspace.
+/// The inventory `inventory::read` would return for the synthetic workspace.
 fn inventory(spec: &SyntheticSpec) -> Inventory {
     let fx = synthetic(spec, 1);
     Inventory {
@@ -88,7 +89,7 @@ fn cpu(c: &mut Criterion) {
         .expect("DRSYNC_BENCH_SPEC is a synthetic spec");
     let inv = inventory(&spec);
     let dr = settings(RULES);
-    let schema = export::provider_schema();
+    let schema = drsync::convert::provider_schema();
     let previous = LabelMap::default();
     let built = export::build(inv.clone(), &dr, &previous, &schema).expect("the export builds");
     let desired =

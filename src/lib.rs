@@ -8,11 +8,14 @@
 pub mod api;
 pub mod check;
 pub mod config;
+pub mod convert;
 pub mod drift;
 pub mod export;
 pub mod git;
 pub mod hcl;
+pub mod inventory;
 pub mod model;
+pub mod ops;
 pub mod report;
 pub mod rewrite;
 pub mod tfconfig;

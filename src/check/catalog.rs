@@ -4,7 +4,7 @@
 
 use super::{CheckResult, Status};
 use crate::drift::Matching;
-use crate::export::Inventory;
+use crate::model::Inventory;
 use crate::model::{NodeType, SparkVersion, Zones};
 use crate::tfconfig::Configuration;
 use serde_json::Value;
@@ -32,7 +32,7 @@ pub struct References {
 pub fn collect(config: &Configuration) -> References {
     let mut refs = References::default();
     for r in &config.resources {
-        let body = crate::tfconfig::api_body(r);
+        let body = crate::convert::api_body(r);
         let address = r.address();
         let git_source = body.get("git_source").is_some();
         walk(&body, &address, git_source, &mut refs);
@@ -400,7 +400,7 @@ pub fn passive(config: &Configuration, live: &Inventory, matching: &Matching) ->
         .map(|p| (p.instance_pool_id.as_str(), p))
         .collect();
     for r in &config.resources {
-        let body = crate::tfconfig::api_body(r);
+        let body = crate::convert::api_body(r);
         let name = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
         let address = r.address();
         let paired = matching.live_for(&address);

@@ -9,7 +9,7 @@ pub mod catalog;
 use crate::api::{Identity, IdentityError, WorkspaceClient};
 use crate::config::{parse_duration, Changed, CheckSection};
 use crate::drift::{self, ignore::IgnoreRules, FindingKind, Source, StateIds};
-use crate::export::Inventory;
+use crate::model::Inventory;
 use crate::model::ResourceKind;
 use crate::tfconfig::Configuration;
 use serde::Serialize;
@@ -487,7 +487,7 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
         (Ok(client), Ok(config)) if dr_ok => {
             let refs = catalog::collect(config);
             let (inventory, nodes, versions, zones, profiles, scopes, paths) = tokio::join!(
-                timed(crate::export::read(client, &kinds)),
+                timed(crate::inventory::read(client, &kinds)),
                 timed(client.list_node_types()),
                 timed(client.list_spark_versions()),
                 timed(async {
@@ -505,7 +505,7 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
             let (inventory, inv_took) = inventory;
             let inventory = inventory.map_err(|e| error_text(&e));
             // One matching of resources to DR objects, for drift and for every check that pairs them.
-            let schema = crate::export::provider_schema();
+            let schema = crate::convert::provider_schema();
             let compared = inventory.as_ref().map_err(Clone::clone).and_then(|inv| {
                 drift::compare_inventory(
                     config,

@@ -142,7 +142,7 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
                 Err(e) => std::panic::resume_unwind(e.into_panic()),
             }
         },
-        drsync::export::read_normalized(&client, &kinds, &options)
+        drsync::inventory::read_normalized(&client, &kinds, &options)
     );
     let desired = desired?;
     let live = live?;
@@ -152,7 +152,7 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
         commit,
         folder,
     };
-    let schema = drsync::export::provider_schema();
+    let schema = drsync::convert::provider_schema();
     let (mut report, in_sync) =
         drift::compare_normalized(&desired, &live, &kinds, state.as_ref(), source, &schema)?;
     // The process ends soon: freeing a million small allocations one by one would take longer than the compare.

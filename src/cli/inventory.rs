@@ -1,7 +1,7 @@
 //! `drsync inventory`: list what a workspace holds, as a quick check that a workspace and its credentials work.
 
 use super::{CliError, Global};
-use drsync::api::{auth, ClusterFilter, WorkspaceClient};
+use drsync::api::{auth, WorkspaceClient};
 use std::process::ExitCode;
 
 /// Arguments of `drsync inventory`.
@@ -38,28 +38,19 @@ pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode
         resolved.credentials,
         global.client_options(&client_section),
     )?;
-    let all_purpose = ClusterFilter::all_purpose();
-    let (me, jobs, clusters, pools, policies) = tokio::try_join!(
-        client.current_user(),
-        client.list_jobs(),
-        client.list_clusters(&all_purpose),
-        client.list_instance_pools(),
-        client.list_cluster_policies(),
-    )?;
-    let tasks: usize = jobs.iter().map(|j| j.settings.tasks.len()).sum();
-    let large = jobs.iter().filter(|j| j.settings.tasks.len() > 100).count();
+    let counts = drsync::inventory::count(&client).await?;
     if args.format == "json" {
         let body = serde_json::json!({
             "workspace": args.workspace,
             "host": client.host(),
-            "identity": me.user_name,
+            "identity": counts.identity,
             "credentials": resolved.source,
-            "jobs": jobs.len(),
-            "tasks": tasks,
-            "jobs_over_100_tasks": large,
-            "all_purpose_clusters": clusters.len(),
-            "instance_pools": pools.len(),
-            "cluster_policies": policies.len(),
+            "jobs": counts.jobs,
+            "tasks": counts.tasks,
+            "jobs_over_100_tasks": counts.jobs_over_100_tasks,
+            "all_purpose_clusters": counts.all_purpose_clusters,
+            "instance_pools": counts.instance_pools,
+            "cluster_policies": counts.cluster_policies,
         });
         outln!(
             "{}",
@@ -70,16 +61,18 @@ pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode
             "workspace {} at {} as {} ({})",
             args.workspace,
             client.host(),
-            me.user_name,
+            counts.identity,
             resolved.source
         );
         outln!(
-            "  jobs                  {:>6}  ({tasks} tasks; {large} jobs over 100 tasks)",
-            jobs.len()
+            "  jobs                  {:>6}  ({} tasks; {} jobs over 100 tasks)",
+            counts.jobs,
+            counts.tasks,
+            counts.jobs_over_100_tasks
         );
-        outln!("  all-purpose clusters  {:>6}", clusters.len());
-        outln!("  instance pools        {:>6}", pools.len());
-        outln!("  cluster policies      {:>6}", policies.len());
+        outln!("  all-purpose clusters  {:>6}", counts.all_purpose_clusters);
+        outln!("  instance pools        {:>6}", counts.instance_pools);
+        outln!("  cluster policies      {:>6}", counts.cluster_policies);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,13 +5,14 @@ use super::matching::{self, Have, MatchedBy, Matching, Wanted};
 use super::{
     FieldDiff, Finding, FindingKind, Report, Severity, Source, Summary, TypeSummary, REPORT_VERSION,
 };
-use crate::export::{Inventory, References};
+use crate::convert::{Converter, References};
 use crate::hcl::Schema;
 use crate::model::normalize::{self, Normalized};
-use crate::model::ResourceKind;
-use crate::tfconfig::{self, par, parse_reference, Configuration, Resource};
+use crate::model::{Inventory, ResourceKind};
+use crate::tfconfig::{self, parse_reference, Configuration, Resource};
 use ::hcl::expr::{Expression, ObjectKey};
 use ::hcl::{Block, Body};
+use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -119,35 +120,22 @@ fn normalize_inventory(
     kinds: &[ResourceKind],
     options: &normalize::Options,
 ) -> Vec<Normalized> {
-    let libraries: HashMap<&str, _> = live
-        .libraries
-        .iter()
-        .map(|l| (l.cluster_id.as_str(), l))
-        .collect();
-    let mut objects: Vec<Normalized> = Vec::new();
-    for kind in kinds {
-        match kind {
-            ResourceKind::Jobs => {
-                objects.extend(in_parallel(&live.jobs, |j| normalize::job(j, options)))
-            }
-            ResourceKind::Clusters => objects.extend(in_parallel(&live.clusters, |c| {
-                normalize::cluster(c, libraries.get(c.cluster_id.as_str()).copied(), options)
-            })),
-            ResourceKind::InstancePools => {
-                objects.extend(in_parallel(&live.pools, normalize::instance_pool))
-            }
-            ResourceKind::ClusterPolicies => {
-                objects.extend(in_parallel(&live.policies, normalize::cluster_policy))
-            }
-        }
-    }
+    let jobs: Vec<&crate::model::Job> = live.jobs.iter().collect();
+    let mut objects = normalize::by_kind(
+        jobs,
+        live,
+        kinds,
+        options,
+        |j| normalize::job(j, options),
+        |n| n,
+    );
     // Live objects the export would leave out (bundle jobs, what the provider cannot create) are not drsync's
     // to report: they are neither missing from Git nor unmanaged.
     objects.retain(|o| o.excluded.is_none());
     objects
 }
 
-/// [`compare`] over the live objects, normalised (as [`crate::export::read_normalized`] reads them, without
+/// [`compare`] over the live objects, normalised (as [`crate::inventory::read_normalized`] reads them, without
 /// the objects the export leaves out).
 pub fn compare_normalized(
     config: &Configuration,
@@ -184,7 +172,7 @@ pub fn compare_inventory(
     let objects = normalize_inventory(live, kinds, options);
     let result = compare_matched(config, &objects, kinds, state, source, schema);
     // Tens of thousands of JSON trees: freed on every core too.
-    par::map(par::batches(objects, 2), drop);
+    objects.into_par_iter().for_each(drop);
     result
 }
 
@@ -268,21 +256,16 @@ pub fn compare_matched(
             .collect();
         candidates.sort_unstable();
         candidates.dedup();
-        let shaped: Vec<Vec<(usize, Result<Body, Error>)>> =
-            par::map(par::batches(candidates, 4), |batch: Vec<usize>| {
-                let mut converter = crate::export::Converter::new(schema, shaper.refs);
-                batch
-                    .into_iter()
-                    .map(|i| {
-                        (
-                            i,
-                            shaper.shape(&mut converter, &objects[i], &live_labels[&i]),
-                        )
-                    })
-                    .collect()
-            });
+        // One converter per worker, reused across its objects; the results come back in order.
+        let shaped: Vec<(usize, Result<Body, Error>)> = candidates
+            .into_par_iter()
+            .map_init(
+                || Converter::new(schema, shaper.refs),
+                |converter, i| (i, shaper.shape(converter, &objects[i], &live_labels[&i])),
+            )
+            .collect();
         let mut live_bodies: HashMap<usize, Body> = HashMap::new();
-        for (i, body) in shaped.into_iter().flatten() {
+        for (i, body) in shaped {
             live_bodies.insert(i, body?);
         }
         ambiguous = matching::resolve(&mut indices, &wanted, |r, i| {
@@ -326,15 +309,15 @@ pub fn compare_matched(
 
     // Field by field, on every core: each matched pair is shaped, compared (equal bodies first, the detailed
     // diff only when they differ) and, when it differs, rendered.
-    let judged = par::map(par::batches(matched.clone(), 8), |batch| {
-        let mut converter = crate::export::Converter::new(schema, shaper.refs);
-        batch
-            .into_iter()
-            .map(|(r, o)| judge(&shaper, &mut converter, r, o))
-            .collect::<Vec<_>>()
-    });
+    let judged: Vec<Result<Judgement, Error>> = matched
+        .par_iter()
+        .map_init(
+            || Converter::new(schema, shaper.refs),
+            |converter, (r, o)| judge(&shaper, converter, r, o),
+        )
+        .collect();
     let mut in_sync = Vec::new();
-    for judgement in judged.into_iter().flatten() {
+    for judgement in judged {
         match judgement? {
             Judgement::InSync(address) => in_sync.push(address),
             Judgement::Changed(finding) => findings.push(finding),
@@ -343,7 +326,7 @@ pub fn compare_matched(
 
     // Unmanaged: live objects nothing in Git stands for.
     let unmanaged_refs = references(&matched);
-    let mut unmanaged_converter = crate::export::Converter::new(schema, &unmanaged_refs);
+    let mut unmanaged_converter = Converter::new(schema, &unmanaged_refs);
     let mut alloc: HashMap<ResourceKind, crate::hcl::LabelAllocator> = HashMap::new();
     for (i, o) in objects.iter().enumerate() {
         if used[i] {
@@ -434,19 +417,10 @@ fn references(matched: &[(&Resource, &Normalized)]) -> References {
     refs
 }
 
-/// `f` over every item, on every core, results in order.
-fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let batches: Vec<&[T]> = items.chunks(items.len().div_ceil(16).max(1)).collect();
-    par::map(batches, |batch| batch.iter().map(&f).collect::<Vec<R>>())
-        .into_iter()
-        .flatten()
-        .collect()
-}
-
 /// The file name live objects are evaluated under (named in errors).
 const LIVE_FILE: &str = "live.tf";
 
-/// Brings live objects into the configuration's shape: converted with `export::Converter` and evaluated like
+/// Brings live objects into the configuration's shape: converted with `convert::Converter` and evaluated like
 /// the HCL (references to the labelled objects as markers), one resource at a time.
 struct Shaper<'a> {
     refs: &'a References,
@@ -482,7 +456,7 @@ impl<'a> Shaper<'a> {
     /// The evaluated body of one live object (its shape does not depend on the label).
     fn shape(
         &self,
-        converter: &mut crate::export::Converter<'_>,
+        converter: &mut Converter<'_>,
         o: &Normalized,
         label: &str,
     ) -> Result<Body, Error> {
@@ -504,7 +478,7 @@ enum Judgement {
 /// Shape the live object of a matched pair and compare it with the resource.
 fn judge(
     shaper: &Shaper<'_>,
-    converter: &mut crate::export::Converter<'_>,
+    converter: &mut Converter<'_>,
     r: &Resource,
     o: &Normalized,
 ) -> Result<Judgement, Error> {
@@ -808,7 +782,7 @@ fn body_json(b: &Body) -> Value {
 
 /// A value as the report shows it: reference markers written back as `TYPE.LABEL.id`.
 fn expr_json(e: &Expression) -> Value {
-    tfconfig::expression_json(e, &|s| {
+    crate::convert::expression_json(e, &|s| {
         Value::String(match parse_reference(s) {
             Some((t, l)) => format!("{t}.{l}.id"),
             None => s.to_string(),
@@ -863,7 +837,7 @@ mod tests {
     /// Shaping one live object at a time gives what evaluating them all as one file of HCL gave.
     #[test]
     fn live_objects_shape_as_one_file_would() {
-        let schema = crate::export::provider_schema();
+        let schema = crate::convert::provider_schema();
         let job: crate::model::Job = serde_json::from_value(serde_json::json!({
             "job_id": 7,
             "settings": {
@@ -889,7 +863,7 @@ mod tests {
         let mut refs = References::default();
         refs.insert(ResourceKind::Clusters, "c-1", "shared");
         let shaper = Shaper::new(&refs, &objects, &labels).unwrap();
-        let mut converter = crate::export::Converter::new(&schema, &refs);
+        let mut converter = Converter::new(&schema, &refs);
         let mut rendered = Body::default();
         for (i, label) in &labels {
             rendered.0.push(

@@ -3,20 +3,25 @@
 //! (`drsync-deferred` for itself, `drsync-deferred-N` for its references), and [`super::build_prepared`] puts the
 //! real labels in. Anything that placeholders cannot stand for exactly (a reference to an object that is not
 //! exported, a placeholder that a rule moved or copied) is converted again, the ordinary way, from the job's
-//! normalised JSON, so the result is always the one [`super::build`] gives. Pure: no I/O.
+//! normalised JSON, so the result is always the one converting every job after the listing gives
+//! ([`Preparer::converting_later`], what the tests compare with). Pure: no I/O.
 
-use super::convert::{deferred_ref, Converter, References, Warning, DEFERRED_LABEL};
-use super::Settings;
+use super::{Prepared, Settings};
+use crate::convert::{deferred_ref, Converter, References, Warning, DEFERRED_LABEL};
 use crate::hcl::Schema;
-use crate::model::normalize;
+use crate::inventory::Inventory;
+use crate::model::normalize::{self, Normalized};
 use crate::model::{Job, ResourceKind};
 use crate::rewrite::{PauseMode, Report, Rewriter};
+use rayon::prelude::*;
 
 /// Converts jobs ahead of time, with the settings and schema of the export they are for.
 #[derive(Debug)]
 pub struct Preparer {
     settings: Settings,
     schema: Schema,
+    /// Whether jobs are converted ahead of time; if not, each is converted after the listing.
+    ahead: bool,
 }
 
 /// A job normalised, and converted ahead of time where that could be done.
@@ -57,7 +62,49 @@ pub(super) struct Resolved {
 impl Preparer {
     /// A preparer for an export with these settings.
     pub fn new(settings: Settings, schema: Schema) -> Preparer {
-        Preparer { settings, schema }
+        Preparer {
+            settings,
+            schema,
+            ahead: true,
+        }
+    }
+
+    /// A preparer that only normalises: every job is converted after the listing, under its real labels, the
+    /// way a job whose placeholders cannot stay always is. Slower; the reference the tests hold the
+    /// ahead-of-time conversion to.
+    pub fn converting_later(settings: Settings, schema: Schema) -> Preparer {
+        Preparer {
+            ahead: false,
+            ..Preparer::new(settings, schema)
+        }
+    }
+
+    /// An inventory read whole, its jobs prepared (on every core, in order) as a listing prepares them page by
+    /// page.
+    pub fn prepare_all(&self, inv: Inventory) -> Prepared {
+        let Inventory {
+            jobs,
+            clusters,
+            libraries,
+            pools,
+            policies,
+        } = inv;
+        Prepared {
+            jobs: jobs.into_par_iter().map(|j| self.prepare(j)).collect(),
+            rest: Inventory {
+                jobs: Vec::new(),
+                clusters,
+                libraries,
+                pools,
+                policies,
+            },
+            gone: Vec::new(),
+        }
+    }
+
+    /// The settings of the export it prepares for.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The schema it converts against.
@@ -67,10 +114,10 @@ impl Preparer {
 
     /// Normalise a job and convert it ahead of time.
     pub fn prepare(&self, job: Job) -> PreparedJob {
-        let n = super::normalize_job(job, &self.settings);
+        let n = normalize_job(job, &self.settings);
         let included = self.settings.kinds.contains(&ResourceKind::Jobs)
             && self.settings.filter.matches(&n.name);
-        let converted = if included && n.excluded.is_none() {
+        let converted = if self.ahead && included && n.excluded.is_none() {
             self.convert(&n.config)
         } else {
             None
@@ -106,7 +153,9 @@ impl Preparer {
         let refs = converter.take_deferred();
         let mut rewriter = Rewriter::new(&self.settings.rules);
         rewriter.resource(&mut block);
-        if self.settings.rules.pause == PauseMode::Literal && super::check_paused(&block).is_err() {
+        if self.settings.rules.pause == PauseMode::Literal
+            && super::build::check_paused(&block).is_err()
+        {
             return None;
         }
         let body = ::hcl::Body::builder().add_block(block).build();
@@ -129,6 +178,21 @@ impl Preparer {
             rewrite,
         })
     }
+}
+
+/// A job normalised for this export: [`normalize::into_job`], without a `run_as` of the exporting identity.
+fn normalize_job(job: Job, settings: &Settings) -> Normalized {
+    let mut n = normalize::into_job(job, &settings.normalize);
+    if let (Some(me), serde_json::Value::Object(config)) = (&settings.exporter, &mut n.config) {
+        let run_as = config.get("run_as");
+        let mine = ["user_name", "service_principal_name"]
+            .iter()
+            .any(|k| run_as.and_then(|r| r.get(*k)).and_then(|v| v.as_str()) == Some(me.as_str()));
+        if mine {
+            config.remove("run_as");
+        }
+    }
+    n
 }
 
 impl Converted {

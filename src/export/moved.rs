@@ -176,7 +176,7 @@ pub(super) fn moved_tf(moved: &BTreeMap<String, Vec<Move>>) -> Option<String> {
         format!(
             "{}# Resources renamed on the primary since they were last applied: Terraform moves each one to its\n\
              # new address and updates it in place, instead of destroying it and creating a new one.\n\n{}",
-            super::GENERATED,
+            super::files::GENERATED,
             crate::hcl::to_string(&body.build())
         )
     })

@@ -47,7 +47,7 @@ struct Staging {
     _lock: std::fs::File,
 }
 
-/// The first half of [`write`]: remove what dead writes left beside the folder, find what changes, and write the
+/// The first half of [`write()`]: remove what dead writes left beside the folder, find what changes, and write the
 /// changed files (and a merged `.gitignore` when lines are missing) to a staging folder beside the export folder.
 /// The export folder itself is not touched.
 pub fn stage(export: &Export, dir: &Path) -> Result<Staged, Error> {
@@ -124,7 +124,7 @@ impl Staged {
         self.staging.is_some()
     }
 
-    /// The second half of [`write`]: rename each staged file over its old version in the export folder and remove
+    /// The second half of [`write()`]: rename each staged file over its old version in the export folder and remove
     /// the drsync files the export no longer writes (a new export folder is renamed into place whole). Only the
     /// export's own files are touched.
     pub fn swap(mut self) -> Result<Written, Error> {

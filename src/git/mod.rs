@@ -141,6 +141,29 @@ impl Timestamp {
         }
     }
 
+    /// A time as git takes it in `GIT_COMMITTER_DATE` and `GIT_AUTHOR_DATE`: `@SECONDS [+HHMM]` or `SECONDS`
+    /// (for reproducible history); `None` when it is not one.
+    pub fn parse(text: &str) -> Option<Timestamp> {
+        let mut parts = text.trim().trim_start_matches('@').split_whitespace();
+        let seconds: i64 = parts.next()?.parse().ok()?;
+        let offset_minutes = match parts.next() {
+            None => 0,
+            Some(z) => {
+                let (sign, digits) = match (z.strip_prefix('+'), z.strip_prefix('-')) {
+                    (Some(d), _) => (1, d),
+                    (_, Some(d)) => (-1, d),
+                    _ => return None,
+                };
+                let n: i32 = digits.parse().ok()?;
+                sign * ((n / 100) * 60 + n % 100)
+            }
+        };
+        Some(Timestamp {
+            seconds,
+            offset_minutes,
+        })
+    }
+
     fn to_git(self) -> git2::Time {
         git2::Time::new(self.seconds, self.offset_minutes)
     }
@@ -481,6 +504,33 @@ mod tests {
                 offset_minutes,
             };
             assert_eq!(t.to_string(), shown, "{seconds} {offset_minutes}");
+        }
+    }
+
+    #[test]
+    fn parses_commit_times_as_git_takes_them() {
+        let t = |seconds, offset_minutes| {
+            Some(Timestamp {
+                seconds,
+                offset_minutes,
+            })
+        };
+        assert_eq!(Timestamp::parse("@1700000000 +0000"), t(1_700_000_000, 0));
+        assert_eq!(Timestamp::parse(" 1700000000 "), t(1_700_000_000, 0));
+        assert_eq!(Timestamp::parse("@1700000000 +0130"), t(1_700_000_000, 90));
+        assert_eq!(
+            Timestamp::parse("@1700000000 -0800"),
+            t(1_700_000_000, -480)
+        );
+        for bad in [
+            "",
+            "@",
+            "yesterday",
+            "@1700000000 0100",
+            "@1700000000 +x",
+            "1 \u{e9}100",
+        ] {
+            assert_eq!(Timestamp::parse(bad), None, "{bad:?}");
         }
     }
 

@@ -118,6 +118,21 @@ pub struct ClusterLibraries {
     pub extra: Map<String, Value>,
 }
 
+/// What was read from a workspace, before any processing (`inventory::read` fills it).
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    /// Jobs with complete settings.
+    pub jobs: Vec<Job>,
+    /// All-purpose clusters (made in the UI or through the API).
+    pub clusters: Vec<Cluster>,
+    /// Libraries per cluster.
+    pub libraries: Vec<ClusterLibraries>,
+    /// Instance pools.
+    pub pools: Vec<InstancePool>,
+    /// Cluster policies.
+    pub policies: Vec<ClusterPolicy>,
+}
+
 /// A node type from `clusters/list-node-types`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NodeType {

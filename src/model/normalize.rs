@@ -5,8 +5,10 @@
 //! workspace shows no drift at all. Every rule names its source: `§n` is a section of
 //! `../shared/reference/provider-behaviour.md`, which cites the provider's code. Pure functions: no I/O, no HCL.
 
-use super::{Cluster, ClusterLibraries, ClusterPolicy, InstancePool, Job, ResourceKind};
+use super::{Cluster, ClusterLibraries, ClusterPolicy, InstancePool, Inventory, Job, ResourceKind};
+use rayon::prelude::*;
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 
 /// One object's canonical configuration, in the API's field names, with what identifies it.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +61,53 @@ impl Normalized {
             notes: Vec::new(),
         }
     }
+}
+
+/// Every object of `kinds`, normalised, kind by kind in the order of `kinds`, each kind on every core (results
+/// in order): the one loop over kinds that the export and drift share. Jobs come as `J`, because each caller has
+/// them in its own form (borrowed, normalised as their pages arrived, or converted ahead of time): `job` turns
+/// one into a `T`. The other kinds are taken from `rest` (its `jobs` are not read), normalised here (clusters
+/// with their libraries) and turned into a `T` by `other`.
+pub fn by_kind<J, T>(
+    jobs: Vec<J>,
+    rest: &Inventory,
+    kinds: &[ResourceKind],
+    options: &Options,
+    job: impl Fn(J) -> T + Sync + Send,
+    other: impl Fn(Normalized) -> T + Sync + Send,
+) -> Vec<T>
+where
+    J: Send,
+    T: Send,
+{
+    let libraries: HashMap<&str, &ClusterLibraries> = rest
+        .libraries
+        .iter()
+        .map(|l| (l.cluster_id.as_str(), l))
+        .collect();
+    let mut jobs = Some(jobs);
+    let mut objects: Vec<T> = Vec::new();
+    for kind in kinds {
+        match kind {
+            ResourceKind::Jobs => {
+                objects.par_extend(jobs.take().unwrap_or_default().into_par_iter().map(&job))
+            }
+            ResourceKind::Clusters => objects.par_extend(rest.clusters.par_iter().map(|c| {
+                other(cluster(
+                    c,
+                    libraries.get(c.cluster_id.as_str()).copied(),
+                    options,
+                ))
+            })),
+            ResourceKind::InstancePools => {
+                objects.par_extend(rest.pools.par_iter().map(|p| other(instance_pool(p))))
+            }
+            ResourceKind::ClusterPolicies => {
+                objects.par_extend(rest.policies.par_iter().map(|p| other(cluster_policy(p))))
+            }
+        }
+    }
+    objects
 }
 
 // ---- Jobs ---------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ pub mod check;
 mod diff;
 mod escape;
 pub use escape::terminal;
+pub mod export;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -1,16 +1,13 @@
 //! drsync's Terraform configuration read back as values: the export folder's files parsed, variables resolved
 //! (`variables.tf` defaults, `dr.auto.tfvars`, var files, overrides), conditionals evaluated and references kept
 //! as identities, so that drift sees what the configuration means. It reads only the file contents it is given
-//! and never talks to a workspace. (`api_body` gives a resource's API shape, for the tests' provider model.)
+//! and never talks to a workspace.
 
-pub(crate) mod par;
-mod shape;
 mod split;
-
-pub use shape::{api_body, expression_json};
 
 use ::hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use ::hcl::{Block, Body, Expression, Structure, Value};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
@@ -242,26 +239,23 @@ fn load_owned(
         }
     }
     let files: Vec<&str> = parsed.iter().map(|(f, _)| f.as_str()).collect();
-    let evaluated = par::map(par::batches(blocks, 4), |batch| {
-        batch
-            .into_iter()
-            .map(|(f, b)| {
-                let t = b.labels()[0].as_str().to_string();
-                let l = b.labels()[1].as_str().to_string();
-                let body = evaluator.resource(files[f], &t, &l, b.body)?;
-                Ok(Resource {
-                    resource_type: t,
-                    label: l,
-                    file: files[f].to_string(),
-                    body,
-                })
+    // Collected in order (rayon's indexed collect keeps it), then the first error in file order is the one
+    // returned: the result does not depend on the cores.
+    let evaluated: Vec<Result<Resource, Error>> = blocks
+        .into_par_iter()
+        .map(|(f, b)| {
+            let t = b.labels()[0].as_str().to_string();
+            let l = b.labels()[1].as_str().to_string();
+            let body = evaluator.resource(files[f], &t, &l, b.body)?;
+            Ok(Resource {
+                resource_type: t,
+                label: l,
+                file: files[f].to_string(),
+                body,
             })
-            .collect::<Vec<Result<Resource, Error>>>()
-    });
-    let resources = evaluated
-        .into_iter()
-        .flatten()
-        .collect::<Result<Vec<Resource>, Error>>()?;
+        })
+        .collect();
+    let resources = evaluated.into_iter().collect::<Result<Vec<_>, _>>()?;
     Ok(Configuration {
         resources,
         variables: vars.into_iter().collect(),

@@ -5,6 +5,7 @@
 //! whole file is parsed again as one, so that results and errors are exactly those of a whole-file parse.
 
 use ::hcl::Body;
+use rayon::prelude::*;
 use std::path::Path;
 
 /// Pieces of about this many bytes at least: large enough that the per-piece cost is nothing.
@@ -127,9 +128,10 @@ fn parse_files_with(
             None => work.push((f, text)),
         }
     }
-    let parsed = super::par::map(work, |(f, piece)| {
-        (f, crate::hcl::parse_str(piece, Path::new(files[f].0)))
-    });
+    let parsed: Vec<(usize, Result<Body, crate::hcl::Error>)> = work
+        .into_par_iter()
+        .map(|(f, piece)| (f, crate::hcl::parse_str(piece, Path::new(files[f].0))))
+        .collect();
     let mut bodies: Vec<Option<Body>> = files.iter().map(|_| Some(Body::default())).collect();
     for (f, result) in parsed {
         match (result, &mut bodies[f]) {

@@ -27,14 +27,14 @@ fn settings(rules: &str) -> Settings {
 }
 
 async fn export_of(url: &str, rules: &str) -> Export {
-    let inv = export::read(&client(url), &ResourceKind::ALL)
+    let inv = drsync::inventory::read(&client(url), &ResourceKind::ALL)
         .await
         .unwrap();
     export::build(
         inv.clone(),
         &settings(rules),
         &LabelMap::default(),
-        &export::provider_schema(),
+        &drsync::convert::provider_schema(),
     )
     .unwrap()
 }

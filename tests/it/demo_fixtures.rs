@@ -38,14 +38,14 @@ async fn demo_export() -> Export {
         exporter: None,
         workspace_id: None,
     };
-    let inv = export::read(&client(primary.url()), &ResourceKind::ALL)
+    let inv = drsync::inventory::read(&client(primary.url()), &ResourceKind::ALL)
         .await
         .unwrap();
     export::build(
         inv.clone(),
         &settings,
         &LabelMap::default(),
-        &export::provider_schema(),
+        &drsync::convert::provider_schema(),
     )
     .unwrap()
 }
@@ -217,7 +217,7 @@ async fn the_dr_fixtures_show_the_promised_drift() {
         ..EmulatorConfig::default()
     })
     .await;
-    let live = export::read(&client(dr.url()), &ResourceKind::ALL)
+    let live = drsync::inventory::read(&client(dr.url()), &ResourceKind::ALL)
         .await
         .unwrap();
     let source = Source {
@@ -232,7 +232,7 @@ async fn the_dr_fixtures_show_the_promised_drift() {
         &ResourceKind::ALL,
         None,
         source,
-        &export::provider_schema(),
+        &drsync::convert::provider_schema(),
         &Default::default(),
     )
     .unwrap();

@@ -43,14 +43,14 @@ pub async fn primary_and_dr() -> (Emulator, Emulator, Configuration, BTreeMap<St
         exporter: None,
         workspace_id: None,
     };
-    let inv = export::read(&client(primary.url()), &ResourceKind::ALL)
+    let inv = drsync::inventory::read(&client(primary.url()), &ResourceKind::ALL)
         .await
         .unwrap();
     let built = export::build(
         inv.clone(),
         &settings,
         &LabelMap::default(),
-        &export::provider_schema(),
+        &drsync::convert::provider_schema(),
     )
     .unwrap();
     let desired = tfconfig::load(&built.files, &[], &BTreeMap::new()).unwrap();
@@ -66,7 +66,7 @@ pub async fn primary_and_dr() -> (Emulator, Emulator, Configuration, BTreeMap<St
 }
 
 async fn drift_of(dr: &Emulator, desired: &Configuration) -> Report {
-    let live = export::read(&client(dr.url()), &ResourceKind::ALL)
+    let live = drsync::inventory::read(&client(dr.url()), &ResourceKind::ALL)
         .await
         .unwrap();
     let source = Source {
@@ -81,7 +81,7 @@ async fn drift_of(dr: &Emulator, desired: &Configuration) -> Report {
         &ResourceKind::ALL,
         None,
         source,
-        &export::provider_schema(),
+        &drsync::convert::provider_schema(),
         &Default::default(),
     )
     .unwrap()
@@ -249,7 +249,7 @@ async fn duplicated_names_that_are_referenced_show_no_drift() {
         ..EmulatorConfig::default()
     })
     .await;
-    let inv = export::read(&client(emu.url()), &ResourceKind::ALL)
+    let inv = drsync::inventory::read(&client(emu.url()), &ResourceKind::ALL)
         .await
         .unwrap();
     let settings = Settings {
@@ -268,7 +268,7 @@ async fn duplicated_names_that_are_referenced_show_no_drift() {
         inv.clone(),
         &settings,
         &LabelMap::default(),
-        &export::provider_schema(),
+        &drsync::convert::provider_schema(),
     )
     .unwrap();
     let labels: Vec<&str> = built.resources.iter().map(|r| r.label.as_str()).collect();

@@ -7,7 +7,8 @@ use crate::common::{
 };
 use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::config::ExportSection;
-use drsync::export::{self, Export, Inventory, LabelMap, Settings};
+use drsync::export::{self, Export, LabelMap, Settings};
+use drsync::inventory::Inventory;
 use drsync::model::ResourceKind;
 use drsync_emulator::{EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
 use hcl::{Body, Expression, ObjectKey};
@@ -33,7 +34,9 @@ async fn read_primary() -> Inventory {
         },
     )
     .unwrap();
-    export::read(&client, &ResourceKind::ALL).await.unwrap()
+    drsync::inventory::read(&client, &ResourceKind::ALL)
+        .await
+        .unwrap()
 }
 
 fn settings(section: &ExportSection) -> Settings {
@@ -54,7 +57,7 @@ fn build(inv: &Inventory, section: &ExportSection, previous: &LabelMap) -> Expor
         inv.clone(),
         &settings(section),
         previous,
-        &export::provider_schema(),
+        &drsync::convert::provider_schema(),
     )
     .unwrap()
 }
@@ -725,7 +728,7 @@ async fn nothing_lost_nothing_invented() {
     })
     .await;
     let raw = raw_primary(&emu).await;
-    let inv = export::read(&crate::common::client(emu.url()), &ResourceKind::ALL)
+    let inv = drsync::inventory::read(&crate::common::client(emu.url()), &ResourceKind::ALL)
         .await
         .unwrap();
     let out = build(&inv, &ExportSection::default(), &LabelMap::default());
@@ -1295,7 +1298,7 @@ async fn export_into_its_own_repository_or_config_folder_is_refused() {
     assert!(dir.path().join("sub/out/jobs.tf").exists());
 }
 
-/// An inventory as `export::read` would return it for these fixtures.
+/// An inventory as `inventory::read` would return it for these fixtures.
 fn inventory_of(fx: &Fixtures) -> Inventory {
     fn decode<T: serde::de::DeserializeOwned>(values: &[Value]) -> Vec<T> {
         values
@@ -1316,8 +1319,9 @@ fn inventory_of(fx: &Fixtures) -> Inventory {
 }
 
 /// Jobs converted ahead of time (as `drsync export` does while it lists) give exactly the export that
-/// converting after the listing gives: files, resources, warnings and rewrite report, including where the
-/// placeholders cannot stay (references to objects that are filtered out, rules that read or move them).
+/// converting every job after the listing gives (`Preparer::converting_later`): files, resources, warnings and
+/// rewrite report, including where the placeholders cannot stay (references to objects that are filtered out,
+/// rules that read or move them).
 #[test]
 fn jobs_converted_ahead_of_time_give_the_same_export() {
     let synthetic = drsync_emulator::synthetic(
@@ -1349,7 +1353,7 @@ fn jobs_converted_ahead_of_time_give_the_same_export() {
         // Many clusters, pools and policies (and some jobs) left out: references to them stay literal ids.
         vec!["*a*".to_string(), "*[0-4]".to_string()],
     ];
-    let schema = export::provider_schema();
+    let schema = drsync::convert::provider_schema();
     let mut compared = 0;
     for (what, inv) in &inventories {
         for rules in &rule_sets {
@@ -1372,8 +1376,16 @@ fn jobs_converted_ahead_of_time_give_the_same_export() {
                 let previous: LabelMap =
                     serde_json::from_str(&first.files[export::LABELS_FILE]).unwrap();
                 for previous in [LabelMap::default(), previous] {
-                    let reference =
-                        export::build(inv.clone(), &settings, &previous, &schema).unwrap();
+                    // Every job converted after the listing, under its real labels: the reference.
+                    let later =
+                        export::Preparer::converting_later(settings.clone(), schema.clone());
+                    let reference = export::build_prepared(
+                        later.prepare_all(inv.clone()),
+                        &settings,
+                        &previous,
+                        &schema,
+                    )
+                    .unwrap();
                     let preparer = export::Preparer::new(settings.clone(), schema.clone());
                     let prepared = export::Prepared {
                         jobs: inv
@@ -1515,4 +1527,139 @@ async fn an_export_removing_too_much_is_refused_unless_allowed() {
         "{}",
         allowed.stdout
     );
+}
+
+/// Counts what `ops::export` tells its observer.
+#[derive(Default)]
+struct Counting {
+    ticks: std::sync::atomic::AtomicUsize,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl drsync::ops::export::Observer for Counting {
+    fn reading(&self, _: &drsync::inventory::Progress, _: std::time::Duration) {
+        self.ticks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn read(&self) {
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// `ops::export`, the operation `drsync export` runs (jobs prepared while the listing runs), writes exactly what
+/// `export::build` makes of the same workspace read whole; it tells its observer while it reads; a second run
+/// changes nothing; `strict` with warnings and a label map of another workspace are refused, writing nothing.
+#[tokio::test]
+async fn ops_export_writes_what_build_builds_and_refuses_without_writing() {
+    use drsync::ops::export as ops;
+    let emu = start(EmulatorConfig {
+        fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let client = crate::common::client(emu.url());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("generated");
+    let section = ExportSection::default();
+    let settings = ops::Settings {
+        kinds: ResourceKind::ALL.to_vec(),
+        filter: section.name_filter().unwrap(),
+        provider_version: section.provider_version.clone(),
+        rules: drsync::rewrite::Rules::default(),
+        normalize: Default::default(),
+        out: out.clone(),
+        dry_run: false,
+        commit: false,
+        git: Default::default(),
+        commit_time: None,
+        push: Default::default(),
+        strict: false,
+        max_removed: None,
+        allow_removals: false,
+        allow_workspace_change: false,
+    };
+    let observer = Counting::default();
+    let done = ops::export(&client, &settings, &observer).await.unwrap();
+    assert_eq!(done.host, client.host());
+    assert!(observer.ticks.load(std::sync::atomic::Ordering::Relaxed) > 0);
+    assert_eq!(observer.reads.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert!(done.written.as_ref().is_some_and(|w| w.changed));
+    assert!(done.committed.is_none() && done.branch.is_none());
+    assert!(
+        !done.export.warnings.is_empty(),
+        "the fixtures have warnings"
+    );
+    assert_eq!(done.changes.added.len(), done.export.resources.len());
+    for (name, text) in &done.export.files {
+        assert_eq!(
+            std::fs::read_to_string(out.join(name)).unwrap(),
+            *text,
+            "{name}"
+        );
+    }
+
+    // The same workspace read whole and built: the same files.
+    let me = client.identify().await.unwrap();
+    let whole = export::build(
+        drsync::inventory::read(&client, &ResourceKind::ALL)
+            .await
+            .unwrap(),
+        &Settings {
+            source_host: client.host().to_string(),
+            exporter: Some(me.user.user_name.clone()),
+            workspace_id: Some(me.workspace_id.clone()),
+            ..self::settings(&section)
+        },
+        &LabelMap::default(),
+        &drsync::convert::provider_schema(),
+    )
+    .unwrap();
+    assert_eq!(whole.files, done.export.files);
+    assert_eq!(whole.warnings, done.export.warnings);
+    assert!(done.export.converted_ahead > 0);
+
+    let again = ops::export(&client, &settings, &ops::Quiet).await.unwrap();
+    assert!(again.changes.is_empty(), "{:?}", again.changes);
+    assert!(again.written.as_ref().is_some_and(|w| !w.changed));
+
+    // Refusals write nothing: the folder keeps the first export.
+    let before: BTreeMap<String, String> = done
+        .export
+        .files
+        .keys()
+        .map(|n| (n.clone(), std::fs::read_to_string(out.join(n)).unwrap()))
+        .collect();
+    let strict = ops::Settings {
+        strict: true,
+        ..settings.clone()
+    };
+    match ops::export(&client, &strict, &ops::Quiet).await {
+        Err(ops::Error::Strict { warnings }) => assert_eq!(warnings, done.export.warnings),
+        other => panic!("{other:?}"),
+    }
+    let labels = out.join(export::LABELS_FILE);
+    let text = std::fs::read_to_string(&labels).unwrap();
+    let recorded = format!("\"workspace_id\": \"{}\"", me.workspace_id);
+    assert!(text.contains(&recorded), "{text}");
+    let other = text.replace(&recorded, "\"workspace_id\": \"999\"");
+    std::fs::write(&labels, &other).unwrap();
+    match ops::export(&client, &settings, &ops::Quiet).await {
+        Err(ops::Error::WorkspaceChanged { live, recorded, .. }) => {
+            assert_eq!(
+                (live.as_str(), recorded.as_str()),
+                (me.workspace_id.as_str(), "999")
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    std::fs::write(&labels, before[export::LABELS_FILE].as_str()).unwrap();
+    for (name, text) in &before {
+        assert_eq!(
+            std::fs::read_to_string(out.join(name)).unwrap(),
+            *text,
+            "{name}"
+        );
+    }
 }

@@ -4,7 +4,8 @@
 use crate::common::{fixtures_dir, start};
 use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::config::Config;
-use drsync::export::{self, Export, Inventory, LabelMap, Settings};
+use drsync::export::{self, Export, LabelMap, Settings};
+use drsync::inventory::Inventory;
 use drsync::model::ResourceKind;
 use drsync_emulator::{EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use hcl::eval::{Context, Evaluate};
@@ -61,7 +62,9 @@ async fn read_primary() -> Inventory {
         },
     )
     .unwrap();
-    export::read(&client, &ResourceKind::ALL).await.unwrap()
+    drsync::inventory::read(&client, &ResourceKind::ALL)
+        .await
+        .unwrap()
 }
 
 fn export_with(inv: &Inventory, pause: &str) -> Export {
@@ -81,7 +84,7 @@ fn export_with(inv: &Inventory, pause: &str) -> Export {
         inv.clone(),
         &settings,
         &LabelMap::default(),
-        &export::provider_schema(),
+        &drsync::convert::provider_schema(),
     )
     .unwrap()
 }

@@ -57,16 +57,12 @@ async fn export(emu: &Emulator, paging: JobsPaging) -> (BTreeMap<String, Vec<u8>
     };
     let preparer = Arc::new(export::Preparer::new(
         settings.clone(),
-        export::provider_schema(),
+        drsync::convert::provider_schema(),
     ));
-    let read = export::read_prepared(
-        &client,
-        &settings.kinds,
-        &export::Progress::default(),
-        &preparer,
-    )
-    .await
-    .expect("the listing completes despite the faults");
+    let read =
+        drsync::ops::export::read(&client, &drsync::inventory::Progress::default(), &preparer)
+            .await
+            .expect("the listing completes despite the faults");
     let built =
         export::build_prepared(read, &settings, &LabelMap::default(), preparer.schema()).unwrap();
     let dir = tempfile::tempdir().unwrap();

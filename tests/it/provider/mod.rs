@@ -11,7 +11,7 @@
 //!   [`refresh`] re-reads as `plan` does (§1.5's top-level filter);
 //! - [`plan`]: compares HCL values with state through the provider's Computed markers and suppressors.
 //!
-//! Everything is API-shaped JSON (`tfconfig::api_body` of the evaluated HCL, and the API's read bodies);
+//! Everything is API-shaped JSON (`convert::api_body` of the evaluated HCL, and the API's read bodies);
 //! names follow the API (`tasks`, `libraries`, `git_url`), and messages say where.
 
 pub mod cluster;
@@ -120,7 +120,7 @@ fn api_err(address: &str) -> impl FnOnce(drsync::api::Error) -> Error + '_ {
 /// The API-shaped body of a resource as HCL gives it: references resolved against `ids` (unknown ones stay
 /// markers), policy JSON attributes as the exact strings Terraform would produce.
 pub fn body(r: &Resource, ids: &Ids) -> Map<String, Value> {
-    let mut b = match drsync::tfconfig::api_body(r) {
+    let mut b = match drsync::convert::api_body(r) {
         Value::Object(m) => m,
         _ => Map::new(),
     };
@@ -313,7 +313,7 @@ pub async fn create_all(config: &Configuration, client: &WorkspaceClient) -> Res
         .resources
         .iter()
         .map(|r| {
-            let refs = value::references(&drsync::tfconfig::api_body(r))
+            let refs = value::references(&drsync::convert::api_body(r))
                 .into_iter()
                 .filter(|a| addresses.contains(a) && *a != r.address())
                 .collect();

@@ -20,7 +20,7 @@ pub fn json_strings(r: &Resource, body: &mut Map<String, Value>, ids: &Ids) {
         if !JSON_STRINGS.contains(&a.key()) {
             continue;
         }
-        let mut v = drsync::tfconfig::expression_json(a.expr(), &|s| Value::String(s.to_string()));
+        let mut v = drsync::convert::expression_json(a.expr(), &|s| Value::String(s.to_string()));
         resolve(&mut v, ids);
         let text = match v {
             Value::String(s) => s,

@@ -40,14 +40,14 @@ pub async fn export_of(primary: &Emulator, rules: &str) -> (Export, Configuratio
         exporter: None,
         workspace_id: None,
     };
-    let inv = export::read(&client(primary.url()), &ResourceKind::ALL)
+    let inv = drsync::inventory::read(&client(primary.url()), &ResourceKind::ALL)
         .await
         .unwrap();
     let built = export::build(
         inv,
         &settings,
         &LabelMap::default(),
-        &export::provider_schema(),
+        &drsync::convert::provider_schema(),
     )
     .unwrap();
     let loaded = tfconfig::load(&built.files, &[], &BTreeMap::new()).unwrap();
@@ -163,7 +163,7 @@ pub async fn plan_after_refresh(rt: &RoundTrip) -> Vec<Diff> {
 /// Drift of the DR site against the configuration, as `tests/it/drift.rs` runs it (objects matched by name)
 /// and as `drift --state` would (matched by the ids in the model's state).
 pub async fn drift_of(rt: &RoundTrip) -> Vec<Report> {
-    let live = export::read(&client(rt.dr.url()), &ResourceKind::ALL)
+    let live = drsync::inventory::read(&client(rt.dr.url()), &ResourceKind::ALL)
         .await
         .unwrap();
     let ids = StateIds(super::ids(&rt.state));
@@ -182,7 +182,7 @@ pub async fn drift_of(rt: &RoundTrip) -> Vec<Report> {
                 &ResourceKind::ALL,
                 state,
                 source,
-                &export::provider_schema(),
+                &drsync::convert::provider_schema(),
                 &Default::default(),
             )
             .unwrap()

@@ -239,7 +239,7 @@ async fn terraform_evaluates_the_export_as_drsync_does() {
         let mut found = Vec::new();
         attributes(&r.body, "", &mut found);
         for (path, expr) in found {
-            let v = drsync::tfconfig::expression_json(&expr, &|s| {
+            let v = drsync::convert::expression_json(&expr, &|s| {
                 Value::String(match drsync::tfconfig::parse_reference(s) {
                     Some((t, l)) => ref_text(t, l),
                     // A reference inside a text (a policy definition `replace`d with a pool's id).

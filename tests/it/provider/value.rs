@@ -327,7 +327,7 @@ pub fn schema(resource_type: &str) -> &'static Schema {
     &all[resource_type]
 }
 
-/// Block names whose API name differs (HCL → API), as `tfconfig::api_body` maps them.
+/// Block names whose API name differs (HCL → API), as `convert::api_body` maps them.
 const BLOCK_RENAMES: &[(&str, &str)] = &[
     ("task", "tasks"),
     ("job_cluster", "job_clusters"),

@@ -1,7 +1,14 @@
 //! From a normalised object (API field names, JSON) to the body of its Terraform resource (provider names,
-//! HCL), guided by the provider schema: a key the schema has as a block becomes nested blocks, one it has as
-//! an attribute becomes an attribute, and ids of exported objects become references. What the schema does not
-//! know is left out and reported, never guessed. Pure: no I/O.
+//! HCL), guided by the provider schema this crate writes against: a key the schema has as a block becomes
+//! nested blocks, one it has as an attribute becomes an attribute, and ids of exported objects become
+//! references. What the schema does not know is left out and reported, never guessed. The export and drift
+//! both shape objects here (drift to compare live objects with the HCL); `back` is the inverse, an evaluated
+//! resource back to the API's shape ([`api_body`]). Pure: no I/O, no labels of its own (the caller gives them),
+//! no rewriting (that is `rewrite`'s).
+
+mod back;
+
+pub use back::{api_body, expression_json};
 
 use crate::hcl::{
     from_json, func_call, jsonencode, traversal, AttributeSchema, BlockSchema, JsonKeys, Schema,
@@ -11,6 +18,18 @@ use ::hcl::expr::ObjectKey;
 use ::hcl::{Attribute, Block, Body, Expression};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
+
+/// The provider schema drsync writes against, shipped inside the binary.
+pub const PROVIDER_SCHEMA: &str = include_str!("../../schema/databricks-provider-1.99.0.json");
+
+/// The provider schema, parsed.
+pub fn provider_schema() -> Schema {
+    Schema::from_json(
+        PROVIDER_SCHEMA,
+        std::path::Path::new("schema/databricks-provider-1.99.0.json"),
+    )
+    .expect("the embedded provider schema is valid")
+}
 
 /// Where an id in a workspace object points, and the label it has in this export when it is exported.
 #[derive(Debug, Default, Clone)]
@@ -133,10 +152,10 @@ pub struct Converter<'a> {
 }
 
 /// The label a deferred conversion gives the resource itself.
-pub(super) const DEFERRED_LABEL: &str = "drsync-deferred";
+pub(crate) const DEFERRED_LABEL: &str = "drsync-deferred";
 
 /// The label of the n-th reference of a deferred conversion.
-pub(super) fn deferred_ref(n: usize) -> String {
+pub(crate) fn deferred_ref(n: usize) -> String {
     format!("{DEFERRED_LABEL}-{n}")
 }
 
@@ -154,7 +173,7 @@ impl<'a> Converter<'a> {
     /// A converter for when labels are not known yet: every reference to an object of a kind drsync exports is
     /// written with a placeholder label (see [`Converter::take_deferred`]), whether that object is exported or
     /// not; the caller resolves them, or converts again with a [`Converter::new`].
-    pub(super) fn deferring(schema: &'a Schema, refs: &'a References) -> Self {
+    pub(crate) fn deferring(schema: &'a Schema, refs: &'a References) -> Self {
         Converter {
             deferred: Some(Vec::new()),
             ..Converter::new(schema, refs)
@@ -162,7 +181,7 @@ impl<'a> Converter<'a> {
     }
 
     /// The references written with placeholder labels since the last call, in placeholder order.
-    pub(super) fn take_deferred(&mut self) -> Vec<(ResourceKind, String)> {
+    pub(crate) fn take_deferred(&mut self) -> Vec<(ResourceKind, String)> {
         self.deferred
             .as_mut()
             .map(std::mem::take)
@@ -544,7 +563,7 @@ mod tests {
     use serde_json::json;
 
     fn policy(refs: &References, definition: Value) -> (String, Vec<Warning>) {
-        let schema = crate::export::provider_schema();
+        let schema = provider_schema();
         let mut converter = Converter::new(&schema, refs);
         let block = converter.resource(
             ResourceKind::ClusterPolicies,

@@ -1,8 +1,8 @@
-//! From an evaluated resource body back to the API's request shape: provider names to API names, repeated
-//! blocks to arrays, single blocks to objects, structured policy definitions to JSON strings. The inverse of
-//! `export::convert`. Pure.
+//! From an evaluated resource body (`tfconfig`) back to the API's request shape: provider names to API names,
+//! repeated blocks to arrays, single blocks to objects, structured policy definitions to JSON strings. The
+//! inverse of the [`super::Converter`], for `check` and the tests' provider model. Pure.
 
-use super::Resource;
+use crate::tfconfig::Resource;
 use ::hcl::{Body, Expression, ObjectKey};
 use serde_json::{Map, Number, Value};
 
@@ -200,7 +200,7 @@ resource "databricks_cluster_policy" "p" {
         )]
         .into_iter()
         .collect();
-        let c = super::super::load(&files, &[], &Default::default()).unwrap();
+        let c = crate::tfconfig::load(&files, &[], &Default::default()).unwrap();
         assert_eq!(
             api_body(&c.resources[0]),
             json!({

@@ -1,0 +1,223 @@
+//! Reading a workspace: every object of the kinds asked for, listed concurrently across kinds through `api`, into
+//! typed objects (`model`). Fails as a whole when any listing fails: partial results never leave here. It reads
+//! only; normalising, converting and writing are later stages, and nothing here prints.
+
+use crate::api::{ClusterFilter, Gone, Listing, WorkspaceClient};
+use crate::model::normalize::{self, Normalized};
+use crate::model::{Cluster, Job, ResourceKind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+pub use crate::model::Inventory;
+
+/// How far a read has got, for a progress display: objects listed so far, per kind.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Jobs listed.
+    pub jobs: AtomicUsize,
+    /// Clusters listed.
+    pub clusters: AtomicUsize,
+    /// Pools listed.
+    pub pools: AtomicUsize,
+    /// Policies listed.
+    pub policies: AtomicUsize,
+}
+
+/// What [`read_mapped`] read: the jobs as the caller keeps them, everything else as read, and what was gone.
+#[derive(Debug, Clone, Default)]
+pub struct Listed<J> {
+    /// The jobs, each turned into what the caller keeps of it as its page was decoded.
+    pub jobs: Vec<J>,
+    /// Clusters, libraries, pools and policies; no jobs.
+    pub rest: Inventory,
+    /// Jobs and clusters the listings named but that were deleted before they could be read whole: left out.
+    pub gone: Vec<Gone>,
+}
+
+/// Read everything of the given kinds, concurrently across kinds. Fails as a whole if any listing fails.
+pub async fn read(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+) -> Result<Inventory, crate::api::Error> {
+    read_with_progress(client, kinds, &Progress::default()).await
+}
+
+/// [`read`], counting what it has listed in `progress` as it goes.
+pub async fn read_with_progress(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+    progress: &Progress,
+) -> Result<Inventory, crate::api::Error> {
+    read_noting_gone(client, kinds, progress)
+        .await
+        .map(|(inventory, _)| inventory)
+}
+
+/// [`read_with_progress`], and the objects left out because they were deleted while they were read.
+async fn read_noting_gone(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+    progress: &Progress,
+) -> Result<(Inventory, Vec<Gone>), crate::api::Error> {
+    let wants = |k| kinds.contains(&k);
+    let all_purpose = ClusterFilter::all_purpose();
+    let (jobs, clusters, libraries, pools, policies) = tokio::try_join!(
+        async {
+            if wants(ResourceKind::Jobs) {
+                client.list_jobs_counted(&progress.jobs).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if wants(ResourceKind::Clusters) {
+                client
+                    .list_clusters_detailed(&all_purpose, &progress.clusters)
+                    .await
+            } else {
+                Ok(Listing {
+                    items: Vec::new(),
+                    gone: Vec::new(),
+                })
+            }
+        },
+        async {
+            if wants(ResourceKind::Clusters) {
+                client.all_cluster_libraries().await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if wants(ResourceKind::InstancePools) {
+                let pools = client.list_instance_pools().await;
+                if let Ok(p) = &pools {
+                    progress.pools.store(p.len(), Ordering::Relaxed);
+                }
+                pools
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if wants(ResourceKind::ClusterPolicies) {
+                let policies = client.list_cluster_policies().await;
+                if let Ok(p) = &policies {
+                    progress.policies.store(p.len(), Ordering::Relaxed);
+                }
+                policies
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    )?;
+    let inventory = Inventory {
+        jobs,
+        clusters: clusters
+            .items
+            .into_iter()
+            .filter(Cluster::is_all_purpose)
+            .collect(),
+        libraries,
+        pools,
+        policies,
+    };
+    Ok((inventory, clusters.gone))
+}
+
+/// [`read_with_progress`], with each job turned into what the caller keeps of it (`keep`) on a blocking thread
+/// as its page is decoded, while the listing goes on: the listing is never held as raw JSON trees.
+pub async fn read_mapped<J: Send + 'static>(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+    progress: &Progress,
+    keep: Arc<dyn Fn(Job) -> J + Send + Sync>,
+) -> Result<Listed<J>, crate::api::Error> {
+    let others: Vec<ResourceKind> = kinds
+        .iter()
+        .copied()
+        .filter(|k| *k != ResourceKind::Jobs)
+        .collect();
+    let (jobs, (rest, mut gone)) = tokio::try_join!(
+        async {
+            if kinds.contains(&ResourceKind::Jobs) {
+                client.list_jobs_mapped(&progress.jobs, keep).await
+            } else {
+                Ok(Listing {
+                    items: Vec::new(),
+                    gone: Vec::new(),
+                })
+            }
+        },
+        read_noting_gone(client, &others, progress),
+    )?;
+    gone.splice(0..0, jobs.gone);
+    Ok(Listed {
+        jobs: jobs.items,
+        rest,
+        gone,
+    })
+}
+
+/// Every object of the given kinds, normalised (what drift compares), in the order of `kinds`, without those the
+/// export leaves out ([`Normalized::excluded`]): jobs are normalised as their pages arrive ([`read_mapped`]), the
+/// rest by [`normalize::by_kind`].
+pub async fn read_normalized(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+    options: &normalize::Options,
+) -> Result<Vec<Normalized>, crate::api::Error> {
+    let job_options = *options;
+    // A DR object deleted while it was read no longer exists: drift compares what is there.
+    let listed = read_mapped(
+        client,
+        kinds,
+        &Progress::default(),
+        Arc::new(move |job| normalize::into_job(job, &job_options)),
+    )
+    .await?;
+    let mut objects = normalize::by_kind(listed.jobs, &listed.rest, kinds, options, |n| n, |n| n);
+    objects.retain(|o| o.excluded.is_none());
+    Ok(objects)
+}
+
+/// What `drsync inventory` shows: who the client is, and how many objects of each kind the workspace holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counts {
+    /// The identity the client reads as (SCIM `Me`).
+    pub identity: String,
+    /// Jobs.
+    pub jobs: usize,
+    /// Tasks over all jobs.
+    pub tasks: usize,
+    /// Jobs with more than 100 tasks (read in pages).
+    pub jobs_over_100_tasks: usize,
+    /// All-purpose clusters.
+    pub all_purpose_clusters: usize,
+    /// Instance pools.
+    pub instance_pools: usize,
+    /// Cluster policies.
+    pub cluster_policies: usize,
+}
+
+/// Count what a workspace holds, every listing concurrently: a quick check that a workspace and its
+/// credentials work (clusters are listed without their libraries).
+pub async fn count(client: &WorkspaceClient) -> Result<Counts, crate::api::Error> {
+    let all_purpose = ClusterFilter::all_purpose();
+    let (me, jobs, clusters, pools, policies) = tokio::try_join!(
+        client.current_user(),
+        client.list_jobs(),
+        client.list_clusters(&all_purpose),
+        client.list_instance_pools(),
+        client.list_cluster_policies(),
+    )?;
+    Ok(Counts {
+        identity: me.user_name,
+        jobs: jobs.len(),
+        tasks: jobs.iter().map(|j| j.settings.tasks.len()).sum(),
+        jobs_over_100_tasks: jobs.iter().filter(|j| j.settings.tasks.len() > 100).count(),
+        all_purpose_clusters: clusters.len(),
+        instance_pools: pools.len(),
+        cluster_policies: policies.len(),
+    })
+}
