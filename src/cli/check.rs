@@ -1,6 +1,7 @@
 //! `drsync check`: is the DR workspace ready to take over? Exit 0 ready, 2 not ready, 1 error. Gathers the
 //! inputs (config, Git, clients, the data-freshness command's output), lets `drsync::check` judge and renders.
 
+use super::args::{DeadlineArgs, DesiredArgs};
 use super::{CliError, Global};
 use drsync::api::{auth, WorkspaceClient};
 use drsync::check::render::{self, Format, Options};
@@ -17,17 +18,8 @@ pub(crate) struct CheckArgs {
     #[arg(long = "ref", value_name = "REF")]
     git_ref: Option<String>,
 
-    /// The export folder, instead of [export] dir
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-
-    /// A Terraform variables file, after dr.auto.tfvars (can be repeated)
-    #[arg(long = "var-file", value_name = "FILE")]
-    var_files: Vec<PathBuf>,
-
-    /// Match resources to DR objects through this Terraform state (format 4) instead of by name
-    #[arg(long, value_name = "FILE")]
-    state: Option<PathBuf>,
+    #[command(flatten)]
+    desired: DesiredArgs,
 
     /// Ignore rules for the drift check (default: .drsyncignore next to drsync.toml, when it exists)
     #[arg(long, value_name = "FILE")]
@@ -48,12 +40,16 @@ pub(crate) struct CheckArgs {
     /// Leave out how long each check took (for reproducible reports)
     #[arg(long, hide = true)]
     no_timings: bool,
+
+    #[command(flatten)]
+    deadline: DeadlineArgs,
 }
 
 pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, CliError> {
     let config = global.load_config()?;
     let settings = Settings::from_section(&config.check).map_err(|e| CliError::new(ArgError(e)))?;
     let out = args
+        .desired
         .out
         .clone()
         .unwrap_or_else(|| config.resolve_path(&config.export.dir));
@@ -86,7 +82,7 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
         .map(|t| t.map(|t| t.seconds))
         .map_err(|e| e.to_string());
     let mut var_files = Vec::new();
-    for f in &args.var_files {
+    for f in &args.desired.var_files {
         var_files.push((f.display().to_string(), fs_err::read_to_string(f)?));
     }
     let desired = drsync::tfconfig::load(&files, &var_files, &BTreeMap::new()).map_err(|e| {
@@ -99,12 +95,12 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
         }
         text
     });
-    let state = super::read_state(args.state.as_deref())?;
+    let state = super::read_state(args.desired.state.as_deref())?;
     let rules = super::load_ignore(&config, args.ignore.as_deref())?;
 
     // Clients: a primary that cannot be made is a warned check (in a disaster it may be gone), not an error.
     let env = super::environment();
-    let options = global.client_options(&config.client);
+    let options = global.client_options(&config.client, args.deadline);
     let make = |name: &str| -> Result<(WorkspaceClient, String), (String, String)> {
         let entry = config
             .workspace(name)

@@ -1,5 +1,6 @@
 //! `drsync drift`: the live DR workspace against the committed HCL; exit 0 no drift, 2 drift, 1 error.
 
+use super::args::{DeadlineArgs, DesiredArgs};
 use super::{CliError, Global};
 use drsync::api::identity::{DrIsPrimary, PRIMARY_AS_RECORDED};
 use drsync::api::{auth, WorkspaceClient};
@@ -21,17 +22,8 @@ pub(crate) struct DriftArgs {
     #[arg(long)]
     worktree: bool,
 
-    /// The export folder, instead of [export] dir
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-
-    /// A Terraform variables file, after dr.auto.tfvars (can be repeated)
-    #[arg(long = "var-file", value_name = "FILE")]
-    var_files: Vec<PathBuf>,
-
-    /// Match resources to DR objects through this Terraform state (format 4) instead of by name
-    #[arg(long, value_name = "FILE")]
-    state: Option<PathBuf>,
+    #[command(flatten)]
+    desired: DesiredArgs,
 
     /// Ignore rules (default: .drsyncignore next to drsync.toml, when it exists)
     #[arg(long, value_name = "FILE")]
@@ -48,11 +40,15 @@ pub(crate) struct DriftArgs {
     /// Also write a report in FORMAT to PATH (can be repeated), e.g. --report html=drift.html
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     reports: Vec<String>,
+
+    #[command(flatten)]
+    deadline: DeadlineArgs,
 }
 
 pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, CliError> {
     let config = global.load_config()?;
     let out = args
+        .desired
         .out
         .clone()
         .unwrap_or_else(|| config.resolve_path(&config.export.dir));
@@ -98,10 +94,10 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
         )
     };
     let mut var_files = Vec::new();
-    for f in &args.var_files {
+    for f in &args.desired.var_files {
         var_files.push((f.display().to_string(), fs_err::read_to_string(f)?));
     }
-    let state = super::read_state(args.state.as_deref())?;
+    let state = super::read_state(args.desired.state.as_deref())?;
     let rules = super::load_ignore(&config, args.ignore.as_deref())?;
 
     // Live state, read while the desired state is parsed (on a blocking thread: 30 MB of HCL take a while).
@@ -111,7 +107,7 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
         "dr",
         &resolved.host,
         resolved.credentials,
-        global.client_options(&config.client),
+        global.client_options(&config.client, args.deadline),
     )?;
     // Before the answer is trusted: DR must be a workspace (`api::identity`), and not the primary the export
     // was read from (whose id the label file records).

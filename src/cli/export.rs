@@ -46,6 +46,9 @@ pub(crate) struct ExportArgs {
     /// Summary format
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     format: String,
+
+    #[command(flatten)]
+    deadline: super::args::DeadlineArgs,
 }
 
 pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, CliError> {
@@ -56,7 +59,7 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         "primary",
         &resolved.host,
         resolved.credentials,
-        global.client_options(&config.client),
+        global.client_options(&config.client, args.deadline),
     )?;
     let out = match &args.out {
         Some(dir) => dir.clone(),

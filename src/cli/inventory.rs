@@ -15,6 +15,9 @@ pub(crate) struct InventoryArgs {
     /// Output format
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     format: String,
+
+    #[command(flatten)]
+    deadline: super::args::DeadlineArgs,
 }
 
 pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode, CliError> {
@@ -36,7 +39,7 @@ pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode
         &args.workspace,
         &resolved.host,
         resolved.credentials,
-        global.client_options(&client_section),
+        global.client_options(&client_section, args.deadline),
     )?;
     let all_purpose = ClusterFilter::all_purpose();
     let (me, jobs, clusters, pools, policies) = tokio::try_join!(

@@ -13,6 +13,7 @@ macro_rules! outln {
     };
 }
 
+mod args;
 mod check;
 mod demo;
 mod drift;
@@ -55,9 +56,9 @@ pub struct Cli {
     #[arg(long, global = true)]
     allow_insecure_http: bool,
 
-    /// Stop waiting on the workspaces after this long (export, drift, check, inventory), e.g. 90m or 2h;
-    /// default: [client] command_deadline_seconds (2h)
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_deadline)]
+    /// `--deadline` before the command, as it was accepted when it was a global flag: hidden, and still taken.
+    /// The command's own `--deadline` (`args::DeadlineArgs`) wins over it.
+    #[arg(long = "deadline", hide = true, value_name = "DURATION", value_parser = args::parse_deadline)]
     deadline: Option<std::time::Duration>,
 
     #[command(subcommand)]
@@ -222,17 +223,8 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
 pub(crate) struct Global {
     pub(crate) config: PathBuf,
     pub(crate) allow_insecure_http: bool,
-    /// `--deadline`, over `[client] command_deadline_seconds`.
+    /// `--deadline` given before the command (hidden, kept for compatibility).
     pub(crate) deadline: Option<std::time::Duration>,
-}
-
-/// `--deadline`: a duration (`90m`, `2h`, `600`) that is not zero.
-fn parse_deadline(text: &str) -> Result<std::time::Duration, String> {
-    let d = drsync::check::parse_duration(text)?;
-    if d.is_zero() {
-        return Err("must be more than 0: a command with no time at all always fails".into());
-    }
-    Ok(d)
 }
 
 impl Global {
@@ -240,9 +232,10 @@ impl Global {
     pub(crate) fn client_options(
         &self,
         section: &drsync::config::ClientSection,
+        deadline: args::DeadlineArgs,
     ) -> drsync::api::ClientOptions {
         let mut options = section.options(self.allow_insecure_http);
-        if let Some(d) = self.deadline {
+        if let Some(d) = deadline.deadline.or(self.deadline) {
             options.command_deadline = Some(d);
         }
         options
