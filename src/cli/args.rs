@@ -1,6 +1,8 @@
 //! Flags more than one command declares, as `#[command(flatten)]` structs, so that each is written once and
 //! its help text cannot drift between commands. Parsing only: what the flags mean is up to each command.
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use drsync::report::Format;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -48,6 +50,45 @@ pub(crate) fn parse_deadline(
     Ok(d)
 }
 
+/// `--format` of a command that takes only some of the formats: `accepted`, listed in the help in that order.
+pub(crate) fn formats(accepted: &'static [Format]) -> impl TypedValueParser<Value = Format> {
+    PossibleValuesParser::new(accepted.iter().map(|f| f.as_str()))
+        .try_map(|name| Format::parse_in(&name, accepted))
+}
+
+/// `--report FORMAT=PATH` that cannot be taken.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReportSpecError {
+    /// No `=` in it.
+    #[error("--report {spec}: expected FORMAT=PATH")]
+    NoPath { spec: String },
+    /// A format the command does not write.
+    #[error(transparent)]
+    Format(#[from] drsync::report::UnknownFormat),
+}
+
+/// The `--report FORMAT=PATH` flags of a command that writes the formats `accepted` (and takes `aliases` as
+/// other names for some of them).
+pub(crate) fn report_specs(
+    specs: &[String],
+    accepted: &[Format],
+    aliases: &[(&str, Format)],
+) -> Result<Vec<(Format, PathBuf)>, ReportSpecError> {
+    specs
+        .iter()
+        .map(|spec| {
+            let (name, path) = spec
+                .split_once('=')
+                .ok_or_else(|| ReportSpecError::NoPath { spec: spec.clone() })?;
+            let format = match aliases.iter().find(|(alias, _)| *alias == name) {
+                Some((_, format)) => *format,
+                None => Format::parse_in(name, accepted)?,
+            };
+            Ok((format, PathBuf::from(path)))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use crate::cli::Cli;
@@ -73,5 +114,35 @@ mod tests {
         }
         let zero = Cli::try_parse_from(["drsync", "drift", "--deadline", "0"]).unwrap_err();
         assert!(zero.to_string().contains("must be more than 0"), "{zero}");
+    }
+
+    #[test]
+    fn report_specs_name_a_format_and_a_path() {
+        use super::{report_specs, Format};
+        let specs = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let aliases = [("md", Format::Markdown)];
+        assert_eq!(
+            report_specs(
+                &specs(&["json=a.json", "md=b.md"]),
+                &Format::CHECK,
+                &aliases
+            )
+            .unwrap(),
+            vec![
+                (Format::Json, "a.json".into()),
+                (Format::Markdown, "b.md".into())
+            ]
+        );
+        for (spec, error) in [
+            ("html", "--report html: expected FORMAT=PATH"),
+            (
+                "html=x",
+                "unknown report format `html`: expected text, json or markdown",
+            ),
+        ] {
+            let e = report_specs(&specs(&[spec]), &Format::CHECK, &aliases).unwrap_err();
+            assert_eq!(e.to_string(), error);
+        }
+        assert!(report_specs(&specs(&["md=x"]), &Format::ALL, &[]).is_err());
     }
 }

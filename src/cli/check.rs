@@ -4,9 +4,10 @@
 use super::args::{DeadlineArgs, DesiredArgs};
 use super::{CliError, Global};
 use drsync::api::{auth, WorkspaceClient};
-use drsync::check::render::{self, Format, Options};
+use drsync::check::render::{self, Options};
 use drsync::check::{DataAge, Inputs, Settings};
 use drsync::drift::Source;
+use drsync::report::Format;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,8 +27,8 @@ pub(crate) struct CheckArgs {
     ignore: Option<PathBuf>,
 
     /// Output format on stdout
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown"])]
-    format: String,
+    #[arg(long, default_value = "text", value_parser = super::args::formats(&Format::CHECK))]
+    format: Format,
 
     /// Also write a report in FORMAT to PATH (can be repeated), e.g. --report json=check.json
     #[arg(long = "report", value_name = "FORMAT=PATH")]
@@ -53,20 +54,10 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
         .out
         .clone()
         .unwrap_or_else(|| config.resolve_path(&config.export.dir));
-    let mut extra_reports = Vec::new();
-    for spec in &args.reports {
-        let (format, path) = spec.split_once('=').ok_or_else(|| {
-            CliError::new(ArgError(format!("--report {spec}: expected FORMAT=PATH")))
-        })?;
-        let format: Format = format
-            .parse()
-            .map_err(|e: String| CliError::new(ArgError(e)))?;
-        extra_reports.push((format, PathBuf::from(path)));
-    }
-    let format: Format = args
-        .format
-        .parse()
-        .map_err(|e: String| CliError::new(ArgError(e)))?;
+    // `md` was the check renderer's other name for Markdown, in `--report` (never in `--format`).
+    let extra_reports =
+        super::args::report_specs(&args.reports, &Format::CHECK, &[("md", Format::Markdown)])
+            .map_err(CliError::new)?;
 
     // Desired state from Git; a repository or revision that cannot be read is an error, HCL that does not
     // load is a failed check.
@@ -178,9 +169,9 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
         timings: !args.no_timings,
     };
     for (f, path) in &extra_reports {
-        fs_err::write(path, render::render(*f, &report, &options))?;
+        fs_err::write(path, render_check(*f, &report, &options)?)?;
     }
-    let text = render::render(format, &report, &options);
+    let text = render_check(args.format, &report, &options)?;
     outln!("{}", text.trim_end_matches('\n'));
     // A DR that could not be read is not known to be ready or not ready: an error, exit 1, never 0 or 2.
     let failures = report.read_failures();
@@ -197,6 +188,20 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
     } else {
         ExitCode::from(2)
     })
+}
+
+/// `report` in `format`, one of [`Format::CHECK`].
+fn render_check(
+    format: Format,
+    report: &drsync::check::CheckReport,
+    options: &Options,
+) -> Result<String, CliError> {
+    // The check renderer names its formats as `report::Format` does.
+    let format: render::Format = format
+        .as_str()
+        .parse()
+        .map_err(|e: String| CliError::new(ArgError(e)))?;
+    Ok(render::render(format, report, options))
 }
 
 /// Run the data-freshness command with `sh -c` in the config file's folder.

@@ -34,8 +34,8 @@ pub(crate) struct DriftArgs {
     write_ignore: Option<PathBuf>,
 
     /// Output format on stdout
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown", "junit", "html"])]
-    format: String,
+    #[arg(long, default_value = "text", value_parser = super::args::formats(&Format::ALL))]
+    format: Format,
 
     /// Also write a report in FORMAT to PATH (can be repeated), e.g. --report html=drift.html
     #[arg(long = "report", value_name = "FORMAT=PATH")]
@@ -52,16 +52,8 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
         .out
         .clone()
         .unwrap_or_else(|| config.resolve_path(&config.export.dir));
-    let mut extra_reports = Vec::new();
-    for spec in &args.reports {
-        let (format, path) = spec.split_once('=').ok_or_else(|| {
-            CliError::new(ArgError(format!("--report {spec}: expected FORMAT=PATH")))
-        })?;
-        let format: Format = format
-            .parse()
-            .map_err(|e: String| CliError::new(ArgError(e)))?;
-        extra_reports.push((format, PathBuf::from(path)));
-    }
+    let extra_reports =
+        super::args::report_specs(&args.reports, &Format::ALL, &[]).map_err(CliError::new)?;
 
     // Desired state: from Git (default) or the folder on disk.
     let (files, source_ref, commit, folder) = if args.worktree {
@@ -175,18 +167,14 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
         drift::resummarize(&mut report);
     }
 
-    let color = args.format == "text"
+    let color = args.format == Format::Text
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let format: Format = args
-        .format
-        .parse()
-        .map_err(|e: String| CliError::new(ArgError(e)))?;
     for (f, path) in &extra_reports {
         let text = report::render(*f, &report, &report::Options { color: false }, &in_sync);
         fs_err::write(path, text)?;
     }
-    let text = report::render(format, &report, &report::Options { color }, &in_sync);
+    let text = report::render(args.format, &report, &report::Options { color }, &in_sync);
     outln!("{}", text.trim_end_matches('\n'));
     Ok(if report.summary.drifted {
         ExitCode::from(2)
@@ -199,7 +187,3 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
 fn eprintln_stderr(text: &str) {
     eprintln!("{text}");
 }
-
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct ArgError(String);
