@@ -3,7 +3,7 @@
 
 use super::args::{DeadlineArgs, DesiredArgs};
 use super::{CliError, Global};
-use drsync::api::{auth, WorkspaceClient};
+use drsync::api::WorkspaceClient;
 use drsync::check::render::{self, Options};
 use drsync::check::{DataAge, Inputs, Settings};
 use drsync::drift::Source;
@@ -90,29 +90,16 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
     let rules = super::load_ignore(&config, args.ignore.as_deref())?;
 
     // Clients: a primary that cannot be made is a warned check (in a disaster it may be gone), not an error.
-    let env = super::environment();
-    let options = global.client_options(&config.client, args.deadline);
     let make = |name: &str| -> Result<(WorkspaceClient, String), (String, String)> {
-        let entry = config
-            .workspace(name)
-            .map_err(|e| (e.to_string(), String::new()))?;
-        let host = entry.host.clone().unwrap_or_default();
-        let resolved = auth::resolve(name, &entry.auth_spec(), &env)
-            .map_err(|e| (e.to_string(), host.clone()))?;
-        let host = resolved.host.clone();
-        WorkspaceClient::new(name, &resolved.host, resolved.credentials, options.clone())
-            .map(|c| (c, host.clone()))
-            .map_err(|e| (e.to_string(), host))
+        super::client::connect(global, args.deadline, Some(&config), name)
+            .map(|c| (c.client, c.host))
+            .map_err(|e| (e.to_string(), e.host().to_string()))
     };
     // A DR workspace that no client can be made for (no [workspaces.dr], credentials not configured, an invalid
     // host) is a configuration error, exit 1: nothing was checked, so DR is not "not ready" (exit 2).
     let dr = {
-        let entry = config.workspace("dr")?;
-        let resolved = auth::resolve("dr", &entry.auth_spec(), &env)?;
-        let host = resolved.host.clone();
-        let client =
-            WorkspaceClient::new("dr", &resolved.host, resolved.credentials, options.clone())?;
-        Ok::<_, (String, String)>((client, host))
+        let c = super::client::connect(global, args.deadline, Some(&config), "dr")?;
+        Ok::<_, (String, String)>((c.client, c.host))
     };
     let primary = if config.workspaces.contains_key("primary") {
         Some(make("primary"))

@@ -3,7 +3,6 @@
 use super::args::{DeadlineArgs, DesiredArgs};
 use super::{CliError, Global};
 use drsync::api::identity::{DrIsPrimary, PRIMARY_AS_RECORDED};
-use drsync::api::{auth, WorkspaceClient};
 use drsync::drift::{self, Source};
 use drsync::report::{self, Format};
 use std::collections::BTreeMap;
@@ -93,14 +92,7 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
     let rules = super::load_ignore(&config, args.ignore.as_deref())?;
 
     // Live state, read while the desired state is parsed (on a blocking thread: 30 MB of HCL take a while).
-    let entry = config.workspace("dr")?;
-    let resolved = auth::resolve("dr", &entry.auth_spec(), &super::environment())?;
-    let client = WorkspaceClient::new(
-        "dr",
-        &resolved.host,
-        resolved.credentials,
-        global.client_options(&config.client, args.deadline),
-    )?;
+    let client = super::client::connect(global, args.deadline, Some(&config), "dr")?.client;
     // Before the answer is trusted: DR must be a workspace (`api::identity`), and not the primary the export
     // was read from (whose id the label file records).
     let me = client.identify().await?;

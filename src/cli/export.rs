@@ -2,7 +2,6 @@
 #![allow(clippy::print_stderr)]
 
 use super::{CliError, Global};
-use drsync::api::{auth, WorkspaceClient};
 use drsync::export::{self, Changes, Export, LabelMap, Settings};
 use drsync::model::ResourceKind;
 use drsync::report::terminal;
@@ -53,14 +52,7 @@ pub(crate) struct ExportArgs {
 
 pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, CliError> {
     let config = global.load_config()?;
-    let entry = config.workspace("primary")?;
-    let resolved = auth::resolve("primary", &entry.auth_spec(), &super::environment())?;
-    let client = WorkspaceClient::new(
-        "primary",
-        &resolved.host,
-        resolved.credentials,
-        global.client_options(&config.client, args.deadline),
-    )?;
+    let client = super::client::connect(global, args.deadline, Some(&config), "primary")?.client;
     let out = match &args.out {
         Some(dir) => dir.clone(),
         None => config.resolve_path(&config.export.dir),

@@ -1,7 +1,7 @@
 //! `drsync inventory`: list what a workspace holds, as a quick check that a workspace and its credentials work.
 
 use super::{CliError, Global};
-use drsync::api::{auth, ClusterFilter, WorkspaceClient};
+use drsync::api::ClusterFilter;
 use std::process::ExitCode;
 
 /// Arguments of `drsync inventory`.
@@ -21,26 +21,14 @@ pub(crate) struct InventoryArgs {
 }
 
 pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode, CliError> {
-    let env = super::environment();
-    let (spec, client_section) = if global.config.exists() {
-        let config = global.load_config()?;
-        (
-            config.workspace(&args.workspace)?.auth_spec(),
-            config.client,
-        )
+    let config = if global.config.exists() {
+        Some(global.load_config()?)
     } else {
-        (
-            auth::AuthSpec::default(),
-            drsync::config::ClientSection::default(),
-        )
+        None
     };
-    let resolved = auth::resolve(&args.workspace, &spec, &env)?;
-    let client = WorkspaceClient::new(
-        &args.workspace,
-        &resolved.host,
-        resolved.credentials,
-        global.client_options(&client_section, args.deadline),
-    )?;
+    let connected =
+        super::client::connect(global, args.deadline, config.as_ref(), &args.workspace)?;
+    let client = connected.client;
     let all_purpose = ClusterFilter::all_purpose();
     let (me, jobs, clusters, pools, policies) = tokio::try_join!(
         client.current_user(),
@@ -56,7 +44,7 @@ pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode
             "workspace": args.workspace,
             "host": client.host(),
             "identity": me.user_name,
-            "credentials": resolved.source,
+            "credentials": connected.source,
             "jobs": jobs.len(),
             "tasks": tasks,
             "jobs_over_100_tasks": large,
@@ -74,7 +62,7 @@ pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode
             args.workspace,
             client.host(),
             me.user_name,
-            resolved.source
+            connected.source
         );
         outln!(
             "  jobs                  {:>6}  ({tasks} tasks; {large} jobs over 100 tasks)",

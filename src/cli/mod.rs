@@ -15,6 +15,7 @@ macro_rules! outln {
 
 mod args;
 mod check;
+mod client;
 mod demo;
 mod drift;
 mod emulate;
