@@ -7,6 +7,7 @@
 
 pub mod api;
 mod calendar;
+pub mod causes;
 pub mod check;
 pub mod config;
 pub mod demo;

@@ -76,16 +76,8 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
     for f in &args.desired.var_files {
         var_files.push((f.display().to_string(), fs_err::read_to_string(f)?));
     }
-    let desired = drsync::tfconfig::load(&files, &var_files, &BTreeMap::new()).map_err(|e| {
-        let mut text = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
-    });
+    let desired = drsync::tfconfig::load(&files, &var_files, &BTreeMap::new())
+        .map_err(|e| drsync::causes::joined(&e));
     let state = super::read_state(args.desired.state.as_deref())?;
     let rules = super::load_ignore(&config, args.ignore.as_deref())?;
 

@@ -331,10 +331,8 @@ fn init_logging(verbose: u8) {
 /// message or a workspace name, which must not move the cursor or forge a line (issue 14 item 3).
 fn report(e: &CliError) -> ExitCode {
     eprintln!("error: {}", terminal(&e.error.to_string()));
-    let mut source = e.error.source();
-    while let Some(cause) = source {
+    for cause in drsync::causes::of(&*e.error) {
         eprintln!("  caused by: {}", terminal(&cause.to_string()));
-        source = cause.source();
     }
     for hint in &e.hints {
         eprintln!("hint: {}", terminal(hint));

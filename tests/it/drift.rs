@@ -324,7 +324,9 @@ fn state_files_of_the_wrong_shape_are_refused() {
         ),
     ] {
         assert_eq!(
-            drift::StateIds::parse(text).map(|s| s.0),
+            drift::StateIds::parse(text)
+                .map(|s| s.0)
+                .map_err(|e| e.to_string()),
             Err(reason.to_string()),
             "{text}"
         );
