@@ -17,6 +17,7 @@ pub mod export;
 pub mod git;
 pub mod hcl;
 pub mod model;
+pub mod ops;
 pub mod report;
 pub mod rewrite;
 pub mod tfconfig;

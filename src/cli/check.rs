@@ -1,14 +1,13 @@
-//! `drsync check`: is the DR workspace ready to take over? Exit 0 ready, 2 not ready, 1 error. Gathers the
-//! inputs (config, Git, clients, the data-freshness command's output), lets `drsync::check` judge and renders.
+//! `drsync check`: is the DR workspace ready to take over? Exit 0 ready, 2 not ready, 1 error. Builds the
+//! clients and runs the data-freshness command, lets `drsync::ops::check` judge, and renders.
 
 use super::args::{DeadlineArgs, DesiredArgs};
 use super::{CliError, Global};
 use drsync::api::WorkspaceClient;
 use drsync::check::render::{self, Options};
-use drsync::check::{DataAge, Inputs, Settings};
-use drsync::drift::Source;
+use drsync::check::{DataAge, Settings};
+use drsync::ops;
 use drsync::report::Format;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -49,11 +48,6 @@ pub(crate) struct CheckArgs {
 pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, CliError> {
     let config = global.load_config()?;
     let settings = Settings::from_section(&config.check).map_err(|e| CliError::new(ArgError(e)))?;
-    let out = args
-        .desired
-        .out
-        .clone()
-        .unwrap_or_else(|| config.resolve_path(&config.export.dir));
     // `md` was the check renderer's other name for Markdown, in `--report` (never in `--format`).
     let extra_reports =
         super::args::report_specs(&args.reports, &Format::CHECK, &[("md", Format::Markdown)])
@@ -61,25 +55,17 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
 
     // Desired state from Git; a repository or revision that cannot be read is an error, HCL that does not
     // load is a failed check.
-    let repo = drsync::git::open(&out, &config.git)?;
-    let rev = args
-        .git_ref
-        .clone()
-        .unwrap_or_else(|| repo.branch().to_string());
-    let commit = repo.resolve(&rev)?;
-    let files = repo.read_files(&rev)?;
-    let newest_export = repo
-        .newest_export_time()
-        .map(|t| t.map(|t| t.seconds))
-        .map_err(|e| e.to_string());
-    let mut var_files = Vec::new();
-    for f in &args.desired.var_files {
-        var_files.push((f.display().to_string(), fs_err::read_to_string(f)?));
-    }
-    let desired = drsync::tfconfig::load(&files, &var_files, &BTreeMap::new())
-        .map_err(|e| drsync::causes::joined(&e));
-    let state = super::read_state(args.desired.state.as_deref())?;
-    let rules = super::load_ignore(&config, args.ignore.as_deref())?;
+    let desired = ops::desired::load(
+        &config,
+        &ops::desired::Request {
+            out: args.desired.out.clone(),
+            git_ref: args.git_ref.clone(),
+            worktree: false,
+            var_files: args.desired.var_files.clone(),
+            state: args.desired.state.clone(),
+            ignore: args.ignore.clone(),
+        },
+    )?;
 
     // Clients: a primary that cannot be made is a warned check (in a disaster it may be gone), not an error.
     let make = |name: &str| -> Result<(WorkspaceClient, String), (String, String)> {
@@ -89,17 +75,11 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
     };
     // A DR workspace that no client can be made for (no [workspaces.dr], credentials not configured, an invalid
     // host) is a configuration error, exit 1: nothing was checked, so DR is not "not ready" (exit 2).
-    let dr = {
-        let c = super::client::connect(global, args.deadline, Some(&config), "dr")?;
-        Ok::<_, (String, String)>((c.client, c.host))
-    };
+    let dr = super::client::connect(global, args.deadline, Some(&config), "dr")?;
     let primary = if config.workspaces.contains_key("primary") {
         Some(make("primary"))
     } else {
         None
-    };
-    let dr_host = match &dr {
-        Ok((_, h)) | Err((_, h)) => h.clone(),
     };
 
     // The data-freshness command runs alongside nothing else: it is the user's, and usually quick.
@@ -116,32 +96,20 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
     let now = args
         .now
         .unwrap_or_else(|| drsync::git::Timestamp::now().seconds);
-    let report = drsync::check::run(Inputs {
-        dr: dr.as_ref().map(|(c, _)| c).map_err(|(e, _)| e.clone()),
-        dr_host,
-        primary: primary
-            .as_ref()
-            .map(|p| p.as_ref().map(|(c, _)| c).map_err(|(e, _)| e.clone())),
+    let report = ops::check::check(
         desired,
-        source: Source {
-            workspace: String::new(),
-            git_ref: rev,
-            commit: Some(commit.to_string()),
-            folder: repo.prefix().to_string(),
+        ops::check::CheckSettings {
+            config: &config,
+            settings,
+            dr: Ok(&dr.client),
+            dr_host: dr.host.clone(),
+            primary: primary
+                .as_ref()
+                .map(|p| p.as_ref().map(|(c, _)| c).map_err(|(e, _)| e.clone())),
+            now,
+            data_age,
         },
-        files: files.len(),
-        newest_export,
-        now,
-        kinds: config.export.resources.clone(),
-        normalize: config.export.normalize_options(),
-        state: state.as_ref(),
-        ignore: rules.as_ref(),
-        settings,
-        data_age,
-        primary_workspace_id: files
-            .get(drsync::export::LABELS_FILE)
-            .and_then(|t| drsync::export::LabelMap::workspace_id_in(t)),
-    })
+    )
     .await?;
 
     let options = Options {

@@ -155,6 +155,32 @@ plain_cli_error!(
     std::io::Error
 );
 
+impl From<drsync::ops::desired::Error> for CliError {
+    fn from(e: drsync::ops::desired::Error) -> Self {
+        use drsync::ops::desired::Error;
+        match e {
+            Error::Git(e) => e.into(),
+            Error::Io(e) => e.into(),
+            e @ (Error::State { .. } | Error::Ignore(_)) => CliError::new(e),
+        }
+    }
+}
+
+impl From<drsync::ops::drift::Error> for CliError {
+    fn from(e: drsync::ops::drift::Error) -> Self {
+        use drsync::ops::drift::Error;
+        match e {
+            Error::Identity(e) => e.into(),
+            Error::DrIsPrimary(e) => {
+                CliError::new(e).hint(drsync::api::identity::DrIsPrimary::HINT)
+            }
+            Error::Read(e) => e.into(),
+            Error::Desired(e) => e.into(),
+            Error::Compare(e) => e.into(),
+        }
+    }
+}
+
 impl From<drsync::api::auth::AuthError> for CliError {
     fn from(e: drsync::api::auth::AuthError) -> Self {
         use drsync::api::auth::AuthError;
@@ -254,39 +280,6 @@ impl Global {
             }
         })
     }
-}
-
-/// The Terraform state named by `--state`, if any: resource addresses to DR ids.
-pub(crate) fn read_state(
-    path: Option<&std::path::Path>,
-) -> Result<Option<drsync::drift::StateIds>, CliError> {
-    let Some(path) = path else { return Ok(None) };
-    let text = fs_err::read_to_string(path)?;
-    drsync::drift::StateIds::parse(&text)
-        .map(Some)
-        .map_err(|e| {
-            CliError::new(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("{}: {e}", path.display()),
-            ))
-        })
-}
-
-/// The drift ignore rules: `--ignore FILE`, else `.drsyncignore` next to drsync.toml when it exists.
-pub(crate) fn load_ignore(
-    config: &drsync::config::Config,
-    explicit: Option<&std::path::Path>,
-) -> Result<Option<drsync::drift::ignore::IgnoreRules>, CliError> {
-    let default = config.resolve_path(std::path::Path::new(drsync::drift::ignore::FILE_NAME));
-    let path = match explicit {
-        Some(path) => path.to_path_buf(),
-        None if default.exists() => default,
-        None => return Ok(None),
-    };
-    let text = fs_err::read_to_string(&path)?;
-    drsync::drift::ignore::IgnoreRules::parse(&text, &path)
-        .map(Some)
-        .map_err(CliError::new)
 }
 
 /// The parts of the process environment that credential resolution reads.
