@@ -3,11 +3,11 @@
 //! when a listing fails.
 
 use crate::common::{
-    drsync, drsync_blocking, fixtures_dir, git_init, start, write_config, PRIMARY_ENV,
+    drsync, drsync_blocking, fixtures_dir, git_init, read_fixture_primary, start, write_config,
+    PRIMARY_ENV,
 };
-use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::config::ExportSection;
-use drsync::emulator::{EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
+use drsync::emulator::{EmulatorConfig, Fault, Fixtures};
 use drsync::export::{self, Export, Inventory, LabelMap, Settings};
 use drsync::model::ResourceKind;
 use hcl::{Body, Expression, ObjectKey};
@@ -16,25 +16,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 const SOURCE: &str = "https://dbc-primary.cloud.databricks.com";
-
-async fn read_primary() -> Inventory {
-    let emu = start(EmulatorConfig {
-        fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
-        ..EmulatorConfig::default()
-    })
-    .await;
-    let client = WorkspaceClient::new(
-        "primary",
-        emu.url(),
-        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
-        ClientOptions {
-            rate_limit: 0.0,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap();
-    export::read(&client, &ResourceKind::ALL).await.unwrap()
-}
 
 fn settings(section: &ExportSection) -> Settings {
     Settings {
@@ -61,7 +42,7 @@ fn build(inv: &Inventory, section: &ExportSection, previous: &LabelMap) -> Expor
 
 #[tokio::test]
 async fn golden_files_of_the_primary_workspace() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let out = build(&inv, &ExportSection::default(), &LabelMap::default());
     assert_eq!(
         out.files.keys().collect::<Vec<_>>(),
@@ -87,7 +68,7 @@ async fn golden_files_of_the_primary_workspace() {
 
 #[tokio::test]
 async fn every_resource_conforms_to_the_provider_schema() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let out = build(&inv, &ExportSection::default(), &LabelMap::default());
     // The schema as shipped in the repository, not the copy compiled into the library.
     let schema = drsync::hcl::Schema::load(
@@ -112,7 +93,7 @@ async fn every_resource_conforms_to_the_provider_schema() {
 
 #[tokio::test]
 async fn terraform_fmt_leaves_the_files_unchanged() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let out = build(&inv, &ExportSection::default(), &LabelMap::default());
     let dir = tempfile::tempdir().unwrap();
     for (name, content) in &out.files {
@@ -845,7 +826,7 @@ async fn nothing_lost_nothing_invented() {
 /// accepts as valid HCL, so that in a release build the linear check is all that stands in its way.
 #[tokio::test]
 async fn the_release_output_check_passes_the_export_and_rejects_code() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let out = build(&inv, &ExportSection::default(), &LabelMap::default());
     let mut checked = Vec::new();
     for (name, text) in &out.files {
@@ -919,7 +900,7 @@ fn object_keys_are_data_too() {
 
 #[tokio::test]
 async fn exports_are_deterministic_and_labels_stable() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let first = build(&inv, &ExportSection::default(), &LabelMap::default());
     let again = build(&inv, &ExportSection::default(), &LabelMap::default());
     assert_eq!(first.files, again.files);
@@ -963,7 +944,7 @@ async fn exports_are_deterministic_and_labels_stable() {
 
 #[tokio::test]
 async fn globs_select_and_references_to_excluded_objects_stay_literal() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let section = ExportSection {
         resources: vec![ResourceKind::Jobs, ResourceKind::InstancePools],
         exclude: vec!["etl-pool-*".to_string()],
