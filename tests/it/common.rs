@@ -216,34 +216,9 @@ pub fn terraform_available() -> bool {
     )
 }
 
-/// The DR rule set the tests export the fixture primary with: zones to `auto`, schedules paused, a region
-/// rename and a node-type mapping (us-east-1 -> us-west-2).
-pub const DR_RULES: &str = r#"
-[rewrite]
-zone_id = "auto"
-pause = "literal"
-[[rewrite.replace]]
-from = "us-east-1"
-to = "us-west-2"
-[rewrite.node_types]
-"i3.xlarge" = "i4i.xlarge"
-"#;
-
-/// Export settings as a drsync.toml holding `toml` makes them (its `[export]` and `[rewrite]`), for a primary
-/// at `source_host`, every resource kind, no exporter identity and no recorded workspace id.
-pub fn export_settings(toml: &str, source_host: &str) -> drsync::export::Settings {
-    let config = drsync::config::Config::parse(toml, std::path::Path::new("drsync.toml")).unwrap();
-    drsync::export::Settings {
-        kinds: drsync::model::ResourceKind::ALL.to_vec(),
-        filter: config.export.name_filter().unwrap(),
-        provider_version: config.export.provider_version.clone(),
-        source_host: source_host.to_string(),
-        rules: config.rewrite,
-        normalize: config.export.normalize_options(),
-        exporter: None,
-        workspace_id: None,
-    }
-}
+#[path = "../shared/export.rs"]
+mod export;
+pub use export::{export_settings, DR_RULES};
 
 /// An emulator seeded with `fixtures/primary`.
 pub async fn start_fixture_primary() -> Emulator {
