@@ -43,8 +43,8 @@ pub(crate) struct ExportArgs {
     explain: bool,
 
     /// Summary format
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-    format: String,
+    #[arg(long, default_value = "text", value_parser = super::args::formats(&drsync::report::Format::SUMMARY))]
+    format: drsync::report::Format,
 
     #[command(flatten)]
     deadline: super::args::DeadlineArgs,
@@ -216,7 +216,7 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         r.push(remote, &auth)?;
     }
     let elapsed = started.elapsed();
-    if args.format == "json" {
+    if args.format == drsync::report::Format::Json {
         let counts: serde_json::Map<String, serde_json::Value> = settings
             .kinds
             .iter()

@@ -13,8 +13,8 @@ pub(crate) struct InventoryArgs {
     workspace: String,
 
     /// Output format
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-    format: String,
+    #[arg(long, default_value = "text", value_parser = super::args::formats(&drsync::report::Format::SUMMARY))]
+    format: drsync::report::Format,
 
     #[command(flatten)]
     deadline: super::args::DeadlineArgs,
@@ -39,7 +39,7 @@ pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode
     )?;
     let tasks: usize = jobs.iter().map(|j| j.settings.tasks.len()).sum();
     let large = jobs.iter().filter(|j| j.settings.tasks.len() > 100).count();
-    if args.format == "json" {
+    if args.format == drsync::report::Format::Json {
         let body = serde_json::json!({
             "workspace": args.workspace,
             "host": client.host(),

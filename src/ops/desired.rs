@@ -165,3 +165,91 @@ fn load_ignore(config: &Config, explicit: Option<&Path>) -> Result<Option<Ignore
     let text = fs_err::read_to_string(&path)?;
     Ok(Some(IgnoreRules::parse(&text, &path)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder with drsync.toml (nothing in it) and an export folder holding `files`.
+    fn folder(files: &[(&str, &str)]) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("terraform/generated");
+        std::fs::create_dir_all(&out).unwrap();
+        for (name, text) in files {
+            std::fs::write(out.join(name), text).unwrap();
+        }
+        let config = Config::parse("", &dir.path().join("drsync.toml")).unwrap();
+        (dir, config)
+    }
+
+    fn worktree() -> Request {
+        Request {
+            worktree: true,
+            ..Request::default()
+        }
+    }
+
+    #[test]
+    fn the_folder_on_disk_gives_its_hcl_and_its_label_file() {
+        let (_dir, config) = folder(&[
+            ("jobs.tf", "# jobs\n"),
+            ("dr.auto.tfvars", "a = 1\n"),
+            ("notes.md", "not HCL\n"),
+            (LABELS_FILE, "{}\n"),
+        ]);
+        let desired = load(&config, &worktree()).unwrap();
+        assert_eq!(
+            desired.files.keys().collect::<Vec<_>>(),
+            ["dr.auto.tfvars", "jobs.tf"]
+        );
+        assert_eq!(desired.labels.as_deref(), Some("{}\n"));
+        assert_eq!(desired.source.git_ref, "worktree");
+        assert_eq!(desired.source.commit, None);
+        assert!(desired.repo.is_none() && desired.state.is_none() && desired.ignore.is_none());
+    }
+
+    #[test]
+    fn a_state_that_is_not_one_is_refused_naming_its_file() {
+        let (dir, config) = folder(&[("jobs.tf", "")]);
+        let state = dir.path().join("state.json");
+        std::fs::write(&state, "{}").unwrap();
+        let request = Request {
+            state: Some(state.clone()),
+            ..worktree()
+        };
+        let Err(e) = load(&config, &request) else {
+            panic!("a state without `version` was read")
+        };
+        assert!(matches!(e, Error::State { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: no `version`: not a Terraform state file",
+                state.display()
+            )
+        );
+    }
+
+    #[test]
+    fn the_ignore_file_next_to_drsync_toml_is_read_unless_another_is_named() {
+        let (dir, config) = folder(&[("jobs.tf", "")]);
+        std::fs::write(dir.path().join(FILE_NAME), "databricks_job.*\n").unwrap();
+        let desired = load(&config, &worktree()).unwrap();
+        assert!(desired.ignore.is_some_and(|r| !r.is_empty()));
+        let other = dir.path().join("other-ignore");
+        std::fs::write(&other, "# nothing\n").unwrap();
+        let request = Request {
+            ignore: Some(other),
+            ..worktree()
+        };
+        let desired = load(&config, &request).unwrap();
+        assert!(desired.ignore.is_some_and(|r| r.is_empty()));
+        // A bad line is an error naming the file and line.
+        std::fs::write(dir.path().join(FILE_NAME), "databricks_job\n").unwrap();
+        let Err(e) = load(&config, &worktree()) else {
+            panic!("a pattern without a label was taken")
+        };
+        assert!(matches!(e, Error::Ignore(_)), "{e:?}");
+        assert!(e.to_string().contains(".drsyncignore:1: "), "{e}");
+    }
+}
