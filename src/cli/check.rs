@@ -3,7 +3,6 @@
 
 use super::args::{DeadlineArgs, DesiredArgs};
 use super::{CliError, Global};
-use drsync::api::WorkspaceClient;
 use drsync::check::render::{self, Options};
 use drsync::check::{DataAge, Settings};
 use drsync::ops;
@@ -67,20 +66,15 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
         },
     )?;
 
-    // Clients: a primary that cannot be made is a warned check (in a disaster it may be gone), not an error.
-    let make = |name: &str| -> Result<(WorkspaceClient, String), (String, String)> {
-        super::client::connect(global, args.deadline, Some(&config), name)
-            .map(|c| (c.client, c.host))
-            .map_err(|e| (e.to_string(), e.host().to_string()))
-    };
     // A DR workspace that no client can be made for (no [workspaces.dr], credentials not configured, an invalid
     // host) is a configuration error, exit 1: nothing was checked, so DR is not "not ready" (exit 2).
     let dr = super::client::connect(global, args.deadline, Some(&config), "dr")?;
-    let primary = if config.workspaces.contains_key("primary") {
-        Some(make("primary"))
-    } else {
-        None
-    };
+    // A primary that no client can be made for is a warned check (in a disaster it may be gone), not an error.
+    let primary = config.workspaces.contains_key("primary").then(|| {
+        super::client::connect(global, args.deadline, Some(&config), "primary")
+            .map(|c| c.client)
+            .map_err(|e| e.to_string())
+    });
 
     // The data-freshness command runs alongside nothing else: it is the user's, and usually quick.
     let data_age = match &config.check.data_freshness_command {
@@ -103,9 +97,7 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
             settings,
             dr: Ok(&dr.client),
             dr_host: dr.host.clone(),
-            primary: primary
-                .as_ref()
-                .map(|p| p.as_ref().map(|(c, _)| c).map_err(|(e, _)| e.clone())),
+            primary: primary.as_ref().map(|p| p.as_ref().map_err(Clone::clone)),
             now,
             data_age,
         },

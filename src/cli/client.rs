@@ -16,70 +16,26 @@ pub(crate) struct Connected {
     pub(crate) source: String,
 }
 
-/// Why no client could be made for a workspace. It reads as the error it wraps, whose causes are its causes:
-/// the host is there for whoever reports the workspace.
-#[derive(Debug)]
+/// Why no client could be made for a workspace: it reads as the error it wraps.
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum ClientError {
     /// drsync.toml has no such workspace.
-    Config(drsync::config::Error),
+    #[error(transparent)]
+    Config(#[from] drsync::config::Error),
     /// Its credentials could not be resolved.
-    Auth {
-        /// The host the entry names, if any.
-        host: String,
-        error: auth::AuthError,
-    },
+    #[error(transparent)]
+    Auth(#[from] auth::AuthError),
     /// The client could not be made (e.g. an invalid or insecure host).
-    Client {
-        /// The host resolved.
-        host: String,
-        error: drsync::api::Error,
-    },
-}
-
-impl ClientError {
-    fn inner(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        match self {
-            ClientError::Config(e) => e,
-            ClientError::Auth { error, .. } => error,
-            ClientError::Client { error, .. } => error,
-        }
-    }
-}
-
-impl std::fmt::Display for ClientError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self.inner(), f)
-    }
-}
-
-impl std::error::Error for ClientError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.inner().source()
-    }
-}
-
-impl From<drsync::config::Error> for ClientError {
-    fn from(e: drsync::config::Error) -> Self {
-        ClientError::Config(e)
-    }
-}
-
-impl ClientError {
-    /// The workspace's host as far as it was known when it failed (empty when not at all).
-    pub(crate) fn host(&self) -> &str {
-        match self {
-            ClientError::Config(_) => "",
-            ClientError::Auth { host, .. } | ClientError::Client { host, .. } => host,
-        }
-    }
+    #[error(transparent)]
+    Client(#[from] drsync::api::Error),
 }
 
 impl From<ClientError> for CliError {
     fn from(e: ClientError) -> Self {
         match e {
             ClientError::Config(e) => e.into(),
-            ClientError::Auth { error, .. } => error.into(),
-            ClientError::Client { error, .. } => error.into(),
+            ClientError::Auth(e) => e.into(),
+            ClientError::Client(e) => e.into(),
         }
     }
 }
@@ -93,32 +49,17 @@ pub(crate) fn connect(
     name: &str,
 ) -> Result<Connected, ClientError> {
     let default_section = ClientSection::default();
-    let (spec, configured_host, section) = match config {
-        Some(config) => {
-            let entry = config.workspace(name)?;
-            (
-                entry.auth_spec(),
-                entry.host.clone().unwrap_or_default(),
-                &config.client,
-            )
-        }
-        None => (auth::AuthSpec::default(), String::new(), &default_section),
+    let (spec, section) = match config {
+        Some(config) => (config.workspace(name)?.auth_spec(), &config.client),
+        None => (auth::AuthSpec::default(), &default_section),
     };
-    let resolved =
-        auth::resolve(name, &spec, &super::environment()).map_err(|error| ClientError::Auth {
-            host: configured_host,
-            error,
-        })?;
+    let resolved = auth::resolve(name, &spec, &super::environment())?;
     let client = WorkspaceClient::new(
         name,
         &resolved.host,
         resolved.credentials,
         global.client_options(section, deadline),
-    )
-    .map_err(|error| ClientError::Client {
-        host: resolved.host.clone(),
-        error,
-    })?;
+    )?;
     Ok(Connected {
         client,
         host: resolved.host,
