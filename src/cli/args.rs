@@ -22,6 +22,25 @@ pub(crate) struct DesiredArgs {
     pub(crate) state: Option<PathBuf>,
 }
 
+impl DesiredArgs {
+    /// What `ops::desired::load` reads: these flags with the command's `--ref`, `--worktree` and `--ignore`.
+    pub(crate) fn request(
+        &self,
+        git_ref: Option<&str>,
+        worktree: bool,
+        ignore: Option<&std::path::Path>,
+    ) -> drsync::ops::desired::Request {
+        drsync::ops::desired::Request {
+            out: self.out.clone(),
+            git_ref: git_ref.map(str::to_string),
+            worktree,
+            var_files: self.var_files.clone(),
+            state: self.state.clone(),
+            ignore: ignore.map(std::path::Path::to_path_buf),
+        }
+    }
+}
+
 /// `--deadline`, for the commands that talk to a workspace (`export`, `drift`, `check`, `inventory`); flattened
 /// last into each, so that `display_order` alone places it.
 #[derive(Debug, Clone, Copy, clap::Args)]

@@ -54,17 +54,10 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
 
     // Desired state from Git; a repository or revision that cannot be read is an error, HCL that does not
     // load is a failed check.
-    let desired = ops::desired::load(
-        &config,
-        &ops::desired::Request {
-            out: args.desired.out.clone(),
-            git_ref: args.git_ref.clone(),
-            worktree: false,
-            var_files: args.desired.var_files.clone(),
-            state: args.desired.state.clone(),
-            ignore: args.ignore.clone(),
-        },
-    )?;
+    let request = args
+        .desired
+        .request(args.git_ref.as_deref(), false, args.ignore.as_deref());
+    let desired = ops::desired::load(&config, &request)?;
 
     // A DR workspace that no client can be made for (no [workspaces.dr], credentials not configured, an invalid
     // host) is a configuration error, exit 1: nothing was checked, so DR is not "not ready" (exit 2).

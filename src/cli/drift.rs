@@ -47,17 +47,12 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
     let extra_reports =
         super::args::report_specs(&args.reports, &Format::ALL, &[]).map_err(CliError::new)?;
     // Desired state: from Git (default) or the folder on disk.
-    let desired = ops::desired::load(
-        &config,
-        &ops::desired::Request {
-            out: args.desired.out.clone(),
-            git_ref: args.git_ref.clone(),
-            worktree: args.worktree,
-            var_files: args.desired.var_files.clone(),
-            state: args.desired.state.clone(),
-            ignore: args.ignore.clone(),
-        },
-    )?;
+    let request = args.desired.request(
+        args.git_ref.as_deref(),
+        args.worktree,
+        args.ignore.as_deref(),
+    );
+    let desired = ops::desired::load(&config, &request)?;
     let client = super::client::connect(global, args.deadline, Some(&config), "dr")?.client;
     let mut outcome = ops::drift::drift(&config, desired, &client).await?;
     if let Some(path) = &args.write_ignore {
