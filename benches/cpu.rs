@@ -11,7 +11,6 @@
 //! Sample sizes are small on purpose, so that the whole run takes a few minutes on two cores.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use drsync::config::Config;
 use drsync::drift::{self, Source};
 use drsync::export::{self, LabelMap, Settings};
 use drsync::inventory::Inventory;
@@ -20,22 +19,14 @@ use drsync_emulator::{synthetic, SyntheticSpec};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 const DEFAULT_SPEC: &str = "jobs=10000,clusters=1000,pools=200,policies=100";
 
-/// The same rules a DR export typically has, so that the rewrite step does real work.
-const RULES: &str = r#"
-[rewrite]
-zone_id = "auto"
-pause = "literal"
-[[rewrite.replace]]
-from = "us-east-1"
-to = "us-west-2"
-[rewrite.node_types]
-"i3.xlarge" = "i4i.xlarge"
-"#;
+/// The rules a DR export typically has (so that the rewrite step does real work), and settings made from them.
+#[path = "../tests/shared/export.rs"]
+mod shared;
+use shared::DR_RULES as RULES;
 
 fn decode<T: DeserializeOwned>(values: &[Value]) -> Vec<T> {
     values
@@ -60,17 +51,7 @@ fn inventory(spec: &SyntheticSpec) -> Inventory {
 }
 
 fn settings(rules: &str) -> Settings {
-    let config = Config::parse(rules, Path::new("drsync.toml")).expect("the rules parse");
-    Settings {
-        kinds: ResourceKind::ALL.to_vec(),
-        filter: config.export.name_filter().expect("the default filter"),
-        provider_version: config.export.provider_version.clone(),
-        source_host: "https://primary.example".to_string(),
-        rules: config.rewrite,
-        normalize: Default::default(),
-        exporter: None,
-        workspace_id: None,
-    }
+    shared::export_settings(rules, "https://primary.example")
 }
 
 fn source() -> Source {

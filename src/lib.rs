@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod causes;
 pub mod check;
 pub mod config;
 pub mod convert;

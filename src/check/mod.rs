@@ -225,14 +225,7 @@ impl CheckReport {
 }
 
 fn error_text(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    crate::causes::joined(e)
 }
 
 async fn timed<F: Future>(f: F) -> (F::Output, Duration) {

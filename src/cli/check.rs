@@ -1,12 +1,12 @@
-//! `drsync check`: is the DR workspace ready to take over? Exit 0 ready, 2 not ready, 1 error. Gathers the
-//! inputs (config, Git, clients, the data-freshness command's output), lets `drsync::check` judge and renders.
+//! `drsync check`: is the DR workspace ready to take over? Exit 0 ready, 2 not ready, 1 error. Builds the
+//! clients and runs the data-freshness command, lets `drsync::ops::check` judge, and renders.
 
+use super::args::{DeadlineArgs, DesiredArgs};
 use super::{CliError, Global};
-use drsync::api::{auth, WorkspaceClient};
-use drsync::check::{CommandError, DataAge, Inputs, Settings};
-use drsync::drift::Source;
-use drsync::report::check::{self as render, Format, Options};
-use std::collections::BTreeMap;
+use drsync::check::{CommandError, DataAge, Settings, Unavailable};
+use drsync::ops;
+use drsync::report::check::{self as render, Options};
+use drsync::report::Format;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,25 +17,16 @@ pub(crate) struct CheckArgs {
     #[arg(long = "ref", value_name = "REF")]
     git_ref: Option<String>,
 
-    /// The export folder, instead of [export] dir
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-
-    /// A Terraform variables file, after dr.auto.tfvars (can be repeated)
-    #[arg(long = "var-file", value_name = "FILE")]
-    var_files: Vec<PathBuf>,
-
-    /// Match resources to DR objects through this Terraform state (format 4) instead of by name
-    #[arg(long, value_name = "FILE")]
-    state: Option<PathBuf>,
+    #[command(flatten)]
+    desired: DesiredArgs,
 
     /// Ignore rules for the drift check (default: .drsyncignore next to drsync.toml, when it exists)
     #[arg(long, value_name = "FILE")]
     ignore: Option<PathBuf>,
 
     /// Output format on stdout
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown"])]
-    format: String,
+    #[arg(long, default_value = "text", value_parser = super::args::formats(&Format::CHECK))]
+    format: Format,
 
     /// Also write a report in FORMAT to PATH (can be repeated), e.g. --report json=check.json
     #[arg(long = "report", value_name = "FORMAT=PATH")]
@@ -48,82 +39,33 @@ pub(crate) struct CheckArgs {
     /// Leave out how long each check took (for reproducible reports)
     #[arg(long, hide = true)]
     no_timings: bool,
+
+    #[command(flatten)]
+    deadline: DeadlineArgs,
 }
 
 pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, CliError> {
     let config = global.load_config()?;
     let settings = Settings::from_section(&config.check);
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| config.resolve_path(&config.export.dir));
-    let mut extra_reports = Vec::new();
-    for spec in &args.reports {
-        let (format, path) = spec.split_once('=').ok_or_else(|| {
-            CliError::new(ArgError(format!("--report {spec}: expected FORMAT=PATH")))
-        })?;
-        let format: Format = format
-            .parse()
-            .map_err(|e: render::UnknownFormat| CliError::new(ArgError(e.to_string())))?;
-        extra_reports.push((format, PathBuf::from(path)));
-    }
-    let format: Format = args
-        .format
-        .parse()
-        .map_err(|e: render::UnknownFormat| CliError::new(ArgError(e.to_string())))?;
+    // `md` was the check renderer's other name for Markdown, in `--report` (never in `--format`).
+    let extra_reports =
+        super::args::report_specs(&args.reports, &Format::CHECK, &[("md", Format::Markdown)])
+            .map_err(CliError::new)?;
 
     // Desired state from Git; a repository or revision that cannot be read is an error, HCL that does not
     // load is a failed check.
-    let repo = drsync::git::open(&out, &config.git)?;
-    let rev = args
-        .git_ref
-        .clone()
-        .unwrap_or_else(|| repo.branch().to_string());
-    let commit = repo.resolve(&rev)?;
-    let files = repo.read_files(&rev)?;
-    let newest_export = repo.newest_export_time().map(|t| t.map(|t| t.seconds));
-    let mut var_files = Vec::new();
-    for f in &args.var_files {
-        var_files.push((f.display().to_string(), fs_err::read_to_string(f)?));
-    }
-    let desired = drsync::tfconfig::load(&files, &var_files, &BTreeMap::new());
-    let state = super::read_state(args.state.as_deref())?;
-    let rules = super::load_ignore(&config, args.ignore.as_deref())?;
+    let request = args
+        .desired
+        .request(args.git_ref.as_deref(), false, args.ignore.as_deref());
+    let desired = ops::desired::load(&config, &request)?;
 
-    // Clients: a primary that cannot be made is a warned check (in a disaster it may be gone), not an error.
-    let env = super::environment();
-    let options = global.client_options(&config.client);
-    type Unmade = (Box<dyn std::error::Error + Send + Sync>, String);
-    let make = |name: &str| -> Result<(WorkspaceClient, String), Unmade> {
-        let entry = config
-            .workspace(name)
-            .map_err(|e| (e.into(), String::new()))?;
-        let host = entry.host.clone().unwrap_or_default();
-        let resolved =
-            auth::resolve(name, &entry.auth_spec(), &env).map_err(|e| (e.into(), host.clone()))?;
-        let host = resolved.host.clone();
-        WorkspaceClient::new(name, &resolved.host, resolved.credentials, options.clone())
-            .map(|c| (c, host.clone()))
-            .map_err(|e| (e.into(), host))
-    };
     // A DR workspace that no client can be made for (no [workspaces.dr], credentials not configured, an invalid
     // host) is a configuration error, exit 1: nothing was checked, so DR is not "not ready" (exit 2).
-    let dr = {
-        let entry = config.workspace("dr")?;
-        let resolved = auth::resolve("dr", &entry.auth_spec(), &env)?;
-        let host = resolved.host.clone();
-        let client =
-            WorkspaceClient::new("dr", &resolved.host, resolved.credentials, options.clone())?;
-        Ok::<_, Unmade>((client, host))
-    };
-    let primary = if config.workspaces.contains_key("primary") {
-        Some(make("primary"))
-    } else {
-        None
-    };
-    let dr_host = match &dr {
-        Ok((_, h)) | Err((_, h)) => h.clone(),
-    };
+    let dr = super::client::connect(global, args.deadline, Some(&config), "dr")?;
+    // A primary that no client can be made for is a warned check (in a disaster it may be gone), not an error.
+    let primary = config.workspaces.contains_key("primary").then(|| {
+        super::client::connect(global, args.deadline, Some(&config), "primary").map(|c| c.client)
+    });
 
     // The data-freshness command runs alongside nothing else: it is the user's, and usually quick.
     let data_age = match &config.check.data_freshness_command {
@@ -139,41 +81,29 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
     let now = args
         .now
         .unwrap_or_else(|| drsync::git::Timestamp::now().seconds);
-    let report = drsync::check::run(Inputs {
-        dr: dr.as_ref().map(|(c, _)| c).map_err(|(e, _)| &**e),
-        dr_host,
-        primary: primary
-            .as_ref()
-            .map(|p| p.as_ref().map(|(c, _)| c).map_err(|(e, _)| &**e)),
+    let report = ops::check::check(
         desired,
-        source: Source {
-            workspace: String::new(),
-            git_ref: rev,
-            commit: Some(commit.to_string()),
-            folder: repo.prefix().to_string(),
+        ops::check::CheckSettings {
+            config: &config,
+            settings,
+            dr: Ok(&dr.client),
+            dr_host: dr.host.clone(),
+            primary: primary
+                .as_ref()
+                .map(|p| p.as_ref().map_err(|e| e as Unavailable)),
+            now,
+            data_age,
         },
-        files: files.len(),
-        newest_export,
-        now,
-        kinds: config.export.resources.clone(),
-        normalize: config.export.normalize_options(),
-        state: state.as_ref(),
-        ignore: rules.as_ref(),
-        settings,
-        data_age,
-        primary_workspace_id: files
-            .get(drsync::export::LABELS_FILE)
-            .and_then(|t| drsync::export::LabelMap::workspace_id_in(t)),
-    })
+    )
     .await?;
 
     let options = Options {
         timings: !args.no_timings,
     };
     for (f, path) in &extra_reports {
-        fs_err::write(path, render::render(*f, &report, &options))?;
+        fs_err::write(path, render_check(*f, &report, &options)?)?;
     }
-    let text = render::render(format, &report, &options);
+    let text = render_check(args.format, &report, &options)?;
     outln!("{}", text.trim_end_matches('\n'));
     // A DR that could not be read is not known to be ready or not ready: an error, exit 1, never 0 or 2.
     let failures = report.read_failures();
@@ -190,6 +120,15 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Result<ExitCode, Cl
     } else {
         ExitCode::from(2)
     })
+}
+
+/// `report` in `format`, one of [`Format::CHECK`].
+fn render_check(
+    format: Format,
+    report: &drsync::check::CheckReport,
+    options: &Options,
+) -> Result<String, CliError> {
+    render::render(format, report, options).map_err(CliError::new)
 }
 
 /// Run the data-freshness command with `sh -c` in the config file's folder.
@@ -220,10 +159,6 @@ async fn run_command(command: String, dir: PathBuf) -> DataAge {
         took: start.elapsed(),
     }
 }
-
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct ArgError(String);
 
 /// A check could not read what it needed from DR.
 #[derive(Debug, thiserror::Error)]

@@ -1,11 +1,9 @@
 //! `drsync drift`: the live DR workspace against the committed HCL; exit 0 no drift, 2 drift, 1 error.
 
+use super::args::{DeadlineArgs, DesiredArgs};
 use super::{CliError, Global};
-use drsync::api::identity::{DrIsPrimary, PRIMARY_AS_RECORDED};
-use drsync::api::{auth, WorkspaceClient};
-use drsync::drift::{self, Source};
+use drsync::ops;
 use drsync::report::{self, Format};
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,17 +19,8 @@ pub(crate) struct DriftArgs {
     #[arg(long)]
     worktree: bool,
 
-    /// The export folder, instead of [export] dir
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-
-    /// A Terraform variables file, after dr.auto.tfvars (can be repeated)
-    #[arg(long = "var-file", value_name = "FILE")]
-    var_files: Vec<PathBuf>,
-
-    /// Match resources to DR objects through this Terraform state (format 4) instead of by name
-    #[arg(long, value_name = "FILE")]
-    state: Option<PathBuf>,
+    #[command(flatten)]
+    desired: DesiredArgs,
 
     /// Ignore rules (default: .drsyncignore next to drsync.toml, when it exists)
     #[arg(long, value_name = "FILE")]
@@ -42,126 +31,33 @@ pub(crate) struct DriftArgs {
     write_ignore: Option<PathBuf>,
 
     /// Output format on stdout
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown", "junit", "html"])]
-    format: String,
+    #[arg(long, default_value = "text", value_parser = super::args::formats(&Format::ALL))]
+    format: Format,
 
     /// Also write a report in FORMAT to PATH (can be repeated), e.g. --report html=drift.html
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     reports: Vec<String>,
+
+    #[command(flatten)]
+    deadline: DeadlineArgs,
 }
 
 pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, CliError> {
     let config = global.load_config()?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| config.resolve_path(&config.export.dir));
-    let mut extra_reports = Vec::new();
-    for spec in &args.reports {
-        let (format, path) = spec.split_once('=').ok_or_else(|| {
-            CliError::new(ArgError(format!("--report {spec}: expected FORMAT=PATH")))
-        })?;
-        let format: Format = format
-            .parse()
-            .map_err(|e: String| CliError::new(ArgError(e)))?;
-        extra_reports.push((format, PathBuf::from(path)));
-    }
-
+    let extra_reports =
+        super::args::report_specs(&args.reports, &Format::ALL, &[]).map_err(CliError::new)?;
     // Desired state: from Git (default) or the folder on disk.
-    let (files, source_ref, commit, folder) = if args.worktree {
-        let mut files = BTreeMap::new();
-        for entry in fs_err::read_dir(&out)? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".tf") || name.ends_with(".tfvars") {
-                files.insert(name, fs_err::read_to_string(entry.path())?);
-            }
-        }
-        (
-            files,
-            "worktree".to_string(),
-            None,
-            out.display().to_string(),
-        )
-    } else {
-        let repo = drsync::git::open(&out, &config.git)?;
-        let rev = args
-            .git_ref
-            .clone()
-            .unwrap_or_else(|| repo.branch().to_string());
-        let commit = repo.resolve(&rev)?;
-        (
-            repo.read_files(&rev)?,
-            rev,
-            Some(commit.to_string()),
-            repo.prefix().to_string(),
-        )
-    };
-    let mut var_files = Vec::new();
-    for f in &args.var_files {
-        var_files.push((f.display().to_string(), fs_err::read_to_string(f)?));
-    }
-    let state = super::read_state(args.state.as_deref())?;
-    let rules = super::load_ignore(&config, args.ignore.as_deref())?;
-
-    // Live state, read while the desired state is parsed (on a blocking thread: 30 MB of HCL take a while).
-    let entry = config.workspace("dr")?;
-    let resolved = auth::resolve("dr", &entry.auth_spec(), &super::environment())?;
-    let client = WorkspaceClient::new(
-        "dr",
-        &resolved.host,
-        resolved.credentials,
-        global.client_options(&config.client),
-    )?;
-    // Before the answer is trusted: DR must be a workspace (`api::identity`), and not the primary the export
-    // was read from (whose id the label file records).
-    let me = client.identify().await?;
-    let labels = match files.get(drsync::export::LABELS_FILE) {
-        Some(text) => Some(text.clone()),
-        // --worktree reads only the HCL: the label file is read from the folder.
-        None => std::fs::read_to_string(out.join(drsync::export::LABELS_FILE)).ok(),
-    };
-    if let Some(primary) = labels
-        .as_deref()
-        .and_then(drsync::export::LabelMap::workspace_id_in)
-    {
-        DrIsPrimary::refuse(&me, client.host(), &[(Some(&primary), PRIMARY_AS_RECORDED)])
-            .map_err(|e| CliError::new(e).hint(DrIsPrimary::HINT))?;
-    }
-    // Which workspace DR is, for `-v`: stderr stays quiet by default, as CI logs read it.
-    tracing::info!(workspace_id = %me.workspace_id, host = %client.host(), "DR workspace");
-    let kinds = config.export.resources.clone();
-    let parsing = tokio::task::spawn_blocking(move || {
-        drsync::tfconfig::load(&files, &var_files, &BTreeMap::new())
-    });
-    let options = config.export.normalize_options();
-    let (desired, live) = tokio::join!(
-        async {
-            match parsing.await {
-                Ok(loaded) => loaded,
-                Err(e) => std::panic::resume_unwind(e.into_panic()),
-            }
-        },
-        drsync::inventory::read_normalized(&client, &kinds, &options)
+    let request = args.desired.request(
+        args.git_ref.as_deref(),
+        args.worktree,
+        args.ignore.as_deref(),
     );
-    let desired = desired?;
-    let live = live?;
-    let source = Source {
-        workspace: client.host().to_string(),
-        git_ref: source_ref,
-        commit,
-        folder,
-    };
-    let schema = drsync::convert::provider_schema();
-    let (mut report, in_sync) =
-        drift::compare_normalized(&desired, &live, &kinds, state.as_ref(), source, &schema)?;
-    // The process ends soon: freeing a million small allocations one by one would take longer than the compare.
-    std::mem::forget(desired);
-    std::mem::forget(live);
+    let desired = ops::desired::load(&config, &request)?;
+    let client = super::client::connect(global, args.deadline, Some(&config), "dr")?.client;
+    let mut outcome = ops::drift::drift(&config, desired, &client).await?;
     if let Some(path) = &args.write_ignore {
-        // The baseline accepts every current finding, including those the present rules hide, so that
-        // writing it over the present ignore file loses nothing.
-        let text = drift::ignore::baseline(&report.findings);
+        // The baseline accepts every current finding, including those the present rules hide.
+        let text = outcome.baseline();
         fs_err::write(path, &text)?;
         let rules = text
             .lines()
@@ -169,28 +65,22 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
             .count();
         eprintln_stderr(&format!(
             "wrote {rules} ignore rules for {} findings to {}",
-            report.findings.len(),
+            outcome.report.findings.len(),
             path.display()
         ));
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(rules) = &rules {
-        report.findings = rules.apply(std::mem::take(&mut report.findings));
-        drift::resummarize(&mut report);
-    }
+    outcome.apply_ignore();
+    let (report, in_sync) = (&outcome.report, &outcome.in_sync);
 
-    let color = args.format == "text"
+    let color = args.format == Format::Text
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let format: Format = args
-        .format
-        .parse()
-        .map_err(|e: String| CliError::new(ArgError(e)))?;
     for (f, path) in &extra_reports {
-        let text = report::render(*f, &report, &report::Options { color: false }, &in_sync);
+        let text = report::render(*f, report, &report::Options { color: false }, in_sync);
         fs_err::write(path, text)?;
     }
-    let text = report::render(format, &report, &report::Options { color }, &in_sync);
+    let text = report::render(args.format, report, &report::Options { color }, in_sync);
     outln!("{}", text.trim_end_matches('\n'));
     Ok(if report.summary.drifted {
         ExitCode::from(2)
@@ -203,7 +93,3 @@ pub(crate) async fn run(global: &Global, args: DriftArgs) -> Result<ExitCode, Cl
 fn eprintln_stderr(text: &str) {
     eprintln!("{text}");
 }
-
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct ArgError(String);

@@ -2,7 +2,6 @@
 #![allow(clippy::print_stderr)]
 
 use super::{CliError, Global};
-use drsync::api::{auth, WorkspaceClient};
 use drsync::git::Timestamp;
 use drsync::ops::export as ops;
 use drsync::report::export as export_report;
@@ -44,20 +43,16 @@ pub(crate) struct ExportArgs {
     explain: bool,
 
     /// Summary format
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-    format: String,
+    #[arg(long, default_value = "text", value_parser = super::args::formats(&drsync::report::Format::SUMMARY))]
+    format: drsync::report::Format,
+
+    #[command(flatten)]
+    deadline: super::args::DeadlineArgs,
 }
 
 pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, CliError> {
     let config = global.load_config()?;
-    let entry = config.workspace("primary")?;
-    let resolved = auth::resolve("primary", &entry.auth_spec(), &super::environment())?;
-    let client = WorkspaceClient::new(
-        "primary",
-        &resolved.host,
-        resolved.credentials,
-        global.client_options(&config.client),
-    )?;
+    let client = super::client::connect(global, args.deadline, Some(&config), "primary")?.client;
     let out = match &args.out {
         Some(dir) => dir.clone(),
         None => config.resolve_path(&config.export.dir),
@@ -108,7 +103,7 @@ pub(crate) async fn run(global: &Global, args: ExportArgs) -> Result<ExitCode, C
         explain: args.explain,
         elapsed: done.elapsed,
     };
-    if args.format == "json" {
+    if args.format == drsync::report::Format::Json {
         outln!("{}", export_report::json(&summary));
     } else {
         print(&export_report::text(&summary));

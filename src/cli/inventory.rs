@@ -1,7 +1,6 @@
 //! `drsync inventory`: list what a workspace holds, as a quick check that a workspace and its credentials work.
 
 use super::{CliError, Global};
-use drsync::api::{auth, WorkspaceClient};
 use std::process::ExitCode;
 
 /// Arguments of `drsync inventory`.
@@ -13,38 +12,29 @@ pub(crate) struct InventoryArgs {
     workspace: String,
 
     /// Output format
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-    format: String,
+    #[arg(long, default_value = "text", value_parser = super::args::formats(&drsync::report::Format::SUMMARY))]
+    format: drsync::report::Format,
+
+    #[command(flatten)]
+    deadline: super::args::DeadlineArgs,
 }
 
 pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode, CliError> {
-    let env = super::environment();
-    let (spec, client_section) = if global.config.exists() {
-        let config = global.load_config()?;
-        (
-            config.workspace(&args.workspace)?.auth_spec(),
-            config.client,
-        )
+    let config = if global.config.exists() {
+        Some(global.load_config()?)
     } else {
-        (
-            auth::AuthSpec::default(),
-            drsync::config::ClientSection::default(),
-        )
+        None
     };
-    let resolved = auth::resolve(&args.workspace, &spec, &env)?;
-    let client = WorkspaceClient::new(
-        &args.workspace,
-        &resolved.host,
-        resolved.credentials,
-        global.client_options(&client_section),
-    )?;
+    let connected =
+        super::client::connect(global, args.deadline, config.as_ref(), &args.workspace)?;
+    let client = connected.client;
     let counts = drsync::inventory::count(&client).await?;
-    if args.format == "json" {
+    if args.format == drsync::report::Format::Json {
         let body = serde_json::json!({
             "workspace": args.workspace,
             "host": client.host(),
             "identity": counts.identity,
-            "credentials": resolved.source,
+            "credentials": connected.source,
             "jobs": counts.jobs,
             "tasks": counts.tasks,
             "jobs_over_100_tasks": counts.jobs_over_100_tasks,
@@ -62,7 +52,7 @@ pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode
             args.workspace,
             client.host(),
             counts.identity,
-            resolved.source
+            connected.source
         );
         outln!(
             "  jobs                  {:>6}  ({} tasks; {} jobs over 100 tasks)",

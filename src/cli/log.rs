@@ -1,6 +1,7 @@
 //! `drsync log`: the export commits on the configured branch, newest first.
 
 use super::{CliError, Global};
+use drsync::report::Format;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,8 +17,8 @@ pub(crate) struct LogArgs {
     limit: usize,
 
     /// Output format
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-    format: String,
+    #[arg(long, default_value = "text", value_parser = super::args::formats(&Format::SUMMARY))]
+    format: Format,
 }
 
 pub(crate) fn run(global: &Global, args: LogArgs) -> Result<ExitCode, CliError> {
@@ -27,7 +28,7 @@ pub(crate) fn run(global: &Global, args: LogArgs) -> Result<ExitCode, CliError> 
         .unwrap_or_else(|| config.resolve_path(&config.export.dir));
     let repo = drsync::git::open(&out, &config.git)?;
     let history = repo.history(Some(args.limit))?;
-    if args.format == "json" {
+    if args.format == Format::Json {
         let items: Vec<serde_json::Value> = history
             .iter()
             .map(|c| {

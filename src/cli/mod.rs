@@ -13,7 +13,9 @@ macro_rules! outln {
     };
 }
 
+mod args;
 mod check;
+mod client;
 mod demo;
 mod drift;
 mod emulate;
@@ -55,9 +57,9 @@ pub struct Cli {
     #[arg(long, global = true)]
     allow_insecure_http: bool,
 
-    /// Stop waiting on the workspaces after this long (export, drift, check, inventory), e.g. 90m or 2h;
-    /// default: [client] command_deadline_seconds (2h)
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_deadline)]
+    /// `--deadline` before the command, as it was accepted when it was a global flag: hidden, and still taken.
+    /// The command's own `--deadline` (`args::DeadlineArgs`) wins over it.
+    #[arg(long = "deadline", hide = true, value_name = "DURATION", value_parser = args::parse_deadline)]
     deadline: Option<std::time::Duration>,
 
     #[command(subcommand)]
@@ -153,6 +155,32 @@ plain_cli_error!(
     std::io::Error
 );
 
+impl From<drsync::ops::desired::Error> for CliError {
+    fn from(e: drsync::ops::desired::Error) -> Self {
+        use drsync::ops::desired::Error;
+        match e {
+            Error::Git(e) => e.into(),
+            Error::Io(e) => e.into(),
+            e @ (Error::State { .. } | Error::Ignore(_)) => CliError::new(e),
+        }
+    }
+}
+
+impl From<drsync::ops::drift::Error> for CliError {
+    fn from(e: drsync::ops::drift::Error) -> Self {
+        use drsync::ops::drift::Error;
+        match e {
+            Error::Identity(e) => e.into(),
+            Error::DrIsPrimary(e) => {
+                CliError::new(e).hint(drsync::api::identity::DrIsPrimary::HINT)
+            }
+            Error::Read(e) => e.into(),
+            Error::Desired(e) => e.into(),
+            Error::Compare(e) => e.into(),
+        }
+    }
+}
+
 impl From<drsync::api::auth::AuthError> for CliError {
     fn from(e: drsync::api::auth::AuthError) -> Self {
         use drsync::api::auth::AuthError;
@@ -222,17 +250,8 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
 pub(crate) struct Global {
     pub(crate) config: PathBuf,
     pub(crate) allow_insecure_http: bool,
-    /// `--deadline`, over `[client] command_deadline_seconds`.
+    /// `--deadline` given before the command (hidden, kept for compatibility).
     pub(crate) deadline: Option<std::time::Duration>,
-}
-
-/// `--deadline`: a duration (`90m`, `2h`, `600`) that is not zero.
-fn parse_deadline(text: &str) -> Result<std::time::Duration, String> {
-    let d = drsync::config::parse_duration(text).map_err(|e| e.to_string())?;
-    if d.is_zero() {
-        return Err("must be more than 0: a command with no time at all always fails".into());
-    }
-    Ok(d)
 }
 
 impl Global {
@@ -240,9 +259,10 @@ impl Global {
     pub(crate) fn client_options(
         &self,
         section: &drsync::config::ClientSection,
+        deadline: args::DeadlineArgs,
     ) -> drsync::api::ClientOptions {
         let mut options = section.options(self.allow_insecure_http);
-        if let Some(d) = self.deadline {
+        if let Some(d) = deadline.deadline.or(self.deadline) {
             options.command_deadline = Some(d);
         }
         options
@@ -260,39 +280,6 @@ impl Global {
             }
         })
     }
-}
-
-/// The Terraform state named by `--state`, if any: resource addresses to DR ids.
-pub(crate) fn read_state(
-    path: Option<&std::path::Path>,
-) -> Result<Option<drsync::drift::StateIds>, CliError> {
-    let Some(path) = path else { return Ok(None) };
-    let text = fs_err::read_to_string(path)?;
-    drsync::drift::StateIds::parse(&text)
-        .map(Some)
-        .map_err(|e| {
-            CliError::new(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("{}: {e}", path.display()),
-            ))
-        })
-}
-
-/// The drift ignore rules: `--ignore FILE`, else `.drsyncignore` next to drsync.toml when it exists.
-pub(crate) fn load_ignore(
-    config: &drsync::config::Config,
-    explicit: Option<&std::path::Path>,
-) -> Result<Option<drsync::drift::ignore::IgnoreRules>, CliError> {
-    let default = config.resolve_path(std::path::Path::new(drsync::drift::ignore::FILE_NAME));
-    let path = match explicit {
-        Some(path) => path.to_path_buf(),
-        None if default.exists() => default,
-        None => return Ok(None),
-    };
-    let text = fs_err::read_to_string(&path)?;
-    drsync::drift::ignore::IgnoreRules::parse(&text, &path)
-        .map(Some)
-        .map_err(CliError::new)
 }
 
 /// The parts of the process environment that credential resolution reads.
@@ -337,10 +324,8 @@ fn init_logging(verbose: u8) {
 /// message or a workspace name, which must not move the cursor or forge a line (issue 14 item 3).
 fn report(e: &CliError) -> ExitCode {
     eprintln!("error: {}", terminal(&e.error.to_string()));
-    let mut source = e.error.source();
-    while let Some(cause) = source {
+    for cause in drsync::causes::of(&*e.error) {
         eprintln!("  caused by: {}", terminal(&cause.to_string()));
-        source = cause.source();
     }
     for hint in &e.hints {
         eprintln!("hint: {}", terminal(hint));

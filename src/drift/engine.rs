@@ -22,39 +22,34 @@ pub struct StateIds(pub BTreeMap<String, String>);
 
 impl StateIds {
     /// Read a state file (format version 4): managed `databricks_*` resources and their ids.
-    pub fn parse(text: &str) -> Result<StateIds, String> {
-        let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    pub fn parse(text: &str) -> Result<StateIds, StateError> {
+        let v: Value = serde_json::from_str(text).map_err(StateError::NotJson)?;
         match v.get("version").and_then(Value::as_u64) {
             Some(4) => {}
-            Some(n) => return Err(format!("state format version {n}; drsync reads version 4")),
-            None => return Err("no `version`: not a Terraform state file".to_string()),
+            Some(n) => return Err(StateError::Version(n)),
+            None => return Err(StateError::NoVersion),
         }
         // Terraform writes `resources` (an array, empty when nothing is managed) in every version 4 state, and
         // `instances` (an array) in every resource: a file without them is not a state to trust, and reading it
         // as empty would match nothing by id.
         let resources = match v.get("resources") {
             Some(Value::Array(r)) => r,
-            Some(other) => {
-                return Err(format!(
-                    "`resources` is {}, not an array: not a Terraform state file",
-                    json_kind(other)
-                ))
-            }
-            None => return Err("no `resources`: not a Terraform state file".to_string()),
+            Some(other) => return Err(StateError::ResourcesNotArray(json_kind(other))),
+            None => return Err(StateError::NoResources),
         };
         let mut ids = BTreeMap::new();
         for (i, r) in resources.iter().enumerate() {
             let Some(obj) = r.as_object() else {
-                return Err(format!(
-                    "`resources[{i}]` is {}, not an object: not a Terraform state file",
-                    json_kind(r)
-                ));
+                return Err(StateError::ResourceNotObject {
+                    index: i,
+                    kind: json_kind(r),
+                });
             };
             if !matches!(obj.get("instances"), Some(Value::Array(_))) {
-                let what = obj.get("instances").map_or("missing", json_kind);
-                return Err(format!(
-                    "`resources[{i}].instances` is {what}, not an array: not a Terraform state file"
-                ));
+                return Err(StateError::InstancesNotArray {
+                    index: i,
+                    kind: obj.get("instances").map_or("missing", json_kind),
+                });
             }
             if r.get("mode").and_then(Value::as_str) != Some("managed") {
                 continue;
@@ -78,6 +73,42 @@ impl StateIds {
         }
         Ok(StateIds(ids))
     }
+}
+
+/// Why a file is not a Terraform state drsync can match by: the message names the first thing wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// Not JSON at all.
+    #[error("not JSON: {0}")]
+    NotJson(serde_json::Error),
+    /// A state format other than 4.
+    #[error("state format version {0}; drsync reads version 4")]
+    Version(u64),
+    /// No `version`.
+    #[error("no `version`: not a Terraform state file")]
+    NoVersion,
+    /// `resources` is not an array (the kind of value it is instead).
+    #[error("`resources` is {0}, not an array: not a Terraform state file")]
+    ResourcesNotArray(&'static str),
+    /// No `resources`.
+    #[error("no `resources`: not a Terraform state file")]
+    NoResources,
+    /// A resource that is not an object.
+    #[error("`resources[{index}]` is {kind}, not an object: not a Terraform state file")]
+    ResourceNotObject {
+        /// Its index in `resources`.
+        index: usize,
+        /// The kind of value it is.
+        kind: &'static str,
+    },
+    /// A resource whose `instances` is not an array.
+    #[error("`resources[{index}].instances` is {kind}, not an array: not a Terraform state file")]
+    InstancesNotArray {
+        /// The resource's index in `resources`.
+        index: usize,
+        /// The kind of value `instances` is, or `missing`.
+        kind: &'static str,
+    },
 }
 
 /// What kind of JSON value `v` is, for [`StateIds::parse`]'s errors.

@@ -311,7 +311,7 @@ fn glob(glob: &[Tok], text: &str) -> bool {
 }
 
 /// A pattern line (without `!`) as segments, checked: a resource type or `*` first, then at least a label.
-fn parse_pattern(pattern: &str) -> Result<Vec<Segment>, String> {
+fn parse_pattern(pattern: &str) -> Result<Vec<Segment>, PatternError> {
     let raw = split(pattern)?;
     let first = &raw[0];
     let is_type = !first.quoted
@@ -325,15 +325,10 @@ fn parse_pattern(pattern: &str) -> Result<Vec<Segment>, String> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '*');
     if !is_type {
-        return Err(format!(
-            "`{}` is not a resource type: a pattern starts with one, as in `databricks_job.nightly_etl`, or with `*`",
-            first.text
-        ));
+        return Err(PatternError::NotAType(first.text.clone()));
     }
     if raw.len() < 2 {
-        return Err(
-            "a pattern needs a resource type and a label (`databricks_job.*` is every job)".into(),
-        );
+        return Err(PatternError::NoLabel);
     }
     Ok(raw
         .into_iter()
@@ -384,13 +379,13 @@ struct RawSegment {
 
 /// Splits at dots outside quotes and brackets. `[KEY]` runs to the first `]` that ends the segment, so a key
 /// may hold dots and quotes; a key wholly in quotes is read as a quoted string.
-fn split(text: &str) -> Result<Vec<RawSegment>, String> {
+fn split(text: &str) -> Result<Vec<RawSegment>, PatternError> {
     let c: Vec<char> = text.chars().collect();
     let mut i = 0;
     let mut out = Vec::new();
     loop {
         if i == c.len() || c[i] == '.' {
-            return Err("empty segment (two dots in a row, or a dot at either end)".into());
+            return Err(PatternError::EmptySegment);
         }
         let start = i;
         let quoted = c[i] == '"';
@@ -403,10 +398,10 @@ fn split(text: &str) -> Result<Vec<RawSegment>, String> {
                 i += 1;
             }
             if i < c.len() && c[i] == '"' {
-                return Err("a quote must open a segment: quote the whole segment, as in `spark_conf.\"spark.master\"`".into());
+                return Err(PatternError::QuoteInside);
             }
             if i == start {
-                return Err("`[` must follow a block name, as in `task[load]`".into());
+                return Err(PatternError::KeyWithoutName);
             }
             unquoted(&c[start..i])
         };
@@ -414,13 +409,11 @@ fn split(text: &str) -> Result<Vec<RawSegment>, String> {
         let key = if i < c.len() && c[i] == '[' {
             let close = (i + 1..c.len())
                 .find(|&j| c[j] == ']' && (j + 1 == c.len() || c[j + 1] == '.'))
-                .ok_or("unbalanced `[`: no `]` ends the segment")?;
+                .ok_or(PatternError::UnbalancedBracket)?;
             let inner = &c[i + 1..close];
             i = close + 1;
             if inner.is_empty() {
-                return Err(
-                    "empty `[]`: name the key, as in `task[load]`, or write `task[*]`".into(),
-                );
+                return Err(PatternError::EmptyKey);
             }
             let whole_quoted = inner.len() >= 2 && inner[0] == '"' && inner[inner.len() - 1] == '"';
             Some(match quoted_at(inner, 0) {
@@ -440,10 +433,7 @@ fn split(text: &str) -> Result<Vec<RawSegment>, String> {
             return Ok(out);
         }
         if c[i] != '.' {
-            return Err(format!(
-                "expected `.` after `{}`",
-                c[start..i].iter().collect::<String>()
-            ));
+            return Err(PatternError::NoDot(c[start..i].iter().collect()));
         }
         i += 1;
     }
@@ -458,7 +448,7 @@ fn unquoted(chars: &[char]) -> Glob {
 
 /// The quoted string opening at `c[start]`, and the index after its closing quote. `\"`, `\\` and `\*` stand
 /// for the character; any other escape is kept as written, on both sides of a match alike.
-fn quoted_at(c: &[char], start: usize) -> Result<(Glob, usize), String> {
+fn quoted_at(c: &[char], start: usize) -> Result<(Glob, usize), PatternError> {
     let mut out = Vec::new();
     let mut i = start + 1;
     while i < c.len() {
@@ -482,7 +472,34 @@ fn quoted_at(c: &[char], start: usize) -> Result<(Glob, usize), String> {
             }
         }
     }
-    Err("unbalanced quote: a `\"` is not closed".into())
+    Err(PatternError::UnbalancedQuote)
+}
+
+/// What is wrong with a pattern (or a field path): [`IgnoreError::reason`] says it, with the pattern.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum PatternError {
+    #[error(
+        "`{0}` is not a resource type: a pattern starts with one, as in `databricks_job.nightly_etl`, or with `*`"
+    )]
+    NotAType(String),
+    #[error("a pattern needs a resource type and a label (`databricks_job.*` is every job)")]
+    NoLabel,
+    #[error("empty segment (two dots in a row, or a dot at either end)")]
+    EmptySegment,
+    #[error(
+        "a quote must open a segment: quote the whole segment, as in `spark_conf.\"spark.master\"`"
+    )]
+    QuoteInside,
+    #[error("`[` must follow a block name, as in `task[load]`")]
+    KeyWithoutName,
+    #[error("unbalanced `[`: no `]` ends the segment")]
+    UnbalancedBracket,
+    #[error("empty `[]`: name the key, as in `task[load]`, or write `task[*]`")]
+    EmptyKey,
+    #[error("expected `.` after `{0}`")]
+    NoDot(String),
+    #[error("unbalanced quote: a `\"` is not closed")]
+    UnbalancedQuote,
 }
 
 #[cfg(test)]

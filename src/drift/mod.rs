@@ -10,7 +10,7 @@ mod suppress;
 
 pub use engine::{
     compare, compare_inventory, compare_matched, compare_normalized, diff_bodies, Compared, Error,
-    StateIds,
+    StateError, StateIds,
 };
 pub use matching::Matching;
 

@@ -1,6 +1,9 @@
-//! Operations, in the style of cargo's `ops`: each command's whole run in the library (settings in, a result out
-//! that the CLI renders), composed from the stages (`inventory`, `model::normalize`, `convert`, `export`, `git`).
-//! Nothing here prints, reads the environment or decides exit codes: progress goes through callbacks the CLI
-//! implements, and everything the environment says comes in through the settings.
+//! Operations, in the style of cargo's `ops`: each command's whole run in the library, composed from the stages
+//! (`inventory`, `model::normalize`, `convert`, `export`, `drift`, `check`, `git`): resolved settings (and the
+//! clients the caller built) in, a value the CLI renders out. Nothing here prints, reads the environment or
+//! decides exit codes: progress goes through callbacks the CLI implements.
 
+pub mod check;
+pub mod desired;
+pub mod drift;
 pub mod export;

@@ -3,6 +3,7 @@
 //! (`report::escape`), as in the drift report; nothing here escapes on its own.
 
 use super::escape;
+use super::Format;
 use crate::check::{format_duration, CheckReport, CheckResult, Status};
 use std::fmt::Write;
 
@@ -13,51 +14,23 @@ pub struct Options {
     pub timings: bool,
 }
 
-/// The formats a check report is rendered in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// The checklist.
-    Text,
-    /// The report as JSON.
-    Json,
-    /// A Markdown document (for a pull request or an incident channel).
-    Markdown,
-}
+/// A format a check report does not come in (it comes as text, JSON and Markdown; JUnit and HTML are the drift
+/// report's). The CLI offers only [`Format::CHECK`], so this names a caller's mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a check report does not come as {0}: expected text, json or markdown")]
+pub struct Unsupported(pub Format);
 
-/// A format name a check report does not come in.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown report format `{0}`: expected text, json or markdown")]
-pub struct UnknownFormat(pub String);
-
-impl std::str::FromStr for Format {
-    type Err = UnknownFormat;
-
-    fn from_str(s: &str) -> Result<Self, UnknownFormat> {
-        match s {
-            "text" => Ok(Format::Text),
-            "json" => Ok(Format::Json),
-            "markdown" | "md" => Ok(Format::Markdown),
-            _ => Err(UnknownFormat(s.to_string())),
-        }
-    }
-}
-
-/// The check report's format for a report format name: text, JSON and Markdown; the drift-only formats (JUnit,
-/// HTML) are an [`UnknownFormat`] with the same text as an unknown name.
-impl TryFrom<super::Format> for Format {
-    type Error = UnknownFormat;
-
-    fn try_from(format: super::Format) -> Result<Format, UnknownFormat> {
-        format.as_str().parse()
-    }
-}
-
-/// Render `report` in `format`.
-pub fn render(format: Format, report: &CheckReport, options: &Options) -> String {
+/// Render `report` in `format`, one of [`Format::CHECK`].
+pub fn render(
+    format: Format,
+    report: &CheckReport,
+    options: &Options,
+) -> Result<String, Unsupported> {
     match format {
-        Format::Text => text(report, options),
-        Format::Json => json(report, options),
-        Format::Markdown => markdown(report, options),
+        Format::Text => Ok(text(report, options)),
+        Format::Json => Ok(json(report, options)),
+        Format::Markdown => Ok(markdown(report, options)),
+        Format::Junit | Format::Html => Err(Unsupported(format)),
     }
 }
 
@@ -245,7 +218,7 @@ mod tests {
     #[test]
     fn renders_each_format() {
         let r = report();
-        let t = render(Format::Text, &r, &Options { timings: true });
+        let t = render(Format::Text, &r, &Options { timings: true }).unwrap();
         assert!(
             t.starts_with("✓ DR workspace reachable  as admin (5 ms)\n"),
             "{t}"
@@ -253,22 +226,18 @@ mod tests {
         assert!(t.contains("    - scope a|b \\u{1b}[31m"), "{t}");
         assert!(t.ends_with("NOT READY: 1 failed, DR copy 1h old\n"), "{t}");
         let j: serde_json::Value =
-            serde_json::from_str(&render(Format::Json, &r, &Options { timings: false })).unwrap();
+            serde_json::from_str(&render(Format::Json, &r, &Options { timings: false }).unwrap())
+                .unwrap();
         assert_eq!(j["checks"][1]["status"], "fail");
         assert_eq!(j["checks"][1]["duration_ms"], 0);
-        let m = render(Format::Markdown, &r, &Options { timings: false });
+        let m = render(Format::Markdown, &r, &Options { timings: false }).unwrap();
         assert!(m.contains("scope a&#124;b"), "{m}");
         assert_eq!(
-            "yaml".parse::<Format>().map_err(|e| e.to_string()),
-            Err("unknown report format `yaml`: expected text, json or markdown".to_string())
-        );
-        assert_eq!(
-            Format::try_from(super::super::Format::Markdown),
-            Ok(Format::Markdown)
-        );
-        assert_eq!(
-            Format::try_from(super::super::Format::Junit).map_err(|e| e.to_string()),
-            Err("unknown report format `junit`: expected text, json or markdown".to_string())
+            render(Format::Junit, &r, &Options { timings: false }).map_err(|e| e.to_string()),
+            Err(
+                "a check report does not come as junit: expected text, json or markdown"
+                    .to_string()
+            )
         );
     }
 
@@ -283,7 +252,7 @@ mod tests {
         let hostile =
             "job \u{1b}[2J\u{1b}]0;owned\u{7}\n✓ Passive posture all fine \u{202e}cod\u{200b}e";
         r.checks[1].details = vec![hostile.to_string()];
-        let t = render(Format::Text, &r, &Options { timings: false });
+        let t = render(Format::Text, &r, &Options { timings: false }).unwrap();
         for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{200b}'] {
             assert!(!t.contains(bad), "{bad:?} in {t}");
         }
@@ -295,7 +264,7 @@ mod tests {
             t.contains("    - job \\u{1b}[2J\\u{1b}]0;owned\\u{7}\\u{a}✓ Passive posture all fine \\u{202e}cod\\u{200b}e"),
             "{t}"
         );
-        let m = render(Format::Markdown, &r, &Options { timings: false });
+        let m = render(Format::Markdown, &r, &Options { timings: false }).unwrap();
         assert!(m.contains(&escape::markdown(hostile)), "{m}");
         assert!(!m.contains('\u{202e}') && !m.contains('\u{1b}'), "{m}");
 
@@ -310,7 +279,7 @@ mod tests {
             c.details = vec![hostile.into()];
         }
         for format in [Format::Text, Format::Markdown] {
-            let out = render(format, &r, &Options { timings: true });
+            let out = render(format, &r, &Options { timings: true }).unwrap();
             for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{200b}'] {
                 assert!(!out.contains(bad), "{format:?}: {bad:?} in {out}");
             }
@@ -353,12 +322,12 @@ mod tests {
         let mut r = report();
         r.checks[1].details = vec![name.into()];
         let drift_text = super::super::text::render(&drift, &super::super::Options::default());
-        let check_text = render(Format::Text, &r, &Options { timings: false });
+        let check_text = render(Format::Text, &r, &Options { timings: false }).unwrap();
         let shown = "cod\\u{202e}e\\u{200b}x";
         assert!(drift_text.contains(shown), "{drift_text}");
         assert!(check_text.contains(shown), "{check_text}");
         let drift_md = super::super::markdown::render(&drift, &super::super::Options::default());
-        let check_md = render(Format::Markdown, &r, &Options { timings: false });
+        let check_md = render(Format::Markdown, &r, &Options { timings: false }).unwrap();
         let shown = escape::markdown(name);
         assert!(!shown.contains(['\u{202e}', '\u{200b}']), "{shown}");
         assert!(drift_md.contains(&shown), "{drift_md}");

@@ -13,6 +13,8 @@ mod diff;
 mod escape;
 pub use escape::terminal;
 pub mod export;
+mod format;
+pub use format::{Format, UnknownFormat};
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -20,82 +22,12 @@ pub mod markdown;
 pub mod text;
 
 use crate::drift::{Finding, FindingKind, Report, Summary, TypeSummary};
-use std::fmt;
-use std::str::FromStr;
 
 /// How to render; the caller decides (for colour: whether stdout is a terminal, `NO_COLOR`, a flag).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Options {
     /// Colour the text report with ANSI escapes. Only [`text`] uses it.
     pub color: bool,
-}
-
-/// The report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// Plain text for a terminal or a log ([`text`]).
-    Text,
-    /// The report as JSON, for programs ([`json`]).
-    Json,
-    /// GitHub-flavoured Markdown for a pull-request comment or an issue ([`markdown`]).
-    Markdown,
-    /// JUnit XML for CI test dashboards ([`junit`]).
-    Junit,
-    /// One self-contained HTML page ([`html`]).
-    Html,
-}
-
-impl Format {
-    /// Every format, in the order help texts list them.
-    pub const ALL: [Format; 5] = [
-        Format::Text,
-        Format::Json,
-        Format::Markdown,
-        Format::Junit,
-        Format::Html,
-    ];
-
-    /// The name [`FromStr`] accepts: `text`, `json`, `markdown`, `junit` or `html`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Text => "text",
-            Format::Json => "json",
-            Format::Markdown => "markdown",
-            Format::Junit => "junit",
-            Format::Html => "html",
-        }
-    }
-
-    /// The usual file extension for the format, without the dot.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Text => "txt",
-            Format::Json => "json",
-            Format::Markdown => "md",
-            Format::Junit => "xml",
-            Format::Html => "html",
-        }
-    }
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Format {
-    /// `unknown report format `NAME`: expected text, json, markdown, junit or html`.
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown report format `{s}`: expected text, json, markdown, junit or html")
-            })
-    }
 }
 
 /// Render `report` in `format`. `in_sync` lists the addresses (`TYPE.LABEL`) of the desired resources that
@@ -216,19 +148,6 @@ fn diff_names(f: &Finding) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn format_names_round_trip() {
-        for f in Format::ALL {
-            assert_eq!(f.as_str().parse::<Format>(), Ok(f));
-            assert_eq!(f.to_string(), f.as_str());
-        }
-        assert_eq!(
-            "yaml".parse::<Format>().unwrap_err(),
-            "unknown report format `yaml`: expected text, json, markdown, junit or html"
-        );
-        assert!("Text".parse::<Format>().is_err());
-    }
 
     #[test]
     fn percent_rounds_but_never_claims_full_coverage() {

@@ -6,8 +6,8 @@
 mod rules;
 
 pub use rules::{
-    parse_path, FieldAction, FieldPath, FieldRule, PauseMode, Replace, RewriteSection, RuleError,
-    Rules, Segment, DR_ACTIVE,
+    parse_path, FieldAction, FieldPath, FieldRule, PathError, PauseMode, Replace, RewriteSection,
+    RuleError, Rules, Segment, DR_ACTIVE,
 };
 
 use crate::hcl::{conditional, traversal};

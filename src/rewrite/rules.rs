@@ -227,7 +227,8 @@ impl Rules {
         let mut used_variables = Vec::new();
         for (i, f) in s.field.iter().enumerate() {
             let key = format!("rewrite.field[{i}]");
-            let path = parse_path(&f.path).map_err(|reason| err(format!("{key}.path"), &reason))?;
+            let path = parse_path(&f.path)
+                .map_err(|reason| err(format!("{key}.path"), &reason.to_string()))?;
             let action = match (&f.value, &f.variable) {
                 (Some(v), None) => FieldAction::Literal(scalar(v).ok_or_else(|| {
                     err(
@@ -315,58 +316,78 @@ fn scalar(v: &toml::Value) -> Option<serde_json::Value> {
 }
 
 /// Parse `databricks_cluster.spark_conf."spark.hadoop.fs.s3a.endpoint"` or `databricks_job.task.*.new_cluster`.
-pub fn parse_path(text: &str) -> Result<FieldPath, String> {
+pub fn parse_path(text: &str) -> Result<FieldPath, PathError> {
     let mut segments = Vec::new();
     let mut rest = text;
     loop {
         let (segment, after) = if let Some(quoted) = rest.strip_prefix('"') {
-            let end = quoted
-                .find('"')
-                .ok_or("a quoted segment has no closing quote")?;
+            let end = quoted.find('"').ok_or(PathError::UnclosedQuote)?;
             (Segment::Name(quoted[..end].to_string()), &quoted[end + 1..])
         } else {
             let end = rest.find('.').unwrap_or(rest.len());
             let name = &rest[..end];
             if name.is_empty() {
-                return Err("an empty segment (two dots, or a dot at an end)".to_string());
+                return Err(PathError::EmptySegment);
             }
             if name == "*" {
                 (Segment::Any, &rest[end..])
             } else if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 (Segment::Name(name.to_string()), &rest[end..])
             } else {
-                return Err(format!(
-                    "`{name}` is not a name; quote a key that holds other characters"
-                ));
+                return Err(PathError::NotAName(name.to_string()));
             }
         };
         segments.push(segment);
         if after.is_empty() {
             break;
         }
-        rest = after
-            .strip_prefix('.')
-            .ok_or("segments must be separated by dots")?;
+        rest = after.strip_prefix('.').ok_or(PathError::NoDot)?;
         if rest.is_empty() {
-            return Err("a dot at the end".to_string());
+            return Err(PathError::DotAtEnd);
         }
     }
     let Segment::Name(resource_type) = segments.remove(0) else {
-        return Err("the path must start with a resource type, not `*`".to_string());
+        return Err(PathError::StarFirst);
     };
     if !RESOURCE_TYPES.contains(&resource_type.as_str()) {
-        return Err(format!(
-            "`{resource_type}` is not a resource type drsync exports ({})",
-            RESOURCE_TYPES.join(", ")
-        ));
+        return Err(PathError::NotExported(resource_type));
     }
     if segments.is_empty() {
-        return Err("the path names no field after the resource type".to_string());
+        return Err(PathError::NoField);
     }
     Ok(FieldPath {
         resource_type,
         segments,
     })
+}
+
+/// Why a `[[rewrite.field]] path` cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathError {
+    /// `"` with no closing `"`.
+    #[error("a quoted segment has no closing quote")]
+    UnclosedQuote,
+    /// `a..b`, `.a` or `a.`.
+    #[error("an empty segment (two dots, or a dot at an end)")]
+    EmptySegment,
+    /// A bare segment with characters a name does not hold.
+    #[error("`{0}` is not a name; quote a key that holds other characters")]
+    NotAName(String),
+    /// Something other than a dot after a quoted segment.
+    #[error("segments must be separated by dots")]
+    NoDot,
+    /// A dot after the last segment.
+    #[error("a dot at the end")]
+    DotAtEnd,
+    /// `*` where the resource type goes.
+    #[error("the path must start with a resource type, not `*`")]
+    StarFirst,
+    /// A first segment that is not one of [`RESOURCE_TYPES`].
+    #[error("`{0}` is not a resource type drsync exports ({types})", types = RESOURCE_TYPES.join(", "))]
+    NotExported(String),
+    /// Only a resource type.
+    #[error("the path names no field after the resource type")]
+    NoField,
 }
 
 #[cfg(test)]

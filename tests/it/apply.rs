@@ -3,40 +3,17 @@
 //! round trip that makes "an unchanged DR site shows no drift" hold.
 
 use crate::common::{fixtures_dir, start};
-use drsync::config::Config;
-use drsync::export::{self, Export, LabelMap, Settings};
-use drsync::model::ResourceKind;
+use drsync::export::Export;
 use drsync_emulator::{EmulatorConfig, Fixtures};
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use crate::common::client;
-
-fn settings(rules: &str) -> Settings {
-    let config = Config::parse(rules, Path::new("drsync.toml")).unwrap();
-    Settings {
-        kinds: ResourceKind::ALL.to_vec(),
-        filter: config.export.name_filter().unwrap(),
-        provider_version: config.export.provider_version.clone(),
-        source_host: "https://workspace".to_string(),
-        rules: config.rewrite,
-        normalize: Default::default(),
-        exporter: None,
-        workspace_id: None,
-    }
-}
+use crate::common::{build_export, client, export_settings, read_all};
 
 async fn export_of(url: &str, rules: &str) -> Export {
-    let inv = drsync::inventory::read(&client(url), &ResourceKind::ALL)
-        .await
-        .unwrap();
-    export::build(
-        inv.clone(),
-        &settings(rules),
-        &LabelMap::default(),
-        &drsync::convert::provider_schema(),
+    build_export(
+        read_all(url).await,
+        &export_settings(rules, "https://workspace"),
     )
-    .unwrap()
 }
 
 /// The resource files without the header line that names the source.

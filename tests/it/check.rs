@@ -1,9 +1,10 @@
 //! `drsync check` as a user runs it: a committed export, a DR emulator it was applied to (made passive), and
 //! one test per way DR can be not ready; golden files for the text, JSON and Markdown outputs.
 
-use crate::common::{drsync, fixtures_dir, git_init, start, Raw, Run, COMMIT_ENV};
-use crate::drift::DR_RULES;
-use drsync_emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
+use crate::common::{
+    drsync, passive_dr, start, unpause, write_dr_config, DrSetup as Setup, Raw, Run, DR_RULES,
+};
+use drsync_emulator::{EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,79 +20,19 @@ const NOW: &str = "1700003600";
 /// Short deadlines, so that an unreachable workspace fails fast.
 const CLIENT: &str = "\n[client]\nrate_limit = 0\ndeadline_seconds = 3\nmax_attempts = 2\nrequest_timeout_seconds = 2\n";
 
-struct Setup {
-    dir: tempfile::TempDir,
-    primary: Emulator,
-    dr: Emulator,
+/// drsync.toml's lines after the workspaces: the DR rules, quick client settings, `[check]` and `check`.
+fn config_extra(check: &str) -> String {
+    format!("{DR_RULES}{CLIENT}\n[check]\nmax_sync_age = \"24h\"\n{check}")
 }
 
 fn write_config(dir: &Path, primary: &str, dr: &str, check: &str) {
-    std::fs::write(
-        dir.join("drsync.toml"),
-        format!(
-            "[workspaces.primary]\nhost = \"{primary}\"\ntoken_env = \"PRIMARY_TOKEN\"\n\n[workspaces.dr]\nhost = \"{dr}\"\ntoken_env = \"DR_TOKEN\"\n{DR_RULES}{CLIENT}\n[check]\nmax_sync_age = \"24h\"\n{check}"
-        ),
-    )
-    .unwrap();
+    write_dr_config(dir, primary, dr, &config_extra(check));
 }
 
-/// A repository with a committed, rewritten export of the fixture primary, and a passive DR emulator it was
-/// applied to, holding the primary's instance profiles, secret scopes and workspace objects. `customize`
-/// changes DR's fixtures before it starts (the catalog, say); `apply_filter` picks the resources applied.
+/// [`passive_dr`] with check's drsync.toml: `customize` changes DR's fixtures before it starts (the catalog,
+/// say); the resources in `skip` are not applied.
 async fn setup_with(customize: impl FnOnce(&mut Fixtures), skip: &[&str]) -> Setup {
-    let primary_fixtures = Fixtures::load(&fixtures_dir("primary")).unwrap();
-    let mut dr_fixtures = Fixtures {
-        instance_profiles: primary_fixtures.instance_profiles.clone(),
-        secret_scopes: primary_fixtures.secret_scopes.clone(),
-        workspace_objects: primary_fixtures.workspace_objects.clone(),
-        ..Fixtures::default()
-    };
-    customize(&mut dr_fixtures);
-    let primary = start(EmulatorConfig {
-        fixtures: primary_fixtures,
-        ..EmulatorConfig::default()
-    })
-    .await;
-    let dr = start(EmulatorConfig {
-        fixtures: dr_fixtures,
-        seed: 3,
-        ..EmulatorConfig::default()
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    git_init(dir.path());
-    write_config(dir.path(), primary.url(), dr.url(), "");
-    let run = drsync(dir.path(), &["export"], COMMIT_ENV).await;
-    assert_eq!(run.code, 0, "{run:?}");
-    let mut files = BTreeMap::new();
-    for e in std::fs::read_dir(dir.path().join("terraform/generated"))
-        .unwrap()
-        .flatten()
-    {
-        files.insert(
-            e.file_name().to_string_lossy().into_owned(),
-            std::fs::read_to_string(e.path()).unwrap(),
-        );
-    }
-    let mut config = drsync::tfconfig::load(&files, &[], &BTreeMap::new()).unwrap();
-    config
-        .resources
-        .retain(|r| !skip.contains(&r.address().as_str()));
-    let client = crate::common::client(dr.url());
-    crate::provider::apply(&config, &client).await.unwrap();
-    // A passive DR: every all-purpose cluster terminated.
-    let raw = Raw::new(&dr);
-    let (_, list) = raw.get("/api/2.1/clusters/list").await;
-    for c in list["clusters"].as_array().into_iter().flatten() {
-        let (s, body) = raw
-            .post(
-                "/api/2.1/clusters/delete",
-                json!({"cluster_id": c["cluster_id"]}),
-            )
-            .await;
-        assert_eq!(s, 200, "{body}");
-    }
-    Setup { dir, primary, dr }
+    passive_dr(&config_extra(""), customize, skip).await
 }
 
 async fn setup() -> Setup {
@@ -553,22 +494,6 @@ async fn hcl_that_does_not_load_fails_and_is_not_compared() {
     // The previous commit still loads.
     let run = check(s.dir.path(), &["--ref", "HEAD~1"]).await;
     assert_eq!(run.code, 0, "{run:?}");
-}
-
-async fn unpause(dr: &Emulator, name: &str) {
-    let raw = Raw::new(dr);
-    let (_, list) = raw.get(&format!("/api/2.2/jobs/list?name={name}")).await;
-    let id = list["jobs"][0]["job_id"].clone();
-    let (_, job) = raw.get(&format!("/api/2.1/jobs/get?job_id={id}")).await;
-    let mut schedule = job["settings"]["schedule"].clone();
-    schedule["pause_status"] = json!("UNPAUSED");
-    let (s, _) = raw
-        .post(
-            "/api/2.2/jobs/update",
-            json!({"job_id": id, "new_settings": {"schedule": schedule}}),
-        )
-        .await;
-    assert_eq!(s, 200);
 }
 
 /// A DR workspace drsync cannot even make a client for is a configuration error (exit 1, nothing printed on

@@ -12,7 +12,6 @@ pub fn fixtures_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Start an emulator on 127.0.0.1 with a random port.
 /// A client of an emulated workspace with the default token and no rate limit.
 pub fn client(url: &str) -> drsync::api::WorkspaceClient {
     drsync::api::WorkspaceClient::new(
@@ -27,6 +26,7 @@ pub fn client(url: &str) -> drsync::api::WorkspaceClient {
     .unwrap()
 }
 
+/// Start an emulator on 127.0.0.1 with a random port.
 pub async fn start(config: EmulatorConfig) -> Emulator {
     Emulator::start(config, "127.0.0.1:0".parse().unwrap())
         .await
@@ -214,4 +214,147 @@ pub fn terraform_available() -> bool {
         &["version"],
         "install Terraform >= 1.1 on PATH",
     )
+}
+
+#[path = "../shared/export.rs"]
+mod export;
+pub use export::{export_settings, DR_RULES};
+
+/// An emulator seeded with `fixtures/primary`.
+pub async fn start_fixture_primary() -> Emulator {
+    start_with(Fixtures::load(&fixtures_dir("primary")).unwrap()).await
+}
+
+/// What `inventory::read` reads from the workspace at `url`: every resource kind.
+pub async fn read_all(url: &str) -> drsync::inventory::Inventory {
+    drsync::inventory::read(&client(url), &drsync::model::ResourceKind::ALL)
+        .await
+        .unwrap()
+}
+
+/// The fixture primary (`fixtures/primary`) as `inventory::read` reads it.
+pub async fn read_fixture_primary() -> drsync::inventory::Inventory {
+    let emu = start_fixture_primary().await;
+    read_all(emu.url()).await
+}
+
+/// `inv` exported with `settings`, with no previous labels.
+pub fn build_export(
+    inv: drsync::inventory::Inventory,
+    settings: &drsync::export::Settings,
+) -> drsync::export::Export {
+    drsync::export::build(
+        inv,
+        settings,
+        &drsync::export::LabelMap::default(),
+        &drsync::convert::provider_schema(),
+    )
+    .unwrap()
+}
+
+/// A drsync.toml for a primary at `primary` ($PRIMARY_TOKEN) and a DR at `dr` ($DR_TOKEN), then `extra`.
+pub fn write_dr_config(dir: &std::path::Path, primary: &str, dr: &str, extra: &str) {
+    std::fs::write(
+        dir.join("drsync.toml"),
+        format!(
+            "[workspaces.primary]\nhost = \"{primary}\"\ntoken_env = \"PRIMARY_TOKEN\"\n\n[workspaces.dr]\nhost = \"{dr}\"\ntoken_env = \"DR_TOKEN\"\n{extra}"
+        ),
+    )
+    .unwrap();
+}
+
+/// Every file of the export folder `dir/terraform/generated`, by name.
+pub fn exported_files(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    for e in std::fs::read_dir(dir.join("terraform/generated"))
+        .unwrap()
+        .flatten()
+    {
+        files.insert(
+            e.file_name().to_string_lossy().into_owned(),
+            std::fs::read_to_string(e.path()).unwrap(),
+        );
+    }
+    files
+}
+
+/// Set the schedule of the job named `name` in `emu` to UNPAUSED, as someone acting on DR by hand would.
+pub async fn unpause(emu: &Emulator, name: &str) {
+    let raw = Raw::new(emu);
+    let (_, list) = raw.get(&format!("/api/2.2/jobs/list?name={name}")).await;
+    let id = list["jobs"][0]["job_id"].clone();
+    let (_, job) = raw.get(&format!("/api/2.1/jobs/get?job_id={id}")).await;
+    let mut schedule = job["settings"]["schedule"].clone();
+    schedule["pause_status"] = serde_json::json!("UNPAUSED");
+    let (s, _) = raw
+        .post(
+            "/api/2.2/jobs/update",
+            serde_json::json!({"job_id": id, "new_settings": {"schedule": schedule}}),
+        )
+        .await;
+    assert_eq!(s, 200);
+}
+
+/// A repository with an export committed by `drsync export`, and the emulators it was read from and applied to.
+pub struct DrSetup {
+    pub dir: tempfile::TempDir,
+    pub primary: Emulator,
+    pub dr: Emulator,
+}
+
+/// A repository (in a temporary folder) with a committed, rewritten export of the fixture primary, and a
+/// passive DR emulator it was applied to, holding the primary's instance profiles, secret scopes and workspace
+/// objects, with every all-purpose cluster terminated: what `check` looks for. drsync.toml names both
+/// workspaces, then `extra`; `customize` changes DR's fixtures before it starts (the catalog, say); the
+/// resources whose addresses are in `skip` are not applied.
+pub async fn passive_dr(
+    extra: &str,
+    customize: impl FnOnce(&mut Fixtures),
+    skip: &[&str],
+) -> DrSetup {
+    let primary_fixtures = Fixtures::load(&fixtures_dir("primary")).unwrap();
+    let mut dr_fixtures = Fixtures {
+        instance_profiles: primary_fixtures.instance_profiles.clone(),
+        secret_scopes: primary_fixtures.secret_scopes.clone(),
+        workspace_objects: primary_fixtures.workspace_objects.clone(),
+        ..Fixtures::default()
+    };
+    customize(&mut dr_fixtures);
+    let primary = start_with(primary_fixtures).await;
+    let dr = start(EmulatorConfig {
+        fixtures: dr_fixtures,
+        seed: 3,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    git_init(dir.path());
+    write_dr_config(dir.path(), primary.url(), dr.url(), extra);
+    let run = drsync(dir.path(), &["export"], COMMIT_ENV).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut config = drsync::tfconfig::load(
+        &exported_files(dir.path()),
+        &[],
+        &std::collections::BTreeMap::new(),
+    )
+    .unwrap();
+    config
+        .resources
+        .retain(|r| !skip.contains(&r.address().as_str()));
+    crate::provider::apply(&config, &client(dr.url()))
+        .await
+        .unwrap();
+    // A passive DR: every all-purpose cluster terminated.
+    let raw = Raw::new(&dr);
+    let (_, list) = raw.get("/api/2.1/clusters/list").await;
+    for c in list["clusters"].as_array().into_iter().flatten() {
+        let (s, body) = raw
+            .post(
+                "/api/2.1/clusters/delete",
+                serde_json::json!({"cluster_id": c["cluster_id"]}),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+    }
+    DrSetup { dir, primary, dr }
 }

@@ -1,58 +1,24 @@
 //! Drift against two emulators: a DR workspace made by applying the rewritten export shows no drift at all;
 //! then one change of each kind shows exactly those findings.
 
-use crate::common::{fixtures_dir, start, Raw};
-use drsync::config::Config;
+use crate::common::{start, Raw};
 use drsync::drift::{self, FindingKind, Report, Severity, Source};
 use drsync::export::{self, LabelMap, Settings};
 use drsync::model::ResourceKind;
 use drsync::tfconfig::{self, Configuration};
-use drsync_emulator::{Emulator, EmulatorConfig, Fixtures};
+use drsync_emulator::{Emulator, EmulatorConfig};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::path::Path;
 
-pub const DR_RULES: &str = r#"
-[rewrite]
-zone_id = "auto"
-pause = "literal"
-[[rewrite.replace]]
-from = "us-east-1"
-to = "us-west-2"
-[rewrite.node_types]
-"i3.xlarge" = "i4i.xlarge"
-"#;
-
-use crate::common::client;
+use crate::common::{
+    build_export, client, export_settings, read_all, start_fixture_primary, DR_RULES,
+};
 
 /// A primary from the fixtures, its rewritten export, and a DR emulator with that export applied.
 pub async fn primary_and_dr() -> (Emulator, Emulator, Configuration, BTreeMap<String, String>) {
-    let primary = start(EmulatorConfig {
-        fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
-        ..EmulatorConfig::default()
-    })
-    .await;
-    let config = Config::parse(DR_RULES, Path::new("drsync.toml")).unwrap();
-    let settings = Settings {
-        kinds: ResourceKind::ALL.to_vec(),
-        filter: config.export.name_filter().unwrap(),
-        provider_version: config.export.provider_version.clone(),
-        source_host: "https://primary".to_string(),
-        rules: config.rewrite,
-        normalize: Default::default(),
-        exporter: None,
-        workspace_id: None,
-    };
-    let inv = drsync::inventory::read(&client(primary.url()), &ResourceKind::ALL)
-        .await
-        .unwrap();
-    let built = export::build(
-        inv.clone(),
-        &settings,
-        &LabelMap::default(),
-        &drsync::convert::provider_schema(),
-    )
-    .unwrap();
+    let primary = start_fixture_primary().await;
+    let settings = export_settings(DR_RULES, "https://primary");
+    let built = build_export(read_all(primary.url()).await, &settings);
     let desired = tfconfig::load(&built.files, &[], &BTreeMap::new()).unwrap();
     let dr = start(EmulatorConfig {
         seed: 5,
@@ -66,9 +32,7 @@ pub async fn primary_and_dr() -> (Emulator, Emulator, Configuration, BTreeMap<St
 }
 
 async fn drift_of(dr: &Emulator, desired: &Configuration) -> Report {
-    let live = drsync::inventory::read(&client(dr.url()), &ResourceKind::ALL)
-        .await
-        .unwrap();
+    let live = read_all(dr.url()).await;
     let source = Source {
         workspace: "https://dr".to_string(),
         git_ref: "HEAD".to_string(),
@@ -324,7 +288,9 @@ fn state_files_of_the_wrong_shape_are_refused() {
         ),
     ] {
         assert_eq!(
-            drift::StateIds::parse(text).map(|s| s.0),
+            drift::StateIds::parse(text)
+                .map(|s| s.0)
+                .map_err(|e| e.to_string()),
             Err(reason.to_string()),
             "{text}"
         );

@@ -1,9 +1,11 @@
 //! `drsync drift` as a user runs it: a committed export, a DR emulator it was applied to, exit codes, formats,
 //! report files, ignore rules and bad input.
 
-use crate::common::{drsync, fixtures_dir, git_init, start, Raw, COMMIT_ENV};
-use crate::drift::DR_RULES;
-use drsync_emulator::{Emulator, EmulatorConfig, Fixtures, DEFAULT_TOKEN};
+use crate::common::{
+    drsync, exported_files, git_init, start, start_fixture_primary, unpause, write_dr_config,
+    COMMIT_ENV, DR_RULES,
+};
+use drsync_emulator::{Emulator, EmulatorConfig, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,11 +18,7 @@ const ENV: &[(&str, &str)] = &[
 
 /// A repository with a committed, rewritten export of the fixture primary, and a DR emulator it was applied to.
 async fn setup() -> (tempfile::TempDir, Emulator, Emulator) {
-    let primary = start(EmulatorConfig {
-        fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let primary = start_fixture_primary().await;
     let dr = start(EmulatorConfig {
         seed: 3,
         ..EmulatorConfig::default()
@@ -28,47 +26,14 @@ async fn setup() -> (tempfile::TempDir, Emulator, Emulator) {
     .await;
     let dir = tempfile::tempdir().unwrap();
     git_init(dir.path());
-    std::fs::write(
-        dir.path().join("drsync.toml"),
-        format!(
-            "[workspaces.primary]\nhost = \"{}\"\ntoken_env = \"PRIMARY_TOKEN\"\n\n[workspaces.dr]\nhost = \"{}\"\ntoken_env = \"DR_TOKEN\"\n{DR_RULES}",
-            primary.url(),
-            dr.url()
-        ),
-    )
-    .unwrap();
+    write_dr_config(dir.path(), primary.url(), dr.url(), DR_RULES);
     let run = drsync(dir.path(), &["export"], COMMIT_ENV).await;
     assert_eq!(run.code, 0, "{run:?}");
-    let mut files = BTreeMap::new();
-    for e in std::fs::read_dir(dir.path().join("terraform/generated"))
-        .unwrap()
-        .flatten()
-    {
-        files.insert(
-            e.file_name().to_string_lossy().into_owned(),
-            std::fs::read_to_string(e.path()).unwrap(),
-        );
-    }
+    let files = exported_files(dir.path());
     let config = drsync::tfconfig::load(&files, &[], &BTreeMap::new()).unwrap();
     let client = crate::common::client(dr.url());
     crate::provider::apply(&config, &client).await.unwrap();
     (dir, primary, dr)
-}
-
-async fn unpause(dr: &Emulator, name: &str) {
-    let raw = Raw::new(dr);
-    let (_, list) = raw.get(&format!("/api/2.2/jobs/list?name={name}")).await;
-    let id = list["jobs"][0]["job_id"].clone();
-    let (_, job) = raw.get(&format!("/api/2.1/jobs/get?job_id={id}")).await;
-    let mut schedule = job["settings"]["schedule"].clone();
-    schedule["pause_status"] = json!("UNPAUSED");
-    let (s, _) = raw
-        .post(
-            "/api/2.2/jobs/update",
-            json!({"job_id": id, "new_settings": {"schedule": schedule}}),
-        )
-        .await;
-    assert_eq!(s, 200);
 }
 
 #[tokio::test]

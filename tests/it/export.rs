@@ -3,41 +3,20 @@
 //! when a listing fails.
 
 use crate::common::{
-    drsync, drsync_blocking, fixtures_dir, git_init, start, write_config, PRIMARY_ENV,
+    drsync, drsync_blocking, fixtures_dir, git_init, read_fixture_primary, start, write_config,
+    PRIMARY_ENV,
 };
-use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
 use drsync::config::ExportSection;
 use drsync::export::{self, Export, LabelMap, Settings};
 use drsync::inventory::Inventory;
 use drsync::model::ResourceKind;
-use drsync_emulator::{EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
+use drsync_emulator::{EmulatorConfig, Fault, Fixtures};
 use hcl::{Body, Expression, ObjectKey};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 const SOURCE: &str = "https://dbc-primary.cloud.databricks.com";
-
-async fn read_primary() -> Inventory {
-    let emu = start(EmulatorConfig {
-        fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
-        ..EmulatorConfig::default()
-    })
-    .await;
-    let client = WorkspaceClient::new(
-        "primary",
-        emu.url(),
-        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
-        ClientOptions {
-            rate_limit: 0.0,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap();
-    drsync::inventory::read(&client, &ResourceKind::ALL)
-        .await
-        .unwrap()
-}
 
 fn settings(section: &ExportSection) -> Settings {
     Settings {
@@ -64,7 +43,7 @@ fn build(inv: &Inventory, section: &ExportSection, previous: &LabelMap) -> Expor
 
 #[tokio::test]
 async fn golden_files_of_the_primary_workspace() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let out = build(&inv, &ExportSection::default(), &LabelMap::default());
     assert_eq!(
         out.files.keys().collect::<Vec<_>>(),
@@ -90,7 +69,7 @@ async fn golden_files_of_the_primary_workspace() {
 
 #[tokio::test]
 async fn every_resource_conforms_to_the_provider_schema() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let out = build(&inv, &ExportSection::default(), &LabelMap::default());
     // The schema as shipped in the repository, not the copy compiled into the library.
     let schema = drsync::hcl::Schema::load(
@@ -115,7 +94,7 @@ async fn every_resource_conforms_to_the_provider_schema() {
 
 #[tokio::test]
 async fn terraform_fmt_leaves_the_files_unchanged() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let out = build(&inv, &ExportSection::default(), &LabelMap::default());
     let dir = tempfile::tempdir().unwrap();
     for (name, content) in &out.files {
@@ -848,7 +827,7 @@ async fn nothing_lost_nothing_invented() {
 /// accepts as valid HCL, so that in a release build the linear check is all that stands in its way.
 #[tokio::test]
 async fn the_release_output_check_passes_the_export_and_rejects_code() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let out = build(&inv, &ExportSection::default(), &LabelMap::default());
     let mut checked = Vec::new();
     for (name, text) in &out.files {
@@ -922,7 +901,7 @@ fn object_keys_are_data_too() {
 
 #[tokio::test]
 async fn exports_are_deterministic_and_labels_stable() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let first = build(&inv, &ExportSection::default(), &LabelMap::default());
     let again = build(&inv, &ExportSection::default(), &LabelMap::default());
     assert_eq!(first.files, again.files);
@@ -966,7 +945,7 @@ async fn exports_are_deterministic_and_labels_stable() {
 
 #[tokio::test]
 async fn globs_select_and_references_to_excluded_objects_stay_literal() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let section = ExportSection {
         resources: vec![ResourceKind::Jobs, ResourceKind::InstancePools],
         exclude: vec!["etl-pool-*".to_string()],

@@ -3,11 +3,12 @@
 //! overall deadline passes, naming the deadline and the endpoint it was waiting on, with nothing written or
 //! committed; and an export skips, with a warning, a job or cluster deleted while it was read.
 
-use crate::common::{drsync, fixtures_dir, git_init, start, Raw, Run, COMMIT_ENV};
-use crate::drift::DR_RULES;
+use crate::common::{
+    drsync, exported_files, fixtures_dir, passive_dr, start, write_dr_config, DrSetup as Setup,
+    Raw, Run, COMMIT_ENV, DR_RULES,
+};
 use drsync_emulator::{Change, Emulator, EmulatorConfig, Fault, Fixtures, DEFAULT_TOKEN};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 const ENV: &[(&str, &str)] = &[
@@ -24,79 +25,14 @@ const CLIENT: &str =
 /// The export is committed at 1700000000; "now" is an hour later.
 const NOW: &str = "1700003600";
 
-struct Setup {
-    dir: tempfile::TempDir,
-    primary: Emulator,
-    dr: Emulator,
-}
-
-fn write_config(dir: &Path, primary: &str, dr: &str, client: &str) {
-    std::fs::write(
-        dir.join("drsync.toml"),
-        format!(
-            "[workspaces.primary]\nhost = \"{primary}\"\ntoken_env = \"PRIMARY_TOKEN\"\n\n[workspaces.dr]\nhost = \"{dr}\"\ntoken_env = \"DR_TOKEN\"\n{DR_RULES}{client}"
-        ),
-    )
-    .unwrap();
-}
-
 /// A committed export of the fixture primary, applied to a passive DR that holds what the checks look for:
 /// drift and check both pass before any fault is injected.
 async fn setup() -> Setup {
-    let primary_fixtures = Fixtures::load(&fixtures_dir("primary")).unwrap();
-    let dr_fixtures = Fixtures {
-        instance_profiles: primary_fixtures.instance_profiles.clone(),
-        secret_scopes: primary_fixtures.secret_scopes.clone(),
-        workspace_objects: primary_fixtures.workspace_objects.clone(),
-        ..Fixtures::default()
-    };
-    let primary = start(EmulatorConfig {
-        fixtures: primary_fixtures,
-        ..EmulatorConfig::default()
-    })
-    .await;
-    let dr = start(EmulatorConfig {
-        fixtures: dr_fixtures,
-        seed: 3,
-        ..EmulatorConfig::default()
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    git_init(dir.path());
-    write_config(dir.path(), primary.url(), dr.url(), CLIENT);
-    let run = drsync(dir.path(), &["export"], COMMIT_ENV).await;
-    assert_eq!(run.code, 0, "{run:?}");
-    let files = folder(dir.path());
-    let config = drsync::tfconfig::load(&files, &[], &BTreeMap::new()).unwrap();
-    let client = crate::common::client(dr.url());
-    crate::provider::apply(&config, &client).await.unwrap();
-    let raw = Raw::new(&dr);
-    let (_, list) = raw.get("/api/2.1/clusters/list").await;
-    for c in list["clusters"].as_array().into_iter().flatten() {
-        let (s, body) = raw
-            .post(
-                "/api/2.1/clusters/delete",
-                json!({"cluster_id": c["cluster_id"]}),
-            )
-            .await;
-        assert_eq!(s, 200, "{body}");
-    }
-    Setup { dir, primary, dr }
+    passive_dr(&format!("{DR_RULES}{CLIENT}"), |_| {}, &[]).await
 }
 
-/// The export folder's files.
-fn folder(dir: &Path) -> BTreeMap<String, String> {
-    let mut files = BTreeMap::new();
-    for e in std::fs::read_dir(dir.join("terraform/generated"))
-        .unwrap()
-        .flatten()
-    {
-        files.insert(
-            e.file_name().to_string_lossy().into_owned(),
-            std::fs::read_to_string(e.path()).unwrap(),
-        );
-    }
-    files
+fn write_config(dir: &Path, primary: &str, dr: &str, client: &str) {
+    write_dr_config(dir, primary, dr, &format!("{DR_RULES}{client}"));
 }
 
 fn head(dir: &Path) -> git2::Oid {
@@ -245,7 +181,7 @@ async fn every_command_gives_up_at_its_deadline() {
         )
         .await;
     assert_eq!(status, 200);
-    let (files, commit) = (folder(dir), head(dir));
+    let (files, commit) = (exported_files(dir), head(dir));
     s.primary.set_faults(stuck.clone());
     let started = std::time::Instant::now();
     let export = drsync(dir, &["--deadline", "3s", "export"], ENV).await;
@@ -264,7 +200,7 @@ async fn every_command_gives_up_at_its_deadline() {
         started.elapsed() < std::time::Duration::from_secs(50),
         "it did not wait for the reply"
     );
-    assert_eq!(folder(dir), files, "nothing written");
+    assert_eq!(exported_files(dir), files, "nothing written");
     assert_eq!(head(dir), commit, "nothing committed");
     assert_eq!(
         s.primary.faults_injected_on("GET /api/2.2/jobs/list")["delay"],
@@ -367,7 +303,7 @@ async fn an_export_skips_what_was_deleted_while_it_read() {
     ] {
         assert!(lines.contains(&expected.as_str()), "{expected}\n{}", run.stdout);
     }
-    let files = folder(dir.path());
+    let files = exported_files(dir.path());
     assert!(!files["jobs.tf"].contains("big-fanout"));
     assert!(!files["clusters.tf"].contains("bob-dev"));
     assert!(files["clusters.tf"].contains("shared-analytics"));

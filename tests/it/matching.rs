@@ -1,7 +1,7 @@
 //! One matching of HCL resources to DR objects, used by drift and by check (issue 14 item 6): with two
 //! same-name jobs, drift and check's passive-posture check pair them the same way, so they cannot disagree.
 
-use crate::common::{drsync, git_init, start, COMMIT_ENV};
+use crate::common::{drsync, exported_files, git_init, start, write_dr_config, COMMIT_ENV};
 use drsync_emulator::{EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -65,15 +65,12 @@ async fn drift_and_check_pair_same_name_jobs_alike() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     git_init(dir.path());
-    std::fs::write(
-        dir.path().join("drsync.toml"),
-        format!(
-            "[workspaces.primary]\nhost = \"{}\"\ntoken_env = \"PRIMARY_TOKEN\"\n\n[workspaces.dr]\nhost = \"{}\"\ntoken_env = \"DR_TOKEN\"\n\n[client]\nrate_limit = 0\n",
-            primary.url(),
-            dr.url()
-        ),
-    )
-    .unwrap();
+    write_dr_config(
+        dir.path(),
+        primary.url(),
+        dr.url(),
+        "\n[client]\nrate_limit = 0\n",
+    );
     let run = drsync(dir.path(), &["export"], COMMIT_ENV).await;
     assert_eq!(run.code, 0, "{run:?}");
     let jobs_tf = std::fs::read_to_string(dir.path().join("terraform/generated/jobs.tf")).unwrap();
@@ -82,16 +79,8 @@ async fn drift_and_check_pair_same_name_jobs_alike() {
             && jobs_tf.contains("resource \"databricks_job\" \"twin_2\""),
         "{jobs_tf}"
     );
-    let mut files = BTreeMap::new();
-    for e in std::fs::read_dir(dir.path().join("terraform/generated"))
-        .unwrap()
-        .flatten()
-    {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".tf") {
-            files.insert(name, std::fs::read_to_string(e.path()).unwrap());
-        }
-    }
+    let mut files = exported_files(dir.path());
+    files.retain(|name, _| name.ends_with(".tf"));
     let config = drsync::tfconfig::load(&files, &[], &BTreeMap::new()).unwrap();
     // DR, as `terraform apply` makes it: newest first, so that DR's listing order is not Git's.
     let mut reversed = config.clone();

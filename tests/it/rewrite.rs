@@ -1,15 +1,10 @@
 //! The export of the realistic fixture workspace with a full DR rule set: golden files, the passive-mode
 //! invariant, and the `dr_active` form evaluating to the passive and the active configuration.
 
-use crate::common::{fixtures_dir, start};
-use drsync::api::{ClientOptions, Credentials, Secret, WorkspaceClient};
-use drsync::config::Config;
-use drsync::export::{self, Export, LabelMap, Settings};
+use crate::common::{build_export, export_settings, read_fixture_primary};
+use drsync::export::Export;
 use drsync::inventory::Inventory;
-use drsync::model::ResourceKind;
-use drsync_emulator::{EmulatorConfig, Fixtures, DEFAULT_TOKEN};
 use hcl::eval::{Context, Evaluate};
-use std::path::Path;
 
 /// A DR rule set for the fixture workspace (us-east-1 -> us-west-2).
 const RULES: &str = r#"
@@ -46,52 +41,15 @@ value = 0
 s3_endpoint = "https://s3.us-west-2.amazonaws.com"
 "#;
 
-async fn read_primary() -> Inventory {
-    let emu = start(EmulatorConfig {
-        fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
-        ..EmulatorConfig::default()
-    })
-    .await;
-    let client = WorkspaceClient::new(
-        "primary",
-        emu.url(),
-        Credentials::Pat(Secret::new(DEFAULT_TOKEN)),
-        ClientOptions {
-            rate_limit: 0.0,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap();
-    drsync::inventory::read(&client, &ResourceKind::ALL)
-        .await
-        .unwrap()
-}
-
 fn export_with(inv: &Inventory, pause: &str) -> Export {
     let text = RULES.replace("PAUSE_MODE", pause);
-    let config = Config::parse(&text, Path::new("drsync.toml")).unwrap();
-    let settings = Settings {
-        kinds: ResourceKind::ALL.to_vec(),
-        filter: config.export.name_filter().unwrap(),
-        provider_version: config.export.provider_version.clone(),
-        source_host: "https://dbc-primary.cloud.databricks.com".to_string(),
-        rules: config.rewrite,
-        normalize: Default::default(),
-        exporter: None,
-        workspace_id: None,
-    };
-    export::build(
-        inv.clone(),
-        &settings,
-        &LabelMap::default(),
-        &drsync::convert::provider_schema(),
-    )
-    .unwrap()
+    let settings = export_settings(&text, "https://dbc-primary.cloud.databricks.com");
+    build_export(inv.clone(), &settings)
 }
 
 #[tokio::test]
 async fn golden_files_with_a_full_dr_rule_set() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let out = export_with(&inv, "literal");
     for (name, content) in &out.files {
         if name != "drsync-labels.json" {
@@ -140,7 +98,7 @@ async fn golden_files_with_a_full_dr_rule_set() {
 
 #[tokio::test]
 async fn literal_mode_leaves_nothing_live() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let out = export_with(&inv, "literal");
     let body: hcl::Body = hcl::parse(&out.files["jobs.tf"]).unwrap();
     let mut pausable = 0;
@@ -200,7 +158,7 @@ fn evaluate(out: &Export, dr_active: bool) -> Vec<(String, hcl::Value)> {
 
 #[tokio::test]
 async fn the_variable_form_evaluates_to_passive_and_active() {
-    let inv = read_primary().await;
+    let inv = read_fixture_primary().await;
     let out = export_with(&inv, "variable");
     insta::assert_snapshot!("dr_variable_variables_tf", &out.files["variables.tf"]);
     let passive = evaluate(&out, false);
@@ -229,11 +187,7 @@ async fn the_variable_form_evaluates_to_passive_and_active() {
 #[tokio::test]
 async fn explain_shows_every_change_and_invalid_rules_write_nothing() {
     use crate::common::{drsync, write_config, PRIMARY_ENV};
-    let emu = start(EmulatorConfig {
-        fixtures: Fixtures::load(&fixtures_dir("primary")).unwrap(),
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let emu = crate::common::start_fixture_primary().await;
     let dir = tempfile::tempdir().unwrap();
     write_config(
         dir.path(),

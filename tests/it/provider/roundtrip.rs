@@ -7,49 +7,29 @@
 use super::{apply, job, plan, refresh, validate_all, Diff, State};
 use crate::common::{fixtures_dir, start};
 use drsync::api::WorkspaceClient;
-use drsync::config::Config;
 use drsync::drift::{self, Report, Source, StateIds};
-use drsync::export::{self, Export, LabelMap, Settings};
+use drsync::export::Export;
 use drsync::model::ResourceKind;
 use drsync::tfconfig::{self, Configuration};
 use drsync_emulator::{synthetic, Emulator, EmulatorConfig, Fixtures, PolicyJson, SyntheticSpec};
 use futures_util::{stream, StreamExt};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 pub use crate::common::client;
 
 /// Region rules of a DR site (as `drift.rs` uses them): zones to `auto`, schedules paused, a region rename and
 /// a node-type mapping.
-pub const LITERAL_RULES: &str = crate::drift::DR_RULES;
+pub const LITERAL_RULES: &str = crate::common::DR_RULES;
 
 /// Passive mode through a variable: every schedule is `var.dr_active ? <primary> : "PAUSED"`.
 pub const VARIABLE_RULES: &str = "[rewrite]\nzone_id = \"auto\"\npause = \"variable\"\n";
 
 /// The primary's export under `rules`, and the configuration drsync reads back from it.
 pub async fn export_of(primary: &Emulator, rules: &str) -> (Export, Configuration) {
-    let config = Config::parse(rules, Path::new("drsync.toml")).unwrap();
-    let settings = Settings {
-        kinds: ResourceKind::ALL.to_vec(),
-        filter: config.export.name_filter().unwrap(),
-        provider_version: config.export.provider_version.clone(),
-        source_host: "https://primary".to_string(),
-        rules: config.rewrite,
-        normalize: config.export.normalize_options(),
-        exporter: None,
-        workspace_id: None,
-    };
-    let inv = drsync::inventory::read(&client(primary.url()), &ResourceKind::ALL)
-        .await
-        .unwrap();
-    let built = export::build(
-        inv,
-        &settings,
-        &LabelMap::default(),
-        &drsync::convert::provider_schema(),
-    )
-    .unwrap();
+    let settings = crate::common::export_settings(rules, "https://primary");
+    let built =
+        crate::common::build_export(crate::common::read_all(primary.url()).await, &settings);
     let loaded = tfconfig::load(&built.files, &[], &BTreeMap::new()).unwrap();
     (built, loaded)
 }
