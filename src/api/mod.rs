@@ -184,7 +184,9 @@ impl WorkspaceClient {
 
     /// `GET path?query`, returning the JSON body (`{}` for an empty one).
     pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Value, Error> {
-        self.call(Method::GET, path, query, None, parse_value).await
+        self.call(Method::GET, path, query, None, parse_value)
+            .await
+            .map(|(v, _)| v)
     }
 
     /// `GET path?query`, handing the body text to `parse`. A body `parse` rejects counts as a cut-off
@@ -195,26 +197,14 @@ impl WorkspaceClient {
         query: &[(&str, String)],
         parse: impl Fn(String) -> Result<T, serde_json::Error>,
     ) -> Result<T, Error> {
-        self.call(Method::GET, path, query, None, parse).await
+        self.call(Method::GET, path, query, None, parse)
+            .await
+            .map(|(v, _)| v)
     }
 
     /// `POST path` with a JSON body. Retried only where that is safe (429, 503, no connection).
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value, Error> {
         self.call(Method::POST, path, &[], Some(body), parse_value)
-            .await
-    }
-
-    /// One call with its retries, given up (wherever it is: waiting for a permit, the rate limit, an answer or
-    /// a retry) when the command's deadline passes.
-    async fn call<T>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<&Value>,
-        parse: impl Fn(String) -> Result<T, serde_json::Error>,
-    ) -> Result<T, Error> {
-        self.call_with_headers(method, path, query, body, parse)
             .await
             .map(|(v, _)| v)
     }
@@ -225,12 +215,12 @@ impl WorkspaceClient {
         &self,
         path: &str,
     ) -> Result<(Value, reqwest::header::HeaderMap), Error> {
-        self.call_with_headers(Method::GET, path, &[], None, parse_value)
-            .await
+        self.call(Method::GET, path, &[], None, parse_value).await
     }
 
-    /// [`Self::call`], also returning the successful response's headers.
-    async fn call_with_headers<T>(
+    /// One call with its retries, given up (wherever it is: waiting for a permit, the rate limit, an answer or
+    /// a retry) when the command's deadline passes; the successful response's body, parsed, and its headers.
+    async fn call<T>(
         &self,
         method: Method,
         path: &str,

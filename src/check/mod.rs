@@ -500,7 +500,7 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
             // One matching of resources to DR objects, for drift and for every check that pairs them.
             let schema = crate::convert::provider_schema();
             let compared = inventory.as_ref().map_err(Clone::clone).and_then(|inv| {
-                drift::compare_inventory(
+                drift::compare(
                     config,
                     inv,
                     &kinds,

@@ -286,10 +286,10 @@ struct RawConfig {
 /// Why `drsync.toml` could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The file could not be read.
+    /// drsync.toml could not be read.
     #[error("cannot read {}", path.display())]
     Read {
-        /// The file.
+        /// The configuration file.
         path: PathBuf,
         /// The cause.
         #[source]

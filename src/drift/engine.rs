@@ -131,20 +131,6 @@ pub enum Error {
     Live(#[source] tfconfig::Error),
 }
 
-/// Compare the configuration with what was read from the DR workspace.
-pub fn compare(
-    config: &Configuration,
-    live: &Inventory,
-    kinds: &[ResourceKind],
-    state: Option<&StateIds>,
-    source: Source,
-    schema: &Schema,
-    options: &normalize::Options,
-) -> Result<(Report, Vec<String>), Error> {
-    compare_inventory(config, live, kinds, state, source, schema, options)
-        .map(|c| (c.report, c.in_sync))
-}
-
 /// The live objects of `kinds`, normalised as the export normalises, without those the export leaves out.
 fn normalize_inventory(
     live: &Inventory,
@@ -166,19 +152,6 @@ fn normalize_inventory(
     objects
 }
 
-/// [`compare`] over the live objects, normalised (as [`crate::inventory::read_normalized`] reads them, without
-/// the objects the export leaves out).
-pub fn compare_normalized(
-    config: &Configuration,
-    objects: &[Normalized],
-    kinds: &[ResourceKind],
-    state: Option<&StateIds>,
-    source: Source,
-    schema: &Schema,
-) -> Result<(Report, Vec<String>), Error> {
-    compare_matched(config, objects, kinds, state, source, schema).map(|c| (c.report, c.in_sync))
-}
-
 /// What a comparison found: the report, the addresses in sync, and the [`Matching`] it was made over.
 #[derive(Debug, Clone)]
 pub struct Compared {
@@ -190,8 +163,9 @@ pub struct Compared {
     pub matching: Matching,
 }
 
-/// [`compare`], keeping the matching (for `check` and the commands that act on pairs).
-pub fn compare_inventory(
+/// Compare the configuration with what was read from the DR workspace: the report, the addresses in sync and
+/// the matching (for `check` and the commands that act on pairs).
+pub fn compare(
     config: &Configuration,
     live: &Inventory,
     kinds: &[ResourceKind],
@@ -201,14 +175,15 @@ pub fn compare_inventory(
     options: &normalize::Options,
 ) -> Result<Compared, Error> {
     let objects = normalize_inventory(live, kinds, options);
-    let result = compare_matched(config, &objects, kinds, state, source, schema);
+    let result = compare_normalized(config, &objects, kinds, state, source, schema);
     // Tens of thousands of JSON trees: freed on every core too.
     objects.into_par_iter().for_each(drop);
     result
 }
 
-/// [`compare_normalized`], keeping the matching.
-pub fn compare_matched(
+/// [`compare`] over the live objects, normalised (as [`crate::inventory::read_normalized`] reads them, without
+/// the objects the export leaves out).
+pub fn compare_normalized(
     config: &Configuration,
     objects: &[Normalized],
     kinds: &[ResourceKind],

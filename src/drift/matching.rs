@@ -1,5 +1,5 @@
 //! The one matching of HCL resources to live DR objects. It is computed once per run (by
-//! [`super::compare_matched`]) and then used by everything that pairs a resource with a DR object: drift's
+//! [`super::compare_normalized`]) and then used by everything that pairs a resource with a DR object: drift's
 //! findings, `check`'s passive-posture check, and the commands to come that act on the pairs (adopting DR objects
 //! into Terraform state, failing over). Two consumers that paired on their own could disagree about which of
 //! two same-name jobs is which (issue 14 item 6); with one matching they cannot.

@@ -8,10 +8,7 @@ pub mod ignore;
 pub mod matching;
 mod suppress;
 
-pub use engine::{
-    compare, compare_inventory, compare_matched, compare_normalized, diff_bodies, Compared, Error,
-    StateError, StateIds,
-};
+pub use engine::{compare, compare_normalized, diff_bodies, Compared, Error, StateError, StateIds};
 pub use matching::Matching;
 
 use serde::Serialize;

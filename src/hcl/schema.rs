@@ -37,10 +37,10 @@ pub struct BlockSchema {
     /// Whether the block must appear.
     #[serde(default)]
     pub required: bool,
-    /// Attributes by name.
+    /// The block's own attributes by name.
     #[serde(default)]
     pub attributes: BTreeMap<String, AttributeSchema>,
-    /// Nested blocks by name.
+    /// Blocks nested in this one, by name.
     #[serde(default)]
     pub blocks: BTreeMap<String, BlockSchema>,
 }

@@ -98,13 +98,13 @@ pub async fn drift(
     let live = live?;
     source.workspace = client.host().to_string();
     let schema = crate::convert::provider_schema();
-    let (report, in_sync) =
+    let compared =
         drift::compare_normalized(&parsed, &live, &kinds, state.as_ref(), source, &schema)?;
     std::mem::forget(parsed);
     std::mem::forget(live);
     Ok(DriftOutcome {
-        report,
-        in_sync,
+        report: compared.report,
+        in_sync: compared.in_sync,
         ignore,
     })
 }

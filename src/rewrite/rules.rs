@@ -382,7 +382,7 @@ pub enum PathError {
     /// `*` where the resource type goes.
     #[error("the path must start with a resource type, not `*`")]
     StarFirst,
-    /// A first segment that is not one of [`RESOURCE_TYPES`].
+    /// A first segment that is not one of the resource types rules apply to (`databricks_job`, ...).
     #[error("`{0}` is not a resource type drsync exports ({types})", types = RESOURCE_TYPES.join(", "))]
     NotExported(String),
     /// Only a resource type.

@@ -32,7 +32,7 @@ pub fn parse_reference(value: &str) -> Option<(&str, &str)> {
 }
 
 /// One resource with every expression evaluated: attributes hold literal values (references as
-/// [`reference`] markers, `jsonencode(x)` as `x`).
+/// [`reference()`] markers, `jsonencode(x)` as `x`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
     /// `databricks_job`, ...
@@ -287,7 +287,7 @@ fn replace_substring(args: FuncArgs) -> Result<Value, String> {
 }
 
 /// Evaluates resource bodies one at a time, exactly as [`load`] does: with `var`, `jsonencode`, `replace`, and
-/// references to the known addresses as [`reference`] markers. Drift uses it (without variables) for live
+/// references to the known addresses as [`reference()`] markers. Drift uses it (without variables) for live
 /// objects converted to the provider's shape.
 pub struct Evaluator {
     ctx: Context<'static>,

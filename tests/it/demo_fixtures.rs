@@ -226,7 +226,7 @@ async fn the_dr_fixtures_show_the_promised_drift() {
         commit: None,
         folder: "terraform/generated".to_string(),
     };
-    let (report, _) = drsync::drift::compare(
+    let report = drsync::drift::compare(
         &desired,
         &live,
         &ResourceKind::ALL,
@@ -235,7 +235,8 @@ async fn the_dr_fixtures_show_the_promised_drift() {
         &drsync::convert::provider_schema(),
         &Default::default(),
     )
-    .unwrap();
+    .unwrap()
+    .report;
     let found: Vec<(String, FindingKind, Severity)> = report
         .findings
         .iter()

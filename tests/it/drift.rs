@@ -49,7 +49,7 @@ async fn drift_of(dr: &Emulator, desired: &Configuration) -> Report {
         &Default::default(),
     )
     .unwrap()
-    .0
+    .report
 }
 
 #[tokio::test]

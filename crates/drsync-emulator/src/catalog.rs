@@ -26,14 +26,19 @@ impl Cloud {
     }
 }
 
+/// A cloud name other than `aws`, `azure` and `gcp`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown cloud `{0}` (expected aws, azure or gcp)")]
+pub struct UnknownCloud(pub String);
+
 impl std::str::FromStr for Cloud {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownCloud;
+    fn from_str(s: &str) -> Result<Self, UnknownCloud> {
         match s {
             "aws" => Ok(Cloud::Aws),
             "azure" => Ok(Cloud::Azure),
             "gcp" => Ok(Cloud::Gcp),
-            _ => Err(format!("unknown cloud `{s}` (expected aws, azure or gcp)")),
+            _ => Err(UnknownCloud(s.to_string())),
         }
     }
 }

@@ -166,7 +166,7 @@ pub async fn drift_of(rt: &RoundTrip) -> Vec<Report> {
                 &Default::default(),
             )
             .unwrap()
-            .0,
+            .report,
         );
     }
     out
