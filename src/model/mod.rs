@@ -5,8 +5,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub mod normalize;
-
 /// A job, as `jobs/get` returns it (with `tasks` and `job_clusters` complete).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Job {

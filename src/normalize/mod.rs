@@ -5,7 +5,9 @@
 //! workspace shows no drift at all. Every rule names its source: `§n` is a section of
 //! `../shared/reference/provider-behaviour.md`, which cites the provider's code. Pure functions: no I/O, no HCL.
 
-use super::{Cluster, ClusterLibraries, ClusterPolicy, InstancePool, Inventory, Job, ResourceKind};
+use crate::model::{
+    Cluster, ClusterLibraries, ClusterPolicy, InstancePool, Inventory, Job, ResourceKind,
+};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
