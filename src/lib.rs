@@ -16,6 +16,7 @@ pub mod git;
 pub mod hcl;
 pub mod inventory;
 pub mod model;
+pub mod normalize;
 pub mod ops;
 pub mod report;
 pub mod rewrite;

@@ -173,7 +173,7 @@ pub struct Inputs<'a> {
     /// The exported kinds.
     pub kinds: Vec<ResourceKind>,
     /// How DR's objects are normalised (as the export normalised the primary's).
-    pub normalize: crate::model::normalize::Options,
+    pub normalize: crate::normalize::Options,
     /// Resource ids from a Terraform state, for drift.
     pub state: Option<&'a StateIds>,
     /// Ignore rules for drift.

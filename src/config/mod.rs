@@ -159,8 +159,8 @@ impl Default for ExportSection {
 
 impl ExportSection {
     /// What the normaliser keeps on request.
-    pub fn normalize_options(&self) -> crate::model::normalize::Options {
-        crate::model::normalize::Options {
+    pub fn normalize_options(&self) -> crate::normalize::Options {
+        crate::normalize::Options {
             bundle_jobs: self.bundle_jobs == Inclusion::Include,
             failed_libraries: self.failed_libraries == Inclusion::Include,
         }

@@ -7,8 +7,8 @@ use super::{
 };
 use crate::convert::{Converter, References};
 use crate::hcl::Schema;
-use crate::model::normalize::{self, Normalized};
 use crate::model::{Inventory, ResourceKind};
+use crate::normalize::{self, Normalized};
 use crate::tfconfig::{self, parse_reference, Configuration, Resource};
 use ::hcl::expr::{Expression, ObjectKey};
 use ::hcl::{Block, Body};

@@ -1,4 +1,4 @@
-//! Assembling an export in memory: every object normalised (`model::normalize::by_kind`, jobs prepared while
+//! Assembling an export in memory: every object normalised (`normalize::by_kind`, jobs prepared while
 //! the listing ran), filtered, labelled (stable labels from the previous label map, renames as moves), converted
 //! to provider HCL (`convert`), rewritten for the DR region (`rewrite`), checked against the schema and the
 //! pause invariant, and rendered; in contiguous parts on every core, so the result is the same on any machine.
@@ -10,8 +10,8 @@ use super::{LABELS_FILE, MOVED_FILE};
 use crate::convert::{Converter, References, Warning};
 use crate::hcl::{LabelAllocator, LabelItem, Schema};
 use crate::inventory::{Inventory, Listed};
-use crate::model::normalize::{self, Normalized};
 use crate::model::ResourceKind;
+use crate::normalize::{self, Normalized};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

@@ -10,8 +10,8 @@ use super::{Prepared, Settings};
 use crate::convert::{deferred_ref, Converter, References, Warning, DEFERRED_LABEL};
 use crate::hcl::Schema;
 use crate::inventory::Inventory;
-use crate::model::normalize::{self, Normalized};
 use crate::model::{Job, ResourceKind};
+use crate::normalize::{self, Normalized};
 use crate::rewrite::{PauseMode, Report, Rewriter};
 use rayon::prelude::*;
 

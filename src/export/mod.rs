@@ -1,5 +1,5 @@
 //! The export's last stage: from what `inventory` read (jobs prepared while it read them), assemble one
-//! canonical Terraform file per resource type (`build`: normalise through `model::normalize`, filter, label,
+//! canonical Terraform file per resource type (`build`: normalise through `normalize`, filter, label,
 //! `convert`, rewrite, validate, render; pure and deterministic, the same workspace gives byte-identical files),
 //! tell what that changes against the previous export (`changes`), and write the export folder's drsync files,
 //! and only those (`write`), only after everything was read, converted and validated, so a partial export never
@@ -25,8 +25,8 @@ pub use moved::{Move, MOVED_FILE};
 pub use write::{stage, write, Staged, Written};
 
 use crate::convert::Warning;
-use crate::model::normalize;
 use crate::model::ResourceKind;
+use crate::normalize;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -3,8 +3,8 @@
 //! only; normalising, converting and writing are later stages, and nothing here prints.
 
 use crate::api::{ClusterFilter, Gone, Listing, WorkspaceClient};
-use crate::model::normalize::{self, Normalized};
 use crate::model::{Cluster, Job, ResourceKind};
+use crate::normalize::{self, Normalized};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 

@@ -1,11 +1,10 @@
 //! Plain data types for the workspace objects drsync reasons about, as the REST API returns them.
 //! Typed where drsync reads a field; every other field is kept in `extra`, so nothing the API sends is
-//! silently dropped and a new API field survives a round trip. No I/O here.
+//! silently dropped and a new API field survives a round trip. No I/O here, and no normalisation: that is the
+//! `normalize` stage, which imports this module (never the reverse).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-
-pub mod normalize;
 
 /// A job, as `jobs/get` returns it (with `tasks` and `job_clusters` complete).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

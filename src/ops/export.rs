@@ -11,8 +11,8 @@ use crate::export::{
 };
 use crate::git::{self, Committed, GitSettings, PushAuth, Timestamp};
 use crate::inventory::{self, Progress};
-use crate::model::normalize;
 use crate::model::ResourceKind;
+use crate::normalize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,5 +1,5 @@
 //! Operations, in the style of cargo's `ops`: each command's whole run in the library, composed from the stages
-//! (`inventory`, `model::normalize`, `convert`, `export`, `drift`, `check`, `git`): resolved settings (and the
+//! (`inventory`, `normalize`, `convert`, `export`, `drift`, `check`, `git`): resolved settings (and the
 //! clients the caller built) in, a value the CLI renders out. Nothing here prints, reads the environment or
 //! decides exit codes: progress goes through callbacks the CLI implements.
 
