@@ -1,6 +1,7 @@
 //! drsync's integration tests: one binary, one module per area, all against in-process emulators on loopback.
 
 mod apply;
+mod architecture;
 mod bench_smoke;
 mod check;
 mod client;
