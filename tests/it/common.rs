@@ -220,6 +220,13 @@ pub fn terraform_available() -> bool {
 mod export;
 pub use export::{export_settings, DR_RULES};
 
+/// An emulator with no objects (the default configuration), and a raw client of it.
+pub async fn empty_workspace() -> (Emulator, Raw) {
+    let emu = start(EmulatorConfig::default()).await;
+    let raw = Raw::new(&emu);
+    (emu, raw)
+}
+
 /// An emulator seeded with `fixtures/primary`.
 pub async fn start_fixture_primary() -> Emulator {
     start_with(Fixtures::load(&fixtures_dir("primary")).unwrap()).await

@@ -1,7 +1,7 @@
 //! The emulator's compute APIs over HTTP: clusters (paging, filters, spec, state machine, errors), instance
 //! pools, cluster policies, SCIM Me, libraries, the workspace tree and the built-in region catalogs.
 
-use crate::common::{start, start_with, Raw};
+use crate::common::{empty_workspace, start, start_with, Raw};
 use drsync_emulator::{Cloud, Emulator, EmulatorConfig, Fixtures, PolicyJson};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -62,13 +62,6 @@ fn list_item<'a>(page: &'a Value, id: &str) -> &'a Value {
         .iter()
         .find(|c| c["cluster_id"] == id)
         .unwrap()
-}
-
-/// An emulator with no objects (the default configuration), and a raw client of it.
-pub(crate) async fn empty_workspace() -> (Emulator, Raw) {
-    let emu = start(EmulatorConfig::default()).await;
-    let raw = Raw::new(&emu);
-    (emu, raw)
 }
 
 /// An emulator of `cloud` with the default fixtures.

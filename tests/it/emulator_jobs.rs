@@ -1,8 +1,8 @@
 //! The emulator's Jobs API over HTTP: list paging (token, offset, prev), order, filters and truncation; 2.2 get
 //! array paging; create/reset/update/delete round trips with server defaults; errors, routes and auth.
 
+use crate::common::empty_workspace;
 use crate::common::{start_with, Raw};
-use crate::emulator_compute::empty_workspace;
 use drsync_emulator::Fixtures;
 use serde_json::{json, Value};
 use std::collections::HashSet;
