@@ -229,14 +229,154 @@ impl WorkspaceClient {
         parse: impl Fn(String) -> Result<T, serde_json::Error>,
     ) -> Result<(T, reqwest::header::HeaderMap), Error> {
         let inner = &*self.inner;
+        let shown = method.to_string();
+        let attempts = async {
+            let idempotent = method == Method::GET;
+            let started = Instant::now();
+            let url = format!("{}{}", inner.host, path);
+            let mut refreshed_token = false;
+            let mut attempt = 0u32;
+            loop {
+                attempt += 1;
+                let outcome = {
+                    let _permit = inner
+                        .in_flight
+                        .acquire()
+                        .await
+                        .expect("semaphore is never closed");
+                    inner.limiter.acquire().await;
+                    let token = self.bearer().await?;
+                    let mut req = inner
+                        .http
+                        .request(method.clone(), &url)
+                        .bearer_auth(token.expose())
+                        .header(reqwest::header::ACCEPT, "application/json");
+                    if !query.is_empty() {
+                        req = req.query(query);
+                    }
+                    if let Some(b) = body {
+                        req = req.json(b);
+                    }
+                    let sent = req.send().await;
+                    match sent {
+                        Ok(resp) => {
+                            let status = resp.status();
+                            let retry_after = resp
+                                .headers()
+                                .get(reqwest::header::RETRY_AFTER)
+                                .and_then(|v| v.to_str().ok())
+                                .and_then(|v| v.trim().parse::<u64>().ok());
+                            let headers = resp.headers().clone();
+                            match resp.text().await {
+                                Ok(text) => Ok((status, retry_after, text, headers)),
+                                Err(e) => Err(e),
+                            }
+                        }
+                        Err(e) => Err(e),
+                    }
+                };
+                let (what, failure) = match outcome {
+                    Ok((status, _, text, headers)) if status.is_success() => {
+                        let text = if text.trim().is_empty() {
+                            "{}".to_string()
+                        } else {
+                            text
+                        };
+                        match parse(text) {
+                            Ok(v) => {
+                                tracing::trace!(workspace = %inner.name, %method, path, attempt, "ok");
+                                return Ok((v, headers));
+                            }
+                            Err(e) => (
+                                Attempt::Interrupted,
+                                Error::Decode {
+                                    workspace: inner.name.clone(),
+                                    method: method.to_string(),
+                                    path: path.to_string(),
+                                    reason: e.to_string(),
+                                    attempts: attempt,
+                                },
+                            ),
+                        }
+                    }
+                    Ok((status, retry_after, text, _)) => {
+                        let (code, message) =
+                            error::parse_error_body(&text, status.canonical_reason().unwrap_or(""));
+                        let err = Error::Api {
+                            workspace: inner.name.clone(),
+                            method: method.to_string(),
+                            path: path.to_string(),
+                            status: status.as_u16(),
+                            code,
+                            message,
+                            attempts: attempt,
+                        };
+                        // An OAuth token the server no longer accepts: fetch a new one, once.
+                        if err.is_auth()
+                            && !refreshed_token
+                            && matches!(inner.credentials, Credentials::OAuthM2M { .. })
+                        {
+                            refreshed_token = true;
+                            *inner.oauth_token.lock().await = None;
+                            attempt -= 1;
+                            continue;
+                        }
+                        (
+                            Attempt::Status {
+                                status: status.as_u16(),
+                                retry_after,
+                            },
+                            err,
+                        )
+                    }
+                    Err(e) => {
+                        let what = if e.is_connect() {
+                            Attempt::ConnectFailed
+                        } else {
+                            Attempt::Interrupted
+                        };
+                        let desc = describe_transport(&e);
+                        (
+                            what,
+                            Error::Transport {
+                                workspace: inner.name.clone(),
+                                method: method.to_string(),
+                                path: path.to_string(),
+                                what: desc,
+                                attempts: attempt,
+                                source: e,
+                            },
+                        )
+                    }
+                };
+                let Some(delay) =
+                    inner
+                        .policy
+                        .next_delay(attempt, what, idempotent, rand::random::<f64>())
+                else {
+                    return Err(failure);
+                };
+                let elapsed = started.elapsed();
+                if elapsed + delay > inner.options.deadline {
+                    return Err(Error::Deadline {
+                        workspace: inner.name.clone(),
+                        method: method.to_string(),
+                        path: path.to_string(),
+                        attempts: attempt,
+                        elapsed,
+                        deadline: inner.options.deadline,
+                        last: failure.to_string(),
+                    });
+                }
+                tracing::debug!(workspace = %inner.name, %method, path, attempt, delay_ms = delay.as_millis() as u64, error = %failure, "retrying");
+                tokio::time::sleep(delay).await;
+            }
+        };
         let (Some(expires), Some(deadline)) = (inner.expires, inner.options.command_deadline)
         else {
-            return self.attempts(method, path, query, body, parse).await;
+            return attempts.await;
         };
-        let shown = method.to_string();
-        match tokio::time::timeout_at(expires, self.attempts(method, path, query, body, parse))
-            .await
-        {
+        match tokio::time::timeout_at(expires, attempts).await {
             Ok(result) => result,
             Err(_) => Err(Error::CommandDeadline {
                 workspace: inner.name.clone(),
@@ -244,157 +384,6 @@ impl WorkspaceClient {
                 path: path.to_string(),
                 deadline,
             }),
-        }
-    }
-
-    async fn attempts<T>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<&Value>,
-        parse: impl Fn(String) -> Result<T, serde_json::Error>,
-    ) -> Result<(T, reqwest::header::HeaderMap), Error> {
-        let inner = &*self.inner;
-        let idempotent = method == Method::GET;
-        let started = Instant::now();
-        let url = format!("{}{}", inner.host, path);
-        let mut refreshed_token = false;
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let outcome = {
-                let _permit = inner
-                    .in_flight
-                    .acquire()
-                    .await
-                    .expect("semaphore is never closed");
-                inner.limiter.acquire().await;
-                let token = self.bearer().await?;
-                let mut req = inner
-                    .http
-                    .request(method.clone(), &url)
-                    .bearer_auth(token.expose())
-                    .header(reqwest::header::ACCEPT, "application/json");
-                if !query.is_empty() {
-                    req = req.query(query);
-                }
-                if let Some(b) = body {
-                    req = req.json(b);
-                }
-                let sent = req.send().await;
-                match sent {
-                    Ok(resp) => {
-                        let status = resp.status();
-                        let retry_after = resp
-                            .headers()
-                            .get(reqwest::header::RETRY_AFTER)
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| v.trim().parse::<u64>().ok());
-                        let headers = resp.headers().clone();
-                        match resp.text().await {
-                            Ok(text) => Ok((status, retry_after, text, headers)),
-                            Err(e) => Err(e),
-                        }
-                    }
-                    Err(e) => Err(e),
-                }
-            };
-            let (what, failure) = match outcome {
-                Ok((status, _, text, headers)) if status.is_success() => {
-                    let text = if text.trim().is_empty() {
-                        "{}".to_string()
-                    } else {
-                        text
-                    };
-                    match parse(text) {
-                        Ok(v) => {
-                            tracing::trace!(workspace = %inner.name, %method, path, attempt, "ok");
-                            return Ok((v, headers));
-                        }
-                        Err(e) => (
-                            Attempt::Interrupted,
-                            Error::Decode {
-                                workspace: inner.name.clone(),
-                                method: method.to_string(),
-                                path: path.to_string(),
-                                reason: e.to_string(),
-                                attempts: attempt,
-                            },
-                        ),
-                    }
-                }
-                Ok((status, retry_after, text, _)) => {
-                    let (code, message) =
-                        error::parse_error_body(&text, status.canonical_reason().unwrap_or(""));
-                    let err = Error::Api {
-                        workspace: inner.name.clone(),
-                        method: method.to_string(),
-                        path: path.to_string(),
-                        status: status.as_u16(),
-                        code,
-                        message,
-                        attempts: attempt,
-                    };
-                    // An OAuth token the server no longer accepts: fetch a new one, once.
-                    if err.is_auth()
-                        && !refreshed_token
-                        && matches!(inner.credentials, Credentials::OAuthM2M { .. })
-                    {
-                        refreshed_token = true;
-                        *inner.oauth_token.lock().await = None;
-                        attempt -= 1;
-                        continue;
-                    }
-                    (
-                        Attempt::Status {
-                            status: status.as_u16(),
-                            retry_after,
-                        },
-                        err,
-                    )
-                }
-                Err(e) => {
-                    let what = if e.is_connect() {
-                        Attempt::ConnectFailed
-                    } else {
-                        Attempt::Interrupted
-                    };
-                    let desc = describe_transport(&e);
-                    (
-                        what,
-                        Error::Transport {
-                            workspace: inner.name.clone(),
-                            method: method.to_string(),
-                            path: path.to_string(),
-                            what: desc,
-                            attempts: attempt,
-                            source: e,
-                        },
-                    )
-                }
-            };
-            let Some(delay) =
-                inner
-                    .policy
-                    .next_delay(attempt, what, idempotent, rand::random::<f64>())
-            else {
-                return Err(failure);
-            };
-            let elapsed = started.elapsed();
-            if elapsed + delay > inner.options.deadline {
-                return Err(Error::Deadline {
-                    workspace: inner.name.clone(),
-                    method: method.to_string(),
-                    path: path.to_string(),
-                    attempts: attempt,
-                    elapsed,
-                    deadline: inner.options.deadline,
-                    last: failure.to_string(),
-                });
-            }
-            tracing::debug!(workspace = %inner.name, %method, path, attempt, delay_ms = delay.as_millis() as u64, error = %failure, "retrying");
-            tokio::time::sleep(delay).await;
         }
     }
 

@@ -271,7 +271,7 @@ impl Global {
     /// Load the configuration file, with a hint when it does not exist.
     pub(crate) fn load_config(&self) -> Result<drsync::config::Config, CliError> {
         drsync::config::Config::load(&self.config).map_err(|e| {
-            let missing = matches!(&e, drsync::config::Error::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound);
+            let missing = matches!(&e, drsync::config::Error::Read(_, source) if source.kind() == std::io::ErrorKind::NotFound);
             let err = CliError::new(e);
             if missing {
                 err.hint("pass --config FILE, or run drsync from the folder that holds drsync.toml")

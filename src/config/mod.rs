@@ -286,15 +286,9 @@ struct RawConfig {
 /// Why `drsync.toml` could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// drsync.toml could not be read.
-    #[error("cannot read {}", path.display())]
-    Read {
-        /// The configuration file.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
+    /// drsync.toml (the path) could not be read.
+    #[error("cannot read {}", .0.display())]
+    Read(PathBuf, #[source] std::io::Error),
     /// The file is not valid TOML or has an unknown key.
     #[error("{}: {message}", path.display())]
     Parse {
@@ -329,10 +323,7 @@ pub const MIN_RATE_LIMIT: f64 = 0.1;
 impl Config {
     /// Read and validate a config file.
     pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Read(path.to_path_buf(), e))?;
         Self::parse(&text, path)
     }
 

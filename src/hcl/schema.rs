@@ -32,17 +32,17 @@ pub struct ResourceSchema {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BlockSchema {
-    /// How the block nests (`list` also for single blocks).
-    pub nesting: Nesting,
-    /// Whether the block must appear.
-    #[serde(default)]
-    pub required: bool,
     /// The block's own attributes by name.
     #[serde(default)]
     pub attributes: BTreeMap<String, AttributeSchema>,
     /// Blocks nested in this one, by name.
     #[serde(default)]
     pub blocks: BTreeMap<String, BlockSchema>,
+    /// How the block nests (`list` also for single blocks).
+    pub nesting: Nesting,
+    /// Whether the block must appear.
+    #[serde(default)]
+    pub required: bool,
 }
 
 /// An attribute.
