@@ -1,7 +1,8 @@
 //! drsync: keep a disaster-recovery Databricks workspace in step with the primary one, through Terraform and Git.
 //!
-//! The library never prints and never reads the environment: the `cli` module resolves arguments, the config
-//! file and environment variables into settings, calls the library and renders what it returns.
+//! The library never prints and never reads the environment: the binary's `cli` module resolves arguments, the
+//! config file and environment variables into settings, calls an operation in [`ops`] and renders what it
+//! returns through [`report`]. ARCHITECTURE.md has the map of the modules and their layers.
 
 #![warn(missing_docs)]
 
