@@ -86,6 +86,29 @@ impl Raw {
         let text = resp.text().await.expect("body read");
         (status, parse(&text))
     }
+
+    /// The id of the first job listed under `name` (Null when none is).
+    pub async fn job_id(&self, name: &str) -> Value {
+        let (_, list) = self.get(&format!("/api/2.2/jobs/list?name={name}")).await;
+        list["jobs"][0]["job_id"].clone()
+    }
+
+    /// The job named `name`, as `jobs/get` returns it.
+    pub async fn job_named(&self, name: &str) -> Value {
+        let id = self.job_id(name).await;
+        self.get(&format!("/api/2.1/jobs/get?job_id={id}")).await.1
+    }
+
+    /// `jobs/update` of the job `job_id` with `new_settings` (merged by key), which must succeed.
+    pub async fn update_job(&self, job_id: &Value, new_settings: Value) {
+        let (status, body) = self
+            .post(
+                "/api/2.2/jobs/update",
+                serde_json::json!({"job_id": job_id, "new_settings": new_settings}),
+            )
+            .await;
+        assert_eq!(status, 200, "jobs/update {job_id}: {body}");
+    }
 }
 
 fn parse(text: &str) -> Value {
@@ -288,18 +311,11 @@ pub fn exported_files(dir: &std::path::Path) -> std::collections::BTreeMap<Strin
 /// Set the schedule of the job named `name` in `emu` to UNPAUSED, as someone acting on DR by hand would.
 pub async fn unpause(emu: &Emulator, name: &str) {
     let raw = Raw::new(emu);
-    let (_, list) = raw.get(&format!("/api/2.2/jobs/list?name={name}")).await;
-    let id = list["jobs"][0]["job_id"].clone();
-    let (_, job) = raw.get(&format!("/api/2.1/jobs/get?job_id={id}")).await;
+    let job = raw.job_named(name).await;
     let mut schedule = job["settings"]["schedule"].clone();
     schedule["pause_status"] = serde_json::json!("UNPAUSED");
-    let (s, _) = raw
-        .post(
-            "/api/2.2/jobs/update",
-            serde_json::json!({"job_id": id, "new_settings": {"schedule": schedule}}),
-        )
+    raw.update_job(&job["job_id"], serde_json::json!({"schedule": schedule}))
         .await;
-    assert_eq!(s, 200);
 }
 
 /// A repository with an export committed by `drsync export`, and the emulators it was read from and applied to.

@@ -61,12 +61,6 @@ async fn list_ids(raw: &Raw, path: &str, key: &str, id: &str) -> Vec<Value> {
         .collect()
 }
 
-async fn job_named(raw: &Raw, name: &str) -> Value {
-    let (_, list) = raw.get(&format!("/api/2.2/jobs/list?name={name}")).await;
-    let id = list["jobs"][0]["job_id"].clone();
-    raw.get(&format!("/api/2.1/jobs/get?job_id={id}")).await.1
-}
-
 async fn dump(emu: &Emulator) -> BTreeMap<&'static str, Value> {
     let raw = Raw::new(emu);
     let mut out = BTreeMap::new();
@@ -146,23 +140,17 @@ async fn generate_dr_fixtures() {
     }
     // The drift: a task's timeout changed by hand, a trigger unpaused (critical), a job deleted, a cluster
     // made by hand.
-    let nightly = job_named(&raw, "nightly-sales-etl").await;
+    let nightly = raw.job_named("nightly-sales-etl").await;
     let mut task = nightly["settings"]["tasks"][0].clone();
     task["timeout_seconds"] = json!(7200);
-    raw.post(
-        "/api/2.2/jobs/update",
-        json!({"job_id": nightly["job_id"], "new_settings": {"tasks": [task]}}),
-    )
-    .await;
-    let orders = job_named(&raw, "orders-hourly-periodic").await;
+    raw.update_job(&nightly["job_id"], json!({"tasks": [task]}))
+        .await;
+    let orders = raw.job_named("orders-hourly-periodic").await;
     let mut trigger = orders["settings"]["trigger"].clone();
     trigger["pause_status"] = json!("UNPAUSED");
-    raw.post(
-        "/api/2.2/jobs/update",
-        json!({"job_id": orders["job_id"], "new_settings": {"trigger": trigger}}),
-    )
-    .await;
-    let legacy = job_named(&raw, "legacy-spark-submit").await;
+    raw.update_job(&orders["job_id"], json!({"trigger": trigger}))
+        .await;
+    let legacy = raw.job_named("legacy-spark-submit").await;
     raw.post("/api/2.2/jobs/delete", json!({"job_id": legacy["job_id"]}))
         .await;
     let (s, made) = raw

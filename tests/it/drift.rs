@@ -85,38 +85,19 @@ async fn bundle_jobs_in_dr_are_not_drift() {
 async fn one_change_of_each_kind_gives_exactly_those_findings() {
     let (_primary, dr, desired, _) = primary_and_dr().await;
     let raw = Raw::new(&dr);
-    let job_id = |name: &'static str| {
-        let raw = &raw;
-        async move {
-            let (_, list) = raw.get(&format!("/api/2.2/jobs/list?name={name}")).await;
-            list["jobs"][0]["job_id"].clone()
-        }
-    };
     // A changed field in a task.
-    let id = job_id("nightly-sales-etl").await;
-    let (_, job) = raw.get(&format!("/api/2.1/jobs/get?job_id={id}")).await;
+    let job = raw.job_named("nightly-sales-etl").await;
     let mut task = job["settings"]["tasks"][0].clone();
     let key = task["task_key"].as_str().unwrap().to_string();
     task["timeout_seconds"] = json!(1234);
-    let (s, _) = raw
-        .post(
-            "/api/2.2/jobs/update",
-            json!({"job_id": id, "new_settings": {"tasks": [task]}}),
-        )
+    raw.update_job(&job["job_id"], json!({"tasks": [task]}))
         .await;
-    assert_eq!(s, 200);
     // A job unpaused in DR.
-    let id2 = job_id("orders-hourly-periodic").await;
-    let (_, job2) = raw.get(&format!("/api/2.1/jobs/get?job_id={id2}")).await;
+    let job2 = raw.job_named("orders-hourly-periodic").await;
     let mut trigger = job2["settings"]["trigger"].clone();
     trigger["pause_status"] = json!("UNPAUSED");
-    let (s, _) = raw
-        .post(
-            "/api/2.2/jobs/update",
-            json!({"job_id": id2, "new_settings": {"trigger": trigger}}),
-        )
+    raw.update_job(&job2["job_id"], json!({"trigger": trigger}))
         .await;
-    assert_eq!(s, 200);
     // A deleted cluster.
     let (_, clusters) = raw.get("/api/2.1/clusters/list").await;
     let victim = clusters["clusters"]
@@ -142,8 +123,7 @@ async fn one_change_of_each_kind_gives_exactly_those_findings() {
         .await;
     assert_eq!(s, 200, "pool created");
     // Two DR jobs with one name.
-    let id3 = job_id("inventory-snapshot").await;
-    let (_, job3) = raw.get(&format!("/api/2.1/jobs/get?job_id={id3}")).await;
+    let job3 = raw.job_named("inventory-snapshot").await;
     let (s, _) = raw
         .post("/api/2.2/jobs/create", job3["settings"].clone())
         .await;

@@ -90,15 +90,9 @@ async fn one_commit_per_change_listing_exactly_the_changes() {
 
     // One job changed and one policy added in the primary: exactly one commit naming exactly those two.
     let raw = Raw::new(&emu);
-    let (_, list) = raw.get("/api/2.2/jobs/list?name=nightly-sales-etl").await;
-    let job_id = list["jobs"][0]["job_id"].clone();
-    let (status, _) = raw
-        .post(
-            "/api/2.2/jobs/update",
-            json!({"job_id": job_id, "new_settings": {"max_concurrent_runs": 3}}),
-        )
+    let job_id = raw.job_id("nightly-sales-etl").await;
+    raw.update_job(&job_id, json!({"max_concurrent_runs": 3}))
         .await;
-    assert_eq!(status, 200);
     let (status, _) = raw
         .post(
             "/api/2.0/policies/clusters/create",
@@ -261,16 +255,9 @@ fn listed(message: &str) -> Vec<&str> {
 }
 
 async fn rename_job(raw: &Raw, from: &str, to: &str) {
-    let (_, list) = raw.get(&format!("/api/2.2/jobs/list?name={from}")).await;
-    let job_id = list["jobs"][0]["job_id"].clone();
-    assert!(job_id.is_number(), "{from}: {list}");
-    let (status, body) = raw
-        .post(
-            "/api/2.2/jobs/update",
-            json!({"job_id": job_id, "new_settings": {"name": to}}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let job_id = raw.job_id(from).await;
+    assert!(job_id.is_number(), "{from}: no such job");
+    raw.update_job(&job_id, json!({"name": to})).await;
 }
 
 async fn rename_cluster(raw: &Raw, from: &str, to: &str) {
@@ -851,15 +838,9 @@ async fn a_stale_branch_lock_fails_the_export_before_anything_is_written() {
     let gen = dir.path().join("terraform/generated");
     // A change on the primary that the next export would write and commit.
     let raw = Raw::new(&emu);
-    let (_, list) = raw.get("/api/2.2/jobs/list?name=nightly-sales-etl").await;
-    let job_id = list["jobs"][0]["job_id"].clone();
-    let (status, _) = raw
-        .post(
-            "/api/2.2/jobs/update",
-            json!({"job_id": job_id, "new_settings": {"max_concurrent_runs": 3}}),
-        )
+    let job_id = raw.job_id("nightly-sales-etl").await;
+    raw.update_job(&job_id, json!({"max_concurrent_runs": 3}))
         .await;
-    assert_eq!(status, 200);
     let branch = repo.head().unwrap().shorthand().unwrap().to_string();
     let stale = repo.path().join(format!("refs/heads/{branch}.lock"));
     std::fs::write(&stale, "").unwrap();

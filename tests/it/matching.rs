@@ -134,13 +134,11 @@ async fn drift_and_check_pair_same_name_jobs_alike() {
         }
     }
     assert!(paused_id.is_i64(), "{list:#}");
-    let (s, _) = raw
-        .post(
-            "/api/2.2/jobs/update",
-            json!({"job_id": paused_id, "new_settings": {"schedule": {"quartz_cron_expression": "0 0 1 * * ?", "timezone_id": "UTC", "pause_status": "UNPAUSED"}}}),
-        )
-        .await;
-    assert_eq!(s, 200);
+    raw.update_job(
+        &paused_id,
+        json!({"schedule": {"quartz_cron_expression": "0 0 1 * * ?", "timezone_id": "UTC", "pause_status": "UNPAUSED"}}),
+    )
+    .await;
     let run = drsync(dir.path(), &["drift", "--format", "json"], ENV).await;
     assert_eq!(run.code, 2, "{run:?}");
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
