@@ -741,6 +741,16 @@ async fn nothing_lost_nothing_invented() {
         let mut hcl_leaves = Vec::new();
         leaves(&hcl_doc, &mut Vec::new(), &mut hcl_leaves);
         let mut hcl_used = vec![false; hcl_leaves.len()];
+        // The first of `rules` that explains this leaf of the object, if one does.
+        let rule_for = |rules: &[Rule], path: &[String], value: &Value| {
+            let leaf = Leaf {
+                kind: *kind,
+                path,
+                value,
+                doc,
+            };
+            rules.iter().position(|r| rule_matches(r, &leaf))
+        };
         let mut raw_leaves = Vec::new();
         leaves(doc, &mut Vec::new(), &mut raw_leaves);
         for (path, value) in &raw_leaves {
@@ -752,13 +762,7 @@ async fn nothing_lost_nothing_invented() {
                 hcl_used[i] = true;
                 continue;
             }
-            let leaf = Leaf {
-                kind: *kind,
-                path,
-                value,
-                doc,
-            };
-            match DROPPED.iter().position(|r| rule_matches(r, &leaf)) {
+            match rule_for(DROPPED, path, value) {
                 Some(r) => dropped_used[r] += 1,
                 None => {
                     let found = hcl_leaves
@@ -777,13 +781,7 @@ async fn nothing_lost_nothing_invented() {
             if used {
                 continue;
             }
-            let leaf = Leaf {
-                kind: *kind,
-                path,
-                value,
-                doc,
-            };
-            match ADDED.iter().position(|r| rule_matches(r, &leaf)) {
+            match rule_for(ADDED, path, value) {
                 Some(r) => added_used[r] += 1,
                 None => problems.push(format!(
                     "{kind:?} {id}: invented {} = {value}",
