@@ -79,12 +79,7 @@ async fn only_failure(dir: &Path, id: &str) -> Value {
 
 /// The details of one check, line by line, from the JSON output.
 fn details(json: &Value, id: &str) -> Vec<String> {
-    let check = json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id}: {json:#}"));
+    let check = crate::common::check_named(json, id);
     check["details"]
         .as_array()
         .unwrap_or_else(|| panic!("details of {id}: {check}"))
@@ -312,14 +307,11 @@ async fn export_older_than_max_sync_age() {
     .await;
     assert_eq!(run.code, 2, "{run:?}");
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
-    let failed: Vec<&str> = json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["status"] == "fail")
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(failed, ["sync_age"], "{json:#}");
+    assert_eq!(
+        crate::common::failed_checks(&json),
+        ["sync_age"],
+        "{json:#}"
+    );
     assert_eq!(json["sync_age_seconds"], 172_800);
     assert_eq!(
         details(&json, "sync_age"),

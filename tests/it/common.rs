@@ -111,6 +111,27 @@ impl Raw {
     }
 }
 
+/// Check `id` in the JSON report of `drsync check`.
+pub fn check_named<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no checks: {report:#}"))
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}: {report:#}"))
+}
+
+/// The ids of the checks that failed, in the order the JSON report of `drsync check` lists them.
+pub fn failed_checks(report: &Value) -> Vec<&str> {
+    report["checks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no checks: {report:#}"))
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect()
+}
+
 fn parse(text: &str) -> Value {
     if text.is_empty() {
         Value::Null

@@ -145,14 +145,11 @@ async fn drift_and_check_exit_1_when_a_dr_listing_fails() {
         );
         let report: Value = serde_json::from_str(&check.stdout).unwrap();
         assert_eq!(report["ready"], false);
-        let failed: Vec<&str> = report["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["status"] == "fail")
-            .map(|c| c["id"].as_str().unwrap())
-            .collect();
-        assert_eq!(failed, failing, "{fault}: {report:#}");
+        assert_eq!(
+            crate::common::failed_checks(&report),
+            failing,
+            "{fault}: {report:#}"
+        );
         assert!(fired(&s.dr) >= before + 2, "{fault}: the fault fired");
     }
 

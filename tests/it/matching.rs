@@ -33,12 +33,7 @@ fn twin(id: i64, created: i64, cron: &str, pause: &str) -> Value {
 
 /// The status of check `id` in check's JSON output.
 fn status<'a>(json: &'a Value, id: &str) -> &'a Value {
-    &json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id}: {json:#}"))["status"]
+    &crate::common::check_named(json, id)["status"]
 }
 
 /// Git has two jobs named `twin`: the older one PAUSED (`twin`), the newer one UNPAUSED (`twin_2`, it runs in DR
@@ -106,12 +101,7 @@ async fn drift_and_check_pair_same_name_jobs_alike() {
     let json: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"));
     assert_eq!(status(&json, "drift"), "pass", "{json:#}");
     assert_eq!(status(&json, "passive"), "pass", "{json:#}");
-    let passive = json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "passive")
-        .unwrap();
+    let passive = crate::common::check_named(&json, "passive");
     assert_eq!(
         passive["summary"],
         "schedules paused, pools as configured, clusters terminated"
