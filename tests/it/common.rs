@@ -109,6 +109,17 @@ impl Raw {
             .await;
         assert_eq!(status, 200, "jobs/update {job_id}: {body}");
     }
+
+    /// `jobs/delete` of the job `job_id`, which must succeed.
+    pub async fn delete_job(&self, job_id: &Value) {
+        let (status, body) = self
+            .post(
+                "/api/2.2/jobs/delete",
+                serde_json::json!({"job_id": job_id}),
+            )
+            .await;
+        assert_eq!(status, 200, "jobs/delete {job_id}: {body}");
+    }
 }
 
 /// Check `id` in the JSON report of `drsync check`.

@@ -151,8 +151,7 @@ async fn generate_dr_fixtures() {
     raw.update_job(&orders["job_id"], json!({"trigger": trigger}))
         .await;
     let legacy = raw.job_named("legacy-spark-submit").await;
-    raw.post("/api/2.2/jobs/delete", json!({"job_id": legacy["job_id"]}))
-        .await;
+    raw.delete_job(&legacy["job_id"]).await;
     let (s, made) = raw
         .post(
             "/api/2.1/clusters/create",

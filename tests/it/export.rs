@@ -1474,10 +1474,7 @@ async fn an_export_removing_too_much_is_refused_unless_allowed() {
         .map(|j| j["job_id"].clone())
         .collect();
     for id in ids.iter().take(6) {
-        let (status, _) = raw
-            .post("/api/2.2/jobs/delete", serde_json::json!({"job_id": id}))
-            .await;
-        assert_eq!(status, 200);
+        raw.delete_job(id).await;
     }
     let refused = drsync(dir.path(), &["export"], PRIMARY_ENV).await;
     assert_eq!(refused.code, 1, "{refused:?}");

@@ -420,14 +420,7 @@ async fn a_rename_on_the_primary_moves_the_resource() {
     );
 
     // The renamed job is deleted: its moves go (the object is gone), the cluster's stays.
-    let (_, list) = raw.get("/api/2.2/jobs/list?name=sales-etl").await;
-    let (status, _) = raw
-        .post(
-            "/api/2.2/jobs/delete",
-            json!({"job_id": list["jobs"][0]["job_id"]}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    raw.delete_job(&raw.job_id("sales-etl").await).await;
     let fourth = drsync(dir.path(), &["export"], COMMIT_ENV).await;
     assert_eq!(fourth.code, 0, "{fourth:?}");
     let files4 = generated(dir.path());

@@ -171,13 +171,7 @@ async fn every_command_gives_up_at_its_deadline() {
     // The primary changed, so an export that finished would write and commit; but its job list never comes.
     let raw = Raw::new(&s.primary);
     let (_, list) = raw.get("/api/2.2/jobs/list?limit=1").await;
-    let (status, _) = raw
-        .post(
-            "/api/2.2/jobs/delete",
-            json!({"job_id": list["jobs"][0]["job_id"]}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    raw.delete_job(&list["jobs"][0]["job_id"]).await;
     let (files, commit) = (exported_files(dir), head(dir));
     s.primary.set_faults(stuck.clone());
     let started = std::time::Instant::now();
