@@ -5,7 +5,8 @@ use super::{prune, remove_keys, Normalized};
 use crate::model::{ClusterPolicy, ResourceKind};
 use serde_json::{Map, Value};
 
-/// Policy fields that are not configuration.
+/// Policy fields that are not configuration: output-only in the API (`databricks-api.md` §1.4), and `policy_id`,
+/// the object's identity, which differs per workspace.
 const POLICY_OUTPUT_ONLY: &[&str] = &[
     "policy_id",            // workspace-specific; the resource's identity in state
     "created_at_timestamp", //
@@ -16,7 +17,8 @@ const POLICY_OUTPUT_ONLY: &[&str] = &[
 /// A cluster policy's canonical configuration. `definition` and `policy_family_definition_overrides` are
 /// parsed from their JSON strings, so that a change shows as a change of one rule, not of one long string.
 /// A family-based policy's `definition` is computed by the service from the family and the overrides, so it
-/// is dropped.
+/// is dropped: the provider's `definition` is Optional and Computed and conflicts with `policy_family_id`
+/// (`provider-behaviour.md` §5.3), and an update with a family blanks it (§5.2).
 pub fn cluster_policy(p: &ClusterPolicy) -> Normalized {
     let mut spec = match serde_json::to_value(p) {
         Ok(Value::Object(m)) => m,
