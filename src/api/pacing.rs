@@ -2,7 +2,15 @@
 //! `GET clusters/get`, ...), learnt from the workspace's answers. A family starts unpaced (only the client's
 //! concurrency limits it) or at its published ceiling; a 429 or 503 holds the whole family for the server's
 //! `Retry-After` and cuts its rate multiplicatively, once per congestion episode; successes raise it additively
-//! (AIMD), never above the ceiling. It only waits; it never fails a request and decides no retry (`retry` does).
+//! (AIMD), never above the ceiling. Requests of a paced family are spaced evenly. It only waits; it never fails
+//! a request and decides no retry (`retry` does).
+//!
+//! A congestion episode is a throttle of a request sent after the family's last decrease, while the family is
+//! at or above its probe level: the rate it was sending at when it was last cut. A throttle below that level,
+//! right after a cut, is taken as noise: the family still waits out the `Retry-After`, but its rate is not cut
+//! again, so that sporadic 429s or 503s (a flaky gateway) do not drive it to the floor, while a real limit,
+//! which throttles again only once the rate has climbed back past it, is met with a cut each time. Before its
+//! first success a family has no rate to cut from: it only waits.
 //!
 //! Why not a fixed default rate: databricks-api.md §3 recommends a 15 requests/s token bucket (the Go SDK's
 //! default), but issue 16 overrides it deliberately: that cap, not the API, set the pace of a large export. The
@@ -18,14 +26,14 @@ use tokio::time::Instant;
 const WINDOW: Duration = Duration::from_secs(1);
 /// The shortest span a rate is measured over, so that the few answers of a family's first moments do not
 /// look like a huge rate.
-const MIN_SPAN: Duration = Duration::from_millis(250);
+const MIN_SPAN: Duration = Duration::from_millis(50);
 /// The multiplicative decrease: a throttled family goes on at this share of the rate it achieved.
 const DECREASE: f64 = 0.7;
 /// The additive increase, in requests per second gained per second of successes at the current rate.
 const INCREASE: f64 = 1.0;
 /// The lowest rate a decrease leads to, in requests per second: below it, the server's `Retry-After` holds do
-/// the pacing (a lower floor only makes an export under sporadic throttling crawl, without sparing the server).
-const MIN_RATE: f64 = 5.0;
+/// the pacing.
+const MIN_RATE: f64 = 2.0;
 
 /// The endpoint family of a request: the method and the path without its `/api/2.x/` prefix (`GET jobs/list`),
 /// except that every `permissions/...` path is one family per method, as the published limit is per workspace
@@ -92,8 +100,12 @@ struct Family {
     first: Instant,
     /// When its rate was last decreased: throttles of requests sent before it belong to that episode.
     last_decrease: Option<Instant>,
-    /// Completion times of recent successes, the last [`WINDOW`] of them.
-    successes: VecDeque<Instant>,
+    /// The rate it was sending at when it was last cut from a paced rate (see the module's documentation).
+    probe_level: Option<f64>,
+    /// Whether any request of the family has succeeded yet.
+    succeeded: bool,
+    /// Recent answers (success or throttle) and when they came, the last [`WINDOW`] of them.
+    answers: VecDeque<(Instant, bool)>,
 }
 
 impl Family {
@@ -105,7 +117,9 @@ impl Family {
             hold_until: None,
             first: now,
             last_decrease: None,
-            successes: VecDeque::new(),
+            probe_level: None,
+            succeeded: false,
+            answers: VecDeque::new(),
         }
     }
 
@@ -121,23 +135,31 @@ impl Family {
         ready
     }
 
-    /// Successes per second over the last [`WINDOW`] (or the family's life, if shorter, but at least
-    /// [`MIN_SPAN`]).
-    fn achieved(&mut self, now: Instant) -> f64 {
+    /// Successes and answers per second over the last [`WINDOW`] (or the family's life, if shorter, but at
+    /// least [`MIN_SPAN`]).
+    fn achieved(&mut self, now: Instant) -> (f64, f64) {
         self.forget_before(now);
         let span = now
             .saturating_duration_since(self.first)
-            .clamp(MIN_SPAN, WINDOW);
-        self.successes.len() as f64 / span.as_secs_f64()
+            .clamp(MIN_SPAN, WINDOW)
+            .as_secs_f64();
+        let successes = self.answers.iter().filter(|(_, ok)| *ok).count();
+        (successes as f64 / span, self.answers.len() as f64 / span)
+    }
+
+    fn record(&mut self, now: Instant, success: bool) {
+        self.answers.push_back((now, success));
+        self.succeeded |= success;
+        self.forget_before(now);
     }
 
     fn forget_before(&mut self, now: Instant) {
         while self
-            .successes
+            .answers
             .front()
-            .is_some_and(|t| now.saturating_duration_since(*t) > WINDOW)
+            .is_some_and(|(t, _)| now.saturating_duration_since(*t) > WINDOW)
         {
-            self.successes.pop_front();
+            self.answers.pop_front();
         }
     }
 
@@ -191,8 +213,7 @@ impl Pacer {
         match feedback {
             Feedback::Neutral => {}
             Feedback::Success => {
-                f.successes.push_back(now);
-                f.forget_before(now);
+                f.record(now, true);
                 if let Some(rate) = f.rate {
                     // About INCREASE more per second while every request at this rate succeeds.
                     f.rate = Some(f.capped(rate + INCREASE / rate));
@@ -204,9 +225,15 @@ impl Pacer {
                     let until = now + wait;
                     f.hold_until = Some(f.hold_until.map_or(until, |h| h.max(until)));
                 }
-                let new_episode = f.last_decrease.is_none_or(|d| ticket.sent > d);
-                if new_episode {
-                    let achieved = f.achieved(now);
+                f.record(now, false);
+                // Requests sent before the last cut were answered for the rate it already cut.
+                let after_the_last_cut = f.last_decrease.is_none_or(|d| ticket.sent > d);
+                let at_probe_level = match (f.rate, f.probe_level) {
+                    (Some(rate), Some(level)) => rate >= level,
+                    _ => true,
+                };
+                if after_the_last_cut && at_probe_level && f.succeeded {
+                    let (achieved, answered) = f.achieved(now);
                     let from = f.rate.map_or(achieved, |r| r.min(achieved));
                     let rate = f.capped((from * DECREASE).max(MIN_RATE));
                     tracing::debug!(
@@ -216,6 +243,9 @@ impl Pacer {
                         retry_after_ms = retry_after.map(|d| d.as_millis() as u64),
                         "throttled: pacing the family"
                     );
+                    if let Some(sending) = f.rate {
+                        f.probe_level = Some(sending.min(answered));
+                    }
                     f.rate = Some(rate);
                     f.last_decrease = Some(now);
                 }
@@ -365,22 +395,83 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn successes_raise_the_rate_additively_up_to_the_ceiling() {
         let p = Pacer::default();
-        let t = p.acquire(JOBS_GET).await;
-        p.complete(JOBS_GET, t, Feedback::Throttled { retry_after: None });
-        assert_eq!(p.rate(JOBS_GET), Some(MIN_RATE));
+        run(&p, JOBS_GET, 1, Feedback::Success).await;
+        run(&p, JOBS_GET, 1, Feedback::Throttled { retry_after: None }).await;
+        let cut = p.rate(JOBS_GET).unwrap();
         // Ten seconds of successes at the current rate: about INCREASE more each second.
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(10) {
             run(&p, JOBS_GET, 1, Feedback::Success).await;
         }
         let rate = p.rate(JOBS_GET).unwrap();
-        assert!((rate - (MIN_RATE + 10.0 * INCREASE)).abs() < 1.0, "{rate}");
+        assert!(
+            (rate - (cut + 10.0 * INCREASE)).abs() < 1.0,
+            "{cut} -> {rate}"
+        );
         // Neutral answers change nothing.
-        let t = p.acquire(JOBS_GET).await;
-        p.complete(JOBS_GET, t, Feedback::Neutral);
+        run(&p, JOBS_GET, 1, Feedback::Neutral).await;
         assert_eq!(p.rate(JOBS_GET), Some(rate));
         // A family with a ceiling never goes above it.
         run(&p, "PATCH permissions", 200, Feedback::Success).await;
         assert_eq!(p.rate("PATCH permissions"), Some(30.0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn before_a_first_success_a_throttle_only_holds() {
+        let p = Pacer::default();
+        let t = p.acquire(JOBS_GET).await;
+        p.complete(
+            JOBS_GET,
+            t,
+            Feedback::Throttled {
+                retry_after: Some(Duration::from_secs(1)),
+            },
+        );
+        assert_eq!(p.rate(JOBS_GET), None, "no rate to cut from");
+        let start = Instant::now();
+        p.acquire(JOBS_GET).await;
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(1),
+            "but the hold holds"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttles_below_the_probe_level_are_noise_until_the_rate_climbs_back() {
+        let p = Pacer::default();
+        let throttled = Feedback::Throttled { retry_after: None };
+        // Unpaced at 100 successes a second, then cut to about 70/s.
+        for _ in 0..100 {
+            run(&p, JOBS_GET, 1, Feedback::Success).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        run(&p, JOBS_GET, 1, throttled).await;
+        let first = p.rate(JOBS_GET).unwrap();
+        assert!((first - 70.0).abs() < 2.0, "{first}");
+        // A second of successes at that rate, then a throttle: cut again, from the paced rate (about 71/s),
+        // which becomes the probe level.
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(1) {
+            run(&p, JOBS_GET, 1, Feedback::Success).await;
+        }
+        let level = p.rate(JOBS_GET).unwrap();
+        run(&p, JOBS_GET, 1, throttled).await;
+        let second = p.rate(JOBS_GET).unwrap();
+        assert!(second < level * 0.75, "{second} after {level}");
+        // Throttles now, below the probe level, are noise: the rate keeps climbing.
+        for _ in 0..20 {
+            run(&p, JOBS_GET, 3, Feedback::Success).await;
+            run(&p, JOBS_GET, 1, throttled).await;
+        }
+        let climbing = p.rate(JOBS_GET).unwrap();
+        assert!(climbing > second, "{climbing} > {second}");
+        // Back at the probe level, a throttle is congestion again.
+        while p.rate(JOBS_GET).unwrap() < level {
+            run(&p, JOBS_GET, 1, Feedback::Success).await;
+        }
+        run(&p, JOBS_GET, 1, throttled).await;
+        let third = p.rate(JOBS_GET).unwrap();
+        assert!(third < level * 0.75, "{third} after reaching {level}");
     }
 }
