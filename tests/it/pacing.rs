@@ -150,3 +150,52 @@ async fn an_export_under_heavy_random_429s_is_identical_without_a_burst_of_retri
         "{took:?} for {refused} 429s, {on_jobs_list} of them on jobs/list"
     );
 }
+
+/// The emulator's limit as a client meets it: a bucket of one second's worth per endpoint family, then 429
+/// `REQUEST_LIMIT_EXCEEDED` with a whole-seconds `Retry-After`, counted; requests refused for their credentials
+/// take no token.
+#[tokio::test]
+async fn the_emulator_limits_each_endpoint_family_and_counts_what_it_refuses() {
+    let emu = emulator("jobs=3", Some(2.0), &[]).await;
+    let http = reqwest::Client::new();
+    let get = |path: &'static str, token: &'static str| {
+        let request = http
+            .get(format!("{}{path}", emu.url()))
+            .bearer_auth(token)
+            .send();
+        async move {
+            let resp = request.await.unwrap();
+            let retry_after = resp
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_string());
+            let status = resp.status().as_u16();
+            let body: serde_json::Value = resp.json().await.unwrap();
+            (status, retry_after, body)
+        }
+    };
+    for _ in 0..5 {
+        let (status, _, _) = get("/api/2.2/jobs/list", "dapi-wrong").await;
+        assert_eq!(status, 403);
+    }
+    let token = drsync_emulator::DEFAULT_TOKEN;
+    for _ in 0..2 {
+        assert_eq!(get("/api/2.2/jobs/list", token).await.0, 200);
+    }
+    let (status, retry_after, body) = get("/api/2.1/jobs/list", token).await;
+    assert_eq!(status, 429, "2.1 and 2.2 are one family: {body}");
+    assert_eq!(retry_after.as_deref(), Some("1"));
+    assert_eq!(body["error_code"], "REQUEST_LIMIT_EXCEEDED");
+    assert_eq!(
+        body["message"],
+        "list RPC token bucket limit has been exceeded."
+    );
+    // Another family has its own bucket.
+    assert_eq!(get("/api/2.0/instance-pools/list", token).await.0, 200);
+    assert_eq!(emu.rate_limited(), 1);
+    assert_eq!(emu.rate_limited_on("GET /api/2.1/jobs/list"), 1);
+    assert_eq!(emu.rate_limited_on("GET /api/2.2/jobs/list"), 0);
+    // Two tokens a second: 600 ms later, one is free again.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(get("/api/2.2/jobs/list", token).await.0, 200);
+}
