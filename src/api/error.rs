@@ -208,7 +208,7 @@ impl Error {
                     .to_string(),
             ),
             Error::Api { status: 429, .. } => Some(
-                "the workspace is rate limiting: lower [client] rate_limit in drsync.toml"
+                "the workspace kept rate limiting drsync: set a [client] rate_limit in drsync.toml (requests per second, e.g. 10), or raise max_attempts"
                     .to_string(),
             ),
             Error::Transport { .. } | Error::Deadline { .. } => {

@@ -1,11 +1,13 @@
 //! The Databricks workspace REST client: authentication (PAT, OAuth M2M), retries with backoff and
-//! `Retry-After`, a client-side rate limit, a concurrency limit, and complete listings across every kind of paging.
+//! `Retry-After`, adaptive pacing per endpoint family, an optional hard rate limit, a concurrency limit, and
+//! complete listings across every kind of paging.
 //! It never prints, never reads the environment (credentials arrive resolved, see [`auth`]) and never lets a
 //! token into a log line, an error or a `Debug` output.
 
 pub mod auth;
 mod error;
 pub mod identity;
+mod pacing;
 mod ratelimit;
 mod resources;
 mod retry;
@@ -16,6 +18,7 @@ pub use identity::{Identity, IdentityError};
 pub use resources::{ClusterFilter, Gone, Listing};
 
 use base64::Engine;
+use pacing::{Feedback, Pacer};
 use ratelimit::RateLimiter;
 use reqwest::Method;
 use retry::{Attempt, Policy};
@@ -28,7 +31,9 @@ use tokio::time::Instant;
 /// How the client behaves; the defaults follow the Databricks SDKs.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// Requests per second at most (token bucket); 0 for no limit. Default 15, as the SDKs.
+    /// A hard ceiling on the requests per second to the whole workspace (token bucket); 0 for none, the default.
+    /// Without it, each endpoint family is paced adaptively: unpaced (or at its published limit) until the
+    /// workspace answers 429 or 503, then by `Retry-After` and AIMD (see the `pacing` module).
     pub rate_limit: f64,
     /// Requests the bucket lets through at once after a pause. Default 1.
     pub burst: u32,
@@ -72,7 +77,9 @@ pub enum JobsPaging {
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
-            rate_limit: 15.0,
+            // No fixed cap by default (issue 16): the adaptive pacing keeps the client polite, and a fixed
+            // 15 requests/s (databricks-api.md §3, the Go SDK's default) set the pace of large exports.
+            rate_limit: 0.0,
             burst: 1,
             max_concurrency: 8,
             request_timeout: Duration::from_secs(60),
@@ -88,8 +95,8 @@ impl Default for ClientOptions {
     }
 }
 
-/// A client for one workspace. Cheap to clone; clones share the rate limit, the concurrency limit and the
-/// OAuth token.
+/// A client for one workspace. Cheap to clone; clones share the pacing, the rate limit, the concurrency limit
+/// and the OAuth token.
 #[derive(Clone)]
 pub struct WorkspaceClient {
     inner: Arc<Inner>,
@@ -102,6 +109,7 @@ struct Inner {
     credentials: Credentials,
     oauth_token: Mutex<Option<(Secret, Instant)>>,
     limiter: RateLimiter,
+    pacer: Pacer,
     in_flight: Semaphore,
     policy: Policy,
     options: ClientOptions,
@@ -156,6 +164,7 @@ impl WorkspaceClient {
                 credentials,
                 oauth_token: Mutex::new(None),
                 limiter: RateLimiter::new(options.rate_limit, options.burst),
+                pacer: Pacer::default(),
                 in_flight: Semaphore::new(options.max_concurrency.max(1)),
                 policy,
                 // A deadline too far away to count to is no deadline.
@@ -230,6 +239,7 @@ impl WorkspaceClient {
     ) -> Result<(T, reqwest::header::HeaderMap), Error> {
         let inner = &*self.inner;
         let shown = method.to_string();
+        let family = pacing::family(method.as_str(), path);
         let attempts = async {
             let idempotent = method == Method::GET;
             let started = Instant::now();
@@ -238,6 +248,9 @@ impl WorkspaceClient {
             let mut attempt = 0u32;
             loop {
                 attempt += 1;
+                // The family's pace first (a family held by `Retry-After` does not hold a permit meanwhile),
+                // then a permit, then the workspace's hard ceiling.
+                let ticket = inner.pacer.acquire(&family).await;
                 let outcome = {
                     let _permit = inner
                         .in_flight
@@ -275,6 +288,21 @@ impl WorkspaceClient {
                         Err(e) => Err(e),
                     }
                 };
+                inner.pacer.complete(
+                    &family,
+                    ticket,
+                    match &outcome {
+                        Ok((status, _, _, _)) if status.is_success() => Feedback::Success,
+                        Ok((status, retry_after, _, _)) if matches!(status.as_u16(), 429 | 503) => {
+                            Feedback::Throttled {
+                                retry_after: retry_after.map(|s| {
+                                    Duration::from_secs(s).min(inner.options.retry_after_cap)
+                                }),
+                            }
+                        }
+                        _ => Feedback::Neutral,
+                    },
+                );
                 let (what, failure) = match outcome {
                     Ok((status, _, text, headers)) if status.is_success() => {
                         let text = if text.trim().is_empty() {

@@ -1,5 +1,6 @@
-//! A client-side rate limit: a token bucket shared by every request to one workspace, so that drsync stays
-//! within its share of the workspace's limits. It only waits; it never fails a request.
+//! The hard client-side rate limit, `[client] rate_limit`: a token bucket shared by every request to one
+//! workspace, for those who want a fixed ceiling on top of the adaptive pacing (`pacing`). It only waits; it
+//! never fails a request.
 
 use std::time::Duration;
 use tokio::sync::Mutex;

@@ -55,6 +55,12 @@ pub(crate) struct EmulateArgs {
     /// Seed for generated ids, fault decisions and the --synthetic workspace
     #[arg(long, default_value_t = 0)]
     seed: u64,
+
+    /// Limit each endpoint family (GET jobs/list, GET clusters/get, ...) to N requests per second, with a burst
+    /// of one second's worth; beyond it, answer 429 REQUEST_LIMIT_EXCEEDED with Retry-After. The count of
+    /// those 429s is printed on stderr at exit
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<f64>,
 }
 
 pub(crate) async fn run(args: EmulateArgs) -> Result<ExitCode, CliError> {
@@ -119,6 +125,7 @@ pub(crate) async fn run(args: EmulateArgs) -> Result<ExitCode, CliError> {
         latency: Duration::from_millis(args.latency_ms),
         faults,
         seed: args.seed,
+        rate_limit: args.rate_limit,
         ..EmulatorConfig::default()
     };
     let emulator = Emulator::start(config, args.addr).await?;
@@ -137,6 +144,14 @@ pub(crate) async fn run(args: EmulateArgs) -> Result<ExitCode, CliError> {
         emulator.url()
     );
     wait_for_signal().await?;
+    if args.rate_limit.is_some() {
+        // One line a benchmark can read: how polite the client was.
+        eprintln!(
+            "drsync emulate: {} requests, {} answered 429 by --rate-limit",
+            emulator.request_count(),
+            emulator.rate_limited()
+        );
+    }
     emulator.stop().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -208,15 +208,16 @@ impl WorkspaceEntry {
 }
 
 /// The default `[client] command_deadline_seconds`: two hours. An export of a 10,000-job workspace (about 1,300
-/// requests) takes a few minutes at the default rate limit of 15 requests per second, retries included; a
-/// command still waiting after two hours is stuck, not slow.
+/// requests) takes a few minutes even at a `rate_limit` of 15 requests per second, retries included; a command
+/// still waiting after two hours is stuck, not slow.
 pub const DEFAULT_COMMAND_DEADLINE: Duration = Duration::from_secs(2 * 3600);
 
 /// `[client]`: limits and timeouts for the REST client.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClientSection {
-    /// Requests per second per workspace (default 15, as the Databricks SDKs); 0 for no limit.
+    /// A hard ceiling on the requests per second to the workspace; 0 (the default) for none: the client paces
+    /// each endpoint family adaptively (`Retry-After`, AIMD, the published per-endpoint limits) either way.
     pub rate_limit: f64,
     /// Requests in flight per workspace (default 8).
     pub max_concurrency: usize,

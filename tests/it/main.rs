@@ -20,6 +20,7 @@ mod identity;
 mod init;
 mod listing_failures;
 mod matching;
+mod pacing;
 mod provider;
 mod report;
 mod rewrite;

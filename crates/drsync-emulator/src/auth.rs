@@ -77,7 +77,8 @@ impl Auth {
     }
 }
 
-/// Middleware: every `/api/` route needs a valid bearer token.
+/// Middleware: every `/api/` route needs a valid bearer token; a request with one then counts against the
+/// rate limit, when there is one (a request refused for its credentials takes no token).
 pub(crate) async fn require_token(
     State(state): State<AppState>,
     mut req: Request,
@@ -96,6 +97,11 @@ pub(crate) async fn require_token(
     };
     match state.auth.check(token.trim()) {
         Ok(principal) => {
+            if let Some(limit) = &state.rate_limit {
+                if let Err(retry_after) = limit.admit(req.method().as_str(), req.uri().path()) {
+                    return ApiError::rate_limited(req.uri().path(), retry_after).into_response();
+                }
+            }
             req.extensions_mut().insert(principal);
             next.run(req).await
         }

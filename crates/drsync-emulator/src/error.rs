@@ -82,7 +82,7 @@ impl ApiError {
         }
     }
 
-    /// 429 with `Retry-After`.
+    /// 429 `REQUEST_LIMIT_EXCEEDED` with `Retry-After`, the body databricks-api.md §3 "Rate limiting" quotes.
     pub(crate) fn rate_limited(path: &str, retry_after: u64) -> Self {
         let rpc = path.rsplit('/').next().unwrap_or("Request");
         let mut e = Self::new(

@@ -22,6 +22,7 @@ mod objects;
 mod params;
 mod policies;
 mod pools;
+mod ratelimit;
 mod state;
 mod synthetic;
 mod view;
@@ -76,6 +77,11 @@ pub struct EmulatorConfig {
     /// metadata; `None`: one derived from the bound port, so that emulators running side by side (a primary and
     /// a DR) are different workspaces, as real ones are.
     pub workspace_id: Option<u64>,
+    /// A server-side rate limit, in requests per second per endpoint family (`GET jobs/list`, ...; every
+    /// `permissions/...` path is one family per method), with a burst of one second's worth: beyond it, requests
+    /// are answered 429 `REQUEST_LIMIT_EXCEEDED` with `Retry-After` (databricks-api.md §3 "Rate limiting").
+    /// Only authenticated API requests count. `None` (the default): no limit, as the emulator always had.
+    pub rate_limit: Option<f64>,
 }
 
 impl Default for EmulatorConfig {
@@ -91,6 +97,7 @@ impl Default for EmulatorConfig {
             seed: 0,
             policy_json: PolicyJson::Echo,
             workspace_id: None,
+            rate_limit: None,
         }
     }
 }
@@ -111,6 +118,8 @@ pub(crate) struct AppState {
     ws: Arc<Mutex<Workspace>>,
     auth: Arc<auth::Auth>,
     injector: Arc<Injector>,
+    /// `--rate-limit`, when set.
+    pub(crate) rate_limit: Option<Arc<ratelimit::RateLimit>>,
     stats: Arc<Stats>,
     latency: Duration,
     base_url: Arc<OnceLock<String>>,
@@ -153,6 +162,15 @@ pub struct Emulator {
 impl Emulator {
     /// Bind `addr` and serve until [`Emulator::stop`] or drop.
     pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> Result<Self, Error> {
+        if let Some(n) = config.rate_limit {
+            if !(n.is_finite() && n > 0.0) {
+                return Err(Error::Spec {
+                    what: "rate limit",
+                    spec: n.to_string(),
+                    reason: "must be a number of requests per second above 0".to_string(),
+                });
+            }
+        }
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| Error::Bind { addr, source })?;
@@ -170,6 +188,9 @@ impl Emulator {
                 config.oauth_token_ttl,
             )),
             injector: Arc::new(Injector::new(config.faults, config.seed)),
+            rate_limit: config
+                .rate_limit
+                .map(|n| Arc::new(ratelimit::RateLimit::new(n))),
             stats: Arc::new(Stats::default()),
             latency: config.latency,
             base_url: Arc::new(OnceLock::from(url.clone())),
@@ -235,6 +256,33 @@ impl Emulator {
     /// `GET /api/2.2/jobs/list`).
     pub fn faults_injected_on(&self, request: &str) -> BTreeMap<String, u64> {
         self.state.injector.injected(Some(request))
+    }
+
+    /// Requests answered 429 by the server-side rate limit ([`EmulatorConfig::rate_limit`]) so far; 0 without
+    /// one. Injected 429 faults are counted apart, by [`Emulator::faults_injected`].
+    pub fn rate_limited(&self) -> u64 {
+        self.state
+            .rate_limit
+            .as_ref()
+            .map_or(0, |r| r.refused(None))
+    }
+
+    /// [`Emulator::rate_limited`], counting only the requests to `request` (`METHOD path`, e.g.
+    /// `GET /api/2.2/jobs/list`).
+    pub fn rate_limited_on(&self, request: &str) -> u64 {
+        self.state
+            .rate_limit
+            .as_ref()
+            .map_or(0, |r| r.refused(Some(request)))
+    }
+
+    /// [`Emulator::rate_limited`] per `METHOD path`.
+    pub fn rate_limited_by_path(&self) -> BTreeMap<String, u64> {
+        self.state
+            .rate_limit
+            .as_ref()
+            .map(|r| r.refused_by_path())
+            .unwrap_or_default()
     }
 
     /// Replace the fault rules the emulator started with (a workspace that starts or stops failing). Decisions
