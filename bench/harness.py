@@ -25,7 +25,12 @@ What it does, in one session:
    (`jobs=N,clusters=N/10,pools=N/50,policies=N/100`), one round each against a fresh pair of emulators (the
    size of the main table reuses its medians): wall time and peak RSS, per job, and their spread across sizes;
 6. prints Markdown: the main table (median wall time, peak RSS, CPU time, requests, repeated requests, the
-   latency floor), the throttled row, the scaling table and the targets, each measured against its target.
+   latency floor), the throttled row, the scaling table and issue 16's targets, each measured against its goal
+   and marked met or missed.
+
+`--quick` (what CI runs, through tests/it/bench_smoke.rs) is the same session on 300 jobs at 2 ms, one round,
+the throttled row at the same size and the scaling table at 100 / 200 / 400 jobs: a check of the harness, not a
+measurement. `--scaling none` and `--throttle 0` leave those parts out.
 
 The export folder lives in a Git repository the harness creates (a local identity, one commit holding a README).
 Every export, timed or counted, starts from the same repository state: a fresh copy of that repository, with no
@@ -222,17 +227,22 @@ class EmulatorFailed(Exception):
     pass
 
 
-def start_emulator(binary, spec, seed, latency, log, extra=()):
-    proc = subprocess.Popen(
-        [binary, "emulate", "--synthetic", spec, "--seed", str(seed), "--latency-ms", str(latency), *extra],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True,
-    )
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http"):
-        proc.kill()
-        proc.wait()
+def start_pair(binary, spec, seed, latency, log, procs, extra=()):
+    """A primary and a DR emulator of the same workspace, generated side by side; their URLs. The processes are
+    added to `procs` (stopped by the caller)."""
+    started = []
+    for _ in range(2):
+        proc = subprocess.Popen(
+            [binary, "emulate", "--synthetic", spec, "--seed", str(seed), "--latency-ms", str(latency), *extra],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True,
+        )
+        procs.append(proc)
+        started.append(proc)
+    urls = [proc.stdout.readline().strip() for proc in started]
+    if not all(url.startswith("http") for url in urls):
+        stop(procs)
         raise EmulatorFailed(f"the emulator did not start (see {log.name})")
-    return proc, url
+    return urls
 
 
 def stop(procs):
@@ -437,10 +447,10 @@ def main():
             return code, wall, rss, cpu
 
         t = time.perf_counter()
-        primary, primary_url = start_emulator(binary, size, args.seed, latency, logs)
-        procs.append(primary)
-        dr, dr_url = start_emulator(binary, size, args.seed, latency, logs)
-        procs.append(dr)
+        try:
+            primary_url, dr_url = start_pair(binary, size, args.seed, latency, logs, procs)
+        except EmulatorFailed as e:
+            raise SystemExit(str(e))
         main_up = time.perf_counter() - t
         print(f"  emulators up in {main_up:.1f} s: primary {primary_url}, DR {dr_url}", file=sys.stderr)
 
@@ -509,17 +519,14 @@ def main():
                 tlog = open(os.path.join(work, "throttled-emulators.log"), "w")
                 try:
                     t = time.perf_counter()
-                    tp, tp_url = start_emulator(binary, size, args.seed, latency, tlog, ("--rate-limit", limit))
-                    procs.append(tp)
-                    td, td_url = start_emulator(binary, size, args.seed, latency, tlog, ("--rate-limit", limit))
-                    procs.append(td)
+                    tp_url, td_url = start_pair(binary, size, args.seed, latency, tlog, procs, ("--rate-limit", limit))
                     print(f"  throttled emulators (--rate-limit {limit}) up in {time.perf_counter() - t:.1f} s",
                           file=sys.stderr)
                 except EmulatorFailed:
-                    stop(procs)
                     tlog.close()
                     with open(tlog.name) as f:
-                        said = (f.read().strip().splitlines() or [""])[-1]
+                        said = f.read().strip().splitlines()
+                    said = next((line for line in said if line.startswith("error")), said[-1] if said else "")
                     throttled = {"limit": args.throttle,
                                  "unavailable": f"the emulator did not start with `--rate-limit {limit}`"
                                                 f"{f' ({said})' if said else ''}"}
@@ -554,10 +561,7 @@ def main():
             slog = open(os.path.join(work, f"scaling-{n}.log"), "w")
             t = time.perf_counter()
             try:
-                sp, sp_url = start_emulator(binary, spec, args.seed, latency, slog)
-                procs.append(sp)
-                sd, sd_url = start_emulator(binary, spec, args.seed, latency, slog)
-                procs.append(sd)
+                sp_url, sd_url = start_pair(binary, spec, args.seed, latency, slog, procs)
             except EmulatorFailed as e:
                 raise SystemExit(f"scaling at {n} jobs: {e}")
             up = time.perf_counter() - t
@@ -693,6 +697,13 @@ def render(size, latency, rounds, names, counts, med, codes, drift_first, check_
             "- scaling: `jobs=N,clusters=N/10,pools=N/50,policies=N/100`, one round each against a fresh pair of "
             "emulators, same latency; each cell: wall time, peak RSS; per job: ms and KB (1,024 bytes) per job",
         ]
+        # What each further job costs between two sizes: flat when the cost is linear, whatever the fixed part.
+        for a, b in zip(scale_rows, scale_rows[1:]):
+            dn = b["jobs"] - a["jobs"]
+            if dn > 0:
+                lines.append(f"- from {a['jobs']:,} to {b['jobs']:,} jobs, each further job: " + "; ".join(
+                    f"{k} {(b[k][0] - a[k][0]) * 1000 / dn:.2f} ms, {(b[k][1] - a[k][1]) / 1024 / dn:.1f} KB"
+                    for k in ("export", "drift", "check")))
 
     def target(text, measured, goal, ok):
         return f"- {text}: {measured} (target: {goal}): {verdict(ok)}"
