@@ -199,8 +199,9 @@ def analyse(*recorders):
             gets[job] = gets.get(job, 0) + 1
     longest_get = max(gets.values(), default=0)
     floor_trips = max(list_pages + longest_get if list_pages else 0, cluster_pages, 1)
-    answered = {}
+    answered, by_family = {}, {}
     for m, p, q, s in reqs:
+        by_family[family(m, p)] = by_family.get(family(m, p), 0) + 1
         if s != 429:
             answered[family(m, p)] = answered.get(family(m, p), 0) + 1
     return {
@@ -216,7 +217,14 @@ def analyse(*recorders):
         "errors": sum(1 for m, p, q, s in reqs if s >= 400),
         "throttled": sum(1 for m, p, q, s in reqs if s == 429),
         "answered_by_family": answered,
+        "by_family": by_family,
     }
+
+
+def families(counts):
+    """`GET clusters/get` 800, `GET jobs/list` 100, ...: requests per endpoint family, most first."""
+    ranked = sorted(counts["by_family"].items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"`{f}` {n}" for f, n in ranked)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -641,6 +649,8 @@ def render(size, latency, rounds, names, counts, med, codes, drift_first, check_
         f"- SDK requests: {counts['sdk']['requests']} ({counts['sdk']['repeated']} repeated); drift: "
         f"{counts['drift']['requests']} ({counts['drift']['repeated']} repeated); check (DR and primary): "
         f"{counts['check']['requests']} ({counts['check']['repeated']} repeated)",
+        f"- export requests by endpoint family: {families(ce)}",
+        f"- check requests by endpoint family: {families(counts['check'])}",
         f"- drift result: {'; '.join(drift_first) or '(nothing)'}; check result: exit {check_code}, "
         f"{'; '.join(check_last) or '(nothing)'}",
         "- every export starts from the same repository state (a fresh copy of a repository with one commit and "
