@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""drsync end-to-end benchmark: export, drift and the SDK baseline against emulated workspaces.
+"""drsync end-to-end benchmark: export, drift, check and the SDK baseline against emulated workspaces, as users
+run them (drsync at its defaults: the config has no `[client]` section).
 
 Started by `bench/run` (which builds the release binary and passes it as DRSYNC_BIN). Standard library only;
 the SDK baseline (bench/sdk_list.py) needs `databricks-sdk`.
@@ -7,13 +8,34 @@ the SDK baseline (bench/sdk_list.py) needs `databricks-sdk`.
 What it does, in one session:
 
 1. starts two emulators with the same synthetic workspace (`--synthetic SPEC --seed 1 --latency-ms L`): the
-   primary, and a DR workspace of the same size that drift compares against the exported HCL;
+   primary, and a DR workspace of the same size that drift and check compare against the committed HCL;
 2. one counting round (also the warm-up, not timed): each tool runs once through a small counting HTTP proxy
    in front of the emulators, which records every request (the emulator counts requests only in-process);
-3. N timed rounds, interleaved: `drsync export --no-commit` (primary), `drsync drift --worktree` (DR),
-   `python3 bench/sdk_list.py` (primary), directly against the emulators;
-4. prints a Markdown table: median wall time, peak RSS, CPU time, requests, repeated requests, the latency
-   floor and the ratios.
+3. N timed rounds, interleaved, straight to the emulators: `drsync export` with its Git commit, `drsync drift`
+   (against the committed branch tip, as the nightly runs it), `drsync check` (against DR with the committed
+   export; exit 0 "ready" or 2 "not ready" are both results, and the table says which),
+   `python3 bench/sdk_list.py` (primary) and `python3 bench/page_walk.py` (the bare page walk);
+   with `--tuned`, also `drsync export` with `[client] jobs_paging = "offset"`;
+4. the throttled row: two more emulators of the same workspace with a server-side limit
+   (`drsync emulate --rate-limit 20`: a token bucket of 20 requests/s per endpoint family, 429 with
+   `Retry-After` beyond it) and `drsync export` at its defaults through the counting proxy, once: wall time,
+   requests, how many were answered 429, and what the limit allows (for each endpoint family, its answered
+   requests / 20 per second; the longest). An emulator without `--rate-limit` prints the row as not available;
+5. the scaling table: export (with its commit), drift and check at 2,000, 10,000 and 50,000 jobs
+   (`jobs=N,clusters=N/10,pools=N/50,policies=N/100`), one round each against a fresh pair of emulators (the
+   size of the main table reuses its medians): wall time and peak RSS, per job, and their spread across sizes;
+6. prints Markdown: the main table (median wall time, peak RSS, CPU time, requests, repeated requests, the
+   latency floor), the throttled row, the scaling table and issue 16's targets, each measured against its goal
+   and marked met or missed.
+
+`--quick` (what CI runs, through tests/it/bench_smoke.rs) is the same session on 300 jobs at 2 ms, one round,
+the throttled row at the same size and the scaling table at 100 / 200 / 400 jobs: a check of the harness, not a
+measurement. `--scaling none` and `--throttle 0` leave those parts out.
+
+The export folder lives in a Git repository the harness creates (a local identity, one commit holding a README).
+Every export, timed or counted, starts from the same repository state: a fresh copy of that repository, with no
+export in it, so each one writes and commits every file (the first export of a workspace, the largest commit
+an export makes; re-exporting an unchanged workspace commits nothing). Drift and check then read that commit.
 
 The latency floor is the number of round trips the API's paging forces one after another, times the latency.
 Listings of different kinds are independent, so the floor is the longest chain:
@@ -22,15 +44,13 @@ with pages of the largest size the API accepts (100 jobs, 100 clusters); the job
 job cut off on the last listing page can only be fetched after that page (its own task pages follow each other).
 The page counts come from the counting round.
 
-drsync runs with `[client] rate_limit = 0`: its default of 15 requests per second per workspace (kind to a
-real workspace's rate limits) would by itself take longer than the floor (about 100 pages + 100 jobs/get pages
-/ 15 per second), and the emulator has no rate limit. The SDK has no client-side rate limit.
+Endpoint family (for the throttled row): the method and the path without its `/api/2.x/` prefix (`GET jobs/list`),
+every `permissions/...` path being one family per method, as the emulator's `--rate-limit` counts them.
 """
 
 import argparse
 import http.client
 import json
-import math
 import os
 import platform
 import re
@@ -46,11 +66,33 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 FULL_SIZE = "jobs=10000,clusters=1000,pools=200,policies=100"
 QUICK_SIZE = "jobs=300,clusters=40,pools=10,policies=5"
+FULL_SCALING = "2000,10000,50000"
+QUICK_SCALING = "100,200,400"
+THROTTLE = 20  # requests per second per endpoint family (issue 16's politeness target)
 TOKEN = "dapi-emulator-0000000000000000"  # the emulator's default token
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host",
        "content-length"}
-NAMES = ("export", "export-offset", "drift", "sdk", "walk")
 TABLE_HEADER = "| run | median wall | latency floor | wall / floor | peak RSS | CPU (user+sys) | requests | repeated |"
+THROTTLED_HEADER = ("| run | wall | what the limit allows | wall / allowed | peak RSS | requests | answered 429 "
+                    "| 429 share |")
+SCALING_HEADER = ("| jobs | emulators up | export | drift | check | export per job | drift per job "
+                  "| check per job |")
+LABELS = {
+    "export": "`drsync export` (with its commit)",
+    "export-offset": "`drsync export` (with its commit), `jobs_paging = \"offset\"` (tuned)",
+    "drift": "`drsync drift` (the committed branch tip)",
+    "check": "`drsync check`",
+    "sdk": "Python SDK script (`bench/sdk_list.py`)",
+    "walk": "bare page walk (`bench/page_walk.py`)",
+}
+# Issue 16's targets.
+SDK_OVER_EXPORT = 4.0
+EXPORT_OVER_WALK = 1.25
+DRIFT_OVER_EXPORT = 1.25
+CHECK_OVER_EXPORT = 1.5
+PEAK_BYTES = 300e6
+THROTTLED_SHARE = 0.05
+SCALING_SPREAD = 1.25
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -67,6 +109,10 @@ class Recorder:
         with self.lock:
             self.requests = []
             self.cut_off = set()
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.requests), set(self.cut_off)
 
 
 def make_proxy(upstream, recorder):
@@ -126,11 +172,22 @@ def make_proxy(upstream, recorder):
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def analyse(recorder):
-    """Requests, repeated requests, floor round trips, jobs/get use."""
-    with recorder.lock:
-        reqs = list(recorder.requests)
-        cut_off = set(recorder.cut_off)
+def family(method, path):
+    """The endpoint family a request counts against: `GET jobs/list`; `GET permissions` for every permissions path."""
+    m = re.match(r"^/api/\d+\.\d+/(.*)$", path)
+    rest = m.group(1) if m else path.lstrip("/")
+    if rest.startswith("permissions/"):
+        rest = "permissions"
+    return f"{method} {rest}"
+
+
+def analyse(*recorders):
+    """Requests, repeated requests, floor round trips, jobs/get use, 429s and requests per family."""
+    reqs, cut_off = [], set()
+    for rec in recorders:
+        r, c = rec.snapshot()
+        reqs += r
+        cut_off |= c
     keys = [(m, p, tuple(sorted((k, tuple(v)) for k, v in q.items()))) for m, p, q, _ in reqs]
     repeated = len(keys) - len(set(keys))
     list_pages = sum(1 for m, p, q, s in reqs if p.endswith("/jobs/list"))
@@ -142,9 +199,11 @@ def analyse(recorder):
             gets[job] = gets.get(job, 0) + 1
     longest_get = max(gets.values(), default=0)
     floor_trips = max(list_pages + longest_get if list_pages else 0, cluster_pages, 1)
-    by_path = {}
+    answered, by_family = {}, {}
     for m, p, q, s in reqs:
-        by_path[f"{m} {p}"] = by_path.get(f"{m} {p}", 0) + 1
+        by_family[family(m, p)] = by_family.get(family(m, p), 0) + 1
+        if s != 429:
+            answered[family(m, p)] = answered.get(family(m, p), 0) + 1
     return {
         "requests": len(reqs),
         "repeated": repeated,
@@ -155,25 +214,61 @@ def analyse(recorder):
         "jobs_get_not_cut_off": len(set(gets) - cut_off),
         "cut_off": len(cut_off),
         "longest_get": longest_get,
-        "by_path": by_path,
         "errors": sum(1 for m, p, q, s in reqs if s >= 400),
+        "throttled": sum(1 for m, p, q, s in reqs if s == 429),
+        "answered_by_family": answered,
+        "by_family": by_family,
     }
+
+
+def families(counts):
+    """`GET clusters/get` 800, `GET jobs/list` 100, ...: requests per endpoint family, most first."""
+    ranked = sorted(counts["by_family"].items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"`{f}` {n}" for f, n in ranked)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Processes
 
 
-def start_emulator(binary, spec, seed, latency, log):
-    proc = subprocess.Popen(
-        [binary, "emulate", "--synthetic", spec, "--seed", str(seed), "--latency-ms", str(latency)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True,
-    )
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http"):
-        proc.kill()
-        raise SystemExit(f"the emulator did not start (see {log.name})")
-    return proc, url
+class EmulatorFailed(Exception):
+    pass
+
+
+def start_pair(binary, spec, seed, latency, log, procs, extra=()):
+    """A primary and a DR emulator of the same workspace, generated side by side; their URLs. The processes are
+    added to `procs` (stopped by the caller)."""
+    started = []
+    for _ in range(2):
+        proc = subprocess.Popen(
+            [binary, "emulate", "--synthetic", spec, "--seed", str(seed), "--latency-ms", str(latency), *extra],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True,
+        )
+        procs.append(proc)
+        started.append(proc)
+    urls = [proc.stdout.readline().strip() for proc in started]
+    if not all(url.startswith("http") for url in urls):
+        stop(procs)
+        raise EmulatorFailed(f"the emulator did not start (see {log.name})")
+    return urls
+
+
+def stop(procs):
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    procs.clear()
+
+
+def emulator_has_flag(binary, flag):
+    """Whether `drsync emulate` knows `flag` (an older binary rejects it)."""
+    out = subprocess.run([binary, "emulate", "--help"], capture_output=True, text=True)
+    return re.search(rf"(^|\s){re.escape(flag)}(\s|=|$)", out.stdout, re.M) is not None
 
 
 def measure(cmd, env, cwd, stdout_path):
@@ -189,24 +284,60 @@ def measure(cmd, env, cwd, stdout_path):
     return proc.returncode, wall, rss, usage.ru_utime + usage.ru_stime
 
 
-def write_config(path, primary, dr, export_dir, paging="token"):
+def write_config(path, primary, dr, export_dir, tuned=False):
+    """drsync.toml as a new user writes it: the workspaces and the export folder, no `[client]` section."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    text = (
+        "# Written by bench/harness.py: drsync at its defaults.\n"
+        f'[workspaces.primary]\nhost = "{primary}"\ntoken_env = "DRSYNC_BENCH_TOKEN"\n\n'
+        f'[workspaces.dr]\nhost = "{dr}"\ntoken_env = "DRSYNC_BENCH_TOKEN"\n\n'
+        f'[export]\ndir = "{export_dir}"\n'
+    )
+    if tuned:
+        text += '\n# --tuned: several pages of jobs at a time.\n[client]\njobs_paging = "offset"\n'
     with open(path, "w") as f:
-        f.write(
-            "# Written by bench/harness.py.\n"
-            f'[workspaces.primary]\nhost = "{primary}"\ntoken_env = "DRSYNC_BENCH_TOKEN"\n\n'
-            f'[workspaces.dr]\nhost = "{dr}"\ntoken_env = "DRSYNC_BENCH_TOKEN"\n\n'
-            '[export]\ndir = "' + export_dir + '"\n\n'
-            "# The default (15 requests/s per workspace) protects a real workspace; it would dominate here.\n"
-            f'[client]\nrate_limit = 0\njobs_paging = "{paging}"\n'
-        )
+        f.write(text)
 
 
 def clean_env(extra):
     env = {k: v for k, v in os.environ.items()
-           if not (k.startswith("DATABRICKS_") or k.startswith("ARM_") or k == "GOOGLE_CREDENTIALS")}
+           if not (k.startswith("DATABRICKS_") or k.startswith("ARM_") or k.startswith("GIT_")
+                   or k.startswith("DRSYNC_") or k == "GOOGLE_CREDENTIALS")}
     env.update(extra)
     return env
+
+
+def git(*args, cwd):
+    subprocess.run(["git", *args], cwd=cwd, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   env=clean_env({"HOME": cwd, "GIT_CONFIG_NOSYSTEM": "1"}))
+
+
+def make_template_repo(path):
+    """A repository with a local identity and one commit (a README), on branch `main`; no export yet."""
+    os.makedirs(path)
+    git("init", "-q", cwd=path)
+    git("symbolic-ref", "HEAD", "refs/heads/main", cwd=path)
+    git("config", "user.name", "drsync bench", cwd=path)
+    git("config", "user.email", "bench@drsync.invalid", cwd=path)
+    with open(os.path.join(path, "README.md"), "w") as f:
+        f.write("DR configuration, exported by drsync (bench/harness.py).\n")
+    git("add", "README.md", cwd=path)
+    git("commit", "-q", "-m", "start", cwd=path)
+
+
+def fresh_repo(template, repo):
+    """The same starting state for every export: a copy of the template repository."""
+    shutil.rmtree(repo, ignore_errors=True)
+    shutil.copytree(template, repo, symlinks=True)
+
+
+def scaling_spec(jobs):
+    return f"jobs={jobs},clusters={jobs // 10},pools={jobs // 50},policies={jobs // 100}"
+
+
+def jobs_of(spec):
+    m = re.search(r"(?:^|,)jobs=(\d+)", spec)
+    return int(m.group(1)) if m else 0
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -241,20 +372,41 @@ def mib(x):
     return f"{x / 1024 / 1024:.0f} MiB"
 
 
+def mb(x):
+    return f"{x / 1e6:.0f} MB"
+
+
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+
 def main():
-    ap = argparse.ArgumentParser(description="drsync end-to-end benchmark (see bench/harness.py)")
+    ap = argparse.ArgumentParser(description="drsync end-to-end benchmark at drsync's defaults (see bench/harness.py)")
     ap.add_argument("--size", default=None, help=f"synthetic workspace (default {FULL_SIZE})")
     ap.add_argument("--latency-ms", type=int, default=None, help="emulator latency per request (default 20)")
     ap.add_argument("--rounds", type=int, default=None, help="timed rounds (default 3)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--tuned", action="store_true",
+                    help='also the tuned rows: drsync export with [client] jobs_paging = "offset"')
+    ap.add_argument("--throttle", type=float, default=THROTTLE, metavar="N",
+                    help=f"the throttled row's server limit, requests/s per endpoint family (default {THROTTLE}; "
+                         "0 leaves the row out)")
+    ap.add_argument("--scaling", default=None, metavar="JOBS,...",
+                    help=f"job counts of the scaling table (default {FULL_SCALING}; quick {QUICK_SCALING}; "
+                         "'none' leaves it out)")
     ap.add_argument("--quick", action="store_true",
-                    help=f"small and fast, for CI: {QUICK_SIZE}, 1 round, 2 ms (explicit options still win)")
+                    help=f"small and fast, for CI: {QUICK_SIZE}, 1 round, 2 ms, scaling at {QUICK_SCALING} jobs "
+                         "(explicit options still win)")
     ap.add_argument("--output", help="also write the report (Markdown) to this file")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (exports, logs)")
     args = ap.parse_args()
     size = args.size or (QUICK_SIZE if args.quick else FULL_SIZE)
     latency = args.latency_ms if args.latency_ms is not None else (2 if args.quick else 20)
     rounds = args.rounds if args.rounds is not None else (1 if args.quick else 3)
+    scaling_arg = args.scaling or (QUICK_SCALING if args.quick else FULL_SCALING)
+    scaling = [] if scaling_arg == "none" else [int(n) for n in scaling_arg.split(",") if n.strip()]
+    if any(n < 100 for n in scaling):
+        raise SystemExit("--scaling: each size needs at least 100 jobs (one policy per 100 jobs)")
     binary = os.environ.get("DRSYNC_BIN") or "target/release/drsync"
     if not os.access(binary, os.X_OK):
         raise SystemExit(f"no drsync binary at {binary}: run bench/run, or set DRSYNC_BIN")
@@ -262,84 +414,177 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     sdk_script = os.path.join(here, "sdk_list.py")
     walk_script = os.path.join(here, "page_walk.py")
+    names = ["export"] + (["export-offset"] if args.tuned else []) + ["drift", "check", "sdk", "walk"]
+    session_started = time.perf_counter()
 
     work = tempfile.mkdtemp(prefix="drsync-bench-")
     logs = open(os.path.join(work, "emulators.log"), "w")
     procs = []
     try:
         print(f"drsync bench: {size}, latency {latency} ms, {rounds} round(s); work folder {work}", file=sys.stderr)
+        home = os.path.join(work, "home")
+        os.makedirs(home)
+        template = os.path.join(work, "repo-template")
+        make_template_repo(template)
+        repo = os.path.join(work, "repo")
+        export_dir = os.path.join(repo, "terraform", "generated")
+        base_env = {"HOME": home, "DRSYNC_BENCH_TOKEN": TOKEN, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1",
+                    "DATABRICKS_CONFIG_FILE": os.path.join(home, "no-such-databrickscfg")}
+        env = clean_env(base_env)
+
+        def drsync_runs(cfg, tuned_cfg=None):
+            """(name, command, accepted exit codes, starts from a fresh repository) for the drsync rows."""
+            runs = [("export", [binary, "--config", cfg, "export"], (0,), True)]
+            if tuned_cfg:
+                runs.append(("export-offset", [binary, "--config", tuned_cfg, "export"], (0,), True))
+            runs += [
+                ("drift", [binary, "--config", cfg, "drift"], (0, 2), False),
+                ("check", [binary, "--config", cfg, "check"], (0, 2), False),
+            ]
+            return runs
+
+        def run_one(name, cmd, ok, fresh, out, what, tool_env=env):
+            """Run one tool (from a fresh repository when it exports); a refused exit code ends the session."""
+            if fresh:
+                fresh_repo(template, repo)
+            code, wall, rss, cpu = measure(cmd, tool_env, work, out)
+            if code not in ok:
+                with open(out) as f:
+                    sys.stderr.write(f.read()[-4000:])
+                raise SystemExit(f"{name} failed (exit {code}) in {what}; output in {out}")
+            return code, wall, rss, cpu
+
         t = time.perf_counter()
-        primary, primary_url = start_emulator(binary, size, args.seed, latency, logs)
-        procs.append(primary)
-        dr, dr_url = start_emulator(binary, size, args.seed, latency, logs)
-        procs.append(dr)
-        print(f"  emulators up in {time.perf_counter() - t:.1f} s: primary {primary_url}, DR {dr_url}",
-              file=sys.stderr)
+        try:
+            primary_url, dr_url = start_pair(binary, size, args.seed, latency, logs, procs)
+        except EmulatorFailed as e:
+            raise SystemExit(str(e))
+        main_up = time.perf_counter() - t
+        print(f"  emulators up in {main_up:.1f} s: primary {primary_url}, DR {dr_url}", file=sys.stderr)
 
         rec_primary, rec_dr = Recorder(), Recorder()
         proxy_p, proxy_p_url = make_proxy(primary_url, rec_primary)
         proxy_d, proxy_d_url = make_proxy(dr_url, rec_dr)
-        direct_cfg = os.path.join(work, "drsync.toml")
-        counted_cfg = os.path.join(work, "counted", "drsync.toml")
-        os.makedirs(os.path.dirname(counted_cfg))
-        offset_cfg = {"direct": os.path.join(work, "offset", "drsync.toml"),
-                      "counted": os.path.join(work, "counted-offset", "drsync.toml")}
-        # One export folder for all runs: the counting round writes it, the timed exports re-export it
-        # (the steady state of a scheduled export), drift reads it.
-        export_dir = os.path.join(work, "export")
-        write_config(direct_cfg, primary_url, dr_url, export_dir)
-        write_config(counted_cfg, proxy_p_url, proxy_d_url, export_dir)
-        write_config(offset_cfg["direct"], primary_url, dr_url, export_dir, "offset")
-        write_config(offset_cfg["counted"], proxy_p_url, proxy_d_url, export_dir, "offset")
-        home = os.path.join(work, "home")
-        os.makedirs(home)
-        base_env = {"HOME": home, "DRSYNC_BENCH_TOKEN": TOKEN, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1",
-                    "DATABRICKS_CONFIG_FILE": os.path.join(home, "no-such-databrickscfg")}
+        cfgs = {tag: os.path.join(work, tag, "drsync.toml") for tag in ("direct", "counted", "direct-tuned",
+                                                                        "counted-tuned")}
+        write_config(cfgs["direct"], primary_url, dr_url, export_dir)
+        write_config(cfgs["counted"], proxy_p_url, proxy_d_url, export_dir)
+        write_config(cfgs["direct-tuned"], primary_url, dr_url, export_dir, tuned=True)
+        write_config(cfgs["counted-tuned"], proxy_p_url, proxy_d_url, export_dir, tuned=True)
 
-        def tools(cfg, primary_host, tag):
-            cfg_dir = os.path.dirname(cfg)
-            env = clean_env(base_env)
+        def tools(tag, primary_host):
             sdk_env = clean_env({**base_env, "DATABRICKS_HOST": primary_host, "DATABRICKS_TOKEN": TOKEN})
-            offset = offset_cfg[tag]
-            return [
-                ("export", [binary, "--config", cfg, "export", "--no-commit"], env, cfg_dir, (0,)),
-                ("export-offset", [binary, "--config", offset, "export", "--no-commit"], env,
-                 os.path.dirname(offset), (0,)),
-                ("drift", [binary, "--config", cfg, "drift", "--worktree"], env, cfg_dir, (0, 2)),
-                ("sdk", [sys.executable, sdk_script, os.path.join(work, f"sdk_list_{tag}.json")], sdk_env, work, (0,)),
-                ("walk", [sys.executable, walk_script, primary_host], sdk_env, work, (0,)),
+            runs = drsync_runs(cfgs[tag], cfgs[f"{tag}-tuned"] if args.tuned else None)
+            return [(name, cmd, env, ok, fresh) for name, cmd, ok, fresh in runs] + [
+                ("sdk", [sys.executable, sdk_script, os.path.join(work, f"sdk_list_{tag}.json")], sdk_env, (0,),
+                 False),
+                ("walk", [sys.executable, walk_script, primary_host], sdk_env, (0,), False),
             ]
 
-        # Counting round (warm-up): through the proxies.
+        # Counting round (warm-up): through the proxies. Check reads both workspaces.
         counts = {}
-        for name, cmd, env, cwd, ok in tools(counted_cfg, proxy_p_url, "counted"):
-            rec = rec_dr if name == "drift" else rec_primary
-            rec.reset()
-            out = os.path.join(work, f"{name}-counted.out")
-            code, wall, _, _ = measure(cmd, env, cwd, out)
-            if code not in ok:
-                with open(out) as f:
-                    sys.stderr.write(f.read()[-4000:])
-                raise SystemExit(f"{name} failed (exit {code}) in the counting round; output in {out}")
-            counts[name] = analyse(rec)
+        for name, cmd, tool_env, ok, fresh in tools("counted", proxy_p_url):
+            recs = {"drift": (rec_dr,), "check": (rec_dr, rec_primary)}.get(name, (rec_primary,))
+            for rec in recs:
+                rec.reset()
+            _, wall, _, _ = run_one(name, cmd, ok, fresh, os.path.join(work, f"{name}-counted.out"),
+                                    "the counting round", tool_env)
+            counts[name] = analyse(*recs)
             print(f"  counted {name}: {counts[name]['requests']} requests in {wall:.1f} s", file=sys.stderr)
 
         # Timed rounds, interleaved, straight to the emulators.
-        results = {name: [] for name in NAMES}
+        results = {name: [] for name in names}
+        codes = {name: set() for name in names}
         for r in range(rounds):
-            for name, cmd, env, cwd, ok in tools(direct_cfg, primary_url, "direct"):
-                out = os.path.join(work, f"{name}-{r + 1}.out")
-                code, wall, rss, cpu = measure(cmd, env, cwd, out)
-                if code not in ok:
-                    with open(out) as f:
-                        sys.stderr.write(f.read()[-4000:])
-                    raise SystemExit(f"{name} failed (exit {code}) in round {r + 1}; output in {out}")
+            for name, cmd, tool_env, ok, fresh in tools("direct", primary_url):
+                code, wall, rss, cpu = run_one(name, cmd, ok, fresh, os.path.join(work, f"{name}-{r + 1}.out"),
+                                               f"round {r + 1}", tool_env)
                 results[name].append((wall, rss, cpu))
-                print(f"  round {r + 1} {name}: {wall:.2f} s, {mib(rss)}", file=sys.stderr)
+                codes[name].add(code)
+                print(f"  round {r + 1} {name}: {wall:.2f} s, {mib(rss)}, exit {code}", file=sys.stderr)
+        proxy_p.shutdown()
+        proxy_d.shutdown()
+        stop(procs)
+        med = {name: (statistics.median(w for w, _, _ in rs), max(r for _, r, _ in rs),
+                      statistics.median(c for _, _, c in rs)) for name, rs in results.items()}
 
-        with open(os.path.join(work, "drift-1.out")) as f:
-            drift_lines = f.read().strip().splitlines()
-            drift_first = [" ".join(l.split()) for l in drift_lines if l.startswith("total")] + drift_lines[-1:]
+        def last_lines(path, keep):
+            with open(path) as f:
+                lines = [" ".join(line.split()) for line in f.read().strip().splitlines()]
+            return [line for line in lines if keep(line)] + lines[-1:]
+
+        drift_first = last_lines(os.path.join(work, "drift-1.out"), lambda line: line.startswith("total"))
+        check_last = last_lines(os.path.join(work, "check-1.out"), lambda line: False)
+
+        # The throttled row: a fresh pair of emulators with the server-side limit, export through the proxy.
+        throttled = None
+        if args.throttle > 0:
+            if not emulator_has_flag(binary, "--rate-limit"):
+                throttled = {"limit": args.throttle,
+                             "unavailable": "this drsync's emulator has no `--rate-limit` flag"}
+            else:
+                limit = f"{args.throttle:g}"
+                tlog = open(os.path.join(work, "throttled-emulators.log"), "w")
+                try:
+                    t = time.perf_counter()
+                    tp_url, td_url = start_pair(binary, size, args.seed, latency, tlog, procs, ("--rate-limit", limit))
+                    print(f"  throttled emulators (--rate-limit {limit}) up in {time.perf_counter() - t:.1f} s",
+                          file=sys.stderr)
+                except EmulatorFailed:
+                    tlog.close()
+                    with open(tlog.name) as f:
+                        said = f.read().strip().splitlines()
+                    said = next((line for line in said if line.startswith("error")), said[-1] if said else "")
+                    throttled = {"limit": args.throttle,
+                                 "unavailable": f"the emulator did not start with `--rate-limit {limit}`"
+                                                f"{f' ({said})' if said else ''}"}
+                if throttled is None:
+                    rec_t = Recorder()
+                    proxy_t, proxy_t_url = make_proxy(tp_url, rec_t)
+                    proxy_td, proxy_td_url = make_proxy(td_url, Recorder())
+                    cfg = os.path.join(work, "throttled", "drsync.toml")
+                    write_config(cfg, proxy_t_url, proxy_td_url, export_dir)
+                    _, wall, rss, _ = run_one("export", [binary, "--config", cfg, "export"], (0,), True,
+                                              os.path.join(work, "export-throttled.out"), "the throttled row")
+                    c = analyse(rec_t)
+                    fam, most = max(c["answered_by_family"].items(), key=lambda kv: kv[1], default=("-", 0))
+                    throttled = {"limit": args.throttle, "wall": wall, "rss": rss, "requests": c["requests"],
+                                 "throttled": c["throttled"], "allowed": most / args.throttle, "family": fam,
+                                 "family_requests": most}
+                    print(f"  throttled export: {wall:.2f} s, {c['requests']} requests, {c['throttled']} answered "
+                          "429", file=sys.stderr)
+                    proxy_t.shutdown()
+                    proxy_td.shutdown()
+                    stop(procs)
+                    tlog.close()
+
+        # The scaling table: export, drift, check once at each size (the main size reuses its medians).
+        scale_rows = []
+        for n in scaling:
+            spec = scaling_spec(n)
+            if spec == size:
+                scale_rows.append({"jobs": n, "up": main_up, "reused": True,
+                                   **{k: (med[k][0], med[k][1]) for k in ("export", "drift", "check")}})
+                continue
+            slog = open(os.path.join(work, f"scaling-{n}.log"), "w")
+            t = time.perf_counter()
+            try:
+                sp_url, sd_url = start_pair(binary, spec, args.seed, latency, slog, procs)
+            except EmulatorFailed as e:
+                raise SystemExit(f"scaling at {n} jobs: {e}")
+            up = time.perf_counter() - t
+            print(f"  scaling {spec}: emulators up in {up:.1f} s", file=sys.stderr)
+            cfg = os.path.join(work, f"scaling-{n}", "drsync.toml")
+            write_config(cfg, sp_url, sd_url, export_dir)
+            row = {"jobs": n, "up": up, "reused": False}
+            for name, cmd, ok, fresh in drsync_runs(cfg):
+                _, wall, rss, _ = run_one(name, cmd, ok, fresh, os.path.join(work, f"{name}-scaling-{n}.out"),
+                                          f"the scaling run at {n} jobs")
+                row[name] = (wall, rss)
+                print(f"  scaling {n} {name}: {wall:.2f} s, {mib(rss)}", file=sys.stderr)
+            stop(procs)
+            slog.close()
+            scale_rows.append(row)
 
         version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
         try:
@@ -352,78 +597,158 @@ def main():
             capture_output=True, text=True).stdout.strip()
         build = f"{version or 'drsync'}{f' (commit {rev})' if rev else ''}, databricks-sdk {sdk_version}, " \
                 f"Python {platform.python_version()}"
-        report = render(size, latency, rounds, counts, results, drift_first, build)
+        took = time.perf_counter() - session_started
+        report = render(size, latency, rounds, names, counts, med, codes, drift_first, check_last, throttled,
+                        scale_rows, build, took)
         print(report)
         if args.output:
             with open(args.output, "w") as f:
                 f.write(report)
-        proxy_p.shutdown()
-        proxy_d.shutdown()
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(procs)
         logs.close()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def render(size, latency, rounds, counts, results, drift_first, build):
-    med = {name: (statistics.median(w for w, _, _ in rs), max(r for _, r, _ in rs),
-                  statistics.median(c for _, _, c in rs)) for name, rs in results.items()}
-    floor = {name: counts[name]["floor_trips"] * latency / 1000 for name in ("export", "drift")}
-    floor["export-offset"] = floor["export"]
+def render(size, latency, rounds, names, counts, med, codes, drift_first, check_last, throttled, scale_rows,
+           build, took):
+    floor = {name: counts[name]["floor_trips"] * latency / 1000 for name in ("export", "drift", "check")}
     lines = [
         f"Workspace `{size}`, emulator latency {latency} ms, {rounds} interleaved round(s), medians; "
-        "drsync with `[client] rate_limit = 0`.",
+        "drsync at its defaults (no `[client]` section)" + ("; the tuned row sets only `jobs_paging`" if
+                                                            "export-offset" in names else "") + ".",
         "",
         TABLE_HEADER,
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    labels = {"export": "`drsync export --no-commit`",
-              "export-offset": "`drsync export --no-commit`, `jobs_paging = \"offset\"`",
-              "drift": "`drsync drift --worktree`",
-              "sdk": "Python SDK script (`bench/sdk_list.py`)",
-              "walk": "bare page walk (`bench/page_walk.py`)"}
-    for name in NAMES:
+    for name in names:
         wall, rss, cpu = med[name]
         c = counts[name]
-        fl = floor.get(name, floor["export"])
-        trips = c["floor_trips"] if name in floor else counts["export"]["floor_trips"]
+        own = name in floor
+        fl = floor[name] if own else floor["export"]
+        trips = c["floor_trips"] if own else counts["export"]["floor_trips"]
+        label = LABELS[name]
+        if name == "check":
+            label += f", exit {'/'.join(str(x) for x in sorted(codes[name]))}"
         lines.append(
-            f"| {labels[name]} | {fmt_s(wall)} | {fmt_s(fl)} ({trips} trips) | {wall / fl:.2f}x | {mib(rss)} | "
+            f"| {label} | {fmt_s(wall)} | {fmt_s(fl)} ({trips} trips) | {wall / fl:.2f}x | {mib(rss)} | "
             f"{fmt_s(cpu)} | {c['requests']} | {c['repeated']} |"
         )
-    e, d, s = med["export"][0], med["drift"][0], med["sdk"][0]
-    eo, walk = med["export-offset"][0], med["walk"][0]
+    e, d, chk, s, walk = (med[n][0] for n in ("export", "drift", "check", "sdk", "walk"))
     ce = counts["export"]
+    check_code = "/".join(f"{x} ({'ready' if x == 0 else 'not ready'})" for x in sorted(codes["check"]))
     lines += [
         "",
-        f"- SDK script / export: **{s / e:.2f}x** (target: at least 4x); with offset paging: **{s / eo:.2f}x**",
-        f"- export / floor: **{e / floor['export']:.2f}x** (target: at most 1.25x); "
-        f"drift / floor: **{d / floor['drift']:.2f}x** (target: at most 1.25x); "
-        f"export with offset paging / the token floor: **{eo / floor['export']:.2f}x**",
-        f"- export / bare page walk: **{e / walk:.2f}x**; drift / bare page walk: **{d / walk:.2f}x** (the walk is "
-        "the latency floor plus the server's own time and the transfer of each page: what any token-paging client "
-        "waits for)",
-        f"- export peak RSS: **{mib(med['export'][1])}** (target: under 300 MB)",
         f"- export requests: {ce['jobs_list_pages']} jobs/list pages, {ce['cluster_pages']} clusters/list pages, "
         f"jobs/get for {ce['jobs_get_jobs']} jobs ({ce['cut_off']} cut off by the listing, "
         f"{ce['jobs_get_not_cut_off']} fetched that were not), {ce['repeated']} repeated requests, "
-        f"{ce['errors']} errors; with offset paging: {counts['export-offset']['jobs_list_pages']} jobs/list pages "
-        f"(they overlap by one job), {counts['export-offset']['repeated']} repeated requests",
+        f"{ce['errors']} errors"
+        + (f"; with offset paging: {counts['export-offset']['jobs_list_pages']} jobs/list pages (they overlap by "
+           f"one job), {counts['export-offset']['repeated']} repeated requests" if "export-offset" in names else ""),
         f"- SDK requests: {counts['sdk']['requests']} ({counts['sdk']['repeated']} repeated); drift: "
-        f"{counts['drift']['requests']} ({counts['drift']['repeated']} repeated); drift result: "
-        f"{'; '.join(drift_first) or '(nothing)'} (the `total` line: desired live managed missing unmanaged "
-        "changed ambiguous)",
+        f"{counts['drift']['requests']} ({counts['drift']['repeated']} repeated); check (DR and primary): "
+        f"{counts['check']['requests']} ({counts['check']['repeated']} repeated)",
+        f"- export requests by endpoint family: {families(ce)}",
+        f"- check requests by endpoint family: {families(counts['check'])}",
+        f"- drift result: {'; '.join(drift_first) or '(nothing)'}; check result: exit {check_code}, "
+        f"{'; '.join(check_last) or '(nothing)'}",
+        "- every export starts from the same repository state (a fresh copy of a repository with one commit and "
+        "no export), so each writes and commits every file, as a first export does; drift and check read that "
+        "commit",
         "- latency floor = max(jobs/list pages + longest jobs/get chain, clusters/list pages, 1) x latency, with "
-        "token paging; the SDK, offset and walk rows are compared with the export's floor",
-        f"- peak RSS and CPU are the benchmarked process's own (wait4 rusage)",
-        f"- machine: {machine()}; {build}",
+        "token paging; the SDK, offset and walk rows are compared with the export's floor; the walk is the floor "
+        "plus the server's own time and the transfer of each page: what any token-paging client waits for",
+        "- peak RSS and CPU are the benchmarked process's own (wait4 rusage)",
+    ]
+
+    lines += ["", THROTTLED_HEADER, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    if throttled is None:
+        lines.append("| `drsync export` (with its commit), server limit | left out (`--throttle 0`) | | | | | | |")
+    elif "unavailable" in throttled:
+        lines.append(f"| `drsync export` (with its commit), server limit {throttled['limit']:g}/s per endpoint "
+                     f"family | not available: {throttled['unavailable']} | | | | | | |")
+    else:
+        t = throttled
+        share = t["throttled"] / t["requests"] if t["requests"] else 0.0
+        lines.append(
+            f"| `drsync export` (with its commit), server limit {t['limit']:g}/s per endpoint family | "
+            f"{fmt_s(t['wall'])} | {fmt_s(t['allowed'])} ({t['family_requests']} `{t['family']}`) | "
+            f"{t['wall'] / t['allowed']:.2f}x | {mib(t['rss'])} | {t['requests']} | {t['throttled']} | "
+            f"{share * 100:.1f}% |"
+        )
+    lines += [
+        "",
+        "- throttled: both emulators run `drsync emulate --rate-limit N` (a token bucket of N requests/s per endpoint "
+        "family, 429 with `Retry-After` beyond it); one export at drsync's defaults through the counting proxy; "
+        "what the limit allows = the most answered requests of one family / N (the family's first second of "
+        "burst not subtracted)",
+    ]
+
+    spreads = {}
+    if scale_rows:
+        lines += ["", SCALING_HEADER, "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for row in scale_rows:
+            n = row["jobs"]
+            cells = [f"{n:,}" + (" (the main table's medians)" if row["reused"] else ""), fmt_s(row["up"])]
+            cells += [f"{fmt_s(row[k][0])}, {mib(row[k][1])}" for k in ("export", "drift", "check")]
+            cells += [f"{row[k][0] * 1000 / n:.2f} ms, {row[k][1] / 1024 / n:.1f} KB" for k in
+                      ("export", "drift", "check")]
+            lines.append("| " + " | ".join(cells) + " |")
+        if len(scale_rows) > 1:
+            for k in ("export", "drift", "check"):
+                ms = [row[k][0] / row["jobs"] for row in scale_rows]
+                kb = [row[k][1] / row["jobs"] for row in scale_rows]
+                spreads[k] = (max(ms) / min(ms), max(kb) / min(kb))
+            lines.append("| spread (max / min) | | | | | " + " | ".join(
+                f"{spreads[k][0]:.2f}x, {spreads[k][1]:.2f}x" for k in ("export", "drift", "check")) + " |")
+        lines += [
+            "",
+            "- scaling: `jobs=N,clusters=N/10,pools=N/50,policies=N/100`, one round each against a fresh pair of "
+            "emulators, same latency; each cell: wall time, peak RSS; per job: ms and KB (1,024 bytes) per job",
+        ]
+        # What each further job costs between two sizes: flat when the cost is linear, whatever the fixed part.
+        for a, b in zip(scale_rows, scale_rows[1:]):
+            dn = b["jobs"] - a["jobs"]
+            if dn > 0:
+                lines.append(f"- from {a['jobs']:,} to {b['jobs']:,} jobs, each further job: " + "; ".join(
+                    f"{k} {(b[k][0] - a[k][0]) * 1000 / dn:.2f} ms, {(b[k][1] - a[k][1]) / 1024 / dn:.1f} KB"
+                    for k in ("export", "drift", "check")))
+
+    def target(text, measured, goal, ok):
+        return f"- {text}: {measured} (target: {goal}): {verdict(ok)}"
+
+    lines += [
+        "",
+        "Targets (issue 16):",
+        "",
+        target("SDK script / export", f"**{s / e:.2f}x**", f"at least {SDK_OVER_EXPORT:g}x", s / e >= SDK_OVER_EXPORT),
+        target("export / bare page walk", f"**{e / walk:.2f}x**", f"at most {EXPORT_OVER_WALK:g}x",
+               e / walk <= EXPORT_OVER_WALK),
+        target("drift / export", f"**{d / e:.2f}x**", f"at most {DRIFT_OVER_EXPORT:g}x", d / e <= DRIFT_OVER_EXPORT),
+        target("check / export", f"**{chk / e:.2f}x**", f"at most {CHECK_OVER_EXPORT:g}x",
+               chk / e <= CHECK_OVER_EXPORT),
+        target("export peak RSS", f"**{mb(med['export'][1])}**", f"under {mb(PEAK_BYTES)}",
+               med["export"][1] < PEAK_BYTES),
+        target("drift peak RSS", f"**{mb(med['drift'][1])}**", f"under {mb(PEAK_BYTES)}",
+               med["drift"][1] < PEAK_BYTES),
+    ]
+    if throttled is None or "unavailable" in throttled:
+        why = "left out" if throttled is None else "not available"
+        lines.append(f"- throttled 429 share: {why} (target: under {THROTTLED_SHARE * 100:g}%): **not measured**")
+    else:
+        share = throttled["throttled"] / throttled["requests"] if throttled["requests"] else 0.0
+        lines.append(target("throttled 429 share", f"**{share * 100:.1f}%** ({throttled['throttled']} of "
+                            f"{throttled['requests']})", f"under {THROTTLED_SHARE * 100:g}%", share < THROTTLED_SHARE))
+    if spreads:
+        worst = max(max(v) for v in spreads.values())
+        which = ", ".join(f"{k} {v[0]:.2f}x / {v[1]:.2f}x" for k, v in spreads.items())
+        sizes = "/".join(f"{row['jobs']:,}" for row in scale_rows)
+        lines.append(target(f"scaling spread of time and memory per job at {sizes} jobs", f"**{worst:.2f}x** at "
+                            f"worst ({which})", f"within {SCALING_SPREAD:g}x", worst <= SCALING_SPREAD))
+    lines += [
+        "",
+        f"- machine: {machine()}; {build}; the whole benchmark took {took / 60:.1f} min",
     ]
     return "\n".join(lines) + "\n"
 

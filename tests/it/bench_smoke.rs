@@ -6,8 +6,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// A correctness test of the harness, not a measurement: it has no time bound (the harness's own timings are
-/// what `bench/run` reports, and a slow machine must not fail it). What it checks is that every run succeeds, the
-/// table is printed, and the export fetches each object once.
+/// what `bench/run` reports, and a slow machine must not fail it). What it checks is that every run succeeds
+/// (export with its commit, drift, check, the SDK script, the page walk, the throttled export, the scaling
+/// runs), every table and target is printed, and the export fetches each object once.
 #[test]
 fn quick_benchmark_prints_the_table() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -24,20 +25,54 @@ fn quick_benchmark_prints_the_table() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let context = format!("status {status}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}");
     assert!(status.success(), "bench/run --quick failed\n{context}");
-    assert!(
-        stdout.contains(
-            "| run | median wall | latency floor | wall / floor | peak RSS | CPU (user+sys) | requests | repeated |"
-        ),
-        "no table header\n{context}"
-    );
-    for row in [
-        "`drsync export --no-commit`",
-        "`drsync export --no-commit`, `jobs_paging = \"offset\"`",
-        "`drsync drift --worktree`",
-        "Python SDK script",
-        "bare page walk",
+    for header in [
+        "| run | median wall | latency floor | wall / floor | peak RSS | CPU (user+sys) | requests | repeated |",
+        "| run | wall | what the limit allows | wall / allowed | peak RSS | requests | answered 429 | 429 share |",
+        "| jobs | emulators up | export | drift | check | export per job | drift per job | check per job |",
     ] {
-        assert!(stdout.contains(row), "no row for {row}\n{context}");
+        assert!(stdout.contains(header), "no table {header}\n{context}");
+    }
+    for row in [
+        "| `drsync export` (with its commit) |",
+        "| `drsync drift` (the committed branch tip) |",
+        "| `drsync check`, exit ",
+        "| Python SDK script",
+        "| bare page walk",
+        "| `drsync export` (with its commit), server limit 20/s per endpoint family | ",
+        "| 100 | ",
+        "| 200 | ",
+        "| 400 | ",
+        "| spread (max / min) |",
+    ] {
+        assert!(stdout.contains(row), "no row {row}\n{context}");
+    }
+    // At defaults by default: the tuned row only with --tuned.
+    assert!(
+        !stdout.contains("jobs_paging"),
+        "a tuned row without --tuned\n{context}"
+    );
+    // Every target is printed, measured against its goal (the throttled one may be not available while the
+    // binary's emulator has no --rate-limit).
+    for target in [
+        "- SDK script / export: **",
+        "- export / bare page walk: **",
+        "- drift / export: **",
+        "- check / export: **",
+        "- export peak RSS: **",
+        "- drift peak RSS: **",
+        "- throttled 429 share: ",
+        "- scaling spread of time and memory per job at 100/200/400 jobs: **",
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(target))
+            .unwrap_or_else(|| panic!("no target line {target}\n{context}"));
+        assert!(
+            line.ends_with("**met**")
+                || line.ends_with("**missed**")
+                || line.ends_with("**not measured**"),
+            "target line without a verdict: {line}\n{context}"
+        );
     }
     // The quick workspace: every object fetched once, jobs/get only for the jobs the listing cut off.
     assert!(
