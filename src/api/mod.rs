@@ -23,6 +23,7 @@ use ratelimit::RateLimiter;
 use reqwest::Method;
 use retry::{Attempt, Policy};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Semaphore};
@@ -37,7 +38,8 @@ pub struct ClientOptions {
     pub rate_limit: f64,
     /// Requests the bucket lets through at once after a pause. Default 1.
     pub burst: u32,
-    /// Requests in flight at most. Default 8.
+    /// Requests of one endpoint family in flight at most (each family has its own, so that a long chain of
+    /// pages never queues behind a burst of `get`s of another endpoint). Default 8.
     pub max_concurrency: usize,
     /// Timeout of one HTTP attempt. Default 60 s.
     pub request_timeout: Duration,
@@ -110,7 +112,8 @@ struct Inner {
     oauth_token: Mutex<Option<(Secret, Instant)>>,
     limiter: RateLimiter,
     pacer: Pacer,
-    in_flight: Semaphore,
+    /// Requests in flight, per endpoint family ([`ClientOptions::max_concurrency`] permits each).
+    in_flight: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
     policy: Policy,
     options: ClientOptions,
     /// When [`ClientOptions::command_deadline`] runs out.
@@ -165,7 +168,7 @@ impl WorkspaceClient {
                 oauth_token: Mutex::new(None),
                 limiter: RateLimiter::new(options.rate_limit, options.burst),
                 pacer: Pacer::default(),
-                in_flight: Semaphore::new(options.max_concurrency.max(1)),
+                in_flight: std::sync::Mutex::new(HashMap::new()),
                 policy,
                 // A deadline too far away to count to is no deadline.
                 expires: options
@@ -252,9 +255,9 @@ impl WorkspaceClient {
                 // then a permit, then the workspace's hard ceiling.
                 let ticket = inner.pacer.acquire(&family).await;
                 let outcome = {
-                    let _permit = inner
-                        .in_flight
-                        .acquire()
+                    let _permit = self
+                        .permits(&family)
+                        .acquire_owned()
                         .await
                         .expect("semaphore is never closed");
                     inner.limiter.acquire().await;
@@ -413,6 +416,17 @@ impl WorkspaceClient {
                 deadline,
             }),
         }
+    }
+
+    /// The concurrency limit of `family`'s requests.
+    fn permits(&self, family: &str) -> Arc<Semaphore> {
+        let mut all = self.inner.in_flight.lock().expect("permits poisoned");
+        if let Some(s) = all.get(family) {
+            return Arc::clone(s);
+        }
+        let s = Arc::new(Semaphore::new(self.inner.options.max_concurrency.max(1)));
+        all.insert(family.to_string(), Arc::clone(&s));
+        s
     }
 
     /// The bearer token for the next request: the PAT, or a cached OAuth token refreshed before expiry.

@@ -219,7 +219,7 @@ pub struct ClientSection {
     /// A hard ceiling on the requests per second to the workspace; 0 (the default) for none: the client paces
     /// each endpoint family adaptively (`Retry-After`, AIMD, the published per-endpoint limits) either way.
     pub rate_limit: f64,
-    /// Requests in flight per workspace (default 8).
+    /// Requests in flight per endpoint family (default 8).
     pub max_concurrency: usize,
     /// Timeout of one HTTP request in seconds (default 60).
     pub request_timeout_seconds: u64,

@@ -202,3 +202,49 @@ async fn the_emulator_limits_each_endpoint_family_and_counts_what_it_refuses() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(get("/api/2.2/jobs/list", token).await.0, 200);
 }
+
+/// Each endpoint family has its own concurrency limit: with one request in flight allowed, a `clusters/get`
+/// the server holds for seconds does not hold up a `jobs/list` page (as one shared limit would: the listing's
+/// chain of pages then queued behind every `get` of the clusters, which set the pace of a large export).
+#[tokio::test]
+async fn a_slow_endpoint_family_does_not_hold_up_another() {
+    let emu = emulator(
+        "jobs=20,clusters=2,pools=1,policies=1",
+        None,
+        &["delay=3000:1.0:/api/2.1/clusters/get"],
+    )
+    .await;
+    let client = drsync::api::WorkspaceClient::new(
+        "emulator",
+        emu.url(),
+        drsync::api::Credentials::Pat(drsync::api::Secret::new(drsync_emulator::DEFAULT_TOKEN)),
+        drsync::api::ClientOptions {
+            max_concurrency: 1,
+            ..drsync::api::ClientOptions::default()
+        },
+    )
+    .unwrap();
+    let cluster_id = client.list_clusters(&Default::default()).await.unwrap()[0]
+        .cluster_id
+        .clone();
+    let slow = client.get_cluster(&cluster_id);
+    let fast = async {
+        // Sent once the slow request is on its way (and holds its family's only permit).
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        client.list_jobs().await.map(|jobs| jobs.len())
+    };
+    tokio::pin!(slow);
+    let jobs = tokio::select! {
+        biased;
+        jobs = fast => jobs.unwrap(),
+        _ = &mut slow => panic!("the jobs listing waited for the held clusters/get"),
+    };
+    assert_eq!(jobs, 20);
+    assert!(slow.await.is_ok());
+    assert_eq!(
+        emu.faults_injected_on("GET /api/2.1/clusters/get")
+            .get("delay"),
+        Some(&1),
+        "the held request was held"
+    );
+}
