@@ -51,7 +51,8 @@ pub(crate) struct Workspace {
     pub(crate) secret_scopes: Value,
     /// Library statuses by cluster id (the `library_statuses` of `libraries/cluster-status`).
     pub(crate) libraries: BTreeMap<String, Vec<Value>>,
-    /// Workspace objects (notebooks, files, directories, repos) by path, as `workspace/get-status` returns them.
+    /// Workspace objects (notebooks, files, directories, repos) by path, as `workspace/get-status` returns them,
+    /// with the folders their paths imply (`misc::tree`).
     pub(crate) workspace_objects: BTreeMap<String, Value>,
     /// The SCIM user (or service principal) behind PATs.
     pub(crate) me: Value,
@@ -123,11 +124,7 @@ impl Workspace {
                 ws.libraries.insert(id.to_string(), libs);
             }
         }
-        for obj in fixtures.workspace_objects {
-            if let Some(path) = obj.get("path").and_then(Value::as_str) {
-                ws.workspace_objects.insert(path.to_string(), obj);
-            }
-        }
+        ws.workspace_objects = crate::misc::tree(fixtures.workspace_objects);
         ws
     }
 
