@@ -13,7 +13,7 @@ use crate::model::Inventory;
 use crate::model::ResourceKind;
 use crate::tfconfig::Configuration;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -549,7 +549,9 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
             });
             let start = Instant::now();
             checks.push(match paths.0 {
-                Ok(found) => with_time(catalog::code(&refs, &found), paths.1 + start.elapsed()),
+                Ok(presence) => {
+                    with_time(catalog::code(&refs, &presence), paths.1 + start.elapsed())
+                }
                 Err(e) => failed_read("code", &error_text(&e), paths.1),
             });
         }
@@ -621,12 +623,12 @@ struct PathUnread {
     source: crate::api::Error,
 }
 
-/// Look every workspace path the HCL names up in DR (the client bounds the concurrency).
-async fn workspace_paths(
+/// Whether each path exists, by `workspace/get-status`, all at once (the client bounds the concurrency).
+async fn statuses<'a>(
     client: &WorkspaceClient,
-    refs: &catalog::References,
-) -> Result<BTreeMap<String, bool>, PathUnread> {
-    let lookups = refs.workspace_paths.keys().map(|p| async move {
+    paths: impl Iterator<Item = &'a String>,
+) -> Result<Vec<(String, bool)>, PathUnread> {
+    let lookups = paths.map(|p| async move {
         let found = client
             .workspace_status(api_path(p))
             .await
@@ -640,6 +642,68 @@ async fn workspace_paths(
         .await
         .into_iter()
         .collect()
+}
+
+/// Which workspace paths the HCL names exist in DR: one `workspace/list` of each distinct parent folder (all at
+/// once; the client bounds the concurrency), each path then found, or not, among its folder's children by
+/// name. A folder that does not exist holds none of its paths. A folder that cannot be listed for another
+/// reason (no permission on it, say) does not decide anything: its paths are looked up one by one with
+/// `workspace/get-status`, as are paths with no folder; only a failed lookup is an error.
+async fn workspace_paths(
+    client: &WorkspaceClient,
+    refs: &catalog::References,
+) -> Result<catalog::CodePresence, PathUnread> {
+    let mut by_folder: BTreeMap<&str, Vec<(&String, &str)>> = BTreeMap::new();
+    let mut alone = Vec::new();
+    for p in refs.workspace_paths.keys() {
+        match catalog::folder_and_name(api_path(p)) {
+            Some((folder, name)) => by_folder.entry(folder).or_default().push((p, name)),
+            None => alone.push(p),
+        }
+    }
+    let listings = by_folder.iter().map(|(folder, paths)| async move {
+        match client.list_workspace(folder).await {
+            Ok(listing) => {
+                // The children's names; the path of a folder's child is the folder's path and its name
+                // (either spelling), and a path that is not a folder lists as itself, which is no child.
+                let names: HashSet<&str> = listing
+                    .iter()
+                    .flatten()
+                    .filter_map(|o| catalog::folder_and_name(api_path(&o.path)))
+                    .filter(|(parent, _)| parent == folder)
+                    .map(|(_, name)| name)
+                    .collect();
+                let found = paths
+                    .iter()
+                    .map(|(p, name)| ((*p).clone(), names.contains(name)))
+                    .collect();
+                Ok((found, None))
+            }
+            Err(e) => {
+                let found = statuses(client, paths.iter().map(|(p, _)| *p)).await?;
+                Ok((found, Some(format!("{folder}: {}", error_text(&e)))))
+            }
+        }
+    });
+    let (listed, alone) = tokio::join!(
+        futures_util::future::join_all(listings),
+        statuses(client, alone.iter().copied())
+    );
+    let mut presence = catalog::CodePresence {
+        folders: by_folder.len(),
+        looked_up: alone.as_ref().map_or(0, Vec::len),
+        ..catalog::CodePresence::default()
+    };
+    presence.found.extend(alone?);
+    for (paths, r) in by_folder.values().zip(listed) {
+        let (found, unlisted): (Vec<(String, bool)>, Option<String>) = r?;
+        if let Some(why) = unlisted {
+            presence.looked_up += paths.len();
+            presence.unlisted.push(why);
+        }
+        presence.found.extend(found);
+    }
+    Ok(presence)
 }
 
 fn sync_age(
