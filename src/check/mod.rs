@@ -12,6 +12,7 @@ use crate::drift::{self, ignore::IgnoreRules, FindingKind, Source, StateIds};
 use crate::model::Inventory;
 use crate::model::ResourceKind;
 use crate::tfconfig::Configuration;
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
@@ -160,8 +161,9 @@ pub struct Inputs<'a> {
     pub dr_host: String,
     /// The primary workspace's client, or why none could be made; `None` when none is configured.
     pub primary: Option<Result<&'a WorkspaceClient, Unavailable<'a>>>,
-    /// The committed HCL, loaded, or why it does not load (shown with its causes).
-    pub desired: Result<Configuration, crate::tfconfig::Error>,
+    /// The committed HCL as it loads, then loaded or why it does not load (shown with its causes): awaited
+    /// while DR is read, so that loading it (a blocking thread's work at 10,000 jobs) and reading DR overlap.
+    pub desired: futures_util::future::BoxFuture<'a, Result<Configuration, crate::tfconfig::Error>>,
     /// What the HCL was read from (for drift, and the report).
     pub source: Source,
     /// The number of files the HCL was read from.
@@ -441,48 +443,43 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
         _ => None,
     };
     checks.push(sync_age(&newest_export, now, settings.max_sync_age));
-    let start = Instant::now();
-    checks.push(match &desired {
-        Ok(c) => result(
-            "hcl",
-            title("hcl"),
-            Status::Pass,
-            format!(
-                "{} resources, {} variables, every reference resolves",
-                c.resources.len(),
-                c.variables.len()
-            ),
-            vec![format!(
-                "{files} files in {} at {}",
-                if source.folder.is_empty() {
-                    "the repository root"
-                } else {
-                    &source.folder
-                },
-                source.git_ref
-            )],
-            Vec::new(),
-            start.elapsed(),
-        ),
-        Err(e) => result(
-            "hcl",
-            title("hcl"),
-            Status::Fail,
-            "does not load",
-            vec![format!("{files} files at {}", source.git_ref)],
-            vec![error_text(e)],
-            start.elapsed(),
-        ),
-    });
-
     let dependent = ["drift", "region_capacity", "secrets", "passive", "code"];
-    match (dr, &desired) {
-        (Ok(client), Ok(config)) if dr_ok => {
+    match dr {
+        Ok(client) if dr_ok => {
+            // DR's listing and region catalogs are read while the HCL loads (the caller loads it on a blocking
+            // thread); what needs the HCL (its workspace paths, its zones) is read once it has loaded. HCL that
+            // does not load ends the reads: nothing is compared with it.
+            let mut reads = std::pin::pin!(read_dr(client, &kinds));
+            let mut read = None;
+            let mut loading = std::pin::pin!(timed(desired));
+            let (desired, load_took) = loop {
+                tokio::select! {
+                    loaded = &mut loading => break loaded,
+                    r = &mut reads, if read.is_none() => read = Some(r),
+                }
+            };
+            checks.push(hcl_check(&desired, files, &source, load_took));
+            let Ok(config) = &desired else {
+                for id in dependent {
+                    checks.push(not_checked(id, "the committed HCL does not load"));
+                }
+                return Ok(report(
+                    checks,
+                    data_age,
+                    &settings,
+                    sync_age_seconds,
+                    dr_host,
+                    source,
+                ));
+            };
             let refs = catalog::collect(config);
-            let (inventory, nodes, versions, zones, profiles, scopes, paths) = tokio::join!(
-                timed(crate::inventory::read(client, &kinds)),
-                timed(client.list_node_types()),
-                timed(client.list_spark_versions()),
+            let (read, zones, paths) = tokio::join!(
+                async {
+                    match read {
+                        Some(r) => r,
+                        None => reads.as_mut().await,
+                    }
+                },
                 timed(async {
                     if refs.zones.is_empty() {
                         Ok(None)
@@ -490,10 +487,9 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                         client.list_zones().await.map(Some)
                     }
                 }),
-                timed(client.list_instance_profiles()),
-                timed(client.list_secret_scopes()),
                 timed(workspace_paths(client, &refs)),
             );
+            let (inventory, nodes, versions, profiles, scopes) = read;
             let start = Instant::now();
             let (inventory, inv_took) = inventory;
             let inventory = inventory.map_err(|e| error_text(&e));
@@ -555,29 +551,115 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                 Err(e) => failed_read("code", &error_text(&e), paths.1),
             });
         }
-        (_, Err(_)) => {
-            for id in dependent {
-                checks.push(not_checked(id, "the committed HCL does not load"));
-            }
-        }
         _ => {
+            let (desired, load_took) = timed(desired).await;
+            checks.push(hcl_check(&desired, files, &source, load_took));
+            let why = if desired.is_err() {
+                "the committed HCL does not load"
+            } else {
+                "the DR workspace is unreachable"
+            };
             for id in dependent {
-                checks.push(not_checked(id, "the DR workspace is unreachable"));
+                checks.push(not_checked(id, why));
             }
         }
     }
+    Ok(report(
+        checks,
+        data_age,
+        &settings,
+        sync_age_seconds,
+        dr_host,
+        source,
+    ))
+}
+
+/// The report of `checks`, with the data-freshness check last when there is one.
+fn report(
+    mut checks: Vec<CheckResult>,
+    data_age: Option<DataAge>,
+    settings: &Settings,
+    sync_age_seconds: Option<i64>,
+    workspace: String,
+    source: Source,
+) -> CheckReport {
     if let Some(d) = data_age {
         checks.push(data_freshness(&d, settings.max_data_age));
     }
-    Ok(CheckReport {
+    CheckReport {
         version: REPORT_VERSION,
         ready: checks.iter().all(|c| c.status != Status::Fail),
         sync_age_seconds,
-        workspace: dr_host,
+        workspace,
         git_ref: source.git_ref,
         commit: source.commit,
         checks,
-    })
+    }
+}
+
+/// A read, and how long it took.
+type Timed<T> = (Result<T, crate::api::Error>, Duration);
+
+/// What the checks read from DR whatever the HCL names: its objects (for drift and the passive posture, one
+/// listing for both) and its region catalogs, each read once, all at once.
+async fn read_dr(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+) -> (
+    Timed<Inventory>,
+    Timed<Vec<crate::model::NodeType>>,
+    Timed<Vec<crate::model::SparkVersion>>,
+    Timed<Vec<serde_json::Value>>,
+    Timed<Vec<serde_json::Value>>,
+) {
+    tokio::join!(
+        timed(crate::inventory::read(client, kinds)),
+        timed(client.list_node_types()),
+        timed(client.list_spark_versions()),
+        timed(client.list_instance_profiles()),
+        timed(client.list_secret_scopes()),
+    )
+}
+
+/// Whether the committed HCL loads, and what it holds; `took`: how long loading it took.
+fn hcl_check(
+    desired: &Result<Configuration, crate::tfconfig::Error>,
+    files: usize,
+    source: &Source,
+    took: Duration,
+) -> CheckResult {
+    match desired {
+        Ok(c) => result(
+            "hcl",
+            title("hcl"),
+            Status::Pass,
+            format!(
+                "{} resources, {} variables, every reference resolves",
+                c.resources.len(),
+                c.variables.len()
+            ),
+            vec![format!(
+                "{files} files in {} at {}",
+                if source.folder.is_empty() {
+                    "the repository root"
+                } else {
+                    &source.folder
+                },
+                source.git_ref
+            )],
+            Vec::new(),
+            took,
+        ),
+        Err(e) => result(
+            "hcl",
+            title("hcl"),
+            Status::Fail,
+            "does not load",
+            vec![format!("{files} files at {}", source.git_ref)],
+            vec![error_text(e)],
+            took,
+        ),
+    }
 }
 
 fn with_time(mut c: CheckResult, took: Duration) -> CheckResult {
@@ -623,7 +705,7 @@ struct PathUnread {
     source: crate::api::Error,
 }
 
-/// Whether each path exists, by `workspace/get-status`, all at once (the client bounds the concurrency).
+/// Whether each path exists, by `workspace/get-status` (as many at once as the client lets through).
 async fn statuses<'a>(
     client: &WorkspaceClient,
     paths: impl Iterator<Item = &'a String>,
@@ -638,14 +720,22 @@ async fn statuses<'a>(
             })?;
         Ok::<_, PathUnread>((p.clone(), found.is_some()))
     });
-    futures_util::future::join_all(lookups)
+    stream::iter(lookups)
+        .buffered(in_flight(client))
+        .try_collect()
         .await
-        .into_iter()
-        .collect()
 }
 
-/// Which workspace paths the HCL names exist in DR: one `workspace/list` of each distinct parent folder (all at
-/// once; the client bounds the concurrency), each path then found, or not, among its folder's children by
+/// How many of the check's own lookups may wait for the client at once: as many as it lets through. Asking for
+/// all of them at once would queue thousands of requests ahead of the DR listing that drift reads at the same
+/// time (the client's permits are first come, first served), and the listing's pages, which follow each
+/// other, would each wait for the whole queue.
+fn in_flight(client: &WorkspaceClient) -> usize {
+    client.options().max_concurrency.max(1)
+}
+
+/// Which workspace paths the HCL names exist in DR: one `workspace/list` of each distinct parent folder (as
+/// many at once as the client lets through, see [`in_flight`]), each path then found, or not, among its folder's children by
 /// name. A folder that does not exist holds none of its paths. A folder that cannot be listed for another
 /// reason (no permission on it, say) does not decide anything: its paths are looked up one by one with
 /// `workspace/get-status`, as are paths with no folder; only a failed lookup is an error.
@@ -686,7 +776,9 @@ async fn workspace_paths(
         }
     });
     let (listed, alone) = tokio::join!(
-        futures_util::future::join_all(listings),
+        stream::iter(listings)
+            .buffered(in_flight(client))
+            .collect::<Vec<_>>(),
         statuses(client, alone.iter().copied())
     );
     let mut presence = catalog::CodePresence {
