@@ -295,7 +295,8 @@ fn not_checked(id: &str, why: &str) -> CheckResult {
 }
 
 /// Run every check; independent ones concurrently. Errors reading DR become failed checks; an `Err` only when
-/// DR is not a workspace at all, or is the primary.
+/// DR is not a workspace at all, or is the primary. Like `ops::drift`, it never frees the parsed HCL and DR's
+/// objects: it is made for a command that ends soon after.
 pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
     let Inputs {
         dr,
@@ -459,27 +460,65 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                 }
             };
             checks.push(hcl_check(&desired, files, &source, load_took));
-            let Ok(config) = &desired else {
-                for id in dependent {
-                    checks.push(not_checked(id, "the committed HCL does not load"));
-                }
-                return Ok(report(
-                    checks,
-                    data_age,
-                    &settings,
-                    sync_age_seconds,
-                    dr_host,
-                    source,
-                ));
-            };
-            let refs = catalog::collect(config);
-            let (read, zones, paths) = tokio::join!(
-                async {
-                    match read {
-                        Some(r) => r,
-                        None => reads.as_mut().await,
+            let config = match desired {
+                Ok(config) => config,
+                Err(_) => {
+                    for id in dependent {
+                        checks.push(not_checked(id, "the committed HCL does not load"));
                     }
-                },
+                    return Ok(report(
+                        checks,
+                        data_age,
+                        &settings,
+                        sync_age_seconds,
+                        dr_host,
+                        source,
+                    ));
+                }
+            };
+            let refs = catalog::collect(&config);
+            // DR's objects are compared with the HCL (on a blocking thread) as soon as they are read, while the
+            // workspace folders are still being listed.
+            let comparing = async {
+                let (inventory, nodes, versions, profiles, scopes) = match read {
+                    Some(r) => r,
+                    None => reads.as_mut().await,
+                };
+                let (inventory, inv_took) = inventory;
+                let (kinds, state, source) = (kinds.clone(), state.cloned(), source.clone());
+                let compare = tokio::task::spawn_blocking(move || {
+                    let start = Instant::now();
+                    // One matching of resources to DR objects, for drift and for every check that pairs them.
+                    let compared = inventory
+                        .as_ref()
+                        .map_err(|e| error_text(e))
+                        .and_then(|inv| {
+                            drift::compare(
+                                &config,
+                                inv,
+                                &kinds,
+                                state.as_ref(),
+                                source,
+                                &crate::convert::provider_schema(),
+                                &normalize,
+                            )
+                            .map_err(|e| error_text(&e))
+                        });
+                    (config, inventory, compared, start.elapsed())
+                });
+                let (config, inventory, compared, compare_took) = match compare.await {
+                    Ok(done) => done,
+                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                };
+                (
+                    config,
+                    (inventory.map_err(|e| error_text(&e)), inv_took),
+                    (compared, compare_took),
+                    (nodes, versions, profiles, scopes),
+                )
+            };
+            let (compared, zones, paths) = tokio::join!(
+                comparing,
                 timed(async {
                     if refs.zones.is_empty() {
                         Ok(None)
@@ -489,25 +528,9 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                 }),
                 timed(workspace_paths(client, &refs)),
             );
-            let (inventory, nodes, versions, profiles, scopes) = read;
-            let start = Instant::now();
-            let (inventory, inv_took) = inventory;
-            let inventory = inventory.map_err(|e| error_text(&e));
-            // One matching of resources to DR objects, for drift and for every check that pairs them.
-            let schema = crate::convert::provider_schema();
-            let compared = inventory.as_ref().map_err(Clone::clone).and_then(|inv| {
-                drift::compare(
-                    config,
-                    inv,
-                    &kinds,
-                    state,
-                    source.clone(),
-                    &schema,
-                    &normalize,
-                )
-                .map_err(|e| error_text(&e))
-            });
-            let compare_took = start.elapsed();
+            let (loaded, (inventory, inv_took), (compared, compare_took), catalogs) = compared;
+            let (nodes, versions, profiles, scopes) = catalogs;
+            let config = &loaded;
             checks.push(match (&inventory, &compared) {
                 (Ok(inv), Ok(c)) => drift_check(
                     config,
@@ -550,6 +573,11 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                 }
                 Err(e) => failed_read("code", &error_text(&e), paths.1),
             });
+            // As drift does: the parsed HCL and DR's objects are never freed, the caller is a command that
+            // ends soon, and freeing millions of small allocations one by one takes seconds at 10,000 jobs.
+            std::mem::forget(compared);
+            std::mem::forget(inventory);
+            std::mem::forget(loaded);
         }
         _ => {
             let (desired, load_took) = timed(desired).await;
