@@ -51,9 +51,11 @@ pub(crate) struct Workspace {
     pub(crate) secret_scopes: Value,
     /// Library statuses by cluster id (the `library_statuses` of `libraries/cluster-status`).
     pub(crate) libraries: BTreeMap<String, Vec<Value>>,
-    /// Workspace objects (notebooks, files, directories, repos) by path, as `workspace/get-status` returns them,
-    /// with the folders their paths imply (`misc::tree`).
+    /// Workspace objects (notebooks, files, directories, repos) by path, as `workspace/get-status` returns them.
     pub(crate) workspace_objects: BTreeMap<String, Value>,
+    /// Those objects with the folders their paths imply, built once on first use by the workspace routes
+    /// (`misc`); nothing changes the objects after the workspace is made.
+    pub(crate) workspace_tree: OnceCell<BTreeMap<String, Value>>,
     /// The SCIM user (or service principal) behind PATs.
     pub(crate) me: Value,
     /// How policy definitions are stored (see [`PolicyJson`]).
@@ -80,6 +82,7 @@ impl Workspace {
             secret_scopes: fixtures.secret_scopes.unwrap_or_else(|| json!({})),
             libraries: BTreeMap::new(),
             workspace_objects: BTreeMap::new(),
+            workspace_tree: OnceCell::new(),
             me: json!({
                 "id": "4712839012345678",
                 "userName": "emulator@example.com",
@@ -124,7 +127,11 @@ impl Workspace {
                 ws.libraries.insert(id.to_string(), libs);
             }
         }
-        ws.workspace_objects = crate::misc::tree(fixtures.workspace_objects);
+        for obj in fixtures.workspace_objects {
+            if let Some(path) = obj.get("path").and_then(Value::as_str) {
+                ws.workspace_objects.insert(path.to_string(), obj);
+            }
+        }
         ws
     }
 
