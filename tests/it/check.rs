@@ -588,6 +588,29 @@ async fn code_presence_from_one_listing_per_folder() {
         asked_since(&s.dr, &before, "GET /api/2.0/workspace/get-status"),
         0
     );
+    // The region catalogs are read once, and drift and the passive posture share one DR listing: as many
+    // jobs/list pages as `drsync drift` reads, which lists DR once.
+    for catalog in [
+        "GET /api/2.1/clusters/list-node-types",
+        "GET /api/2.1/clusters/spark-versions",
+        "GET /api/2.0/instance-profiles/list",
+        "GET /api/2.0/secrets/scopes/list",
+    ] {
+        assert_eq!(asked_since(&s.dr, &before, catalog), 1, "{catalog}");
+    }
+    let jobs_pages = asked_since(&s.dr, &before, "GET /api/2.2/jobs/list");
+    let before = s.dr.requests_by_path();
+    assert_eq!(
+        crate::common::drsync(s.dir.path(), &["drift"], ENV)
+            .await
+            .code,
+        0
+    );
+    assert_eq!(
+        asked_since(&s.dr, &before, "GET /api/2.2/jobs/list"),
+        jobs_pages
+    );
+    assert!(jobs_pages > 0);
 }
 
 /// A folder that cannot be listed (here every listing answers 403) decides nothing: its paths are looked up
