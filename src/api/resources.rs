@@ -1,11 +1,12 @@
 //! Complete listings of the objects drsync reads, over each endpoint's own paging: jobs (2.2 with
 //! `expand_tasks`, then `jobs/get` array paging for the jobs whose tasks were cut off), clusters (2.1 tokens),
-//! pools and policies (one page), and the region catalog. Each object is returned exactly once.
+//! pools and policies (one page), the region catalog, and workspace folders (one request each). Each object is
+//! returned exactly once.
 
 use super::{Error, JobsPaging, WorkspaceClient};
 use crate::model::{
     Cluster, ClusterLibraries, ClusterPolicy, CurrentUser, InstancePool, Job, NodeType,
-    ResourceKind, SparkVersion, Zones,
+    ResourceKind, SparkVersion, WorkspaceObject, Zones,
 };
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
@@ -540,6 +541,25 @@ impl WorkspaceClient {
             .await
         {
             Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The direct children of a workspace folder (or repo), in one request; `None` when the folder does not
+    /// exist. `GET /api/2.0/workspace/list?path=` answers `{"objects": [ObjectInfo...]}` without paging (no
+    /// page token in the request or the response: docs.databricks.com/api/workspace-objects/v1/list, and
+    /// databricks-sdk-py `WorkspaceAPI.list` makes one call), leaves `objects` out for an empty folder (the SDK
+    /// reads `json.get('objects', [])`), answers a path that does not exist with 404 `RESOURCE_DOES_NOT_EXIST`,
+    /// and a path that is not a folder with the object itself, so callers match children by their paths.
+    pub async fn list_workspace(&self, path: &str) -> Result<Option<Vec<WorkspaceObject>>, Error> {
+        let endpoint = "/api/2.0/workspace/list";
+        match self.get(endpoint, &[("path", path.to_string())]).await {
+            Ok(mut body) => items(&mut body, "objects")
+                .into_iter()
+                .map(|raw| decode(self, "GET", endpoint, raw))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }

@@ -332,18 +332,69 @@ pub fn secrets(refs: &References, scopes: &[Value]) -> CheckResult {
     }
 }
 
-/// Code present: every workspace path the HCL names exists in DR (`found`: path → exists).
-pub fn code(refs: &References, found: &BTreeMap<String, bool>) -> CheckResult {
+/// The folder to list and the name to look for in it, for a workspace path in the API's spelling (no
+/// `/Workspace` prefix): `/Shared/etl/load` → (`/Shared/etl`, `load`), `/top` → (`/`, `top`); a trailing slash is
+/// ignored. `None` for what has no parent folder (`/`, a relative path), which is looked up on its own.
+pub fn folder_and_name(path: &str) -> Option<(&str, &str)> {
+    let path = path.trim_end_matches('/');
+    let cut = path.rfind('/')?;
+    let name = &path[cut + 1..];
+    if !path.starts_with('/') || name.is_empty() {
+        return None;
+    }
+    Some((if cut == 0 { "/" } else { &path[..cut] }, name))
+}
+
+/// Which workspace paths exist in DR, and how that was found out (for the evidence).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodePresence {
+    /// Each path as the HCL names it → whether it exists.
+    pub found: BTreeMap<String, bool>,
+    /// The distinct folders of the paths, each read with one `workspace/list` (those that do not exist
+    /// included), unless it is in `unlisted`.
+    pub folders: usize,
+    /// Paths looked up one by one with `workspace/get-status`: their folder could not be listed, or they have
+    /// none.
+    pub looked_up: usize,
+    /// Why those paths were looked up one by one: each folder that could not be listed, with the error.
+    pub unlisted: Vec<String>,
+}
+
+/// Code present: every workspace path the HCL names exists in DR.
+pub fn code(refs: &References, presence: &CodePresence) -> CheckResult {
     let details: Vec<String> = refs
         .workspace_paths
         .iter()
-        .filter(|(p, _)| !found.get(*p).copied().unwrap_or(false))
+        .filter(|(p, _)| !presence.found.get(*p).copied().unwrap_or(false))
         .map(|(p, users)| format!("{p} does not exist in DR (used by {})", used_by(users)))
         .collect();
-    let evidence = vec![format!(
-        "{} workspace paths (notebooks, Python files, init scripts) looked up with workspace/get-status",
-        refs.workspace_paths.len()
+    let listed = match presence.folders.saturating_sub(presence.unlisted.len()) {
+        n if n == presence.folders => "each read with one workspace/list".to_string(),
+        0 => "none of which could be read with workspace/list".to_string(),
+        n => format!("{n} of them read with one workspace/list each"),
+    };
+    let mut evidence = vec![format!(
+        "{} workspace paths (notebooks, Python files, init scripts) in {} folders, {listed}",
+        refs.workspace_paths.len(),
+        presence.folders
     )];
+    if presence.looked_up > 0 {
+        let why = if presence.unlisted.is_empty() {
+            "they are in no folder".to_string()
+        } else {
+            let all: Vec<&str> = presence.unlisted.iter().map(String::as_str).collect();
+            let shown = if all.len() > 3 {
+                format!("{}; and {} more", all[..3].join("; "), all.len() - 3)
+            } else {
+                all.join("; ")
+            };
+            format!("their folder could not be listed: {shown}")
+        };
+        evidence.push(format!(
+            "{} paths looked up one by one with workspace/get-status ({why})",
+            presence.looked_up
+        ));
+    }
     if details.is_empty() {
         check(
             "code",
@@ -674,13 +725,57 @@ resource "databricks_job" "nightly" {
         assert_eq!(s.status, Status::Fail);
         assert_eq!(s.details.len(), 1);
         assert!(s.details[0].contains("missing-scope"), "{s:?}");
-        let found = Map::from([
-            ("/Shared/etl/a".to_string(), true),
-            ("/Workspace/Shared/init.sh".to_string(), false),
-        ]);
-        let c = code(&refs, &found);
+        let presence = CodePresence {
+            found: Map::from([
+                ("/Shared/etl/a".to_string(), true),
+                ("/Workspace/Shared/init.sh".to_string(), false),
+            ]),
+            folders: 2,
+            ..CodePresence::default()
+        };
+        let c = code(&refs, &presence);
         assert_eq!(c.status, Status::Fail);
-        assert_eq!(c.details.len(), 1, "{c:?}");
+        assert_eq!(
+            c.details,
+            ["/Workspace/Shared/init.sh does not exist in DR (used by databricks_cluster.etl)"]
+        );
+        assert_eq!(
+            c.evidence,
+            ["2 workspace paths (notebooks, Python files, init scripts) in 2 folders, each read with one \
+              workspace/list"]
+        );
+        let unlisted = CodePresence {
+            folders: 6,
+            looked_up: 3,
+            unlisted: (1..=4).map(|i| format!("/f{i}: HTTP 403")).collect(),
+            ..presence
+        };
+        let evidence = code(&refs, &unlisted).evidence;
+        assert_eq!(
+            evidence[0],
+            "2 workspace paths (notebooks, Python files, init scripts) in 6 folders, 2 of them read with one \
+             workspace/list each"
+        );
+        assert_eq!(
+            evidence[1],
+            "3 paths looked up one by one with workspace/get-status (their folder could not be listed: \
+             /f1: HTTP 403; /f2: HTTP 403; /f3: HTTP 403; and 1 more)"
+        );
+    }
+
+    #[test]
+    fn folders_and_names_of_paths() {
+        for (path, want) in [
+            ("/Shared/etl/load", Some(("/Shared/etl", "load"))),
+            ("/Shared/etl/run.py", Some(("/Shared/etl", "run.py"))),
+            ("/Shared/etl/", Some(("/Shared", "etl"))),
+            ("/top", Some(("/", "top"))),
+            ("/", None),
+            ("", None),
+            ("notebooks/a", None),
+        ] {
+            assert_eq!(folder_and_name(path), want, "{path}");
+        }
     }
 
     #[test]

@@ -12,8 +12,9 @@ use crate::drift::{self, ignore::IgnoreRules, FindingKind, Source, StateIds};
 use crate::model::Inventory;
 use crate::model::ResourceKind;
 use crate::tfconfig::Configuration;
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -160,8 +161,9 @@ pub struct Inputs<'a> {
     pub dr_host: String,
     /// The primary workspace's client, or why none could be made; `None` when none is configured.
     pub primary: Option<Result<&'a WorkspaceClient, Unavailable<'a>>>,
-    /// The committed HCL, loaded, or why it does not load (shown with its causes).
-    pub desired: Result<Configuration, crate::tfconfig::Error>,
+    /// The committed HCL as it loads, then loaded or why it does not load (shown with its causes): awaited
+    /// while DR is read, so that loading it (a blocking thread's work at 10,000 jobs) and reading DR overlap.
+    pub desired: futures_util::future::BoxFuture<'a, Result<Configuration, crate::tfconfig::Error>>,
     /// What the HCL was read from (for drift, and the report).
     pub source: Source,
     /// The number of files the HCL was read from.
@@ -293,7 +295,8 @@ fn not_checked(id: &str, why: &str) -> CheckResult {
 }
 
 /// Run every check; independent ones concurrently. Errors reading DR become failed checks; an `Err` only when
-/// DR is not a workspace at all, or is the primary.
+/// DR is not a workspace at all, or is the primary. Like `ops::drift`, it never frees the parsed HCL and DR's
+/// objects: it is made for a command that ends soon after.
 pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
     let Inputs {
         dr,
@@ -441,48 +444,81 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
         _ => None,
     };
     checks.push(sync_age(&newest_export, now, settings.max_sync_age));
-    let start = Instant::now();
-    checks.push(match &desired {
-        Ok(c) => result(
-            "hcl",
-            title("hcl"),
-            Status::Pass,
-            format!(
-                "{} resources, {} variables, every reference resolves",
-                c.resources.len(),
-                c.variables.len()
-            ),
-            vec![format!(
-                "{files} files in {} at {}",
-                if source.folder.is_empty() {
-                    "the repository root"
-                } else {
-                    &source.folder
-                },
-                source.git_ref
-            )],
-            Vec::new(),
-            start.elapsed(),
-        ),
-        Err(e) => result(
-            "hcl",
-            title("hcl"),
-            Status::Fail,
-            "does not load",
-            vec![format!("{files} files at {}", source.git_ref)],
-            vec![error_text(e)],
-            start.elapsed(),
-        ),
-    });
-
     let dependent = ["drift", "region_capacity", "secrets", "passive", "code"];
-    match (dr, &desired) {
-        (Ok(client), Ok(config)) if dr_ok => {
-            let refs = catalog::collect(config);
-            let (inventory, nodes, versions, zones, profiles, scopes, paths) = tokio::join!(
-                timed(crate::inventory::read(client, &kinds)),
-                timed(client.list_node_types()),
-                timed(client.list_spark_versions()),
+    match dr {
+        Ok(client) if dr_ok => {
+            // DR's listing and region catalogs are read while the HCL loads (the caller loads it on a blocking
+            // thread); what needs the HCL (its workspace paths, its zones) is read once it has loaded. HCL that
+            // does not load ends the reads: nothing is compared with it.
+            let mut reads = std::pin::pin!(read_dr(client, &kinds));
+            let mut read = None;
+            let mut loading = std::pin::pin!(timed(desired));
+            let (desired, load_took) = loop {
+                tokio::select! {
+                    loaded = &mut loading => break loaded,
+                    r = &mut reads, if read.is_none() => read = Some(r),
+                }
+            };
+            checks.push(hcl_check(&desired, files, &source, load_took));
+            let config = match desired {
+                Ok(config) => config,
+                Err(_) => {
+                    for id in dependent {
+                        checks.push(not_checked(id, "the committed HCL does not load"));
+                    }
+                    return Ok(report(
+                        checks,
+                        data_age,
+                        &settings,
+                        sync_age_seconds,
+                        dr_host,
+                        source,
+                    ));
+                }
+            };
+            let refs = catalog::collect(&config);
+            // DR's objects are compared with the HCL (on a blocking thread) as soon as they are read, while the
+            // workspace folders are still being listed.
+            let comparing = async {
+                let (inventory, nodes, versions, profiles, scopes) = match read {
+                    Some(r) => r,
+                    None => reads.as_mut().await,
+                };
+                let (inventory, inv_took) = inventory;
+                let (kinds, state, source) = (kinds.clone(), state.cloned(), source.clone());
+                let compare = tokio::task::spawn_blocking(move || {
+                    let start = Instant::now();
+                    // One matching of resources to DR objects, for drift and for every check that pairs them.
+                    let compared = inventory
+                        .as_ref()
+                        .map_err(|e| error_text(e))
+                        .and_then(|inv| {
+                            drift::compare(
+                                &config,
+                                inv,
+                                &kinds,
+                                state.as_ref(),
+                                source,
+                                &crate::convert::provider_schema(),
+                                &normalize,
+                            )
+                            .map_err(|e| error_text(&e))
+                        });
+                    (config, inventory, compared, start.elapsed())
+                });
+                let (config, inventory, compared, compare_took) = match compare.await {
+                    Ok(done) => done,
+                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                };
+                (
+                    config,
+                    (inventory.map_err(|e| error_text(&e)), inv_took),
+                    (compared, compare_took),
+                    (nodes, versions, profiles, scopes),
+                )
+            };
+            let (compared, zones, paths) = tokio::join!(
+                comparing,
                 timed(async {
                     if refs.zones.is_empty() {
                         Ok(None)
@@ -490,28 +526,11 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                         client.list_zones().await.map(Some)
                     }
                 }),
-                timed(client.list_instance_profiles()),
-                timed(client.list_secret_scopes()),
                 timed(workspace_paths(client, &refs)),
             );
-            let start = Instant::now();
-            let (inventory, inv_took) = inventory;
-            let inventory = inventory.map_err(|e| error_text(&e));
-            // One matching of resources to DR objects, for drift and for every check that pairs them.
-            let schema = crate::convert::provider_schema();
-            let compared = inventory.as_ref().map_err(Clone::clone).and_then(|inv| {
-                drift::compare(
-                    config,
-                    inv,
-                    &kinds,
-                    state,
-                    source.clone(),
-                    &schema,
-                    &normalize,
-                )
-                .map_err(|e| error_text(&e))
-            });
-            let compare_took = start.elapsed();
+            let (loaded, (inventory, inv_took), (compared, compare_took), catalogs) = compared;
+            let (nodes, versions, profiles, scopes) = catalogs;
+            let config = &loaded;
             checks.push(match (&inventory, &compared) {
                 (Ok(inv), Ok(c)) => drift_check(
                     config,
@@ -549,33 +568,126 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
             });
             let start = Instant::now();
             checks.push(match paths.0 {
-                Ok(found) => with_time(catalog::code(&refs, &found), paths.1 + start.elapsed()),
+                Ok(presence) => {
+                    with_time(catalog::code(&refs, &presence), paths.1 + start.elapsed())
+                }
                 Err(e) => failed_read("code", &error_text(&e), paths.1),
             });
-        }
-        (_, Err(_)) => {
-            for id in dependent {
-                checks.push(not_checked(id, "the committed HCL does not load"));
-            }
+            // As drift does: the parsed HCL and DR's objects are never freed, the caller is a command that
+            // ends soon, and freeing millions of small allocations one by one takes seconds at 10,000 jobs.
+            std::mem::forget(compared);
+            std::mem::forget(inventory);
+            std::mem::forget(loaded);
         }
         _ => {
+            let (desired, load_took) = timed(desired).await;
+            checks.push(hcl_check(&desired, files, &source, load_took));
+            let why = if desired.is_err() {
+                "the committed HCL does not load"
+            } else {
+                "the DR workspace is unreachable"
+            };
             for id in dependent {
-                checks.push(not_checked(id, "the DR workspace is unreachable"));
+                checks.push(not_checked(id, why));
             }
         }
     }
+    Ok(report(
+        checks,
+        data_age,
+        &settings,
+        sync_age_seconds,
+        dr_host,
+        source,
+    ))
+}
+
+/// The report of `checks`, with the data-freshness check last when there is one.
+fn report(
+    mut checks: Vec<CheckResult>,
+    data_age: Option<DataAge>,
+    settings: &Settings,
+    sync_age_seconds: Option<i64>,
+    workspace: String,
+    source: Source,
+) -> CheckReport {
     if let Some(d) = data_age {
         checks.push(data_freshness(&d, settings.max_data_age));
     }
-    Ok(CheckReport {
+    CheckReport {
         version: REPORT_VERSION,
         ready: checks.iter().all(|c| c.status != Status::Fail),
         sync_age_seconds,
-        workspace: dr_host,
+        workspace,
         git_ref: source.git_ref,
         commit: source.commit,
         checks,
-    })
+    }
+}
+
+/// A read, and how long it took.
+type Timed<T> = (Result<T, crate::api::Error>, Duration);
+
+/// What the checks read from DR whatever the HCL names: its objects (for drift and the passive posture, one
+/// listing for both) and its region catalogs, each read once, all at once.
+async fn read_dr(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+) -> (
+    Timed<Inventory>,
+    Timed<Vec<crate::model::NodeType>>,
+    Timed<Vec<crate::model::SparkVersion>>,
+    Timed<Vec<serde_json::Value>>,
+    Timed<Vec<serde_json::Value>>,
+) {
+    tokio::join!(
+        timed(crate::inventory::read(client, kinds)),
+        timed(client.list_node_types()),
+        timed(client.list_spark_versions()),
+        timed(client.list_instance_profiles()),
+        timed(client.list_secret_scopes()),
+    )
+}
+
+/// Whether the committed HCL loads, and what it holds; `took`: how long loading it took.
+fn hcl_check(
+    desired: &Result<Configuration, crate::tfconfig::Error>,
+    files: usize,
+    source: &Source,
+    took: Duration,
+) -> CheckResult {
+    match desired {
+        Ok(c) => result(
+            "hcl",
+            title("hcl"),
+            Status::Pass,
+            format!(
+                "{} resources, {} variables, every reference resolves",
+                c.resources.len(),
+                c.variables.len()
+            ),
+            vec![format!(
+                "{files} files in {} at {}",
+                if source.folder.is_empty() {
+                    "the repository root"
+                } else {
+                    &source.folder
+                },
+                source.git_ref
+            )],
+            Vec::new(),
+            took,
+        ),
+        Err(e) => result(
+            "hcl",
+            title("hcl"),
+            Status::Fail,
+            "does not load",
+            vec![format!("{files} files at {}", source.git_ref)],
+            vec![error_text(e)],
+            took,
+        ),
+    }
 }
 
 fn with_time(mut c: CheckResult, took: Duration) -> CheckResult {
@@ -621,12 +733,12 @@ struct PathUnread {
     source: crate::api::Error,
 }
 
-/// Look every workspace path the HCL names up in DR (the client bounds the concurrency).
-async fn workspace_paths(
+/// Whether each path exists, by `workspace/get-status` (as many at once as the client lets through).
+async fn statuses<'a>(
     client: &WorkspaceClient,
-    refs: &catalog::References,
-) -> Result<BTreeMap<String, bool>, PathUnread> {
-    let lookups = refs.workspace_paths.keys().map(|p| async move {
+    paths: impl Iterator<Item = &'a String>,
+) -> Result<Vec<(String, bool)>, PathUnread> {
+    let lookups = paths.map(|p| async move {
         let found = client
             .workspace_status(api_path(p))
             .await
@@ -636,10 +748,82 @@ async fn workspace_paths(
             })?;
         Ok::<_, PathUnread>((p.clone(), found.is_some()))
     });
-    futures_util::future::join_all(lookups)
+    stream::iter(lookups)
+        .buffered(in_flight(client))
+        .try_collect()
         .await
-        .into_iter()
-        .collect()
+}
+
+/// How many of the check's own lookups may wait for the client at once: as many as it lets through. Asking for
+/// all of them at once would queue thousands of requests ahead of the DR listing that drift reads at the same
+/// time (the client's permits are first come, first served), and the listing's pages, which follow each
+/// other, would each wait for the whole queue.
+fn in_flight(client: &WorkspaceClient) -> usize {
+    client.options().max_concurrency.max(1)
+}
+
+/// Which workspace paths the HCL names exist in DR: one `workspace/list` of each distinct parent folder (as
+/// many at once as the client lets through, see [`in_flight`]), each path then found, or not, among its folder's children by
+/// name. A folder that does not exist holds none of its paths. A folder that cannot be listed for another
+/// reason (no permission on it, say) does not decide anything: its paths are looked up one by one with
+/// `workspace/get-status`, as are paths with no folder; only a failed lookup is an error.
+async fn workspace_paths(
+    client: &WorkspaceClient,
+    refs: &catalog::References,
+) -> Result<catalog::CodePresence, PathUnread> {
+    let mut by_folder: BTreeMap<&str, Vec<(&String, &str)>> = BTreeMap::new();
+    let mut alone = Vec::new();
+    for p in refs.workspace_paths.keys() {
+        match catalog::folder_and_name(api_path(p)) {
+            Some((folder, name)) => by_folder.entry(folder).or_default().push((p, name)),
+            None => alone.push(p),
+        }
+    }
+    let listings = by_folder.iter().map(|(folder, paths)| async move {
+        match client.list_workspace(folder).await {
+            Ok(listing) => {
+                // The children's names; the path of a folder's child is the folder's path and its name
+                // (either spelling), and a path that is not a folder lists as itself, which is no child.
+                let names: HashSet<&str> = listing
+                    .iter()
+                    .flatten()
+                    .filter_map(|o| catalog::folder_and_name(api_path(&o.path)))
+                    .filter(|(parent, _)| parent == folder)
+                    .map(|(_, name)| name)
+                    .collect();
+                let found = paths
+                    .iter()
+                    .map(|(p, name)| ((*p).clone(), names.contains(name)))
+                    .collect();
+                Ok((found, None))
+            }
+            Err(e) => {
+                let found = statuses(client, paths.iter().map(|(p, _)| *p)).await?;
+                Ok((found, Some(format!("{folder}: {}", error_text(&e)))))
+            }
+        }
+    });
+    let (listed, alone) = tokio::join!(
+        stream::iter(listings)
+            .buffered(in_flight(client))
+            .collect::<Vec<_>>(),
+        statuses(client, alone.iter().copied())
+    );
+    let mut presence = catalog::CodePresence {
+        folders: by_folder.len(),
+        looked_up: alone.as_ref().map_or(0, Vec::len),
+        ..catalog::CodePresence::default()
+    };
+    presence.found.extend(alone?);
+    for (paths, r) in by_folder.values().zip(listed) {
+        let (found, unlisted): (Vec<(String, bool)>, Option<String>) = r?;
+        if let Some(why) = unlisted {
+            presence.looked_up += paths.len();
+            presence.unlisted.push(why);
+        }
+        presence.found.extend(found);
+    }
+    Ok(presence)
 }
 
 fn sync_age(

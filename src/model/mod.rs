@@ -117,6 +117,22 @@ pub struct ClusterLibraries {
     pub extra: Map<String, Value>,
 }
 
+/// A notebook, file, directory, repo, library or dashboard of the workspace tree, as `workspace/list` and
+/// `workspace/get-status` return it (`ObjectInfo`, docs.databricks.com/api/workspace-objects/v1/list;
+/// databricks-sdk-py `service/workspace.py` `ObjectInfo`). `path` is the canonical one, without the
+/// `/Workspace` prefix; a notebook's has no extension (imported notebooks lose theirs), a file's keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceObject {
+    /// The absolute path, e.g. `/Shared/etl/load` (a notebook) or `/Shared/etl/run.py` (a file).
+    pub path: String,
+    /// `NOTEBOOK`, `DIRECTORY`, `LIBRARY`, `FILE`, `REPO` or `DASHBOARD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+    /// Every other field, as sent (`object_id`, `language`, `resource_id`, `size`, ...).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// What was read from a workspace, before any processing (`inventory::read` fills it).
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {

@@ -43,21 +43,39 @@ pub async fn check(desired: Desired, settings: CheckSettings<'_>) -> Result<Chec
         Some(repo) => repo.newest_export_time().map(|t| t.map(|t| t.seconds)),
         None => Ok(None),
     };
-    let parsed = crate::tfconfig::load(&desired.files, &desired.var_files, &BTreeMap::new());
     let primary_workspace_id = desired.primary_workspace_id();
+    let files = desired.files.len();
+    let Desired {
+        files: texts,
+        var_files,
+        source,
+        state,
+        ignore,
+        ..
+    } = desired;
+    // Parsed on a blocking thread while `check` reads DR (as drift does).
+    let parsing = tokio::task::spawn_blocking(move || {
+        crate::tfconfig::load(&texts, &var_files, &BTreeMap::new())
+    });
+    let parsed = Box::pin(async {
+        match parsing.await {
+            Ok(loaded) => loaded,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    });
     crate::check::run(Inputs {
         dr,
         dr_host,
         primary,
         desired: parsed,
-        source: desired.source,
-        files: desired.files.len(),
+        source,
+        files,
         newest_export,
         now,
         kinds: config.export.resources.clone(),
         normalize: config.export.normalize_options(),
-        state: desired.state.as_ref(),
-        ignore: desired.ignore.as_ref(),
+        state: state.as_ref(),
+        ignore: ignore.as_ref(),
         settings,
         data_age,
         primary_workspace_id,

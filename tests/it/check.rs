@@ -533,3 +533,143 @@ async fn config_error_is_an_error_not_not_ready() {
     write_config(s.dir.path(), s.primary.url(), s.dr.url(), "");
     assert_eq!(check(s.dir.path(), &[]).await.code, 0);
 }
+
+/// The `METHOD path` requests `emu` received since `before` (a [`drsync_emulator::Emulator::requests_by_path`]).
+fn asked_since(
+    emu: &drsync_emulator::Emulator,
+    before: &BTreeMap<String, u64>,
+    request: &str,
+) -> u64 {
+    emu.requests_by_path().get(request).copied().unwrap_or(0)
+        - before.get(request).copied().unwrap_or(0)
+}
+
+/// The HCL of the fixtures names 32 workspace paths in 21 distinct folders: 26 notebooks (one in a repo), 4
+/// Python files and 2 init scripts, the files named with their extension and the `/Workspace` prefix.
+const CODE_EVIDENCE: &str =
+    "32 workspace paths (notebooks, Python files, init scripts) in 21 folders, each read with one workspace/list";
+
+/// Code presence comes from one `workspace/list` of each distinct folder, never one request per path: a
+/// notebook missing from a folder that exists, and a Python file (`/Workspace/...`, with its extension) whose
+/// whole folder is missing, are each named; the repo's notebook and the other `/Workspace`-spelled files are
+/// found.
+#[tokio::test]
+async fn code_presence_from_one_listing_per_folder() {
+    let gone = [
+        "/Shared/dq/check_b",
+        "/Shared/geo",
+        "/Shared/geo/build_tiles.py",
+    ];
+    let s = setup_with(
+        |f| {
+            f.workspace_objects
+                .retain(|o| !gone.contains(&o["path"].as_str().unwrap()))
+        },
+        &[],
+    )
+    .await;
+    let before = s.dr.requests_by_path();
+    let json = only_failure(s.dir.path(), "code").await;
+    assert_eq!(
+        details(&json, "code"),
+        [
+            "/Shared/dq/check_b does not exist in DR (used by databricks_job.data_quality_checks)",
+            "/Workspace/Shared/geo/build_tiles.py does not exist in DR (used by databricks_job.docker_geo_batch)",
+        ]
+    );
+    let code = crate::common::check_named(&json, "code");
+    assert_eq!(code["summary"], "2 workspace paths missing");
+    assert_eq!(code["evidence"], json!([CODE_EVIDENCE]));
+    assert_eq!(
+        asked_since(&s.dr, &before, "GET /api/2.0/workspace/list"),
+        21
+    );
+    assert_eq!(
+        asked_since(&s.dr, &before, "GET /api/2.0/workspace/get-status"),
+        0
+    );
+    // The region catalogs are read once, and drift and the passive posture share one DR listing: as many
+    // jobs/list pages as `drsync drift` reads, which lists DR once.
+    for catalog in [
+        "GET /api/2.1/clusters/list-node-types",
+        "GET /api/2.1/clusters/spark-versions",
+        "GET /api/2.0/instance-profiles/list",
+        "GET /api/2.0/secrets/scopes/list",
+    ] {
+        assert_eq!(asked_since(&s.dr, &before, catalog), 1, "{catalog}");
+    }
+    let jobs_pages = asked_since(&s.dr, &before, "GET /api/2.2/jobs/list");
+    let before = s.dr.requests_by_path();
+    assert_eq!(
+        crate::common::drsync(s.dir.path(), &["drift"], ENV)
+            .await
+            .code,
+        0
+    );
+    assert_eq!(
+        asked_since(&s.dr, &before, "GET /api/2.2/jobs/list"),
+        jobs_pages
+    );
+    assert!(jobs_pages > 0);
+}
+
+/// A folder that cannot be listed (here every listing answers 403) decides nothing: its paths are looked up
+/// one by one with `workspace/get-status`, which still finds the missing notebook, and the evidence says so.
+#[tokio::test]
+async fn folders_that_cannot_be_listed_fall_back_to_get_status() {
+    let s = setup_with(
+        |f| {
+            f.workspace_objects
+                .retain(|o| o["path"] != "/Shared/dq/check_b")
+        },
+        &[],
+    )
+    .await;
+    s.dr.set_faults(vec!["403:1.0:/api/2.0/workspace/list".parse().unwrap()]);
+    let before = s.dr.requests_by_path();
+    let json = only_failure(s.dir.path(), "code").await;
+    assert_eq!(
+        details(&json, "code"),
+        ["/Shared/dq/check_b does not exist in DR (used by databricks_job.data_quality_checks)"]
+    );
+    let evidence = &crate::common::check_named(&json, "code")["evidence"];
+    assert_eq!(
+        evidence[0],
+        "32 workspace paths (notebooks, Python files, init scripts) in 21 folders, none of which could be read \
+         with workspace/list"
+    );
+    let fallback = evidence[1].as_str().unwrap();
+    assert!(
+        fallback.starts_with(
+            "32 paths looked up one by one with workspace/get-status (their folder could not be listed: \
+             /Repos/dmitri.ivanov@example.com/churn-model/notebooks: dr: GET /api/2.0/workspace/list failed \
+             with HTTP 403 PERMISSION_DENIED: Injected fault: permission denied."
+        ) && fallback.ends_with("; and 18 more)"),
+        "{fallback}"
+    );
+    assert_eq!(
+        asked_since(&s.dr, &before, "GET /api/2.0/workspace/list"),
+        21
+    );
+    assert_eq!(
+        asked_since(&s.dr, &before, "GET /api/2.0/workspace/get-status"),
+        32
+    );
+    assert_eq!(
+        s.dr.faults_injected_on("GET /api/2.0/workspace/list")["403"],
+        21
+    );
+
+    // Listings that answer again decide again, with no lookup per path.
+    s.dr.set_faults(Vec::new());
+    let before = s.dr.requests_by_path();
+    let json = only_failure(s.dir.path(), "code").await;
+    assert_eq!(
+        crate::common::check_named(&json, "code")["evidence"],
+        json!([CODE_EVIDENCE])
+    );
+    assert_eq!(
+        asked_since(&s.dr, &before, "GET /api/2.0/workspace/get-status"),
+        0
+    );
+}

@@ -107,6 +107,8 @@ impl ApiError {
                 "The service is temporarily unavailable. Please try again later.",
             ),
             504 => ("DEADLINE_EXCEEDED", "The request timed out."),
+            // 403 is PermissionDenied, `PERMISSION_DENIED` its code (databricks-api.md §3, status mapping).
+            403 => ("PERMISSION_DENIED", "Injected fault: permission denied."),
             _ => ("INTERNAL_ERROR", "Injected fault."),
         };
         let mut e = Self::new(status, code, message);

@@ -318,21 +318,25 @@ fn implied_directory(path: &str) -> Value {
     })
 }
 
-/// Every object of the tree by path: the stored ones, plus the folders their paths imply, plus `/`.
-fn tree(ws: &Workspace) -> BTreeMap<String, Value> {
-    let mut all: BTreeMap<String, Value> = BTreeMap::new();
-    all.insert("/".to_string(), implied_directory("/"));
-    for (path, obj) in &ws.workspace_objects {
-        let path = normalize(path);
-        let mut up = parent(&path);
-        while let Some(dir) = up {
-            all.entry(dir.to_string())
-                .or_insert_with(|| implied_directory(dir));
-            up = parent(dir);
+/// Every object of the tree by path: the stored ones, plus the folders their paths imply, plus `/`. Built once
+/// per workspace (`Workspace::workspace_tree`), so that `get-status` and `list` are lookups, not a rebuild of
+/// the whole tree per request (tens of thousands of objects at 10,000 synthetic jobs).
+fn tree(ws: &Workspace) -> &BTreeMap<String, Value> {
+    ws.workspace_tree.get_or_init(|| {
+        let mut all: BTreeMap<String, Value> = BTreeMap::new();
+        all.insert("/".to_string(), implied_directory("/"));
+        for (path, obj) in &ws.workspace_objects {
+            let path = normalize(path);
+            let mut up = parent(&path);
+            while let Some(dir) = up {
+                all.entry(dir.to_string())
+                    .or_insert_with(|| implied_directory(dir));
+                up = parent(dir);
+            }
+            all.insert(path, obj.clone());
         }
-        all.insert(path, obj.clone());
-    }
-    all
+        all
+    })
 }
 
 fn is_folder(obj: &Value) -> bool {
@@ -347,16 +351,27 @@ async fn get_status(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
     let path = q.require("path")?;
     let ws = state.workspace();
     tree(&ws)
-        .remove(&normalize(path))
+        .get(&normalize(path))
+        .cloned()
         .map(Json)
         .ok_or_else(|| no_such_path(path))
 }
 
-/// The `workspace/list` body of `path` in `all`: a folder's direct children, or the object itself.
+/// The `workspace/list` body of `path` in `all`: a folder's (or repo's) direct children, or the object itself
+/// when it is no folder; `objects` left out when there are none (the SDK reads `json.get('objects', [])`). One
+/// page, as the API has no paging here (docs.databricks.com/api/workspace-objects/v1/list: no page token;
+/// databricks-sdk-py `WorkspaceAPI.list` makes one call). The descendants of a folder are contiguous in the
+/// sorted tree, so only they are scanned.
 fn list_body(all: &BTreeMap<String, Value>, path: &str) -> Option<Value> {
     let target = all.get(path)?;
     let objects: Vec<Value> = if is_folder(target) {
-        all.iter()
+        let prefix = if path == "/" {
+            "/".to_string()
+        } else {
+            format!("{path}/")
+        };
+        all.range(prefix.clone()..)
+            .take_while(|(p, _)| p.starts_with(&prefix))
             .filter(|(p, _)| parent(p) == Some(path))
             .map(|(_, o)| o.clone())
             .collect()
@@ -374,7 +389,7 @@ async fn list_workspace(State(state): State<AppState>, RawQuery(raw): RawQuery) 
     let q = Query::parse(raw.as_deref());
     let path = q.require("path")?;
     let ws = state.workspace();
-    list_body(&tree(&ws), &normalize(path))
+    list_body(tree(&ws), &normalize(path))
         .map(Json)
         .ok_or_else(|| no_such_path(path))
 }
@@ -391,6 +406,9 @@ mod tests {
                 json!({"path": "/Shared/init/setup.sh", "object_type": "FILE", "object_id": 11}),
                 json!({"path": "/Shared/etl", "object_type": "NOTEBOOK", "language": "PYTHON", "object_id": 12}),
                 json!({"path": "/Users/a@b.com", "object_type": "DIRECTORY", "object_id": 13}),
+                json!({"path": "/Shared/init-old.sh", "object_type": "FILE", "object_id": 14}),
+                json!({"path": "/Repos/a@b.com/r", "object_type": "REPO", "object_id": 15}),
+                json!({"path": "/Repos/a@b.com/r/nb", "object_type": "NOTEBOOK", "language": "SQL", "object_id": 16}),
             ],
             ..Fixtures::default()
         };
@@ -399,24 +417,35 @@ mod tests {
 
     #[test]
     fn tree_implies_folders_and_lists_direct_children() {
-        let all = tree(&ws_with_objects());
+        let ws = ws_with_objects();
+        let all = tree(&ws);
         assert_eq!(all["/Shared"]["object_type"], "DIRECTORY");
         assert_eq!(all["/Shared/init"]["object_type"], "DIRECTORY");
         assert_eq!(all["/Users/a@b.com"]["object_id"], 13, "stored objects win");
-        let root = list_body(&all, "/").unwrap();
+        let root = list_body(all, "/").unwrap();
         let paths: Vec<&str> = root["objects"]
             .as_array()
             .unwrap()
             .iter()
             .map(|o| o["path"].as_str().unwrap())
             .collect();
-        assert_eq!(paths, ["/Shared", "/Users"]);
-        let shared = list_body(&all, "/Shared").unwrap();
-        assert_eq!(shared["objects"].as_array().unwrap().len(), 2);
-        assert_eq!(list_body(&all, "/Users/a@b.com").unwrap(), json!({}));
-        let file = list_body(&all, "/Shared/etl").unwrap();
+        assert_eq!(paths, ["/Repos", "/Shared", "/Users"]);
+        let shared = list_body(all, "/Shared").unwrap();
+        assert_eq!(shared["objects"].as_array().unwrap().len(), 3);
+        // Only the folder's own children, not a sibling that shares the start of its name.
+        assert_eq!(
+            list_body(all, &normalize("/Shared/init/")).unwrap(),
+            json!({"objects": [all["/Shared/init/setup.sh"]]})
+        );
+        // A repo lists its children like a folder.
+        assert_eq!(
+            list_body(all, "/Repos/a@b.com/r").unwrap()["objects"][0]["object_id"],
+            16
+        );
+        assert_eq!(list_body(all, "/Users/a@b.com").unwrap(), json!({}));
+        let file = list_body(all, "/Shared/etl").unwrap();
         assert_eq!(file["objects"][0]["object_type"], "NOTEBOOK");
-        assert!(list_body(&all, "/nope").is_none());
+        assert!(list_body(all, "/nope").is_none());
         assert_eq!(normalize("/Shared/"), "/Shared");
         assert_eq!(normalize("/"), "/");
         assert_eq!(

@@ -53,6 +53,9 @@ pub(crate) struct Workspace {
     pub(crate) libraries: BTreeMap<String, Vec<Value>>,
     /// Workspace objects (notebooks, files, directories, repos) by path, as `workspace/get-status` returns them.
     pub(crate) workspace_objects: BTreeMap<String, Value>,
+    /// Those objects with the folders their paths imply, built once on first use by the workspace routes
+    /// (`misc`); nothing changes the objects after the workspace is made.
+    pub(crate) workspace_tree: OnceCell<BTreeMap<String, Value>>,
     /// The SCIM user (or service principal) behind PATs.
     pub(crate) me: Value,
     /// How policy definitions are stored (see [`PolicyJson`]).
@@ -79,6 +82,7 @@ impl Workspace {
             secret_scopes: fixtures.secret_scopes.unwrap_or_else(|| json!({})),
             libraries: BTreeMap::new(),
             workspace_objects: BTreeMap::new(),
+            workspace_tree: OnceCell::new(),
             me: json!({
                 "id": "4712839012345678",
                 "userName": "emulator@example.com",
