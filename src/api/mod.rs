@@ -23,10 +23,9 @@ use ratelimit::RateLimiter;
 use reqwest::Method;
 use retry::{Attempt, Policy};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 /// How the client behaves; the defaults follow the Databricks SDKs.
@@ -39,7 +38,8 @@ pub struct ClientOptions {
     /// Requests the bucket lets through at once after a pause. Default 1.
     pub burst: u32,
     /// Requests of one endpoint family in flight at most (each family has its own, so that a long chain of
-    /// pages never queues behind a burst of `get`s of another endpoint). Default 8.
+    /// pages never queues behind a burst of `get`s of another endpoint). A family starts at 8 and grows to it
+    /// while the workspace answers without throttling (see the `pacing` module). Default 64.
     pub max_concurrency: usize,
     /// Timeout of one HTTP attempt. Default 60 s.
     pub request_timeout: Duration,
@@ -83,7 +83,8 @@ impl Default for ClientOptions {
             // 15 requests/s (databricks-api.md §3, the Go SDK's default) set the pace of large exports.
             rate_limit: 0.0,
             burst: 1,
-            max_concurrency: 8,
+            // Reached only by a family the workspace never throttles; it starts at `pacing::INITIAL_IN_FLIGHT`.
+            max_concurrency: 64,
             request_timeout: Duration::from_secs(60),
             deadline: Duration::from_secs(300),
             command_deadline: None,
@@ -112,8 +113,6 @@ struct Inner {
     oauth_token: Mutex<Option<(Secret, Instant)>>,
     limiter: RateLimiter,
     pacer: Pacer,
-    /// Requests in flight, per endpoint family ([`ClientOptions::max_concurrency`] permits each).
-    in_flight: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
     policy: Policy,
     options: ClientOptions,
     /// When [`ClientOptions::command_deadline`] runs out.
@@ -167,8 +166,7 @@ impl WorkspaceClient {
                 credentials,
                 oauth_token: Mutex::new(None),
                 limiter: RateLimiter::new(options.rate_limit, options.burst),
-                pacer: Pacer::default(),
-                in_flight: std::sync::Mutex::new(HashMap::new()),
+                pacer: Pacer::new(options.max_concurrency),
                 policy,
                 // A deadline too far away to count to is no deadline.
                 expires: options
@@ -251,15 +249,18 @@ impl WorkspaceClient {
             let mut attempt = 0u32;
             loop {
                 attempt += 1;
-                // The family's pace first (a family held by `Retry-After` does not hold a permit meanwhile),
-                // then a permit, then the workspace's hard ceiling.
-                let ticket = inner.pacer.acquire(&family).await;
-                let outcome = {
-                    let _permit = self
-                        .permits(&family)
+                // A permit of the family first, then its pace, then the workspace's hard ceiling. In that
+                // order a hold (`Retry-After`) or a slower pace meets every request not yet sent: one that
+                // passed the pace before the hold and then waited for a permit would go out during the hold.
+                // Waiting for the pace with a permit held costs nothing, as the permits are the family's own.
+                let (ticket, outcome) = {
+                    let _permit = inner
+                        .pacer
+                        .window(&family)
                         .acquire_owned()
                         .await
                         .expect("semaphore is never closed");
+                    let ticket = inner.pacer.acquire(&family).await;
                     inner.limiter.acquire().await;
                     let token = self.bearer().await?;
                     let mut req = inner
@@ -274,7 +275,7 @@ impl WorkspaceClient {
                         req = req.json(b);
                     }
                     let sent = req.send().await;
-                    match sent {
+                    let outcome = match sent {
                         Ok(resp) => {
                             let status = resp.status();
                             let retry_after = resp
@@ -289,7 +290,8 @@ impl WorkspaceClient {
                             }
                         }
                         Err(e) => Err(e),
-                    }
+                    };
+                    (ticket, outcome)
                 };
                 inner.pacer.complete(
                     &family,
@@ -416,17 +418,6 @@ impl WorkspaceClient {
                 deadline,
             }),
         }
-    }
-
-    /// The concurrency limit of `family`'s requests.
-    fn permits(&self, family: &str) -> Arc<Semaphore> {
-        let mut all = self.inner.in_flight.lock().expect("permits poisoned");
-        if let Some(s) = all.get(family) {
-            return Arc::clone(s);
-        }
-        let s = Arc::new(Semaphore::new(self.inner.options.max_concurrency.max(1)));
-        all.insert(family.to_string(), Arc::clone(&s));
-        s
     }
 
     /// The bearer token for the next request: the PAT, or a cached OAuth token refreshed before expiry.

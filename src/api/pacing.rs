@@ -18,15 +18,21 @@
 //! whole workspace (`ratelimit`, default none).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
+
+/// Requests of a family in flight at first. After the family's first [`WINDOW`] without a throttle, each
+/// success adds one more, up to the client's `max_concurrency`, until it is first throttled (a slow start, as
+/// TCP's: a workspace that answers everything is read at the concurrency it serves). A workspace whose limit is
+/// low meets at most this many requests before the family is paced; one that let a whole second of them
+/// through at this concurrency has a limit high enough that the larger overshoot of a grown window is a small
+/// share. 8 was drsync's fixed limit before issue 16, shared by the whole workspace then.
+pub(crate) const INITIAL_IN_FLIGHT: usize = 8;
 
 /// The window over which the rate a family achieved is measured.
 const WINDOW: Duration = Duration::from_secs(1);
-/// The shortest span a rate is measured over, so that the few answers of a family's first moments do not
-/// look like a huge rate.
-const MIN_SPAN: Duration = Duration::from_millis(50);
 /// The multiplicative decrease: a throttled family goes on at this share of the rate it achieved.
 const DECREASE: f64 = 0.7;
 /// The additive increase, in requests per second gained per second of successes at the current rate.
@@ -106,11 +112,19 @@ struct Family {
     succeeded: bool,
     /// Recent answers (success or throttle) and when they came, the last [`WINDOW`] of them.
     answers: VecDeque<(Instant, bool)>,
+    /// Its requests in flight: `in_flight` permits, growing by one per success until the first throttle.
+    window: Arc<Semaphore>,
+    in_flight: usize,
+    growing: bool,
 }
 
 impl Family {
-    fn new(ceiling: Option<f64>, now: Instant) -> Self {
+    fn new(ceiling: Option<f64>, max_in_flight: usize, now: Instant) -> Self {
+        let in_flight = INITIAL_IN_FLIGHT.min(max_in_flight).max(1);
         Family {
+            window: Arc::new(Semaphore::new(in_flight)),
+            in_flight,
+            growing: true,
             rate: ceiling,
             ceiling,
             next_slot: now,
@@ -135,14 +149,13 @@ impl Family {
         ready
     }
 
-    /// Successes and answers per second over the last [`WINDOW`] (or the family's life, if shorter, but at
-    /// least [`MIN_SPAN`]).
+    /// Successes and answers per second over the last [`WINDOW`], counted over the whole window even when the
+    /// family is younger: what a server let through in one second is about its limit (a token bucket lets its
+    /// burst and its rate through, at most about twice its limit), while dividing the first moments' answers by
+    /// a shorter span makes them look like any rate at all (30 answers in 80 ms would read as 375 per second).
     fn achieved(&mut self, now: Instant) -> (f64, f64) {
         self.forget_before(now);
-        let span = now
-            .saturating_duration_since(self.first)
-            .clamp(MIN_SPAN, WINDOW)
-            .as_secs_f64();
+        let span = WINDOW.as_secs_f64();
         let successes = self.answers.iter().filter(|(_, ok)| *ok).count();
         (successes as f64 / span, self.answers.len() as f64 / span)
     }
@@ -169,21 +182,49 @@ impl Family {
 }
 
 /// The pacing of every family of one workspace's requests.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Pacer {
     families: Mutex<HashMap<String, Family>>,
+    /// Requests of one family in flight at most (`max_concurrency`).
+    max_in_flight: usize,
+}
+
+#[cfg(test)]
+impl Default for Pacer {
+    fn default() -> Self {
+        Pacer::new(INITIAL_IN_FLIGHT)
+    }
 }
 
 impl Pacer {
+    /// Pacing with at most `max_in_flight` requests of one family in flight.
+    pub(crate) fn new(max_in_flight: usize) -> Self {
+        Pacer {
+            families: Mutex::new(HashMap::new()),
+            max_in_flight: max_in_flight.max(1),
+        }
+    }
+
+    /// The concurrency limit of `family`'s requests: a request holds one of its permits while in flight.
+    pub(crate) fn window(&self, family: &str) -> Arc<Semaphore> {
+        let mut families = self.families.lock().expect("pacer poisoned");
+        let max = self.max_in_flight;
+        let f = families
+            .entry(family.to_string())
+            .or_insert_with(|| Family::new(ceiling(family), max, Instant::now()));
+        Arc::clone(&f.window)
+    }
+
     /// Wait until a request of `family` may be sent, and take its slot.
     pub(crate) async fn acquire(&self, family: &str) -> Ticket {
         loop {
             let wait = {
                 let mut families = self.families.lock().expect("pacer poisoned");
+                let max = self.max_in_flight;
                 let now = Instant::now();
                 let f = families
                     .entry(family.to_string())
-                    .or_insert_with(|| Family::new(ceiling(family), now));
+                    .or_insert_with(|| Family::new(ceiling(family), max, now));
                 let ready = f.ready_at(now);
                 if ready <= now {
                     if let Some(rate) = f.rate {
@@ -206,20 +247,30 @@ impl Pacer {
             return;
         }
         let mut families = self.families.lock().expect("pacer poisoned");
+        let max = self.max_in_flight;
         let now = Instant::now();
         let f = families
             .entry(family.to_string())
-            .or_insert_with(|| Family::new(ceiling(family), now));
+            .or_insert_with(|| Family::new(ceiling(family), max, now));
         match feedback {
             Feedback::Neutral => {}
             Feedback::Success => {
                 f.record(now, true);
+                if f.growing
+                    && f.in_flight < max
+                    && now.saturating_duration_since(f.first) >= WINDOW
+                {
+                    f.in_flight += 1;
+                    f.window.add_permits(1);
+                }
                 if let Some(rate) = f.rate {
                     // About INCREASE more per second while every request at this rate succeeds.
                     f.rate = Some(f.capped(rate + INCREASE / rate));
                 }
             }
             Feedback::Throttled { retry_after } => {
+                // The concurrency the workspace serves is found: from here on the rate paces the family.
+                f.growing = false;
                 if let Some(wait) = retry_after {
                     // The whole family waits, so the requests still queued do not each meet the same answer.
                     let until = now + wait;

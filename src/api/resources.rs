@@ -166,6 +166,8 @@ impl WorkspaceClient {
         let for_pages = std::sync::Arc::clone(&keep);
         let paging = self.options().jobs_paging;
         let concurrency = self.options().max_concurrency.max(1);
+        // Offset pages asked for at once: each may be past the end, so no more than a family starts with.
+        let offset_pages = concurrency.min(super::pacing::INITIAL_IN_FLIGHT);
         // Pages are decoded on as many threads as there are cores, no more: more would only hold more pages in
         // memory at once, and a listing that outpaces decoding waits for it.
         let decoders = std::sync::Arc::new(tokio::sync::Semaphore::new(
@@ -206,7 +208,7 @@ impl WorkspaceClient {
                         query.push(("offset", (k * stride).to_string()));
                         async move { self.get_with(path, &query, parse).await }
                     })
-                    .buffered(concurrency);
+                    .buffered(offset_pages);
                 let mut previous_last: Option<i64> = None;
                 let mut contiguous = true;
                 while let Some(page) = fetches.next().await {

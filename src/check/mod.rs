@@ -754,10 +754,9 @@ async fn statuses<'a>(
         .await
 }
 
-/// How many of the check's own lookups may wait for the client at once: as many as it lets through. Asking for
-/// all of them at once would queue thousands of requests ahead of the DR listing that drift reads at the same
-/// time (the client's permits are first come, first served), and the listing's pages, which follow each
-/// other, would each wait for the whole queue.
+/// How many of the check's own lookups wait for the client at once: as many as it lets one endpoint family
+/// have in flight. More would only hold more futures; the client's limit is per family, so they do not queue
+/// ahead of the DR listing that drift reads at the same time.
 fn in_flight(client: &WorkspaceClient) -> usize {
     client.options().max_concurrency.max(1)
 }

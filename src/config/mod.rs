@@ -219,7 +219,7 @@ pub struct ClientSection {
     /// A hard ceiling on the requests per second to the workspace; 0 (the default) for none: the client paces
     /// each endpoint family adaptively (`Retry-After`, AIMD, the published per-endpoint limits) either way.
     pub rate_limit: f64,
-    /// Requests in flight per endpoint family (default 8).
+    /// Requests of one endpoint family in flight at most (default 64; each starts at 8, see `api`).
     pub max_concurrency: usize,
     /// Timeout of one HTTP request in seconds (default 60).
     pub request_timeout_seconds: u64,
@@ -648,7 +648,7 @@ rate_limit = 30
             Some("DR_TOKEN")
         );
         assert!((c.client.rate_limit - 30.0).abs() < f64::EPSILON);
-        assert_eq!(c.client.max_concurrency, 8);
+        assert_eq!(c.client.max_concurrency, 64);
         assert_eq!(c.client.command_deadline_seconds, 7200);
         assert_eq!(
             c.client.options(false).command_deadline,
