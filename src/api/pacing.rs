@@ -355,6 +355,32 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn in_flight_starts_at_eight_grows_after_a_calm_second_and_stops_at_the_first_throttle() {
+        let p = Pacer::new(64);
+        let permits = |p: &Pacer| p.window(JOBS_GET).available_permits();
+        assert_eq!(permits(&p), INITIAL_IN_FLIGHT);
+        // The first second: no growth, however many succeed.
+        run(&p, JOBS_GET, 500, Feedback::Success).await;
+        assert_eq!(permits(&p), INITIAL_IN_FLIGHT);
+        // Then one more per success, up to the maximum.
+        tokio::time::advance(WINDOW).await;
+        run(&p, JOBS_GET, 10, Feedback::Success).await;
+        assert_eq!(permits(&p), INITIAL_IN_FLIGHT + 10);
+        run(&p, JOBS_GET, 100, Feedback::Success).await;
+        assert_eq!(permits(&p), 64);
+        // A family throttled stays where it was.
+        let other = "GET clusters/get";
+        run(&p, other, 5, Feedback::Success).await;
+        tokio::time::advance(WINDOW).await;
+        run(&p, other, 3, Feedback::Success).await;
+        run(&p, other, 1, Feedback::Throttled { retry_after: None }).await;
+        run(&p, other, 50, Feedback::Success).await;
+        assert_eq!(p.window(other).available_permits(), INITIAL_IN_FLIGHT + 3);
+        // A lower maximum is the start, too.
+        assert_eq!(Pacer::new(2).window(JOBS_GET).available_permits(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn unpaced_until_throttled() {
         let p = Pacer::default();
         let start = Instant::now();
