@@ -5,6 +5,7 @@
 //! returns through [`report`]. ARCHITECTURE.md has the map of the modules and their layers.
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod api;
 pub mod causes;

@@ -271,22 +271,30 @@ impl WorkspaceClient {
             }
         });
         // A cut-off job deleted before its `jobs/get` no longer exists: it is left out, and said to be gone,
-        // rather than failing the whole listing.
+        // rather than failing the whole listing. A job fetched whole is turned into what the caller keeps at
+        // once, on a blocking thread as pages are: cut-off jobs are the largest (over 100 tasks), and a hundred
+        // of them held as JSON trees until the listing ends took 50 MB.
         let fetcher = cut_off
-            .map(|(id, name)| async move {
-                match self.get_job(id).await {
-                    Ok(job) => Ok((id, Ok(job))),
-                    Err(e) if e.is_not_found() => Ok((
-                        id,
-                        Err(Gone::new(ResourceKind::Jobs, id.to_string(), name, &e)),
-                    )),
-                    Err(e) => Err(e),
+            .map(|(id, name)| {
+                let keep = std::sync::Arc::clone(&keep);
+                async move {
+                    match self.get_job(id).await {
+                        Ok(job) => match tokio::task::spawn_blocking(move || keep(job)).await {
+                            Ok(kept) => Ok((id, Ok(kept))),
+                            Err(e) => std::panic::resume_unwind(e.into_panic()),
+                        },
+                        Err(e) if e.is_not_found() => Ok((
+                            id,
+                            Err(Gone::new(ResourceKind::Jobs, id.to_string(), name, &e)),
+                        )),
+                        Err(e) => Err(e),
+                    }
                 }
             })
             .buffer_unordered(concurrency)
-            .try_collect::<Vec<(i64, Result<Job, Gone>)>>();
+            .try_collect::<Vec<(i64, Result<T, Gone>)>>();
         let (pages, fetched) = tokio::try_join!(lister, fetcher)?;
-        let mut full: HashMap<i64, Job> = HashMap::new();
+        let mut full: HashMap<i64, T> = HashMap::new();
         let mut missing: HashMap<i64, Gone> = HashMap::new();
         for (id, fetched) in fetched {
             match fetched {
@@ -322,7 +330,7 @@ impl WorkspaceClient {
                     Some(kept) => jobs.push(kept),
                     // Cut off: every such job was fetched whole, or found gone.
                     None => match full.remove(&id) {
-                        Some(job) => jobs.push(keep(job)),
+                        Some(kept) => jobs.push(kept),
                         None => gone.extend(missing.remove(&id)),
                     },
                 }

@@ -8,7 +8,7 @@ use super::{
 use crate::convert::{Converter, References};
 use crate::hcl::Schema;
 use crate::model::{Inventory, ResourceKind};
-use crate::normalize::{self, Normalized};
+use crate::normalize::{self, Live, Normalized};
 use crate::tfconfig::{self, parse_reference, Configuration, Resource};
 use ::hcl::expr::{Expression, ObjectKey};
 use ::hcl::{Block, Body};
@@ -182,10 +182,11 @@ pub fn compare(
 }
 
 /// [`compare`] over the live objects, normalised (as [`crate::inventory::read_normalized`] reads them, without
-/// the objects the export leaves out).
-pub fn compare_normalized(
+/// the objects the export leaves out): as trees ([`Normalized`]) or packed ([`normalize::Packed`]), each
+/// configuration read when its object is shaped.
+pub fn compare_normalized<O: Live>(
     config: &Configuration,
-    objects: &[Normalized],
+    objects: &[O],
     kinds: &[ResourceKind],
     state: Option<&StateIds>,
     source: Source,
@@ -210,10 +211,10 @@ pub fn compare_normalized(
     let have: Vec<Have> = objects
         .iter()
         .map(|o| Have {
-            kind: o.kind,
-            id: &o.id,
-            name: &o.name,
-            created: o.created,
+            kind: o.kind(),
+            id: o.id(),
+            name: o.name(),
+            created: o.created(),
         })
         .collect();
     let mut indices = matching::first_pass(&wanted, &have, state);
@@ -226,7 +227,7 @@ pub fn compare_normalized(
     // Bring live objects into the configuration's shape: matched objects under their resource's label, so that
     // references compare as identities. A live object's shape depends only on the object and on the
     // references (which id is which label), never on its own label, so each is shaped where it is needed.
-    let pairs_of = |indices: &matching::Indices| -> Vec<(&Resource, &Normalized)> {
+    let pairs_of = |indices: &matching::Indices| -> Vec<(&Resource, &O)> {
         indices
             .pairs
             .iter()
@@ -284,7 +285,7 @@ pub fn compare_normalized(
         });
         for (r, group) in &ambiguous {
             let r = desired[*r];
-            let ids: Vec<String> = group.iter().map(|i| objects[*i].id.clone()).collect();
+            let ids: Vec<String> = group.iter().map(|i| objects[*i].id().to_string()).collect();
             findings.push(Finding {
                 kind: FindingKind::Ambiguous,
                 severity: Severity::Drift,
@@ -319,7 +320,7 @@ pub fn compare_normalized(
         .par_iter()
         .map_init(
             || Converter::new(schema, shaper.refs),
-            |converter, (r, o)| judge(&shaper, converter, r, o),
+            |converter, (r, o)| judge(&shaper, converter, r, *o),
         )
         .collect();
     let mut in_sync = Vec::new();
@@ -339,22 +340,22 @@ pub fn compare_normalized(
             continue;
         }
         let label = alloc
-            .entry(o.kind)
+            .entry(o.kind())
             .or_default()
             .allocate(&[crate::hcl::LabelItem {
-                name: &o.name,
-                creation_time: o.created,
-                stable_id: &o.id,
+                name: o.name(),
+                creation_time: o.created(),
+                stable_id: o.id(),
             }]);
         let label = label.into_iter().next().unwrap_or_default();
-        let block = unmanaged_converter.resource(o.kind, &label, &o.config);
+        let block = unmanaged_converter.resource(o.kind(), &label, &o.config());
         findings.push(Finding {
             kind: FindingKind::Unmanaged,
             severity: Severity::Drift,
-            resource_type: o.kind.resource_type().to_string(),
+            resource_type: o.kind().resource_type().to_string(),
             label,
-            name: o.name.clone(),
-            live_id: Some(o.id.clone()),
+            name: o.name().to_string(),
+            live_id: Some(o.id().to_string()),
             live_ids: Vec::new(),
             fields: Vec::new(),
             expected_hcl: None,
@@ -374,7 +375,7 @@ pub fn compare_normalized(
         let t = k.resource_type().to_string();
         let s = TypeSummary {
             desired: desired.iter().filter(|r| r.resource_type == t).count(),
-            live: objects.iter().filter(|o| o.kind == *k).count(),
+            live: objects.iter().filter(|o| o.kind() == *k).count(),
             managed: matched.iter().filter(|(r, _)| r.resource_type == t).count(),
             ..TypeSummary::default()
         };
@@ -415,10 +416,10 @@ fn kind_of(t: &str) -> Option<ResourceKind> {
 }
 
 /// References from every matched live object to its resource's label.
-fn references(matched: &[(&Resource, &Normalized)]) -> References {
+fn references<O: Live>(matched: &[(&Resource, &O)]) -> References {
     let mut refs = References::default();
     for (r, o) in matched {
-        refs.insert(o.kind, &o.id, &r.label);
+        refs.insert(o.kind(), o.id(), &r.label);
     }
     refs
 }
@@ -436,14 +437,14 @@ struct Shaper<'a> {
 impl<'a> Shaper<'a> {
     /// A shaper for live objects under these labels (by index into `objects`); two objects under one address
     /// are an error, as in one file of HCL.
-    fn new(
+    fn new<O: Live>(
         refs: &'a References,
-        objects: &[Normalized],
+        objects: &[O],
         labels: &HashMap<usize, String>,
     ) -> Result<Self, Error> {
         let mut addresses = HashSet::with_capacity(labels.len());
         for (i, label) in labels {
-            let address = format!("{}.{label}", objects[*i].kind.resource_type());
+            let address = format!("{}.{label}", objects[*i].kind().resource_type());
             if addresses.contains(&address) {
                 return Err(Error::Live(tfconfig::Error::Duplicate {
                     address,
@@ -460,15 +461,15 @@ impl<'a> Shaper<'a> {
     }
 
     /// The evaluated body of one live object (its shape does not depend on the label).
-    fn shape(
+    fn shape<O: Live>(
         &self,
         converter: &mut Converter<'_>,
-        o: &Normalized,
+        o: &O,
         label: &str,
     ) -> Result<Body, Error> {
-        let block = converter.resource(o.kind, label, &o.config);
+        let block = converter.resource(o.kind(), label, &o.config());
         self.evaluator
-            .resource(LIVE_FILE, o.kind.resource_type(), label, block.body)
+            .resource(LIVE_FILE, o.kind().resource_type(), label, block.body)
             .map_err(Error::Live)
     }
 }
@@ -482,11 +483,11 @@ enum Judgement {
 }
 
 /// Shape the live object of a matched pair and compare it with the resource.
-fn judge(
+fn judge<O: Live>(
     shaper: &Shaper<'_>,
     converter: &mut Converter<'_>,
     r: &Resource,
-    o: &Normalized,
+    o: &O,
 ) -> Result<Judgement, Error> {
     let mut actual = shaper.shape(converter, o, &r.label)?;
     super::suppress::align(&r.resource_type, &r.body, &mut actual);
@@ -507,8 +508,8 @@ fn judge(
         severity,
         resource_type: r.resource_type.clone(),
         label: r.label.clone(),
-        name: o.name.clone(),
-        live_id: Some(o.id.clone()),
+        name: o.name().to_string(),
+        live_id: Some(o.id().to_string()),
         live_ids: Vec::new(),
         fields,
         expected_hcl: Some(render(&r.resource_type, &r.label, &r.body)),

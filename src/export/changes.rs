@@ -99,13 +99,14 @@ pub fn changes(export: &Export, dir: &Path) -> Changes {
     changes_from(export, |name| std::fs::read_to_string(dir.join(name)).ok())
 }
 
-/// [`changes`] against files from anywhere (e.g. the export folder as committed in Git).
+/// [`changes`] against files from anywhere (e.g. the export folder as committed in Git): `read` is asked once
+/// for each resource file, so it may hand its text over instead of copying it.
 ///
 /// A resource new here whose address the export's moves (its label map) lead to from an address that the old
 /// files have and the new ones do not is `renamed`, not added and removed; the chain of moves is walked back as
 /// far as needed (the old files may be several exports old). A reference to a renamed resource is no change
 /// of the resource that holds it: after the move, it names the same object.
-pub fn changes_from(export: &Export, read: impl Fn(&str) -> Option<String>) -> Changes {
+pub fn changes_from(export: &Export, mut read: impl FnMut(&str) -> Option<String>) -> Changes {
     use std::borrow::Cow;
     use std::collections::BTreeSet;
     let mut c = Changes::default();

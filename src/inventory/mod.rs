@@ -4,7 +4,7 @@
 
 use crate::api::{ClusterFilter, Gone, Listing, WorkspaceClient};
 use crate::model::{Cluster, Job, ResourceKind};
-use crate::normalize::{self, Normalized};
+use crate::normalize::{self, Packed};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -159,26 +159,33 @@ pub async fn read_mapped<J: Send + 'static>(
     })
 }
 
-/// Every object of the given kinds, normalised (what drift compares), in the order of `kinds`, without those the
-/// export leaves out ([`Normalized::excluded`]): jobs are normalised as their pages arrive ([`read_mapped`]), the
-/// rest by [`normalize::by_kind`].
+/// Every object of the given kinds, normalised (what drift compares) and packed, in the order of `kinds`,
+/// without those the export leaves out ([`normalize::Normalized::excluded`]): jobs are normalised and packed as their pages
+/// arrive ([`read_mapped`]), the rest by [`normalize::by_kind`]. Packed, because drift holds them all until it
+/// compares: a listing of trees would be several times larger ([`normalize::Packed`]).
 pub async fn read_normalized(
     client: &WorkspaceClient,
     kinds: &[ResourceKind],
     options: &normalize::Options,
-) -> Result<Vec<Normalized>, crate::api::Error> {
+) -> Result<Vec<Packed>, crate::api::Error> {
     let job_options = *options;
     // A DR object deleted while it was read no longer exists: drift compares what is there.
     let listed = read_mapped(
         client,
         kinds,
         &Progress::default(),
-        Arc::new(move |job| normalize::into_job(job, &job_options)),
+        Arc::new(move |job| Packed::pack(normalize::into_job(job, &job_options))),
     )
     .await?;
-    let mut objects = normalize::by_kind(listed.jobs, &listed.rest, kinds, options, |n| n, |n| n);
-    objects.retain(|o| o.excluded.is_none());
-    Ok(objects)
+    let objects = normalize::by_kind(
+        listed.jobs,
+        &listed.rest,
+        kinds,
+        options,
+        |p| p,
+        Packed::pack,
+    );
+    Ok(objects.into_iter().flatten().collect())
 }
 
 /// What `drsync inventory` shows: who the client is, and how many objects of each kind the workspace holds.

@@ -192,3 +192,36 @@ fn prune_removes_empties_recursively() {
     prune(&mut v);
     assert_eq!(v, json!({"e": [{}], "g": 0, "h": ""}));
 }
+
+/// A packed object reads back as the tree it was packed from, whatever its values (numbers of every kind,
+/// escapes, invisible and non-ASCII characters, deep nesting), with what identifies it; an excluded one is not
+/// kept.
+#[test]
+fn packed_objects_read_back_as_they_were() {
+    let config = json!({
+        "name": "n\u{e9}e \"quoted\" \\ \n\t\u{200b}\u{202e}",
+        "max_concurrent_runs": 3, "timeout_seconds": u64::MAX, "offset": i64::MIN, "ratio": 0.1,
+        "whole": 1.0, "tiny": 5e-324, "flag": true,
+        "tasks": [{"task_key": "a", "depends_on": [{"task_key": "b"}], "spark_conf": {"k.z": "1", "k.a": "2"}}],
+        "tags": {}
+    });
+    let n = Normalized::new(
+        ResourceKind::Jobs,
+        "42".into(),
+        "nightly".into(),
+        7,
+        config.clone(),
+    );
+    let packed = Packed::pack(n.clone()).expect("not excluded");
+    assert_eq!(
+        (packed.kind(), packed.id(), packed.name(), packed.created()),
+        (ResourceKind::Jobs, "42", "nightly", 7)
+    );
+    assert_eq!(*packed.config(), config);
+    assert_eq!(packed.config(), n.config());
+    let excluded = Normalized {
+        excluded: Some("is deployed by a bundle".into()),
+        ..n
+    };
+    assert_eq!(Packed::pack(excluded), None);
+}

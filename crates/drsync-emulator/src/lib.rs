@@ -6,6 +6,7 @@
 //! `drsync emulate` and `drsync demo`, the tests and benchmarks for everything.
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod auth;
 mod catalog;
