@@ -1,6 +1,6 @@
 //! The checks that compare the committed HCL with data read from DR: region capacity (node types, runtimes,
 //! zones, instance profiles), secret scopes, code paths and the passive posture. Pure: they take values (the
-//! evaluated [`Configuration`], the listings, the live inventory) and never talk to a workspace.
+//! evaluated [`Configuration`], the listings, what was kept of DR's objects) and never talk to a workspace.
 
 use super::{CheckResult, Status};
 use crate::drift::Matching;
@@ -423,6 +423,96 @@ fn pause_status(block: &Value) -> &str {
         .unwrap_or("UNPAUSED")
 }
 
+/// What the passive posture and the drift check's evidence read of DR's raw objects, taken as they are read
+/// so that the raw listing is never held: a few strings per job instead of its JSON tree (at 10,000 jobs the
+/// trees were most of check's peak memory, issue 16).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DrFacts {
+    /// Jobs listed (those the export leaves out too).
+    pub jobs: usize,
+    /// Each job's pause statuses, by job id: of `schedule`, `trigger` and `continuous` (as [`PAUSABLE`]), `None`
+    /// where the job has no such block.
+    pub pauses: HashMap<String, JobPauses>,
+    /// Clusters listed.
+    pub clusters: usize,
+    /// The all-purpose clusters: name, id and state.
+    pub all_purpose: Vec<ClusterState>,
+    /// Pools listed.
+    pub pools: usize,
+    /// Each pool's `min_idle_instances` (0 when unset), by pool id.
+    pub min_idle: HashMap<String, i64>,
+    /// Policies listed.
+    pub policies: usize,
+}
+
+/// A job's pause statuses, in the order of [`PAUSABLE`].
+pub type JobPauses = [Option<Box<str>>; 3];
+
+/// An all-purpose cluster's name, id and state, as the passive posture reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterState {
+    /// `cluster_name`.
+    pub name: Option<String>,
+    /// `cluster_id`.
+    pub id: String,
+    /// `state`.
+    pub state: Option<String>,
+}
+
+impl DrFacts {
+    /// The pause statuses of one raw job (keyed by its id), taken as its page is read.
+    pub fn job(job: &crate::model::Job) -> (String, JobPauses) {
+        let status = |block: &str| {
+            job.settings
+                .extra
+                .get(block)
+                .map(|b| Box::from(pause_status(b)))
+        };
+        (
+            job.job_id.to_string(),
+            [
+                status(PAUSABLE[0]),
+                status(PAUSABLE[1]),
+                status(PAUSABLE[2]),
+            ],
+        )
+    }
+
+    /// The facts of the jobs kept by [`DrFacts::job`] and of the other objects as read (`rest`'s jobs are not read).
+    pub fn new(jobs: Vec<(String, JobPauses)>, rest: &Inventory) -> DrFacts {
+        DrFacts {
+            jobs: jobs.len(),
+            pauses: jobs.into_iter().collect(),
+            clusters: rest.clusters.len(),
+            all_purpose: rest
+                .clusters
+                .iter()
+                .filter(|c| c.is_all_purpose())
+                .map(|c| ClusterState {
+                    name: c.cluster_name.clone(),
+                    id: c.cluster_id.clone(),
+                    state: c.state.clone(),
+                })
+                .collect(),
+            pools: rest.pools.len(),
+            min_idle: rest
+                .pools
+                .iter()
+                .map(|p| {
+                    let idle = p.extra.get("min_idle_instances").and_then(Value::as_i64);
+                    (p.instance_pool_id.clone(), idle.unwrap_or(0))
+                })
+                .collect(),
+            policies: rest.policies.len(),
+        }
+    }
+
+    /// The facts of a whole inventory.
+    pub fn of(live: &Inventory) -> DrFacts {
+        DrFacts::new(live.jobs.iter().map(DrFacts::job).collect(), live)
+    }
+}
+
 /// When the matching could not decide which DR object a resource is, each candidate is judged (a note says so).
 fn candidates_note(n: usize) -> String {
     if n > 1 {
@@ -436,20 +526,10 @@ fn candidates_note(n: usize) -> String {
 /// instances Git gives them, and all-purpose clusters are not running (`warn` otherwise). Each resource is
 /// judged against the DR object the run's [`Matching`] pairs it with (the one drift compares it with), or
 /// against each candidate when the matching found it ambiguous.
-pub fn passive(config: &Configuration, live: &Inventory, matching: &Matching) -> CheckResult {
+pub fn passive(config: &Configuration, live: &DrFacts, matching: &Matching) -> CheckResult {
     let mut fails = Vec::new();
     let mut warns = Vec::new();
     let (mut paused_jobs, mut pools) = (0, 0);
-    let jobs: HashMap<String, &crate::model::Job> = live
-        .jobs
-        .iter()
-        .map(|j| (j.job_id.to_string(), j))
-        .collect();
-    let live_pools: HashMap<&str, &crate::model::InstancePool> = live
-        .pools
-        .iter()
-        .map(|p| (p.instance_pool_id.as_str(), p))
-        .collect();
     for r in &config.resources {
         let body = crate::convert::api_body(r);
         let name = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
@@ -461,18 +541,20 @@ pub fn passive(config: &Configuration, live: &Inventory, matching: &Matching) ->
                 let Some(job_name) = name("name") else {
                     continue;
                 };
-                for block in PAUSABLE {
-                    let Some(b) = body.get(block) else { continue };
+                for (i, block) in PAUSABLE.iter().enumerate() {
+                    let Some(b) = body.get(*block) else { continue };
                     if pause_status(b) != "PAUSED" {
                         continue;
                     }
                     paused_jobs += 1;
-                    for j in paired.iter().filter_map(|o| jobs.get(&o.id)) {
-                        let live_status = j.settings.extra.get(block).map(pause_status);
-                        if let Some(s) = live_status.filter(|s| *s != "PAUSED") {
+                    for o in paired.iter() {
+                        let Some(j) = live.pauses.get(&o.id) else {
+                            continue;
+                        };
+                        if let Some(s) = j[i].as_deref().filter(|s| *s != "PAUSED") {
                             fails.push(format!(
                                 "job {job_name} ({address}, DR id {}): {block} is {s} in DR, PAUSED in Git{note}",
-                                j.job_id
+                                o.id
                             ));
                         }
                     }
@@ -487,13 +569,8 @@ pub fn passive(config: &Configuration, live: &Inventory, matching: &Matching) ->
                     .get("min_idle_instances")
                     .and_then(Value::as_i64)
                     .unwrap_or(0);
-                for p in paired.iter().filter_map(|o| live_pools.get(o.id.as_str())) {
-                    let have = p
-                        .extra
-                        .get("min_idle_instances")
-                        .and_then(Value::as_i64)
-                        .unwrap_or(0);
-                    if have != want {
+                for have in paired.iter().filter_map(|o| live.min_idle.get(&o.id)) {
+                    if *have != want {
                         warns.push(format!(
                             "pool {pool_name} ({address}): {have} idle instances in DR, {want} in Git{note}"
                         ));
@@ -512,44 +589,41 @@ pub fn passive(config: &Configuration, live: &Inventory, matching: &Matching) ->
         .iter()
         .filter(|o| o.kind == crate::model::ResourceKind::Jobs)
     {
-        let Some(j) = jobs.get(&o.id) else { continue };
-        for block in PAUSABLE {
-            let Some(s) = j.settings.extra.get(block).map(pause_status) else {
-                continue;
-            };
+        let Some(j) = live.pauses.get(&o.id) else {
+            continue;
+        };
+        for (block, s) in PAUSABLE.iter().zip(j) {
+            let Some(s) = s.as_deref() else { continue };
             if s != "PAUSED" {
                 unmanaged_live += 1;
                 warns.push(format!(
                     "job {} (DR id {}) is in no resource in Git and its {block} is {s} in DR",
-                    o.name, j.job_id
+                    o.name, o.id
                 ));
             }
         }
     }
     let mut running = 0;
-    for c in live.clusters.iter().filter(|c| c.is_all_purpose()) {
+    for c in &live.all_purpose {
         let state = c.state.as_deref().unwrap_or("UNKNOWN");
         if !matches!(state, "TERMINATED" | "TERMINATING" | "ERROR" | "UNKNOWN") {
             running += 1;
             warns.push(format!(
                 "cluster {} ({}) is {state} in DR",
-                c.cluster_name.as_deref().unwrap_or("?"),
-                c.cluster_id
+                c.name.as_deref().unwrap_or("?"),
+                c.id
             ));
         }
     }
     let evidence = vec![
         format!(
             "{paused_jobs} paused schedules, triggers and continuous blocks in Git against {} jobs in DR",
-            live.jobs.len()
+            live.jobs
         ),
-        format!(
-            "{pools} pools in Git against {} in DR",
-            live.pools.len()
-        ),
+        format!("{pools} pools in Git against {} in DR", live.pools),
         format!(
             "{} all-purpose clusters in DR, {running} running",
-            live.clusters.iter().filter(|c| c.is_all_purpose()).count()
+            live.all_purpose.len()
         ),
     ];
     let status = if !fails.is_empty() {
@@ -814,11 +888,17 @@ resource "databricks_job" "nightly" {
             unmanaged: Vec::new(),
             ambiguous: Vec::new(),
         };
-        assert_eq!(passive(&cfg, &live, &paired).status, Status::Pass);
+        assert_eq!(
+            passive(&cfg, &DrFacts::of(&live), &paired).status,
+            Status::Pass
+        );
         live.clusters = vec![cluster("RUNNING")];
-        assert_eq!(passive(&cfg, &live, &paired).status, Status::Warn);
+        assert_eq!(
+            passive(&cfg, &DrFacts::of(&live), &paired).status,
+            Status::Warn
+        );
         live.jobs = vec![job("UNPAUSED")];
-        let p = passive(&cfg, &live, &paired);
+        let p = passive(&cfg, &DrFacts::of(&live), &paired);
         assert_eq!(p.status, Status::Fail);
         assert_eq!(
             p.details[0],
@@ -832,7 +912,7 @@ resource "databricks_job" "nightly" {
             ..paired.clone()
         };
         live.clusters = vec![cluster("TERMINATED")];
-        let p = passive(&cfg, &live, &unpaired);
+        let p = passive(&cfg, &DrFacts::of(&live), &unpaired);
         assert_eq!(p.status, Status::Warn);
         assert_eq!(p.summary, "1 unmanaged jobs live in DR");
         assert_eq!(
@@ -840,7 +920,10 @@ resource "databricks_job" "nightly" {
             ["job nightly (DR id 7) is in no resource in Git and its schedule is UNPAUSED in DR"]
         );
         live.jobs = vec![job("PAUSED")];
-        assert_eq!(passive(&cfg, &live, &unpaired).status, Status::Pass);
+        assert_eq!(
+            passive(&cfg, &DrFacts::of(&live), &unpaired).status,
+            Status::Pass
+        );
         live.jobs = vec![job("UNPAUSED")];
         live.clusters = vec![cluster("RUNNING")];
         // Ambiguous: every candidate is judged, and the detail says why.
@@ -856,7 +939,7 @@ resource "databricks_job" "nightly" {
             }],
             ..paired.clone()
         };
-        let p = passive(&cfg, &live, &ambiguous);
+        let p = passive(&cfg, &DrFacts::of(&live), &ambiguous);
         assert_eq!(p.status, Status::Fail);
         assert!(
             p.details[0].ends_with("PAUSED in Git (one of 2 DR objects that could be it: ambiguous, see the drift check)"),

@@ -9,7 +9,6 @@ pub mod catalog;
 use crate::api::{Identity, IdentityError, WorkspaceClient};
 use crate::config::{parse_duration, Changed, CheckSection};
 use crate::drift::{self, ignore::IgnoreRules, FindingKind, Source, StateIds};
-use crate::model::Inventory;
 use crate::model::ResourceKind;
 use crate::tfconfig::Configuration;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
@@ -450,7 +449,7 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
             // DR's listing and region catalogs are read while the HCL loads (the caller loads it on a blocking
             // thread); what needs the HCL (its workspace paths, its zones) is read once it has loaded. HCL that
             // does not load ends the reads: nothing is compared with it.
-            let mut reads = std::pin::pin!(read_dr(client, &kinds));
+            let mut reads = std::pin::pin!(read_dr(client, &kinds, &normalize));
             let mut read = None;
             let mut loading = std::pin::pin!(timed(desired));
             let (desired, load_took) = loop {
@@ -486,26 +485,31 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                 };
                 let (inventory, inv_took) = inventory;
                 let (kinds, state, source) = (kinds.clone(), state.cloned(), source.clone());
-                let compare = tokio::task::spawn_blocking(move || {
-                    let start = Instant::now();
-                    // One matching of resources to DR objects, for drift and for every check that pairs them.
-                    let compared = inventory
-                        .as_ref()
-                        .map_err(|e| error_text(e))
-                        .and_then(|inv| {
-                            drift::compare(
-                                &config,
-                                inv,
-                                &kinds,
-                                state.as_ref(),
-                                source,
-                                &crate::convert::provider_schema(),
-                                &normalize,
-                            )
-                            .map_err(|e| error_text(&e))
+                let compare =
+                    tokio::task::spawn_blocking(move || {
+                        let start = Instant::now();
+                        // One matching of resources to DR objects, for drift and for every check that pairs them.
+                        let compared = inventory.as_ref().map_err(|e| error_text(e)).and_then(
+                            |(objects, _)| {
+                                drift::compare_normalized(
+                                    &config,
+                                    objects,
+                                    &kinds,
+                                    state.as_ref(),
+                                    source,
+                                    &crate::convert::provider_schema(),
+                                )
+                                .map_err(|e| error_text(&e))
+                            },
+                        );
+                        // The facts stay for the passive posture; the packed objects are not needed again (a few
+                        // allocations each: freed in milliseconds).
+                        let inventory = inventory.map(|(objects, facts)| {
+                            drop(objects);
+                            facts
                         });
-                    (config, inventory, compared, start.elapsed())
-                });
+                        (config, inventory, compared, start.elapsed())
+                    });
                 let (config, inventory, compared, compare_took) = match compare.await {
                     Ok(done) => done,
                     Err(e) => std::panic::resume_unwind(e.into_panic()),
@@ -629,19 +633,32 @@ fn report(
 type Timed<T> = (Result<T, crate::api::Error>, Duration);
 
 /// What the checks read from DR whatever the HCL names: its objects (for drift and the passive posture, one
-/// listing for both) and its region catalogs, each read once, all at once.
+/// listing for both: normalised and packed as drift reads them, with the few facts the passive posture needs
+/// taken as each is read, so that the raw listing is never held) and its region catalogs, each read once, all
+/// at once.
 async fn read_dr(
     client: &WorkspaceClient,
     kinds: &[ResourceKind],
+    normalize: &crate::normalize::Options,
 ) -> (
-    Timed<Inventory>,
+    Timed<(Vec<crate::normalize::Packed>, catalog::DrFacts)>,
     Timed<Vec<crate::model::NodeType>>,
     Timed<Vec<crate::model::SparkVersion>>,
     Timed<Vec<serde_json::Value>>,
     Timed<Vec<serde_json::Value>>,
 ) {
     tokio::join!(
-        timed(crate::inventory::read(client, kinds)),
+        timed(async {
+            let kept = crate::inventory::read_normalized_keeping(
+                client,
+                kinds,
+                normalize,
+                std::sync::Arc::new(catalog::DrFacts::job),
+            )
+            .await?;
+            let facts = catalog::DrFacts::new(kept.jobs, &kept.rest);
+            Ok((kept.objects, facts))
+        }),
         timed(client.list_node_types()),
         timed(client.list_spark_versions()),
         timed(client.list_instance_profiles()),
@@ -891,7 +908,7 @@ fn sync_age(
 
 fn drift_check(
     config: &Configuration,
-    live: &Inventory,
+    live: &catalog::DrFacts,
     mut report: drift::Report,
     ignore: Option<&IgnoreRules>,
     changed: Changed,
@@ -901,10 +918,10 @@ fn drift_check(
     let mut evidence = vec![format!(
         "{} resources in Git against {} jobs, {} clusters, {} pools and {} policies in DR",
         config.resources.len(),
-        live.jobs.len(),
-        live.clusters.len(),
-        live.pools.len(),
-        live.policies.len()
+        live.jobs,
+        live.clusters,
+        live.pools,
+        live.policies
     )];
     if let Some(rules) = ignore {
         let before = report.findings.len();

@@ -168,24 +168,57 @@ pub async fn read_normalized(
     kinds: &[ResourceKind],
     options: &normalize::Options,
 ) -> Result<Vec<Packed>, crate::api::Error> {
+    read_normalized_keeping(client, kinds, options, Arc::new(|_: &Job| ()))
+        .await
+        .map(|kept| kept.objects)
+}
+
+/// What [`read_normalized_keeping`] read.
+#[derive(Debug, Clone, Default)]
+pub struct Kept<K> {
+    /// Every object, normalised and packed, as [`read_normalized`] returns them.
+    pub objects: Vec<Packed>,
+    /// What the caller kept of each job listed (excluded ones too), in the order they were listed.
+    pub jobs: Vec<K>,
+    /// The clusters, libraries, pools and policies as read (no jobs): small next to the jobs.
+    pub rest: Inventory,
+}
+
+/// [`read_normalized`], and what `keep` takes of each raw job as its page is decoded, before it is normalised:
+/// for a caller that needs a few facts the normalised form drops (`check`'s pause statuses) without holding
+/// the raw listing.
+pub async fn read_normalized_keeping<K: Send + 'static>(
+    client: &WorkspaceClient,
+    kinds: &[ResourceKind],
+    options: &normalize::Options,
+    keep: Arc<dyn Fn(&Job) -> K + Send + Sync>,
+) -> Result<Kept<K>, crate::api::Error> {
     let job_options = *options;
     // A DR object deleted while it was read no longer exists: drift compares what is there.
     let listed = read_mapped(
         client,
         kinds,
         &Progress::default(),
-        Arc::new(move |job| Packed::pack(normalize::into_job(job, &job_options))),
+        Arc::new(move |job| {
+            let kept = keep(&job);
+            (Packed::pack(normalize::into_job(job, &job_options)), kept)
+        }),
     )
     .await?;
+    let (packed_jobs, jobs): (Vec<Option<Packed>>, Vec<K>) = listed.jobs.into_iter().unzip();
     let objects = normalize::by_kind(
-        listed.jobs,
+        packed_jobs,
         &listed.rest,
         kinds,
         options,
         |p| p,
         Packed::pack,
     );
-    Ok(objects.into_iter().flatten().collect())
+    Ok(Kept {
+        objects: objects.into_iter().flatten().collect(),
+        jobs,
+        rest: listed.rest,
+    })
 }
 
 /// What `drsync inventory` shows: who the client is, and how many objects of each kind the workspace holds.
