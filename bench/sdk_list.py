@@ -7,7 +7,9 @@ Standard library and `databricks-sdk` only; used by bench/harness.py as the base
 
 The SDK's own paging does the work: `jobs.list(expand_tasks=True)` follows `next_page_token` and calls
 `jobs.get` (itself following the task array paging) for every job whose tasks the listing cut off; the page
-sizes are the largest the API accepts (100), the best a user can ask for.
+sizes are the largest the API accepts (100), the best a user can ask for. Each all-purpose cluster is then read
+with `clusters.get`, as drsync and the Terraform provider read it: only `get` returns `spec`, what the cluster's
+creator sent (databricks-api.md §4 Clusters), so a script that exports what DR must run reads the same objects.
 """
 
 import json
@@ -27,7 +29,7 @@ def main() -> int:
     w = WorkspaceClient(host=os.environ["DATABRICKS_HOST"], token=os.environ["DATABRICKS_TOKEN"])
     jobs = [j.as_dict() for j in w.jobs.list(expand_tasks=True, limit=100)]
     clusters = [
-        c.as_dict()
+        w.clusters.get(c.cluster_id).as_dict()
         for c in w.clusters.list(
             filter_by=ListClustersFilterBy(cluster_sources=[ClusterSource.UI, ClusterSource.API]),
             page_size=100,
