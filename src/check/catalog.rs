@@ -430,7 +430,7 @@ fn pause_status(block: &Value) -> &str {
 pub struct DrFacts {
     /// Jobs listed (those the export leaves out too).
     pub jobs: usize,
-    /// Each job's pause statuses, by job id: of `schedule`, `trigger` and `continuous` (as [`PAUSABLE`]), `None`
+    /// Each job's pause statuses, by job id: of `schedule`, `trigger` and `continuous` (in that order), `None`
     /// where the job has no such block.
     pub pauses: HashMap<String, JobPauses>,
     /// Clusters listed.
@@ -445,7 +445,7 @@ pub struct DrFacts {
     pub policies: usize,
 }
 
-/// A job's pause statuses, in the order of [`PAUSABLE`].
+/// A job's pause statuses, in the order of `PAUSABLE`.
 pub type JobPauses = [Option<Box<str>>; 3];
 
 /// An all-purpose cluster's name, id and state, as the passive posture reports it.
