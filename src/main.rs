@@ -34,7 +34,9 @@ mod allocator {
     /// second's delay that memory was still resident while the next stage grew, and the peak was nearly the sum
     /// of both. Measured with `no_thp` (Cargo.toml; ARCHITECTURE.md, "Memory"): export with its commit at
     /// 10,000 jobs 281 -> 177-189 MB, at 2,000 jobs 89-93 -> 65-70 MB, in the same time; drift, which keeps what
-    /// it reads, about the same. Only for mimalloc 3, whose option number this is.
+    /// it reads, about the same. Only for mimalloc 3, whose option number this is. mimalloc 2 (the crate's
+    /// `v2` feature) purges after 10 ms by default and would need no `unsafe`, but the same export peaked at
+    /// 302-338 MiB with it (issue 16 session note).
     pub(super) fn return_freed_memory_sooner() {
         // SAFETY: both are plain C calls without pointers; mimalloc reads its options at any time, from any
         // thread, and this runs first in `main`, before any other thread exists.
