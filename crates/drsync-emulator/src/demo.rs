@@ -79,6 +79,14 @@ macro_rules! fixture_files {
                     "/workspace_objects.json"
                 )),
             ),
+            (
+                "sql_warehouses.json",
+                include_str!(concat!("../../../fixtures/", $dir, "/sql_warehouses.json")),
+            ),
+            (
+                "pipelines.json",
+                include_str!(concat!("../../../fixtures/", $dir, "/pipelines.json")),
+            ),
         ]
     };
 }
