@@ -57,6 +57,8 @@ pub(crate) async fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
             || l.starts_with("  clusters ")
             || l.starts_with("  instance_pools")
             || l.starts_with("  cluster_policies")
+            || l.starts_with("  sql_warehouses")
+            || l.starts_with("  pipelines")
             || l.starts_with("committed")
     });
     expect(&export, &[0], "export")?;

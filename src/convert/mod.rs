@@ -554,6 +554,8 @@ fn kind_noun(kind: ResourceKind) -> &'static str {
         ResourceKind::Clusters => "cluster",
         ResourceKind::InstancePools => "instance pool",
         ResourceKind::ClusterPolicies => "cluster policy",
+        ResourceKind::SqlWarehouses => "SQL warehouse",
+        ResourceKind::Pipelines => "pipeline",
     }
 }
 

@@ -1292,6 +1292,8 @@ fn inventory_of(fx: &Fixtures) -> Inventory {
         libraries: decode(&fx.cluster_libraries),
         pools: decode(&fx.instance_pools),
         policies: decode(&fx.cluster_policies),
+        warehouses: decode(&fx.sql_warehouses),
+        pipelines: decode(&fx.pipelines),
     }
 }
 
