@@ -261,11 +261,13 @@ pub enum ResourceKind {
 
 impl ResourceKind {
     /// Every kind, in the order files and summaries list them.
-    pub const ALL: [ResourceKind; 4] = [
+    pub const ALL: [ResourceKind; 6] = [
         ResourceKind::Jobs,
         ResourceKind::Clusters,
         ResourceKind::InstancePools,
         ResourceKind::ClusterPolicies,
+        ResourceKind::SqlWarehouses,
+        ResourceKind::Pipelines,
     ];
 
     /// The name used in `drsync.toml` and summaries (`jobs`, `clusters`, ...).
