@@ -30,7 +30,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
     let primary = start(drsync_emulator::demo::primary()?, PRIMARY_TOKEN).await?;
     let dr = start(drsync_emulator::demo::dr()?, DR_TOKEN).await?;
     outln!("drsync demo in {}", dir.display());
-    outln!("  primary workspace (emulated): {}  (31 jobs, 8 all-purpose clusters, 5 pools, 5 policies)", primary.url());
+    outln!("  primary workspace (emulated): {}  (31 jobs, 8 all-purpose clusters, 5 pools, 5 policies, 3 SQL warehouses, 2 pipelines)", primary.url());
     outln!(
         "  DR workspace (emulated):      {}  (the export applied, plus a little drift)",
         dr.url()
