@@ -165,11 +165,11 @@ pub enum Error {
         reason: String,
     },
     /// The rewritten output breaks the passive-DR invariant: a bug in drsync.
-    #[error("{resource}: `{path}` is not PAUSED after pause = \"literal\" (a bug in drsync, please report it)")]
+    #[error("{resource}: `{path}` is still live (not PAUSED, or a continuous pipeline) after pause = \"literal\" (a bug in drsync, please report it)")]
     LivePause {
         /// `TYPE.LABEL`.
         resource: String,
-        /// The block.
+        /// The block, or a pipeline's `continuous`.
         path: String,
     },
     /// Writing the export failed; the previous export is untouched.
