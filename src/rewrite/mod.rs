@@ -638,30 +638,35 @@ impl<'a> Rewriter<'a> {
     }
 
     /// A continuous pipeline runs as soon as it is created: the provider waits for it to run
-    /// (provider-behaviour.md §8.2). A passive DR creates it triggered (`continuous = false`, which the provider
-    /// does not send: the pipeline waits for an update to be started), or continuous only when `dr_active`.
+    /// (provider-behaviour.md §8.2). A passive DR creates it triggered (without `continuous`, the API's
+    /// default: the pipeline waits for an update to be started, and a DR exported again reads the same), or
+    /// continuous only when `dr_active`.
     fn pipeline_continuous(&mut self, address: &str, body: &mut Body) {
         let path = vec!["continuous".to_string()];
-        let Some(expr) = body.iter_mut().find_map(|s| match s {
-            Structure::Attribute(a) if a.key.as_str() == "continuous" => Some(&mut a.expr),
-            _ => None,
-        }) else {
-            return;
+        let continuous = |s: &Structure| {
+            matches!(s, Structure::Attribute(a) if a.key.as_str() == "continuous"
+                && a.expr == Expression::Bool(true))
         };
-        if *expr != Expression::Bool(true) {
+        if !body.iter().any(continuous) {
             return;
         }
-        *expr = match self.rules.pause {
-            PauseMode::Literal => Expression::Bool(false),
+        match self.rules.pause {
+            PauseMode::Literal => body.0.retain(|s| !continuous(s)),
             _ => {
                 self.report.uses_dr_active = true;
-                conditional(
-                    traversal(&["var", DR_ACTIVE]),
-                    Expression::Bool(true),
-                    Expression::Bool(false),
-                )
+                for s in body.iter_mut() {
+                    if let Structure::Attribute(a) = s {
+                        if a.key.as_str() == "continuous" {
+                            a.expr = conditional(
+                                traversal(&["var", DR_ACTIVE]),
+                                Expression::Bool(true),
+                                Expression::Bool(false),
+                            );
+                        }
+                    }
+                }
             }
-        };
+        }
         self.hit(self.pause, address, &path);
     }
 

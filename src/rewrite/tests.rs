@@ -325,7 +325,7 @@ resource "databricks_pipeline" "events" {
          [instance_profiles]\n\"arn:aws:iam::111111111111:instance-profile/etl\" = \"arn:aws:iam::222222222222:instance-profile/etl\"\n",
     );
     let (out, report) = rewrite(&r, pipeline);
-    assert!(out.contains("continuous = false"), "{out}");
+    assert!(!out.contains("continuous"), "{out}");
     assert!(out.contains("zone_id              = \"auto\""), "{out}");
     assert!(out.contains("\"i4i.xlarge\""), "{out}");
     assert!(out.contains("222222222222"), "{out}");
