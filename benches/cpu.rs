@@ -47,6 +47,8 @@ fn inventory(spec: &SyntheticSpec) -> Inventory {
         libraries: decode(&fx.cluster_libraries),
         pools: decode(&fx.instance_pools),
         policies: decode(&fx.cluster_policies),
+        warehouses: decode(&fx.sql_warehouses),
+        pipelines: decode(&fx.pipelines),
     }
 }
 

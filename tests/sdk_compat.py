@@ -18,8 +18,9 @@ from datetime import timedelta
 try:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.config import Config
-    from databricks.sdk.errors import InvalidParameterValue, PermissionDenied, ResourceDoesNotExist
-    from databricks.sdk.service import compute, jobs
+    from databricks.sdk.errors import (InvalidParameterValue, PermissionDenied, ResourceAlreadyExists,
+                                       ResourceDoesNotExist)
+    from databricks.sdk.service import compute, jobs, pipelines, sql
 except ImportError as e:  # pragma: no cover - environment problem, not a test result
     print(f"cannot import the Databricks SDK ({e}); run `pip install databricks-sdk`", file=sys.stderr)
     sys.exit(3)
@@ -720,6 +721,111 @@ def pools_policies_mutations(w):
     check("cluster_policies.list sorts by name", by_name == sorted(by_name), by_name)
 
 
+def warehouse_kwargs(body, warehouse_type):
+    """The SDK's typed keyword arguments of `warehouses.create`/`edit` for a body given as plain JSON."""
+    out = dict(body)
+    if "channel" in out:
+        out["channel"] = sql.Channel.from_dict(out["channel"])
+    if "tags" in out:
+        out["tags"] = sql.EndpointTags.from_dict(out["tags"])
+    if "spot_instance_policy" in out:
+        out["spot_instance_policy"] = sql.SpotInstancePolicy(out["spot_instance_policy"])
+    if "warehouse_type" in out:
+        out["warehouse_type"] = warehouse_type(out["warehouse_type"])
+    return out
+
+
+def warehouses_suite(w):
+    """SQL warehouses: create (waiting for RUNNING, as the SDK and the provider do), get, list, edit, delete."""
+    body = {"name": "sdk-compat-warehouse", "cluster_size": "Small", "max_num_clusters": 3, "auto_stop_mins": 30,
+            "enable_photon": True, "enable_serverless_compute": False, "warehouse_type": "CLASSIC",
+            "spot_instance_policy": "RELIABILITY_OPTIMIZED",
+            "channel": {"name": "CHANNEL_NAME_PREVIEW"},
+            "tags": {"custom_tags": [{"key": "team", "value": "bi"}]}}
+    got = w.warehouses.create_and_wait(**warehouse_kwargs(body, sql.CreateWarehouseRequestWarehouseType),
+                                        timeout=WAIT)
+    wid = got.id
+    check("warehouses.create_and_wait returns a RUNNING warehouse with an id",
+          bool(wid) and got.state == sql.State.RUNNING, repr(got.state))
+    got = w.warehouses.get(wid).as_dict()
+    same("warehouses.get round-trips what was sent", body, got)
+    check("warehouses.get has the output-only fields",
+          got.get("creator_name") == "emulator@example.com" and got.get("num_clusters") == 1
+          and got.get("odbc_params", {}).get("path") == f"/sql/1.0/warehouses/{wid}"
+          and got.get("jdbc_url", "").startswith("jdbc:spark://") and got.get("health", {}).get("status"),
+          got)
+    check("warehouses.get fills min_num_clusters", got.get("min_num_clusters") == 1, got.get("min_num_clusters"))
+    plain = w.warehouses.create(name="sdk-compat-warehouse-defaults", cluster_size="2X-Small").response.id
+    d = w.warehouses.get(plain)
+    check("a warehouse created with only a name and size gets the documented defaults",
+          (d.auto_stop_mins, d.min_num_clusters, d.max_num_clusters, d.enable_serverless_compute, d.warehouse_type)
+          == (120, 1, 1, False, sql.GetWarehouseResponseWarehouseType.CLASSIC), d)
+    listed = {x.id: x.name for x in w.warehouses.list()}
+    check("warehouses.list lists both", listed.get(wid) == body["name"] and plain in listed, listed)
+    paged = [x.id for x in w.warehouses.list(page_size=1)]
+    check("warehouses.list pages with page_size", sorted(paged) == sorted(listed), paged)
+    edited = dict(body, cluster_size="Medium", auto_stop_mins=60)
+    del edited["tags"]
+    w.warehouses.edit_and_wait(wid, **warehouse_kwargs(edited, sql.EditWarehouseRequestWarehouseType), timeout=WAIT)
+    got = w.warehouses.get(wid).as_dict()
+    same("warehouses.edit applied", edited, got)
+    check("warehouses.edit replaces the whole configuration (tags left out are gone)", "tags" not in got, got)
+    expect_error("warehouses.create with a size the API lacks raises InvalidParameterValue",
+                 InvalidParameterValue, "INVALID_PARAMETER_VALUE", "Invalid cluster size",
+                 lambda: w.warehouses.create(name="sdk-compat-bad", cluster_size="Huge"))
+    w.warehouses.delete(plain)
+    w.warehouses.delete(wid)
+    check("warehouses.delete removes them", not any(x.id in (wid, plain) for x in w.warehouses.list()), "still listed")
+    expect_error("warehouses.get of a deleted warehouse raises ResourceDoesNotExist", ResourceDoesNotExist,
+                 "RESOURCE_DOES_NOT_EXIST", "", lambda: w.warehouses.get(wid))
+
+
+def pipelines_suite(w):
+    """Pipelines: create (returns pipeline_id), get (spec and state), list (paged, no spec), update, delete."""
+    body = {"name": "sdk-compat-pipeline", "catalog": "main", "schema": "sdk", "edition": "ADVANCED",
+            "channel": "CURRENT", "photon": True, "continuous": False, "development": True,
+            "configuration": {"source": "s3://bucket/in"},
+            "libraries": [{"notebook": {"path": "/Shared/dlt/orders_bronze"}}],
+            "clusters": [{"label": "default", "num_workers": 2, "node_type_id": "i3.xlarge",
+                          "aws_attributes": {"zone_id": "us-east-1a", "instance_profile_arn": IP_ETL}}]}
+    pid = w.pipelines.create(**kwargs(pipelines.PipelineSpec, body)).pipeline_id
+    check("pipelines.create returns a pipeline_id", bool(pid), pid)
+    got = w.pipelines.get(pid)
+    same("pipelines.get spec round-trips what was sent", body, got.spec.as_dict())
+    check("pipelines.get has the state fields",
+          got.pipeline_id == pid and got.spec.id == pid and got.name == body["name"]
+          and got.state == pipelines.PipelineState.IDLE and got.creator_user_name == "emulator@example.com"
+          and got.run_as_user_name == "emulator@example.com" and bool(got.last_modified), repr(got))
+    hive = w.pipelines.create(name="sdk-compat-pipeline-hive", target="t", continuous=True,
+                              libraries=[pipelines.PipelineLibrary(notebook=pipelines.NotebookLibrary(path="/x"))]
+                              ).pipeline_id
+    h = w.pipelines.get(hive)
+    check("a pipeline without a catalog gets storage dbfs:/pipelines/<id>, and a continuous one runs",
+          h.spec.storage == f"dbfs:/pipelines/{hive}" and h.state == pipelines.PipelineState.RUNNING, repr(h))
+    expect_error("pipelines.create with a taken name raises ResourceAlreadyExists", ResourceAlreadyExists,
+                 "RESOURCE_ALREADY_EXISTS", "Pipeline with name 'sdk-compat-pipeline' already exists",
+                 lambda: w.pipelines.create(name="sdk-compat-pipeline"))
+    twin = w.pipelines.create(name="sdk-compat-pipeline", allow_duplicate_names=True).pipeline_id
+    listed = list(w.pipelines.list_pipelines(max_results=1))
+    ids = {p.pipeline_id for p in listed}
+    check("pipelines.list_pipelines pages through every pipeline", {pid, hive, twin} <= ids and
+          len(ids) == len(listed), sorted(ids))
+    check("pipelines.list_pipelines items carry no spec but the state", all(p.state and p.name for p in listed),
+          [p.as_dict() for p in listed])
+    edited = dict(body, development=False, configuration={"source": "s3://bucket/v2"})
+    del edited["clusters"]
+    # The twin has the same name, so the edit needs allow_duplicate_names too.
+    w.pipelines.update(pid, allow_duplicate_names=True, **kwargs(pipelines.PipelineSpec, edited))
+    got = w.pipelines.get(pid).spec.as_dict()
+    same("pipelines.update applied", {k: v for k, v in edited.items() if k != "development"}, got)
+    check("pipelines.update replaces the whole spec", "clusters" not in got and not got.get("development"), got)
+    for p in (pid, hive, twin):
+        w.pipelines.delete(p)
+    expect_error("pipelines.get of a deleted pipeline raises ResourceDoesNotExist", ResourceDoesNotExist,
+                 "RESOURCE_DOES_NOT_EXIST", f"The specified pipeline {pid} was not found.",
+                 lambda: w.pipelines.get(pid))
+
+
 def bad_credentials():
     bad = client(token="dapi-not-a-valid-token-000000", auth_type="pat")
     # The real service sends the number 403 as error_code for a bad token; the SDK keeps it.
@@ -747,6 +853,8 @@ def pat_suite():
         section("jobs update/reset/delete", update_reset_delete_jobs, w)
     section("clusters", clusters_suite, w)
     section("pools/policies edit/delete", pools_policies_mutations, w)
+    section("sql warehouses", warehouses_suite, w)
+    section("pipelines", pipelines_suite, w)
     section("bad credentials", bad_credentials)
 
 

@@ -57,6 +57,17 @@ pub(crate) fn family(method: &str, path: &str) -> String {
     if rest == "permissions" || rest.starts_with("permissions/") {
         return format!("{method} permissions");
     }
+    // Objects addressed by an id in the path: one family per endpoint, not per object.
+    for base in ["pipelines/", "sql/warehouses/"] {
+        if let Some(id_and_op) = rest.strip_prefix(base) {
+            let op = id_and_op.split_once('/').map_or("", |(_, op)| op);
+            return if op.is_empty() {
+                format!("{method} {base}{{id}}")
+            } else {
+                format!("{method} {base}{{id}}/{op}")
+            };
+        }
+    }
     format!("{method} {rest}")
 }
 
@@ -339,6 +350,15 @@ mod tests {
             "PATCH permissions"
         );
         assert_eq!(family("POST", "/oidc/v1/token"), "POST oidc/v1/token");
+        assert_eq!(
+            family("GET", "/api/2.0/pipelines/1f6e2a7c-3b8d"),
+            "GET pipelines/{id}"
+        );
+        assert_eq!(family("GET", "/api/2.0/pipelines"), "GET pipelines");
+        assert_eq!(
+            family("POST", "/api/2.0/sql/warehouses/4e8a/edit"),
+            "POST sql/warehouses/{id}/edit"
+        );
         assert_eq!(ceiling("POST jobs/create"), Some(20.0));
         assert_eq!(ceiling("GET permissions"), Some(100.0));
         assert_eq!(ceiling("PATCH permissions"), Some(30.0));

@@ -5,8 +5,8 @@
 
 use super::{Error, JobsPaging, WorkspaceClient};
 use crate::model::{
-    Cluster, ClusterLibraries, ClusterPolicy, CurrentUser, InstancePool, Job, NodeType,
-    ResourceKind, SparkVersion, WorkspaceObject, Zones,
+    Cluster, ClusterLibraries, ClusterPolicy, CurrentUser, InstancePool, Job, NodeType, Pipeline,
+    ResourceKind, SparkVersion, SqlWarehouse, WorkspaceObject, Zones,
 };
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
@@ -84,6 +84,9 @@ impl Gone {
 }
 
 const JOBS_PAGE: u32 = 100;
+
+/// The pipelines list's largest page (`max_results`: "The maximum value is 100").
+const PIPELINES_PAGE: u32 = 100;
 
 /// The most pages one listing may take: ten times the largest workspace the API allows (jobs are capped at
 /// 12,000 per workspace, Databricks' resource limits page), so only a server that never stops paging reaches it.
@@ -482,6 +485,98 @@ impl WorkspaceClient {
     pub async fn list_cluster_policies(&self) -> Result<Vec<ClusterPolicy>, Error> {
         self.list_all("/api/2.0/policies/clusters/list", "policies")
             .await
+    }
+
+    /// Every SQL warehouse, over the list's page tokens (`ListWarehousesResponse.next_page_token`; a workspace
+    /// that does not page answers everything at once). List items carry every field `get` has.
+    pub async fn list_sql_warehouses(&self) -> Result<Vec<SqlWarehouse>, Error> {
+        let path = "/api/2.0/sql/warehouses";
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut token: Option<String> = None;
+        let mut guard = Pages::new();
+        loop {
+            let query: Vec<(&str, String)> =
+                token.iter().map(|t| ("page_token", t.clone())).collect();
+            let mut page = self.get(path, &query).await?;
+            for raw in items(&mut page, "warehouses") {
+                let w: SqlWarehouse = decode(self, "GET", path, raw)?;
+                if seen.insert(w.id.clone()) {
+                    out.push(w);
+                }
+            }
+            token = guard.next(self, path, next_token(&page))?;
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every pipeline as `pipelines/{id}` returns it, with its `spec`: the list (`PipelineStateInfo`, 100 a page,
+    /// the most it allows: databricks-sdk-py `PipelinesAPI.list_pipelines`) names them, and each is read
+    /// concurrently, as clusters are. A pipeline deleted between the two is left out, as [`Listing::gone`].
+    pub async fn list_pipelines(&self, counter: &AtomicUsize) -> Result<Listing<Pipeline>, Error> {
+        let path = "/api/2.0/pipelines";
+        let mut listed: Vec<(String, String)> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut token: Option<String> = None;
+        let mut guard = Pages::new();
+        loop {
+            let mut query = vec![("max_results", PIPELINES_PAGE.to_string())];
+            if let Some(t) = &token {
+                query.push(("page_token", t.clone()));
+            }
+            let mut page = self.get(path, &query).await?;
+            for raw in items(&mut page, "statuses") {
+                let p: Pipeline = decode(self, "GET", path, raw)?;
+                if seen.insert(p.pipeline_id.clone()) {
+                    listed.push((p.pipeline_id, p.name.unwrap_or_default()));
+                }
+            }
+            token = guard.next(self, path, next_token(&page))?;
+            if token.is_none() {
+                break;
+            }
+        }
+        let concurrency = self.options().max_concurrency.max(1);
+        let detailed: Vec<Result<Pipeline, Gone>> = stream::iter(listed)
+            .map(|(id, name)| async move {
+                match self.get_pipeline(&id).await {
+                    Ok(p) => {
+                        counter.fetch_add(1, Ordering::Relaxed);
+                        Ok(Ok(p))
+                    }
+                    Err(e) if e.is_not_found() => {
+                        Ok(Err(Gone::new(ResourceKind::Pipelines, id, name, &e)))
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .buffered(concurrency)
+            .try_collect()
+            .await?;
+        let mut listing = Listing {
+            items: Vec::new(),
+            gone: Vec::new(),
+        };
+        for d in detailed {
+            match d {
+                Ok(p) => listing.items.push(p),
+                Err(gone) => listing.gone.push(gone),
+            }
+        }
+        Ok(listing)
+    }
+
+    /// One pipeline, with its `spec`.
+    pub async fn get_pipeline(&self, pipeline_id: &str) -> Result<Pipeline, Error> {
+        // The id is the service's, but still data: encoded as one path segment.
+        let segment: String =
+            url::form_urlencoded::byte_serialize(pipeline_id.as_bytes()).collect();
+        let path = format!("/api/2.0/pipelines/{segment}");
+        let body = self.get(&path, &[]).await?;
+        decode(self, "GET", &path, body)
     }
 
     /// The libraries installed on one cluster.

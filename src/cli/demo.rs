@@ -30,7 +30,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
     let primary = start(drsync_emulator::demo::primary()?, PRIMARY_TOKEN).await?;
     let dr = start(drsync_emulator::demo::dr()?, DR_TOKEN).await?;
     outln!("drsync demo in {}", dir.display());
-    outln!("  primary workspace (emulated): {}  (31 jobs, 8 all-purpose clusters, 5 pools, 5 policies)", primary.url());
+    outln!("  primary workspace (emulated): {}  (31 jobs, 8 all-purpose clusters, 5 pools, 5 policies, 3 SQL warehouses, 2 pipelines)", primary.url());
     outln!(
         "  DR workspace (emulated):      {}  (the export applied, plus a little drift)",
         dr.url()
@@ -57,6 +57,8 @@ pub(crate) async fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
             || l.starts_with("  clusters ")
             || l.starts_with("  instance_pools")
             || l.starts_with("  cluster_policies")
+            || l.starts_with("  sql_warehouses")
+            || l.starts_with("  pipelines")
             || l.starts_with("committed")
     });
     expect(&export, &[0], "export")?;

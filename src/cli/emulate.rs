@@ -104,11 +104,13 @@ pub(crate) async fn run(args: EmulateArgs) -> Result<ExitCode, CliError> {
         args.tokens
     };
     let mut summary = format!(
-        "{} jobs, {} clusters, {} pools, {} policies",
+        "{} jobs, {} clusters, {} pools, {} policies, {} SQL warehouses, {} pipelines",
         fixtures.jobs.len(),
         fixtures.clusters.len(),
         fixtures.instance_pools.len(),
-        fixtures.cluster_policies.len()
+        fixtures.cluster_policies.len(),
+        fixtures.sql_warehouses.len(),
+        fixtures.pipelines.len()
     );
     if let Some(took) = generated {
         summary.push_str(&format!(

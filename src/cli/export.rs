@@ -194,12 +194,14 @@ impl ops::Observer for StatusLine<'_> {
         use std::sync::atomic::Ordering::Relaxed;
         if self.shown {
             eprint!(
-                "\r\x1b[2Kreading {}: {} jobs, {} clusters, {} pools, {} policies ({:.0}s)",
+                "\r\x1b[2Kreading {}: {} jobs, {} clusters, {} pools, {} policies, {} warehouses, {} pipelines ({:.0}s)",
                 self.host,
                 listed.jobs.load(Relaxed),
                 listed.clusters.load(Relaxed),
                 listed.pools.load(Relaxed),
                 listed.policies.load(Relaxed),
+                listed.warehouses.load(Relaxed),
+                listed.pipelines.load(Relaxed),
                 elapsed.as_secs_f64()
             );
         }

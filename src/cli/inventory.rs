@@ -41,6 +41,8 @@ pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode
             "all_purpose_clusters": counts.all_purpose_clusters,
             "instance_pools": counts.instance_pools,
             "cluster_policies": counts.cluster_policies,
+            "sql_warehouses": counts.sql_warehouses,
+            "pipelines": counts.pipelines,
         });
         outln!(
             "{}",
@@ -63,6 +65,8 @@ pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<ExitCode
         outln!("  all-purpose clusters  {:>6}", counts.all_purpose_clusters);
         outln!("  instance pools        {:>6}", counts.instance_pools);
         outln!("  cluster policies      {:>6}", counts.cluster_policies);
+        outln!("  SQL warehouses        {:>6}", counts.sql_warehouses);
+        outln!("  pipelines             {:>6}", counts.pipelines);
     }
     Ok(ExitCode::SUCCESS)
 }

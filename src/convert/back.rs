@@ -26,6 +26,9 @@ const ARRAY_BLOCKS: &[&str] = &[
     "subscriptions",
     "subscribers",
     "tables",
+    "clusters",
+    "notifications",
+    "custom_tags",
 ];
 
 /// Provider names that the API spells differently, by the block they appear in (`""` for any block), for
@@ -37,6 +40,8 @@ const BLOCK_RENAMES: &[(&str, &str, &str)] = &[
     ("", "environment", "environments"),
     ("", "library", "libraries"),
     ("", "preloaded_docker_image", "preloaded_docker_images"),
+    ("", "cluster", "clusters"),
+    ("", "notification", "notifications"),
 ];
 
 /// Attribute renames, by block.

@@ -93,6 +93,8 @@ const RENAMES: &[(&str, &str, &str)] = &[
     ("git_source", "git_branch", "branch"),
     ("git_source", "git_tag", "tag"),
     ("git_source", "git_commit", "commit"),
+    ("", "clusters", "cluster"),
+    ("", "notifications", "notification"),
 ];
 
 /// Attributes that hold a JSON document as a string: written as `jsonencode({...})` over the parsed object.
@@ -105,12 +107,12 @@ const REFERENCES: &[(&str, &str, ResourceKind)] = &[
     ("", "driver_instance_pool_id", ResourceKind::InstancePools),
     ("", "policy_id", ResourceKind::ClusterPolicies),
     ("run_job_task", "job_id", ResourceKind::Jobs),
+    ("", "warehouse_id", ResourceKind::SqlWarehouses),
+    ("pipeline_task", "pipeline_id", ResourceKind::Pipelines),
 ];
 
 /// Attributes that hold the id of something drsync does not export (it differs in DR): kept, and reported.
 const FOREIGN_IDS: &[(&str, &str, &str)] = &[
-    ("pipeline_task", "pipeline_id", "pipeline"),
-    ("", "warehouse_id", "SQL warehouse"),
     ("query", "query_id", "query"),
     ("alert", "alert_id", "alert"),
     ("dashboard", "dashboard_id", "dashboard"),
@@ -554,6 +556,8 @@ fn kind_noun(kind: ResourceKind) -> &'static str {
         ResourceKind::Clusters => "cluster",
         ResourceKind::InstancePools => "instance pool",
         ResourceKind::ClusterPolicies => "cluster policy",
+        ResourceKind::SqlWarehouses => "SQL warehouse",
+        ResourceKind::Pipelines => "pipeline",
     }
 }
 

@@ -36,8 +36,72 @@ pub fn align(resource_type: &str, expected: &Body, actual: &mut Body) {
             // hidden when the HCL says `auto` (§4.3).
             cloud_attributes(expected, actual);
         }
+        "databricks_sql_endpoint" => {
+            // A provider-only flag (§7.3); `channel`, `min_num_clusters`, `tags` and `warehouse_type` carry the
+            // generic suppressor and `enable_serverless_compute` is Computed (§7.3): left out, never a diff.
+            copy_attribute(expected, actual, "no_wait");
+            for key in [
+                "min_num_clusters",
+                "warehouse_type",
+                "enable_serverless_compute",
+            ] {
+                if attribute(expected, key).is_none() {
+                    copy_attribute(expected, actual, key);
+                }
+            }
+            for name in ["channel", "tags"] {
+                if !has_block(expected, name) {
+                    remove_blocks(actual, name);
+                }
+            }
+        }
+        "databricks_pipeline" => pipeline(expected, actual),
         _ => {}
     }
+}
+
+/// A pipeline (§8.3, §8.4): `run_as` is never read back, so plan never shows its drift; `edition` and
+/// `catalog` compare case-insensitively; `channel` has the generic suppressor; a cluster's node types and disk
+/// encryption are Computed and its `autoscale.mode` compares case-insensitively; the cloud attributes of a
+/// cluster carry the cluster rules (§8.5: `cluster.N.*` as §3.5).
+fn pipeline(expected: &Body, actual: &mut Body) {
+    remove_blocks(actual, "run_as");
+    for b in expected.blocks().filter(|b| b.identifier() == "run_as") {
+        actual.0.push(Structure::Block(b.clone()));
+    }
+    for key in ["edition", "catalog"] {
+        if let (Some(e), Some(a)) = (
+            string_attribute(expected, key),
+            string_attribute(actual, key),
+        ) {
+            if e.eq_ignore_ascii_case(a) {
+                copy_attribute(expected, actual, key);
+            }
+        }
+    }
+    if attribute(expected, "channel").is_none() {
+        copy_attribute(expected, actual, "channel");
+    }
+    each_pair(expected, actual, "cluster", &mut |e, a| {
+        for key in [
+            "node_type_id",
+            "driver_node_type_id",
+            "enable_local_disk_encryption",
+        ] {
+            if attribute(e, key).is_none() {
+                copy_attribute(e, a, key);
+            }
+        }
+        each_pair(e, a, "autoscale", &mut |e, a| {
+            if let (Some(em), Some(am)) = (string_attribute(e, "mode"), string_attribute(a, "mode"))
+            {
+                if em.eq_ignore_ascii_case(am) {
+                    copy_attribute(e, a, "mode");
+                }
+            }
+        });
+        cloud_attributes(e, a);
+    });
 }
 
 /// A `false`, `0` or `""` in the HCL is never sent (the provider drops zeros, provider-behaviour.md §1.2) and
@@ -263,6 +327,34 @@ mod tests {
     #[test]
     fn zeros_equal_absent_values() {
         assert!(aligned("databricks_instance_pool", "min_idle_instances = 0\n", "").is_empty());
+        // Warehouses: the suppressed and Computed fields, left out of the HCL, never diff (§7.3).
+        assert!(aligned(
+            "databricks_sql_endpoint",
+            "name = \"w\"\n",
+            "name = \"w\"\nwarehouse_type = \"PRO\"\nmin_num_clusters = 2\nenable_serverless_compute = true\n\
+             channel {\n  name = \"CHANNEL_NAME_PREVIEW\"\n}\n"
+        )
+        .is_empty());
+        assert!(!aligned(
+            "databricks_sql_endpoint",
+            "name = \"w\"\nwarehouse_type = \"CLASSIC\"\n",
+            "name = \"w\"\nwarehouse_type = \"PRO\"\n"
+        )
+        .is_empty());
+        // Pipelines: run_as is never read (§8.4); edition is case-insensitive (§8.3); cluster node types are
+        // Computed.
+        assert!(aligned(
+            "databricks_pipeline",
+            "edition = \"pro\"\nrun_as {\n  user_name = \"a@b.c\"\n}\ncluster {\n  label = \"default\"\n}\n",
+            "edition = \"PRO\"\nrun_as {\n  user_name = \"x@y.z\"\n}\ncluster {\n  label = \"default\"\n  node_type_id = \"i3.xlarge\"\n}\n"
+        )
+        .is_empty());
+        assert!(!aligned(
+            "databricks_pipeline",
+            "edition = \"PRO\"\n",
+            "edition = \"CORE\"\n"
+        )
+        .is_empty());
         let job =
             |v: &str| format!("task {{\n  task_key = \"t\"\n  pipeline_task {{\n{v}  }}\n}}\n");
         assert!(aligned(

@@ -456,9 +456,23 @@ fn join_rendered(to: &mut String, more: &str) {
     to.push_str(more);
 }
 
-/// The passive-DR invariant of `pause = "literal"`: every schedule, trigger and continuous block says PAUSED.
+/// The passive-DR invariant of `pause = "literal"`: every schedule, trigger and continuous block says PAUSED,
+/// and no pipeline is continuous.
 pub(super) fn check_paused(block: &::hcl::Block) -> Result<(), Error> {
     let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
+    if labels.first() == Some(&"databricks_pipeline") {
+        let continuous = block
+            .body()
+            .attributes()
+            .any(|a| a.key() == "continuous" && *a.expr() == ::hcl::Expression::Bool(true));
+        if continuous {
+            return Err(Error::LivePause {
+                resource: labels.join("."),
+                path: "continuous".to_string(),
+            });
+        }
+        return Ok(());
+    }
     if labels.first() != Some(&"databricks_job") {
         return Ok(());
     }

@@ -37,11 +37,13 @@ pub const LABELS_FILE: &str = "drsync-labels.json";
 /// Every file name the export writes; others in its folder are the user's and are left alone.
 pub const MANAGED_FILES: &[&str] = &MANAGED;
 
-const MANAGED: [&str; 9] = [
+const MANAGED: [&str; 11] = [
     "jobs.tf",
     "clusters.tf",
     "instance_pools.tf",
     "cluster_policies.tf",
+    "sql_warehouses.tf",
+    "pipelines.tf",
     "versions.tf",
     "variables.tf",
     "dr.auto.tfvars",
@@ -163,11 +165,11 @@ pub enum Error {
         reason: String,
     },
     /// The rewritten output breaks the passive-DR invariant: a bug in drsync.
-    #[error("{resource}: `{path}` is not PAUSED after pause = \"literal\" (a bug in drsync, please report it)")]
+    #[error("{resource}: `{path}` is still live (not PAUSED, or a continuous pipeline) after pause = \"literal\" (a bug in drsync, please report it)")]
     LivePause {
         /// `TYPE.LABEL`.
         resource: String,
-        /// The block.
+        /// The block, or a pipeline's `continuous`.
         path: String,
     },
     /// Writing the export failed; the previous export is untouched.

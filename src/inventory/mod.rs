@@ -21,6 +21,10 @@ pub struct Progress {
     pub pools: AtomicUsize,
     /// Policies listed.
     pub policies: AtomicUsize,
+    /// SQL warehouses listed.
+    pub warehouses: AtomicUsize,
+    /// Pipelines read (each with its spec).
+    pub pipelines: AtomicUsize,
 }
 
 /// What [`read_mapped`] read: the jobs as the caller keeps them, everything else as read, and what was gone.
@@ -28,9 +32,10 @@ pub struct Progress {
 pub struct Listed<J> {
     /// The jobs, each turned into what the caller keeps of it as its page was decoded.
     pub jobs: Vec<J>,
-    /// Clusters, libraries, pools and policies; no jobs.
+    /// Clusters, libraries, pools, policies, warehouses and pipelines; no jobs.
     pub rest: Inventory,
-    /// Jobs and clusters the listings named but that were deleted before they could be read whole: left out.
+    /// Jobs, clusters and pipelines the listings named but that were deleted before they could be read whole:
+    /// left out.
     pub gone: Vec<Gone>,
 }
 
@@ -61,7 +66,7 @@ async fn read_noting_gone(
 ) -> Result<(Inventory, Vec<Gone>), crate::api::Error> {
     let wants = |k| kinds.contains(&k);
     let all_purpose = ClusterFilter::all_purpose();
-    let (jobs, clusters, libraries, pools, policies) = tokio::try_join!(
+    let (jobs, clusters, libraries, pools, policies, warehouses, pipelines) = tokio::try_join!(
         async {
             if wants(ResourceKind::Jobs) {
                 client.list_jobs_counted(&progress.jobs).await
@@ -110,6 +115,27 @@ async fn read_noting_gone(
                 Ok(Vec::new())
             }
         },
+        async {
+            if wants(ResourceKind::SqlWarehouses) {
+                let warehouses = client.list_sql_warehouses().await;
+                if let Ok(w) = &warehouses {
+                    progress.warehouses.store(w.len(), Ordering::Relaxed);
+                }
+                warehouses
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if wants(ResourceKind::Pipelines) {
+                client.list_pipelines(&progress.pipelines).await
+            } else {
+                Ok(Listing {
+                    items: Vec::new(),
+                    gone: Vec::new(),
+                })
+            }
+        },
     )?;
     let inventory = Inventory {
         jobs,
@@ -121,8 +147,12 @@ async fn read_noting_gone(
         libraries,
         pools,
         policies,
+        warehouses,
+        pipelines: pipelines.items,
     };
-    Ok((inventory, clusters.gone))
+    let mut gone = clusters.gone;
+    gone.extend(pipelines.gone);
+    Ok((inventory, gone))
 }
 
 /// [`read_with_progress`], with each job turned into what the caller keeps of it (`keep`) on a blocking thread
@@ -180,7 +210,8 @@ pub struct Kept<K> {
     pub objects: Vec<Packed>,
     /// What the caller kept of each job listed (excluded ones too), in the order they were listed.
     pub jobs: Vec<K>,
-    /// The clusters, libraries, pools and policies as read (no jobs): small next to the jobs.
+    /// The clusters, libraries, pools, policies, warehouses and pipelines as read (no jobs): small next to the
+    /// jobs.
     pub rest: Inventory,
 }
 
@@ -238,18 +269,25 @@ pub struct Counts {
     pub instance_pools: usize,
     /// Cluster policies.
     pub cluster_policies: usize,
+    /// SQL warehouses.
+    pub sql_warehouses: usize,
+    /// Pipelines.
+    pub pipelines: usize,
 }
 
 /// Count what a workspace holds, every listing concurrently: a quick check that a workspace and its
 /// credentials work (clusters are listed without their libraries).
 pub async fn count(client: &WorkspaceClient) -> Result<Counts, crate::api::Error> {
     let all_purpose = ClusterFilter::all_purpose();
-    let (me, jobs, clusters, pools, policies) = tokio::try_join!(
+    let read_pipelines = AtomicUsize::new(0);
+    let (me, jobs, clusters, pools, policies, warehouses, pipelines) = tokio::try_join!(
         client.current_user(),
         client.list_jobs(),
         client.list_clusters(&all_purpose),
         client.list_instance_pools(),
         client.list_cluster_policies(),
+        client.list_sql_warehouses(),
+        client.list_pipelines(&read_pipelines),
     )?;
     Ok(Counts {
         identity: me.user_name,
@@ -259,5 +297,7 @@ pub async fn count(client: &WorkspaceClient) -> Result<Counts, crate::api::Error
         all_purpose_clusters: clusters.len(),
         instance_pools: pools.len(),
         cluster_policies: policies.len(),
+        sql_warehouses: warehouses.len(),
+        pipelines: pipelines.items.len(),
     })
 }

@@ -104,6 +104,37 @@ pub struct ClusterPolicy {
     pub extra: Map<String, Value>,
 }
 
+/// A SQL warehouse, as `GET /api/2.0/sql/warehouses` lists it (`EndpointInfo`) or `sql/warehouses/{id}` returns
+/// it (`GetWarehouseResponse`): the same fields either way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SqlWarehouse {
+    /// The workspace-specific id (16 hex digits).
+    pub id: String,
+    /// The warehouse's name (unique in a workspace).
+    #[serde(default)]
+    pub name: String,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A pipeline (Lakeflow Declarative Pipelines), as `GET /api/2.0/pipelines/{id}` returns it
+/// (`GetPipelineResponse`): its configuration is `spec`, which the list endpoint does not return.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pipeline {
+    /// The workspace-specific id (a UUID).
+    pub pipeline_id: String,
+    /// The pipeline's name (taken from the spec).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The configuration (`PipelineSpec`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<Map<String, Value>>,
+    /// Every other field, as sent (`state`, `creator_user_name`, `run_as_user_name`, `run_as`, ...).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// The libraries installed on one cluster (`libraries/cluster-status`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClusterLibraries {
@@ -146,6 +177,10 @@ pub struct Inventory {
     pub pools: Vec<InstancePool>,
     /// Cluster policies.
     pub policies: Vec<ClusterPolicy>,
+    /// SQL warehouses.
+    pub warehouses: Vec<SqlWarehouse>,
+    /// Pipelines, each with its `spec`.
+    pub pipelines: Vec<Pipeline>,
 }
 
 /// A node type from `clusters/list-node-types`.
@@ -218,15 +253,21 @@ pub enum ResourceKind {
     InstancePools,
     /// Cluster policies, as `databricks_cluster_policy`.
     ClusterPolicies,
+    /// SQL warehouses, as `databricks_sql_endpoint`.
+    SqlWarehouses,
+    /// Pipelines (Lakeflow Declarative Pipelines), as `databricks_pipeline`.
+    Pipelines,
 }
 
 impl ResourceKind {
     /// Every kind, in the order files and summaries list them.
-    pub const ALL: [ResourceKind; 4] = [
+    pub const ALL: [ResourceKind; 6] = [
         ResourceKind::Jobs,
         ResourceKind::Clusters,
         ResourceKind::InstancePools,
         ResourceKind::ClusterPolicies,
+        ResourceKind::SqlWarehouses,
+        ResourceKind::Pipelines,
     ];
 
     /// The name used in `drsync.toml` and summaries (`jobs`, `clusters`, ...).
@@ -236,6 +277,8 @@ impl ResourceKind {
             ResourceKind::Clusters => "clusters",
             ResourceKind::InstancePools => "instance_pools",
             ResourceKind::ClusterPolicies => "cluster_policies",
+            ResourceKind::SqlWarehouses => "sql_warehouses",
+            ResourceKind::Pipelines => "pipelines",
         }
     }
 
@@ -246,6 +289,8 @@ impl ResourceKind {
             ResourceKind::Clusters => "databricks_cluster",
             ResourceKind::InstancePools => "databricks_instance_pool",
             ResourceKind::ClusterPolicies => "databricks_cluster_policy",
+            ResourceKind::SqlWarehouses => "databricks_sql_endpoint",
+            ResourceKind::Pipelines => "databricks_pipeline",
         }
     }
 
@@ -256,6 +301,8 @@ impl ResourceKind {
             ResourceKind::Clusters => "clusters.tf",
             ResourceKind::InstancePools => "instance_pools.tf",
             ResourceKind::ClusterPolicies => "cluster_policies.tf",
+            ResourceKind::SqlWarehouses => "sql_warehouses.tf",
+            ResourceKind::Pipelines => "pipelines.tf",
         }
     }
 }

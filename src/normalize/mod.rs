@@ -5,21 +5,26 @@
 //! workspace shows no drift at all. Every rule names its source: `§n` is a section of
 //! `../shared/reference/provider-behaviour.md`, which cites the provider's code. Pure functions: no I/O, no HCL.
 //!
-//! One file per kind (`jobs`, `clusters` with the cluster specs jobs carry, `pools`, `policies`); here what they
+//! One file per kind (`jobs`, `clusters` with the cluster specs jobs carry, `pools`, `policies`,
+//! `sql_warehouse`, `pipeline`); here what they
 //! share: the result types, the options, `by_kind` (the one loop over kinds) and the rules on zeros and empty
 //! values. Imports `model`, never the reverse; nothing here reads a workspace or knows HCL.
 
 mod clusters;
 mod jobs;
+mod pipeline;
 mod policies;
 mod pools;
+mod sql_warehouse;
 #[cfg(test)]
 mod tests;
 
 pub use clusters::cluster;
 pub use jobs::{into_job, job};
+pub use pipeline::pipeline;
 pub use policies::cluster_policy;
 pub use pools::instance_pool;
+pub use sql_warehouse::sql_warehouse;
 
 use crate::model::{ClusterLibraries, Inventory, ResourceKind};
 use rayon::prelude::*;
@@ -207,6 +212,14 @@ where
             ResourceKind::ClusterPolicies => {
                 objects.par_extend(rest.policies.par_iter().map(|p| other(cluster_policy(p))))
             }
+            ResourceKind::SqlWarehouses => {
+                objects.par_extend(rest.warehouses.par_iter().map(|w| other(sql_warehouse(w))))
+            }
+            ResourceKind::Pipelines => objects.par_extend(
+                rest.pipelines
+                    .par_iter()
+                    .map(|p| other(pipeline(p, options))),
+            ),
         }
     }
     objects
@@ -219,6 +232,9 @@ const ZEROS_KEPT: &[&str] = &[
     "autotermination_minutes", // 0 = never; written so that the provider's 60 is not sent (§3.2)
     "idle_instance_autotermination_minutes", // Required on pools (§4.3): always written
     "local_ssd_count",         // sent even when 0 (§1.2)
+    "enable_serverless_compute", // SQL warehouses: sent when set (§7.2), always written (§13)
+    "enable_photon", // SQL warehouses: sent when set (§7.2); false differs from the default true
+    "auto_stop_mins", // SQL warehouses: sent when set (§7.2); 0 = no auto stop, not the default 120
 ];
 
 /// Fields whose zero means something other than the API's default, so that leaving them out changes DR:

@@ -248,8 +248,13 @@ impl<'a> Rewriter<'a> {
                 if resource_type == "databricks_instance_pool" {
                     self.pool_idle(&address, &mut block.body);
                 }
-                if resource_type == "databricks_cluster" {
+                if resource_type == "databricks_cluster"
+                    || resource_type == "databricks_sql_endpoint"
+                {
                     no_wait(&mut block.body);
+                }
+                if resource_type == "databricks_pipeline" {
+                    self.pipeline_continuous(&address, &mut block.body);
                 }
             }
         }
@@ -632,6 +637,39 @@ impl<'a> Rewriter<'a> {
         }
     }
 
+    /// A continuous pipeline runs as soon as it is created: the provider waits for it to run
+    /// (provider-behaviour.md §8.2). A passive DR creates it triggered (without `continuous`, the API's
+    /// default: the pipeline waits for an update to be started, and a DR exported again reads the same), or
+    /// continuous only when `dr_active`.
+    fn pipeline_continuous(&mut self, address: &str, body: &mut Body) {
+        let path = vec!["continuous".to_string()];
+        let continuous = |s: &Structure| {
+            matches!(s, Structure::Attribute(a) if a.key.as_str() == "continuous"
+                && a.expr == Expression::Bool(true))
+        };
+        if !body.iter().any(continuous) {
+            return;
+        }
+        match self.rules.pause {
+            PauseMode::Literal => body.0.retain(|s| !continuous(s)),
+            _ => {
+                self.report.uses_dr_active = true;
+                for s in body.iter_mut() {
+                    if let Structure::Attribute(a) = s {
+                        if a.key.as_str() == "continuous" {
+                            a.expr = conditional(
+                                traversal(&["var", DR_ACTIVE]),
+                                Expression::Bool(true),
+                                Expression::Bool(false),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        self.hit(self.pause, address, &path);
+    }
+
     /// Idle instances of a pool: `pool_min_idle`, or conditional on `dr_active`.
     fn pool_idle(&mut self, address: &str, body: &mut Body) {
         let path = vec!["min_idle_instances".to_string()];
@@ -690,7 +728,9 @@ impl<'a> Rewriter<'a> {
 
 /// A passive standby's clusters: the provider creates a cluster, which boots it, and waits up to 30 minutes for
 /// it to run, deleting it when it cannot start (provider-behaviour.md §3.2); `no_wait = true` returns as soon as
-/// the cluster is created (a provider-only flag, never sent to the API and never read back, §3.3).
+/// the cluster is created (a provider-only flag, never sent to the API and never read back, §3.3). SQL warehouses
+/// likewise: create waits for the warehouse to start and deletes it when it does not, unless `no_wait` (§7.2,
+/// §7.3).
 fn no_wait(body: &mut Body) {
     if body.attributes().any(|a| a.key() == "no_wait") {
         return;

@@ -154,6 +154,8 @@ const RESOURCE_TYPES: &[&str] = &[
     "databricks_cluster",
     "databricks_instance_pool",
     "databricks_cluster_policy",
+    "databricks_sql_endpoint",
+    "databricks_pipeline",
 ];
 
 /// The variable drsync declares for `pause = "variable"`.

@@ -300,3 +300,50 @@ fn pause_variable_keeps_the_primary_value_behind_dr_active() {
         "{pool}"
     );
 }
+
+/// Pipeline clusters get the cluster rules (zones, node types, instance profiles) like any cluster; a passive DR
+/// creates a continuous pipeline triggered (provider-behaviour.md §8.2: create waits for it to run), or
+/// continuous only when `dr_active`, and SQL warehouses with `no_wait` (§7.2).
+#[test]
+fn pipelines_and_warehouses_in_a_passive_dr() {
+    let pipeline = r#"
+resource "databricks_pipeline" "events" {
+  name       = "events"
+  continuous = true
+  cluster {
+    label        = "default"
+    node_type_id = "i3.xlarge"
+    aws_attributes {
+      zone_id              = "us-east-1a"
+      instance_profile_arn = "arn:aws:iam::111111111111:instance-profile/etl"
+    }
+  }
+}
+"#;
+    let r = rules(
+        "zone_id = \"auto\"\npause = \"literal\"\n[node_types]\n\"i3.xlarge\" = \"i4i.xlarge\"\n\
+         [instance_profiles]\n\"arn:aws:iam::111111111111:instance-profile/etl\" = \"arn:aws:iam::222222222222:instance-profile/etl\"\n",
+    );
+    let (out, report) = rewrite(&r, pipeline);
+    assert!(!out.contains("continuous"), "{out}");
+    assert!(out.contains("zone_id              = \"auto\""), "{out}");
+    assert!(out.contains("\"i4i.xlarge\""), "{out}");
+    assert!(out.contains("222222222222"), "{out}");
+    let pause = report
+        .rules
+        .iter()
+        .find(|r| r.rule.starts_with("pause"))
+        .unwrap();
+    assert_eq!(pause.places, ["databricks_pipeline.events: continuous"]);
+    let (out, report) = rewrite(&rules("pause = \"variable\"\n"), pipeline);
+    assert!(
+        out.contains("continuous = var.dr_active ? true : false"),
+        "{out}"
+    );
+    assert!(report.uses_dr_active);
+    let (out, _) = rewrite(
+        &r,
+        "resource \"databricks_sql_endpoint\" \"w\" {\n  name = \"w\"\n  cluster_size = \"Small\"\n}\n",
+    );
+    assert!(out.contains("no_wait"), "{out}");
+}

@@ -17,6 +17,8 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "databricks_cluster",
     "databricks_instance_pool",
     "databricks_cluster_policy",
+    "databricks_sql_endpoint",
+    "databricks_pipeline",
 ];
 
 const REF_PREFIX: &str = "\u{1}ref:";

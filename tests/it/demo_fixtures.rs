@@ -116,6 +116,26 @@ async fn dump(emu: &Emulator) -> BTreeMap<&'static str, Value> {
         }
         out.insert(file, Value::Array(bodies));
     }
+    // Warehouses and pipelines: ids from the list, then the body of each.
+    let mut warehouses = Vec::new();
+    for id in list_ids(&raw, "/api/2.0/sql/warehouses", "warehouses", "id").await {
+        let path = format!("/api/2.0/sql/warehouses/{}", id.as_str().unwrap());
+        warehouses.push(raw.get(&path).await.1);
+    }
+    out.insert("sql_warehouses.json", Value::Array(warehouses));
+    let mut pipelines = Vec::new();
+    for id in list_ids(
+        &raw,
+        "/api/2.0/pipelines?max_results=100",
+        "statuses",
+        "pipeline_id",
+    )
+    .await
+    {
+        let path = format!("/api/2.0/pipelines/{}", id.as_str().unwrap());
+        pipelines.push(raw.get(&path).await.1);
+    }
+    out.insert("pipelines.json", Value::Array(pipelines));
     out
 }
 

@@ -81,6 +81,117 @@ async fn bundle_jobs_in_dr_are_not_drift() {
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
 }
 
+/// Warehouses and pipelines drift like every kind: a changed setting, a missing pipeline and an unmanaged
+/// warehouse are findings; what plan never shows (a pipeline's `run_as`, §8.4; a warehouse's channel the HCL
+/// leaves out, §7.3) is not.
+#[tokio::test]
+async fn warehouses_and_pipelines_drift() {
+    let (_primary, dr, desired, _) = primary_and_dr().await;
+    let raw = Raw::new(&dr);
+    let (_, list) = raw.get("/api/2.0/sql/warehouses").await;
+    let warehouse = |name: &str| {
+        list["warehouses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    // A changed auto stop.
+    let analytics = warehouse("analytics-serverless");
+    let id = analytics["id"].as_str().unwrap();
+    let mut edit = analytics.clone();
+    edit["auto_stop_mins"] = json!(30);
+    let (s, body) = raw
+        .post(&format!("/api/2.0/sql/warehouses/{id}/edit"), edit)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    // A channel the HCL leaves out: suppressed.
+    let adhoc = warehouse("bi-pro-adhoc");
+    let id = adhoc["id"].as_str().unwrap();
+    let mut edit = adhoc.clone();
+    edit["channel"] = json!({"name": "CHANNEL_NAME_PREVIEW"});
+    let (s, body) = raw
+        .post(&format!("/api/2.0/sql/warehouses/{id}/edit"), edit)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    // A warehouse made by hand.
+    let (s, body) = raw
+        .post(
+            "/api/2.0/sql/warehouses",
+            json!({"name": "hand-made-wh", "cluster_size": "Small"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    // A pipeline deleted, another given another run_as (never read back by the provider).
+    let (_, list) = raw.get("/api/2.0/pipelines?max_results=100").await;
+    let pipeline = |name: &str| {
+        list["statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["pipeline_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let streaming = pipeline("events-streaming-dlt");
+    let deleted = raw
+        .http
+        .delete(format!("{}/api/2.0/pipelines/{streaming}", raw.base))
+        .bearer_auth(&raw.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    let orders = pipeline("orders-dlt");
+    let (_, got) = raw.get(&format!("/api/2.0/pipelines/{orders}")).await;
+    let mut spec = got["spec"].clone();
+    spec["run_as"] = json!({"user_name": "someone.else@example.com"});
+    let edited = raw
+        .http
+        .put(format!("{}/api/2.0/pipelines/{orders}", raw.base))
+        .bearer_auth(&raw.token)
+        .json(&spec)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), 200);
+    let (_, got) = raw.get(&format!("/api/2.0/pipelines/{orders}")).await;
+    assert_eq!(got["run_as_user_name"], "someone.else@example.com");
+
+    let report = drift_of(&dr, &desired).await;
+    let found: Vec<(String, FindingKind)> = report
+        .findings
+        .iter()
+        .map(|f| (f.address(), f.kind))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "databricks_pipeline.events_streaming_dlt".to_string(),
+                FindingKind::Missing
+            ),
+            (
+                "databricks_sql_endpoint.analytics_serverless".to_string(),
+                FindingKind::Changed
+            ),
+            (
+                "databricks_sql_endpoint.hand_made_wh".to_string(),
+                FindingKind::Unmanaged
+            ),
+        ],
+        "{:#?}",
+        report.findings
+    );
+    let changed = &report.findings[1];
+    assert_eq!(changed.fields.len(), 1, "{:#?}", changed.fields);
+    assert_eq!(changed.fields[0].path, "auto_stop_mins");
+}
+
 #[tokio::test]
 async fn one_change_of_each_kind_gives_exactly_those_findings() {
     let (_primary, dr, desired, _) = primary_and_dr().await;

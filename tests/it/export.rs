@@ -53,6 +53,8 @@ async fn golden_files_of_the_primary_workspace() {
             "drsync-labels.json",
             "instance_pools.tf",
             "jobs.tf",
+            "pipelines.tf",
+            "sql_warehouses.tf",
             "versions.tf"
         ]
     );
@@ -88,8 +90,9 @@ async fn every_resource_conforms_to_the_provider_schema() {
         );
     }
     assert_eq!(checked, out.resources.len());
-    // 31 jobs on the primary, one of them deployed by a bundle and left out (issue 13, defect 9).
-    assert_eq!(checked, 30 + 8 + 5 + 5);
+    // 31 jobs on the primary, one of them deployed by a bundle and left out (issue 13, defect 9); 3 SQL
+    // warehouses and 2 pipelines.
+    assert_eq!(checked, 30 + 8 + 5 + 5 + 3 + 2);
 }
 
 #[tokio::test]
@@ -207,6 +210,8 @@ const JOBS: &[ResourceKind] = &[ResourceKind::Jobs];
 const CLUSTERS: &[ResourceKind] = &[ResourceKind::Clusters];
 const POOLS: &[ResourceKind] = &[ResourceKind::InstancePools];
 const POLICIES: &[ResourceKind] = &[ResourceKind::ClusterPolicies];
+const WAREHOUSES: &[ResourceKind] = &[ResourceKind::SqlWarehouses];
+const PIPELINES: &[ResourceKind] = &[ResourceKind::Pipelines];
 const COMPUTE: &[ResourceKind] = &[ResourceKind::Jobs, ResourceKind::Clusters];
 const ALL: &[ResourceKind] = &ResourceKind::ALL;
 
@@ -315,6 +320,33 @@ const DROPPED: &[Rule] = &[
         why: "read-only: the policy's identity and history (§5.4)" },
     Rule { kinds: POLICIES, pattern: "definition.**", when: |l| l.doc.get("policy_family_id").is_some(),
         why: "computed by the service from the family and its overrides (§5.2)" },
+    // -- SQL warehouses
+    Rule { kinds: WAREHOUSES, pattern: "*", when: |l| ["id", "creator_name", "state", "num_clusters",
+            "num_active_sessions", "jdbc_url"].contains(&l.last()),
+        why: "read-only: the warehouse's identity, state and connection (§7.3)" },
+    Rule { kinds: WAREHOUSES, pattern: "odbc_params.*", when: always, why: "read-only (§7.3)" },
+    Rule { kinds: WAREHOUSES, pattern: "health.**", when: always, why: "read-only; CustomizeDiff clears it (§7.3)" },
+    Rule { kinds: WAREHOUSES, pattern: "auto_stop_mins", when: |l| l.is(json!(120)), why: "the provider's default (§7.2)" },
+    Rule { kinds: WAREHOUSES, pattern: "enable_photon", when: |l| l.is(json!(true)), why: "the provider's default (§7.2)" },
+    Rule { kinds: WAREHOUSES, pattern: "max_num_clusters", when: |l| l.is(json!(1)), why: "the provider's default (§7.2)" },
+    Rule { kinds: WAREHOUSES, pattern: "min_num_clusters", when: |l| l.is(json!(1)),
+        why: "the service's default, under the generic suppressor (§7.3)" },
+    Rule { kinds: WAREHOUSES, pattern: "spot_instance_policy", when: |l| l.is(json!("COST_OPTIMIZED")),
+        why: "the provider's default (§7.2)" },
+    Rule { kinds: WAREHOUSES, pattern: "channel.name", when: |l| l.is(json!("CHANNEL_NAME_CURRENT")),
+        why: "the current channel, which the exporter leaves out (§7.5)" },
+    // -- pipelines: what pipelines/{id} says beside the spec
+    Rule { kinds: PIPELINES, pattern: "*", when: |l| ["pipeline_id", "state", "health", "creator_user_name",
+            "run_as_user_name", "last_modified", "cluster_id"].contains(&l.last()),
+        why: "read-only: the pipeline's identity and state (§8.3 Computed)" },
+    Rule { kinds: PIPELINES, pattern: "latest_updates.**", when: always, why: "read-only (§8.3 Computed)" },
+    Rule { kinds: PIPELINES, pattern: "spec.id", when: always, why: "the pipeline's identity (§8.4)" },
+    Rule { kinds: PIPELINES, pattern: "spec.edition", when: |l| l.is(json!("ADVANCED")), why: "the provider's default (§8.2)" },
+    Rule { kinds: PIPELINES, pattern: "spec.channel", when: |l| l.is(json!("CURRENT")), why: "the provider's default (§8.2)" },
+    Rule { kinds: PIPELINES, pattern: "spec.*", when: zero, why: "a zero (§1.2)" },
+    Rule { kinds: PIPELINES, pattern: "spec.clusters.[].driver_node_type_id", when: |l| l.ancestor(1)
+            .and_then(|c| c.get("node_type_id")) == Some(l.value),
+        why: "the driver node type the service reports as the worker's; Computed (§8.3)" },
 ];
 
 /// What the export may write that no raw leaf holds. The demo workspace needs no such rule: `run_as` comes from
@@ -434,6 +466,9 @@ const REPEATED_BLOCKS: &[(&str, &str)] = &[
         "on_streaming_backlog_exceeded",
     ),
     ("preloaded_docker_image", "preloaded_docker_images"),
+    ("cluster", "clusters"),
+    ("notification", "notifications"),
+    ("custom_tags", "custom_tags"),
 ];
 
 /// Blocks that are single where a block of that name elsewhere repeats: (parent, block). A `for_each_task` runs
@@ -547,7 +582,9 @@ fn expr_json(e: &Expression, ids: &HashMap<String, String>) -> Value {
 fn hcl_path(kind: ResourceKind, path: &[String], value: &Value) -> JPath {
     let mut out: JPath = path.to_vec();
     match (kind, path.first().map(String::as_str)) {
-        (ResourceKind::Jobs, Some("settings")) | (ResourceKind::Clusters, Some("spec")) => {
+        (ResourceKind::Jobs, Some("settings"))
+        | (ResourceKind::Clusters, Some("spec"))
+        | (ResourceKind::Pipelines, Some("spec")) => {
             out.remove(0);
         }
         (ResourceKind::Jobs, Some("run_as_user_name")) => {
@@ -681,6 +718,21 @@ async fn raw_primary(emu: &drsync_emulator::Emulator) -> BTreeMap<(ResourceKind,
         }
         out.insert((ResourceKind::ClusterPolicies, id.to_string()), policy);
     }
+    let (_, list) = raw.get("/api/2.0/sql/warehouses").await;
+    for w in list["warehouses"].as_array().unwrap() {
+        let id = w["id"].as_str().unwrap();
+        let (status, warehouse) = raw.get(&format!("/api/2.0/sql/warehouses/{id}")).await;
+        assert_eq!(status, 200, "{warehouse}");
+        out.insert((ResourceKind::SqlWarehouses, id.to_string()), warehouse);
+    }
+    let (_, list) = raw.get("/api/2.0/pipelines?max_results=100").await;
+    assert!(list.get("next_page_token").is_none(), "one page: {list}");
+    for p in list["statuses"].as_array().unwrap() {
+        let id = p["pipeline_id"].as_str().unwrap();
+        let (status, pipeline) = raw.get(&format!("/api/2.0/pipelines/{id}")).await;
+        assert_eq!(status, 200, "{pipeline}");
+        out.insert((ResourceKind::Pipelines, id.to_string()), pipeline);
+    }
     out
 }
 
@@ -813,10 +865,10 @@ async fn nothing_lost_nothing_invented() {
         problems.len(),
         problems.join("\n")
     );
-    // The whole demo workspace was compared: 30 jobs (one is a bundle's), 8 all-purpose clusters, 5 pools and
-    // 5 policies.
+    // The whole demo workspace was compared: 30 jobs (one is a bundle's), 8 all-purpose clusters, 5 pools,
+    // 5 policies, 3 SQL warehouses and 2 pipelines.
     let counts: Vec<usize> = compared.values().copied().collect();
-    assert_eq!(counts, [30, 8, 5, 5]);
+    assert_eq!(counts, [30, 8, 5, 5, 3, 2]);
 }
 
 /// Issue 14: release builds prove the output safe with `hcl::check_generated` alone, without the whole-file parse
@@ -841,6 +893,8 @@ async fn the_release_output_check_passes_the_export_and_rejects_code() {
             "clusters.tf",
             "instance_pools.tf",
             "jobs.tf",
+            "pipelines.tf",
+            "sql_warehouses.tf",
             "versions.tf"
         ]
     );
@@ -1094,7 +1148,7 @@ async fn dry_run_and_json_summary() {
     let summary: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(summary["dry_run"], true);
     assert_eq!(summary["counts"]["jobs"], 30);
-    assert_eq!(summary["changes"]["added"].as_array().unwrap().len(), 48);
+    assert_eq!(summary["changes"]["added"].as_array().unwrap().len(), 53);
     assert!(!summary["warnings"].as_array().unwrap().is_empty());
     let text = drsync(dir.path(), &["export", "--dry-run"], PRIMARY_ENV).await;
     assert!(
@@ -1292,6 +1346,8 @@ fn inventory_of(fx: &Fixtures) -> Inventory {
         libraries: decode(&fx.cluster_libraries),
         pools: decode(&fx.instance_pools),
         policies: decode(&fx.cluster_policies),
+        warehouses: decode(&fx.sql_warehouses),
+        pipelines: decode(&fx.pipelines),
     }
 }
 
@@ -1473,7 +1529,8 @@ async fn an_export_removing_too_much_is_refused_unless_allowed() {
         .iter()
         .map(|j| j["job_id"].clone())
         .collect();
-    for id in ids.iter().take(6) {
+    // One of the first eight is the bundle job, which is not exported.
+    for id in ids.iter().take(8) {
         raw.delete_job(id).await;
     }
     let refused = drsync(dir.path(), &["export"], PRIMARY_ENV).await;
@@ -1481,7 +1538,7 @@ async fn an_export_removing_too_much_is_refused_unless_allowed() {
     assert!(
         refused
             .stderr
-            .contains("would remove 6 of 48 resources, more than the 5 allowed: databricks_job."),
+            .contains("would remove 7 of 53 resources, more than the 6 allowed: databricks_job."),
         "{}",
         refused.stderr
     );
@@ -1497,7 +1554,7 @@ async fn an_export_removing_too_much_is_refused_unless_allowed() {
     let allowed = drsync(dir.path(), &["export", "--allow-removals"], PRIMARY_ENV).await;
     assert_eq!(allowed.code, 0, "{allowed:?}");
     assert!(
-        allowed.stdout.contains("(0 added, 0 changed, 6 removed)"),
+        allowed.stdout.contains("(0 added, 0 changed, 7 removed)"),
         "{}",
         allowed.stdout
     );

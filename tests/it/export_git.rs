@@ -46,7 +46,7 @@ async fn one_commit_per_change_listing_exactly_the_changes() {
     assert_eq!(log.len(), 2);
     let message = &log[0].1;
     assert!(
-        message.starts_with("drsync: 48 resources added (primary 127.0.0.1"),
+        message.starts_with("drsync: 53 resources added (primary 127.0.0.1"),
         "{message}"
     );
     assert!(
@@ -708,6 +708,8 @@ async fn the_export_commits_only_its_own_files() {
             "drsync-labels.json",
             "instance_pools.tf",
             "jobs.tf",
+            "pipelines.tf",
+            "sql_warehouses.tf",
             "versions.tf"
         ]
     );

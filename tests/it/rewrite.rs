@@ -27,7 +27,7 @@ to = "dbc-dr.cloud.databricks.com"
 "arn:aws:iam::111111111111:instance-profile/databricks-etl-role" = "arn:aws:iam::222222222222:instance-profile/databricks-etl-role"
 
 [rewrite.ids]
-"4e8a1b2c3d4e5f60" = "a1b2c3d4e5f60718"
+"a1b2c3d4-0000-1111-2222-333344445555" = "f0e1d2c3-0000-1111-2222-333344445555"
 
 [[rewrite.field]]
 path = 'databricks_cluster.spark_conf."spark.hadoop.fs.s3a.endpoint"'
@@ -64,7 +64,7 @@ async fn golden_files_with_a_full_dr_rule_set() {
         .collect();
     insta::assert_snapshot!("dr_literal_rule_counts", report.join("\n"));
 
-    // Nothing of the primary region is left, and the mapped warehouse id is no longer a warning.
+    // Nothing of the primary region is left, and the mapped query id is no longer a warning.
     // variables.tf describes each variable with the primary's value it replaced.
     assert!(out.files["variables.tf"].contains("Primary: https://s3.us-east-1.amazonaws.com"));
     for (name, content) in out.files.iter().filter(|(n, _)| *n != "variables.tf") {
@@ -83,11 +83,11 @@ async fn golden_files_with_a_full_dr_rule_set() {
     assert!(!out
         .warnings
         .iter()
-        .any(|w| w.message.contains("4e8a1b2c3d4e5f60")));
+        .any(|w| w.message.contains("a1b2c3d4-0000-1111-2222-333344445555")));
     assert!(
         out.warnings
             .iter()
-            .any(|w| w.message.contains("7f21c0a9e4b35d18")),
+            .any(|w| w.message.contains("c2d3e4f5-1111-2222-3333-444455556666")),
         "unmapped ids still warn"
     );
     // The fixtures never name the workspace URL: that rule matched nothing, and the export says so.
@@ -203,8 +203,9 @@ async fn explain_shows_every_change_and_invalid_rules_write_nothing() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("rewrite rules:"), "{}", run.stdout);
     assert!(
-        // 17: pool-backed compute carries no zone (the provider strips it, issue 13) and the bundle job is out.
-        run.stdout.contains("     17  zone_id = \"auto\""),
+        // 18: pool-backed compute carries no zone (the provider strips it, issue 13) and the bundle job is out;
+        // one pipeline cluster has a zone.
+        run.stdout.contains("     18  zone_id = \"auto\""),
         "{}",
         run.stdout
     );
@@ -222,7 +223,7 @@ async fn explain_shows_every_change_and_invalid_rules_write_nothing() {
     let summary: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(
         summary["rewrite"][0],
-        serde_json::json!({"rule": "zone_id = \"auto\"", "count": 17})
+        serde_json::json!({"rule": "zone_id = \"auto\"", "count": 18})
     );
 
     // A variable without a DR value: a clear error naming the rule, and nothing written.

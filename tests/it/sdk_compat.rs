@@ -206,6 +206,8 @@ async fn primary_fixtures_load_and_serve_every_object() {
     assert_eq!(fixtures.clusters.len(), 12, "clusters.json");
     assert_eq!(fixtures.instance_pools.len(), 5, "instance_pools.json");
     assert_eq!(fixtures.cluster_policies.len(), 5, "cluster_policies.json");
+    assert_eq!(fixtures.sql_warehouses.len(), 3, "sql_warehouses.json");
+    assert_eq!(fixtures.pipelines.len(), 2, "pipelines.json");
     assert!(fixtures.instance_profiles.is_some() && fixtures.secret_scopes.is_some());
     assert_eq!(
         fixtures.cluster_libraries.len(),
@@ -217,6 +219,30 @@ async fn primary_fixtures_load_and_serve_every_object() {
     let want_clusters = ids(&fixtures.clusters, "cluster_id");
     let want_pools = ids(&fixtures.instance_pools, "instance_pool_id");
     let want_policies = ids(&fixtures.cluster_policies, "policy_id");
+    let want_warehouses = ids(&fixtures.sql_warehouses, "id");
+    let want_pipelines = ids(&fixtures.pipelines, "pipeline_id");
+    // Every warehouse and pipeline a job task names is in the fixtures (fixtures/README.md).
+    let mut named = (BTreeSet::new(), BTreeSet::new());
+    for job in &fixtures.jobs {
+        for task in job["settings"]["tasks"].as_array().into_iter().flatten() {
+            for kind in ["sql_task", "notebook_task", "dbt_task"] {
+                if let Some(id) = task[kind]["warehouse_id"].as_str() {
+                    named.0.insert(id.to_string());
+                }
+            }
+            if let Some(id) = task["pipeline_task"]["pipeline_id"].as_str() {
+                named.1.insert(id.to_string());
+            }
+        }
+    }
+    assert!(
+        !named.0.is_empty() && named.0.is_subset(&want_warehouses),
+        "{named:?}"
+    );
+    assert!(
+        !named.1.is_empty() && named.1.is_subset(&want_pipelines),
+        "{named:?}"
+    );
     let all_purpose: BTreeSet<String> = fixtures
         .clusters
         .iter()
@@ -304,4 +330,15 @@ async fn primary_fixtures_load_and_serve_every_object() {
         want_policies,
         "policies/clusters/list"
     );
+
+    let warehouses = all_pages(&raw, "/api/2.0/sql/warehouses?page_size=2", "warehouses").await;
+    assert_eq!(ids(&warehouses, "id"), want_warehouses, "sql/warehouses");
+    let pipelines = all_pages(&raw, "/api/2.0/pipelines?max_results=1", "statuses").await;
+    assert_eq!(pipelines.len(), 2, "pipelines, a page each");
+    assert_eq!(ids(&pipelines, "pipeline_id"), want_pipelines, "pipelines");
+    for id in &want_pipelines {
+        let (status, got) = raw.get(&format!("/api/2.0/pipelines/{id}")).await;
+        assert_eq!(status, 200, "{got}");
+        assert_eq!(got["spec"]["id"], Value::String(id.clone()));
+    }
 }

@@ -24,8 +24,8 @@ to = "us-west-2"
 "arn:aws:iam::111111111111:instance-profile/databricks-ml-role" = "arn:aws:iam::222222222222:instance-profile/databricks-ml-role"
 "arn:aws:iam::111111111111:instance-profile/databricks-streaming-role" = "arn:aws:iam::222222222222:instance-profile/databricks-streaming-role"
 
-[rewrite.ids]                   # the SQL warehouse in DR
-"4e8a1b2c3d4e5f60" = "a1b2c3d4e5f60718"
+[rewrite.ids]                   # the SQL query the nightly ETL refreshes, as it is in DR
+"a1b2c3d4-0000-1111-2222-333344445555" = "f0e1d2c3-0000-1111-2222-333344445555"
 "#;
 
 macro_rules! fixture_files {
@@ -78,6 +78,14 @@ macro_rules! fixture_files {
                     $dir,
                     "/workspace_objects.json"
                 )),
+            ),
+            (
+                "sql_warehouses.json",
+                include_str!(concat!("../../../fixtures/", $dir, "/sql_warehouses.json")),
+            ),
+            (
+                "pipelines.json",
+                include_str!(concat!("../../../fixtures/", $dir, "/pipelines.json")),
             ),
         ]
     };

@@ -9,7 +9,8 @@ use std::path::Path;
 ///
 /// Each field holds real API bodies: `jobs` as `jobs/get` returns them, `clusters` as `clusters/get`,
 /// `instance_pools` as `instance-pools/get`, `cluster_policies` as `policies/clusters/get`,
-/// `cluster_libraries` as `libraries/cluster-status`, `workspace_objects` as `workspace/get-status`.
+/// `cluster_libraries` as `libraries/cluster-status`, `workspace_objects` as `workspace/get-status`,
+/// `sql_warehouses` as `sql/warehouses/{id}`, `pipelines` as `pipelines/{id}`.
 /// The catalog bodies (`node_types`, `spark_versions`, `zones`) default to a built-in catalog for the
 /// emulator's cloud when `None`; the other `Option`s mean "none".
 #[derive(Debug, Default, Clone)]
@@ -36,6 +37,10 @@ pub struct Fixtures {
     pub cluster_libraries: Vec<Value>,
     /// `workspace_objects.json`: array of `workspace/get-status` bodies.
     pub workspace_objects: Vec<Value>,
+    /// `sql_warehouses.json`: array of `sql/warehouses/{id}` GET bodies.
+    pub sql_warehouses: Vec<Value>,
+    /// `pipelines.json`: array of `pipelines/{id}` GET bodies.
+    pub pipelines: Vec<Value>,
 }
 
 impl Fixtures {
@@ -94,6 +99,8 @@ impl Fixtures {
             secret_scopes: object(dir, "secret_scopes.json", "")?,
             cluster_libraries: array(dir, "cluster_libraries.json", &["cluster_id"])?,
             workspace_objects: array(dir, "workspace_objects.json", &["path", "object_type"])?,
+            sql_warehouses: array(dir, "sql_warehouses.json", &["id", "name"])?,
+            pipelines: array(dir, "pipelines.json", &["pipeline_id", "spec"])?,
         })
     }
 }

@@ -21,12 +21,14 @@ mod json;
 mod misc;
 mod objects;
 mod params;
+mod pipelines;
 mod policies;
 mod pools;
 mod ratelimit;
 mod state;
 mod synthetic;
 mod view;
+mod warehouses;
 
 pub use catalog::Cloud;
 pub use error::Error;
@@ -325,6 +327,8 @@ fn router(state: AppState) -> Router {
         .merge(pools::routes())
         .merge(policies::routes())
         .merge(misc::routes())
+        .merge(warehouses::routes())
+        .merge(pipelines::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

@@ -60,6 +60,10 @@ pub(crate) struct Workspace {
     pub(crate) me: Value,
     /// How policy definitions are stored (see [`PolicyJson`]).
     pub(crate) policy_json: PolicyJson,
+    /// SQL warehouses by id, each a full `sql/warehouses/{id}` GET body.
+    pub(crate) warehouses: BTreeMap<String, Value>,
+    /// Pipelines by id, each a full `pipelines/{id}` GET body (`spec` and the state fields).
+    pub(crate) pipelines: BTreeMap<String, Value>,
     rng: SmallRng,
 }
 
@@ -95,6 +99,8 @@ impl Workspace {
                 "name": {"givenName": "Emulator", "familyName": "User"}
             }),
             policy_json: PolicyJson::default(),
+            warehouses: BTreeMap::new(),
+            pipelines: BTreeMap::new(),
             rng: SmallRng::seed_from_u64(seed),
         };
         for job in fixtures.jobs {
@@ -130,6 +136,16 @@ impl Workspace {
         for obj in fixtures.workspace_objects {
             if let Some(path) = obj.get("path").and_then(Value::as_str) {
                 ws.workspace_objects.insert(path.to_string(), obj);
+            }
+        }
+        for w in fixtures.sql_warehouses {
+            if let Some(id) = w.get("id").and_then(Value::as_str) {
+                ws.warehouses.insert(id.to_string(), w);
+            }
+        }
+        for p in fixtures.pipelines {
+            if let Some(id) = p.get("pipeline_id").and_then(Value::as_str) {
+                ws.pipelines.insert(id.to_string(), p);
             }
         }
         ws
@@ -183,6 +199,36 @@ impl Workspace {
         loop {
             let id = format!("{:016X}", self.rng.random::<u64>());
             if !self.policies.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// A new SQL warehouse id: 16 lowercase hex digits (`4e8a1b2c3d4e5f60`).
+    pub(crate) fn new_warehouse_id(&mut self) -> String {
+        loop {
+            let id = format!("{:016x}", self.rng.random::<u64>());
+            if !self.warehouses.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// A new pipeline id: a lowercase UUID v4 (`1f6e2a7c-3b8d-4e5f-9a01-b2c3d4e5f678`).
+    pub(crate) fn new_pipeline_id(&mut self) -> String {
+        loop {
+            let a = self.rng.random::<u128>();
+            let a = (a & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+            let h = format!("{a:032x}");
+            let id = format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            );
+            if !self.pipelines.contains_key(&id) {
                 return id;
             }
         }

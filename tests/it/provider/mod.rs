@@ -1,4 +1,4 @@
-//! A model of the `databricks/databricks` provider 1.99.0 for drsync's four resource types, written from
+//! A model of the `databricks/databricks` provider 1.99.0 for drsync's six resource types, written from
 //! `../shared/reference/provider-behaviour.md` (every rule cites its section, `§n`), not from drsync's exporter.
 //! It judges what drsync exports the way `terraform validate`, `apply` and `plan` with the real provider would:
 //!
@@ -17,8 +17,10 @@
 pub mod cluster;
 pub mod diff;
 pub mod job;
+pub mod pipeline;
 pub mod policy;
 pub mod pool;
+pub mod sql_endpoint;
 pub mod value;
 
 mod model_tests;
@@ -139,6 +141,8 @@ pub fn validate(r: &Resource) -> Vec<Violation> {
         cluster::TYPE => cluster::validate(&b),
         pool::TYPE => pool::validate(&b),
         policy::TYPE => policy::validate(&b),
+        sql_endpoint::TYPE => sql_endpoint::validate(&b),
+        pipeline::TYPE => pipeline::validate(&b),
         other => vec![Problem::value(format!("unknown resource type {other}"))],
     };
     problems
@@ -163,6 +167,8 @@ pub enum Request {
     Cluster(cluster::Create),
     Pool(Map<String, Value>),
     Policy(Map<String, Value>),
+    Warehouse(sql_endpoint::Create),
+    Pipeline(Map<String, Value>),
 }
 
 /// The create request for a resource, references resolved against `ids`.
@@ -176,6 +182,8 @@ pub fn create_request(r: &Resource, ids: &Ids) -> Result<Request, Error> {
         cluster::TYPE => Request::Cluster(cluster::create(b)),
         pool::TYPE => Request::Pool(pool::create(b)),
         policy::TYPE => Request::Policy(policy::create(b)),
+        sql_endpoint::TYPE => Request::Warehouse(sql_endpoint::create(b)),
+        pipeline::TYPE => Request::Pipeline(pipeline::create(b)),
         other => return Err(Error::UnknownType(other.to_string())),
     })
 }
@@ -266,6 +274,46 @@ async fn create_one(client: &WorkspaceClient, r: &Resource, ids: &Ids) -> Result
                 .map_err(api_err(&address))?;
             // Never read: state keeps what was applied.
             state.insert("no_wait".into(), Value::Bool(c.no_wait));
+            (id, state)
+        }
+        Request::Warehouse(w) => {
+            let resp = client
+                .post("/api/2.0/sql/warehouses", &Value::Object(w.body))
+                .await
+                .map_err(api_err(&address))?;
+            let id = id_of(&resp, "id");
+            // §7.2: create waits for RUNNING unless `no_wait`.
+            if !w.no_wait {
+                sql_endpoint::wait_running(client, &id)
+                    .await
+                    .map_err(|message| Error::Provider {
+                        address: address.clone(),
+                        message,
+                    })?;
+            }
+            let mut state = sql_endpoint::read(client, &id)
+                .await
+                .map_err(api_err(&address))?;
+            // Never read: state keeps what was applied.
+            state.insert("no_wait".into(), Value::Bool(w.no_wait));
+            (id, state)
+        }
+        Request::Pipeline(p) => {
+            let continuous = p.get("continuous") == Some(&Value::Bool(true));
+            let resp = client
+                .post("/api/2.0/pipelines", &Value::Object(p))
+                .await
+                .map_err(api_err(&address))?;
+            let id = id_of(&resp, "pipeline_id");
+            pipeline::wait(client, &id, continuous)
+                .await
+                .map_err(|message| Error::Provider {
+                    address: address.clone(),
+                    message,
+                })?;
+            let state = pipeline::read(client, &id)
+                .await
+                .map_err(api_err(&address))?;
             (id, state)
         }
         Request::Job(j) => {
@@ -376,6 +424,8 @@ async fn read(
         cluster::TYPE => cluster::read(client, id, libraries).await,
         pool::TYPE => pool::read(client, id).await,
         policy::TYPE => policy::read(client, id).await,
+        sql_endpoint::TYPE => sql_endpoint::read(client, id).await,
+        pipeline::TYPE => pipeline::read(client, id).await,
         other => return Err(Error::UnknownType(other.to_string())),
     };
     r.map_err(api_err(address))
@@ -406,6 +456,8 @@ fn rule_of(resource_type: &str) -> fn(&[&str]) -> diff::Rule {
         job::TYPE => job::rule,
         cluster::TYPE => cluster::rule,
         pool::TYPE => pool::rule,
+        sql_endpoint::TYPE => sql_endpoint::rule,
+        pipeline::TYPE => pipeline::rule,
         _ => policy::rule,
     }
 }
@@ -475,6 +527,8 @@ pub fn planned(r: &Resource, ids: &Ids) -> Map<String, Value> {
         job::TYPE => job::defaults(&mut b),
         cluster::TYPE => cluster::defaults(&mut b),
         pool::TYPE => pool::defaults(&mut b),
+        sql_endpoint::TYPE => sql_endpoint::defaults(&mut b),
+        pipeline::TYPE => pipeline::defaults(&mut b),
         _ => {}
     }
     b

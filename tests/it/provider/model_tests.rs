@@ -750,3 +750,122 @@ async fn apply_refuses_what_validation_rejects() {
     );
     assert_eq!(emu.request_count(), 0, "nothing is created");
 }
+
+/// §7.2, §7.3: warehouses the provider 1.99.0 refuses, the defaults it sends and the zeros it forces.
+#[test]
+fn warehouses_validate_and_send_defaults_and_forced_zeros() {
+    let c = config(
+        r#"
+resource "databricks_sql_endpoint" "huge" {
+  name         = "huge"
+  cluster_size = "5X-Large"
+}
+resource "databricks_sql_endpoint" "many" {
+  name             = "many"
+  cluster_size     = "Small"
+  max_num_clusters = 31
+}
+resource "databricks_sql_endpoint" "fine" {
+  name             = "fine"
+  cluster_size     = "Small"
+  max_num_clusters = 30
+}
+"#,
+    );
+    let found: Vec<(String, Check)> = validate_all(&c)
+        .into_iter()
+        .map(|v| (v.address, v.check))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("databricks_sql_endpoint.huge".to_string(), Check::Value),
+            ("databricks_sql_endpoint.many".to_string(), Check::Value),
+        ]
+    );
+    let Request::Warehouse(w) = request(
+        r#"
+resource "databricks_sql_endpoint" "w" {
+  name                      = "w"
+  cluster_size              = "Small"
+  enable_serverless_compute = false
+  enable_photon             = false
+  auto_stop_mins            = 0
+  min_num_clusters          = 0
+  no_wait                   = true
+}
+"#,
+        &Ids::new(),
+    ) else {
+        panic!("not a warehouse request")
+    };
+    assert!(w.no_wait);
+    assert_eq!(
+        Value::Object(w.body),
+        json!({"name": "w", "cluster_size": "Small", "enable_serverless_compute": false,
+               "enable_photon": false, "auto_stop_mins": 0, "max_num_clusters": 1,
+               "spot_instance_policy": "COST_OPTIMIZED"})
+    );
+}
+
+/// §8.2, §8.3: pipeline conflicts and validation, the defaults it sends, and single-node `num_workers = 0`.
+#[test]
+fn pipelines_validate_and_send_defaults() {
+    let c = config(
+        r#"
+resource "databricks_pipeline" "both" {
+  name    = "both"
+  storage = "s3://b/p"
+  catalog = "main"
+  target  = "t"
+  schema  = "s"
+  edition = "enterprise"
+  library {
+    notebook {
+      path = "/x"
+    }
+  }
+}
+"#,
+    );
+    let found: Vec<Check> = validate_all(&c).into_iter().map(|v| v.check).collect();
+    assert_eq!(
+        found,
+        [Check::ConflictsWith, Check::ConflictsWith, Check::Value]
+    );
+    let Request::Pipeline(p) = request(
+        r#"
+resource "databricks_pipeline" "p" {
+  name        = "p"
+  development = false
+  cluster {
+    label       = "default"
+    num_workers = 0
+    spark_conf = {
+      "spark.databricks.cluster.profile" = "singleNode"
+    }
+  }
+  cluster {
+    label       = "maintenance"
+    num_workers = 0
+  }
+  library {
+    notebook {
+      path = "/x"
+    }
+  }
+}
+"#,
+        &Ids::new(),
+    ) else {
+        panic!("not a pipeline request")
+    };
+    assert_eq!(
+        Value::Object(p),
+        json!({"name": "p", "edition": "ADVANCED", "channel": "CURRENT",
+               "clusters": [{"label": "default", "num_workers": 0,
+                             "spark_conf": {"spark.databricks.cluster.profile": "singleNode"}},
+                            {"label": "maintenance"}],
+               "libraries": [{"notebook": {"path": "/x"}}]})
+    );
+}

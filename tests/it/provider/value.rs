@@ -335,6 +335,8 @@ const BLOCK_RENAMES: &[(&str, &str)] = &[
     ("environment", "environments"),
     ("library", "libraries"),
     ("preloaded_docker_image", "preloaded_docker_images"),
+    ("cluster", "clusters"),
+    ("notification", "notifications"),
 ];
 
 /// `git_source` attributes the API spells with a `git_` prefix.

@@ -12,6 +12,7 @@ mod pools;
 #[cfg(test)]
 mod tests;
 mod vocab;
+mod warehouses;
 
 use super::catalog::{self, Cloud};
 use super::error::Error;
@@ -113,7 +114,8 @@ impl fmt::Display for SyntheticSpec {
 /// The result is an AWS us-east-1 workspace in the fixture format: full `jobs/get` bodies in creation order
 /// (`created_time` strictly increasing), `clusters/get` bodies (about 20% `cluster_source: JOB`), pools,
 /// policies, library statuses for some all-purpose clusters, the workspace objects the jobs' notebooks and
-/// files live at, and the instance profiles and secret scopes the bodies name. The catalog fields stay `None`,
+/// files live at, the SQL warehouses their SQL tasks run on, and the instance profiles and secret scopes the
+/// bodies name. The catalog fields stay `None`,
 /// so the emulator serves its built-in AWS catalog, from which every node type and runtime here is drawn.
 pub fn synthetic(spec: &SyntheticSpec, seed: u64) -> Fixtures {
     let mut g = Gen::new(seed);
@@ -156,6 +158,12 @@ pub fn synthetic(spec: &SyntheticSpec, seed: u64) -> Fixtures {
         instance_pools,
         cluster_policies,
         cluster_libraries,
+        // The warehouses the jobs' SQL tasks name; none without jobs.
+        sql_warehouses: if spec.jobs == 0 {
+            Vec::new()
+        } else {
+            g.warehouses()
+        },
         ..Fixtures::default()
     }
 }
