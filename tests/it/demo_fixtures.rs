@@ -175,7 +175,16 @@ async fn generate_dr_fixtures() {
         "instance_profiles.json",
         serde_json::from_str(&profiles).unwrap(),
     );
-    for same in ["secret_scopes.json", "workspace_objects.json"] {
+    // Identities, secret keys (names only) and scope ACLs as the primary has them.
+    for same in [
+        "secret_scopes.json",
+        "workspace_objects.json",
+        "secrets.json",
+        "secret_acls.json",
+        "users.json",
+        "groups.json",
+        "service_principals.json",
+    ] {
         files.insert(
             same,
             serde_json::from_str(&std::fs::read_to_string(primary_dir.join(same)).unwrap())

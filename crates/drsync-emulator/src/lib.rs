@@ -24,6 +24,8 @@ mod params;
 mod policies;
 mod pools;
 mod ratelimit;
+mod scim;
+mod secrets;
 mod state;
 mod synthetic;
 mod view;
@@ -325,6 +327,8 @@ fn router(state: AppState) -> Router {
         .merge(pools::routes())
         .merge(policies::routes())
         .merge(misc::routes())
+        .merge(secrets::routes())
+        .merge(scim::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

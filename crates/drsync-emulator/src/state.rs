@@ -4,6 +4,8 @@
 use super::catalog::{self, Cloud};
 use super::cluster_list::ListIndex;
 use super::fixtures::Fixtures;
+use super::scim::Principals;
+use super::secrets::Scopes;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -47,8 +49,8 @@ pub(crate) struct Workspace {
     pub(crate) zones: Value,
     /// The `instance-profiles/list` body.
     pub(crate) instance_profiles: Value,
-    /// The `secrets/scopes/list` body.
-    pub(crate) secret_scopes: Value,
+    /// Secret scopes by name, with their secrets (values never returned) and ACLs.
+    pub(crate) secrets: Scopes,
     /// Library statuses by cluster id (the `library_statuses` of `libraries/cluster-status`).
     pub(crate) libraries: BTreeMap<String, Vec<Value>>,
     /// Workspace objects (notebooks, files, directories, repos) by path, as `workspace/get-status` returns them.
@@ -56,6 +58,8 @@ pub(crate) struct Workspace {
     /// Those objects with the folders their paths imply, built once on first use by the workspace routes
     /// (`misc`); nothing changes the objects after the workspace is made.
     pub(crate) workspace_tree: OnceCell<BTreeMap<String, Value>>,
+    /// SCIM users, groups and service principals (see [`Workspace::principal_exists`]).
+    pub(crate) principals: Principals,
     /// The SCIM user (or service principal) behind PATs.
     pub(crate) me: Value,
     /// How policy definitions are stored (see [`PolicyJson`]).
@@ -79,7 +83,16 @@ impl Workspace {
                 .unwrap_or_else(catalog::spark_versions),
             zones: fixtures.zones.unwrap_or_else(|| catalog::zones(cloud)),
             instance_profiles: fixtures.instance_profiles.unwrap_or_else(|| json!({})),
-            secret_scopes: fixtures.secret_scopes.unwrap_or_else(|| json!({})),
+            secrets: Scopes::seed(
+                fixtures.secret_scopes.as_ref(),
+                fixtures.secrets.as_ref(),
+                fixtures.secret_acls.as_ref(),
+            ),
+            principals: Principals::seed(
+                fixtures.users.as_ref(),
+                fixtures.groups.as_ref(),
+                fixtures.service_principals.as_ref(),
+            ),
             libraries: BTreeMap::new(),
             workspace_objects: BTreeMap::new(),
             workspace_tree: OnceCell::new(),
@@ -202,6 +215,17 @@ impl Workspace {
             .map(|_| set[self.rng.random_range(0..set.len())] as char)
             .collect()
     }
+}
+
+/// The kinds of SCIM principals, each named in ACLs and permissions by one attribute (`scim`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PrincipalKind {
+    /// A user, named by `userName`.
+    User,
+    /// A group, named by `displayName`.
+    Group,
+    /// A service principal, named by `applicationId`.
+    ServicePrincipal,
 }
 
 /// Where a job sorts in `jobs/list`: `(created_time, job_id)`, listed highest first. Jobs without
