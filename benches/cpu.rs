@@ -47,6 +47,7 @@ fn inventory(spec: &SyntheticSpec) -> Inventory {
         libraries: decode(&fx.cluster_libraries),
         pools: decode(&fx.instance_pools),
         policies: decode(&fx.cluster_policies),
+        ..Inventory::default()
     }
 }
 
@@ -107,6 +108,7 @@ fn cpu(c: &mut Criterion) {
                 source(),
                 &schema,
                 &Default::default(),
+                None,
             )
             .expect("compares")
         })
@@ -121,6 +123,7 @@ fn cpu(c: &mut Criterion) {
                 source(),
                 &schema,
                 &Default::default(),
+                None,
             )
             .expect("compares")
         })

@@ -105,6 +105,10 @@ const REFERENCES: &[(&str, &str, ResourceKind)] = &[
     ("", "driver_instance_pool_id", ResourceKind::InstancePools),
     ("", "policy_id", ResourceKind::ClusterPolicies),
     ("run_job_task", "job_id", ResourceKind::Jobs),
+    // A secret ACL's scope (only `databricks_secret_acl` has a `scope` attribute): the scope's id is its name
+    // (§9.5), and `.id` is the reference the provider's exporter writes (its rule for `scope` matches on the
+    // default `id`, §10, §11.3).
+    ("", "scope", ResourceKind::SecretScopes),
 ];
 
 /// Attributes that hold the id of something drsync does not export (it differs in DR): kept, and reported.
@@ -139,6 +143,9 @@ const LEADING_KEYS: &[&str] = &[
     "job_cluster_key",
     "environment_key",
     "description",
+    // A secret ACL: its scope, then whom it is for (only `databricks_secret_acl` has these).
+    "scope",
+    "principal",
 ];
 
 /// Turns normalised objects into resource bodies.
@@ -554,6 +561,8 @@ fn kind_noun(kind: ResourceKind) -> &'static str {
         ResourceKind::Clusters => "cluster",
         ResourceKind::InstancePools => "instance pool",
         ResourceKind::ClusterPolicies => "cluster policy",
+        ResourceKind::SecretScopes => "secret scope",
+        ResourceKind::SecretAcls => "secret ACL",
     }
 }
 

@@ -13,7 +13,7 @@ use crate::inventory::{Inventory, Listed};
 use crate::model::ResourceKind;
 use crate::normalize::{self, Normalized};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// What an export reads: jobs prepared as their pages arrive ([`Preparer::prepare`]), everything else as read.
@@ -104,7 +104,25 @@ pub fn build_prepared(
         Object::from,
     );
     drop(rest);
-    objects.retain(|o| settings.filter.matches(&o.name));
+    // A scope's ACLs follow their scope through the name filter (an ACL's name is its scope's and its
+    // principal); the exporting identity's own MANAGE is what creating the scope gave it
+    // (`normalize::is_own_manage`), not configuration to carry to DR.
+    let scopes: HashSet<String> = objects
+        .iter()
+        .filter(|o| o.kind == ResourceKind::SecretScopes && settings.filter.matches(&o.name))
+        .map(|o| o.id.clone())
+        .collect();
+    objects.retain(|o| match (o.kind, &o.config) {
+        (ResourceKind::SecretAcls, Config::Tree(config)) => {
+            let scope = o.id.split_once("|||").map_or("", |(s, _)| s);
+            scopes.contains(scope)
+                && !settings
+                    .exporter
+                    .as_deref()
+                    .is_some_and(|me| normalize::is_own_manage(o.kind, &o.id, config, me))
+        }
+        _ => settings.filter.matches(&o.name),
+    });
     let mut export = assemble(objects, settings, previous, schema)?;
     // Objects deleted while they were read are not exported; each is named, as it may be a surprise.
     let before = export.warnings.len();

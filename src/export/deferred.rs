@@ -88,6 +88,9 @@ impl Preparer {
             libraries,
             pools,
             policies,
+            secret_scopes,
+            secret_acls,
+            secret_keys,
         } = inv;
         Prepared {
             jobs: jobs.into_par_iter().map(|j| self.prepare(j)).collect(),
@@ -97,6 +100,9 @@ impl Preparer {
                 libraries,
                 pools,
                 policies,
+                secret_scopes,
+                secret_acls,
+                secret_keys,
             },
             gone: Vec::new(),
         }

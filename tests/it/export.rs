@@ -53,6 +53,8 @@ async fn golden_files_of_the_primary_workspace() {
             "drsync-labels.json",
             "instance_pools.tf",
             "jobs.tf",
+            "secret_acls.tf",
+            "secret_scopes.tf",
             "versions.tf"
         ]
     );
@@ -88,8 +90,9 @@ async fn every_resource_conforms_to_the_provider_schema() {
         );
     }
     assert_eq!(checked, out.resources.len());
-    // 31 jobs on the primary, one of them deployed by a bundle and left out (issue 13, defect 9).
-    assert_eq!(checked, 30 + 8 + 5 + 5);
+    // 31 jobs on the primary, one of them deployed by a bundle and left out (issue 13, defect 9); 5 secret
+    // scopes and their 14 ACLs (no exporter identity here, so none is the exporter's own).
+    assert_eq!(checked, 30 + 8 + 5 + 5 + 5 + 14);
 }
 
 #[tokio::test]
@@ -207,6 +210,7 @@ const JOBS: &[ResourceKind] = &[ResourceKind::Jobs];
 const CLUSTERS: &[ResourceKind] = &[ResourceKind::Clusters];
 const POOLS: &[ResourceKind] = &[ResourceKind::InstancePools];
 const POLICIES: &[ResourceKind] = &[ResourceKind::ClusterPolicies];
+const SCOPES: &[ResourceKind] = &[ResourceKind::SecretScopes];
 const COMPUTE: &[ResourceKind] = &[ResourceKind::Jobs, ResourceKind::Clusters];
 const ALL: &[ResourceKind] = &ResourceKind::ALL;
 
@@ -315,6 +319,9 @@ const DROPPED: &[Rule] = &[
         why: "read-only: the policy's identity and history (§5.4)" },
     Rule { kinds: POLICIES, pattern: "definition.**", when: |l| l.doc.get("policy_family_id").is_some(),
         why: "computed by the service from the family and its overrides (§5.2)" },
+    // -- secret scopes
+    Rule { kinds: SCOPES, pattern: "backend_type", when: always,
+        why: "Computed: the provider sets it from `keyvault_metadata` (§9.1, §13)" },
 ];
 
 /// What the export may write that no raw leaf holds. The demo workspace needs no such rule: `run_as` comes from
@@ -681,6 +688,28 @@ async fn raw_primary(emu: &drsync_emulator::Emulator) -> BTreeMap<(ResourceKind,
         }
         out.insert((ResourceKind::ClusterPolicies, id.to_string()), policy);
     }
+    // Scopes as `scopes/list` gives them; each ACL as `acls/list` gives it, with its scope (the body's query).
+    let (_, list) = raw.get("/api/2.0/secrets/scopes/list").await;
+    for scope in list["scopes"].as_array().unwrap() {
+        let name = scope["name"].as_str().unwrap();
+        out.insert(
+            (ResourceKind::SecretScopes, name.to_string()),
+            scope.clone(),
+        );
+        let (status, acls) = raw
+            .get(&format!("/api/2.0/secrets/acls/list?scope={name}"))
+            .await;
+        assert_eq!(status, 200, "{acls}");
+        for acl in acls["items"].as_array().into_iter().flatten() {
+            let principal = acl["principal"].as_str().unwrap();
+            let mut doc = acl.clone();
+            doc["scope"] = json!(name);
+            out.insert(
+                (ResourceKind::SecretAcls, format!("{name}|||{principal}")),
+                doc,
+            );
+        }
+    }
     out
 }
 
@@ -813,10 +842,10 @@ async fn nothing_lost_nothing_invented() {
         problems.len(),
         problems.join("\n")
     );
-    // The whole demo workspace was compared: 30 jobs (one is a bundle's), 8 all-purpose clusters, 5 pools and
-    // 5 policies.
+    // The whole demo workspace was compared: 30 jobs (one is a bundle's), 8 all-purpose clusters, 5 pools,
+    // 5 policies, 5 secret scopes and their 14 ACLs.
     let counts: Vec<usize> = compared.values().copied().collect();
-    assert_eq!(counts, [30, 8, 5, 5]);
+    assert_eq!(counts, [30, 8, 5, 5, 5, 14]);
 }
 
 /// Issue 14: release builds prove the output safe with `hcl::check_generated` alone, without the whole-file parse
@@ -841,6 +870,8 @@ async fn the_release_output_check_passes_the_export_and_rejects_code() {
             "clusters.tf",
             "instance_pools.tf",
             "jobs.tf",
+            "secret_acls.tf",
+            "secret_scopes.tf",
             "versions.tf"
         ]
     );
@@ -1094,7 +1125,9 @@ async fn dry_run_and_json_summary() {
     let summary: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(summary["dry_run"], true);
     assert_eq!(summary["counts"]["jobs"], 30);
-    assert_eq!(summary["changes"]["added"].as_array().unwrap().len(), 48);
+    // 48 jobs, clusters, pools and policies, 5 secret scopes and 13 ACLs: the 14th is the exporting identity's
+    // own MANAGE on the scope it created (`normalize::is_own_manage`).
+    assert_eq!(summary["changes"]["added"].as_array().unwrap().len(), 66);
     assert!(!summary["warnings"].as_array().unwrap().is_empty());
     let text = drsync(dir.path(), &["export", "--dry-run"], PRIMARY_ENV).await;
     assert!(
@@ -1292,6 +1325,7 @@ fn inventory_of(fx: &Fixtures) -> Inventory {
         libraries: decode(&fx.cluster_libraries),
         pools: decode(&fx.instance_pools),
         policies: decode(&fx.cluster_policies),
+        ..Inventory::default()
     }
 }
 
@@ -1467,13 +1501,20 @@ async fn an_export_removing_too_much_is_refused_unless_allowed() {
     let before = snapshot_dir(&out);
     let raw = crate::common::Raw::new(&emu);
     let (_, list) = raw.get("/api/2.2/jobs/list?limit=100").await;
+    // Exported jobs only (a bundle's job is not exported, so deleting it removes nothing).
     let ids: Vec<Value> = list["jobs"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|j| {
+            !j["settings"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .contains("bundle")
+        })
         .map(|j| j["job_id"].clone())
         .collect();
-    for id in ids.iter().take(6) {
+    for id in ids.iter().take(8) {
         raw.delete_job(id).await;
     }
     let refused = drsync(dir.path(), &["export"], PRIMARY_ENV).await;
@@ -1481,7 +1522,7 @@ async fn an_export_removing_too_much_is_refused_unless_allowed() {
     assert!(
         refused
             .stderr
-            .contains("would remove 6 of 48 resources, more than the 5 allowed: databricks_job."),
+            .contains("would remove 8 of 66 resources, more than the 7 allowed: databricks_job."),
         "{}",
         refused.stderr
     );
@@ -1497,7 +1538,7 @@ async fn an_export_removing_too_much_is_refused_unless_allowed() {
     let allowed = drsync(dir.path(), &["export", "--allow-removals"], PRIMARY_ENV).await;
     assert_eq!(allowed.code, 0, "{allowed:?}");
     assert!(
-        allowed.stdout.contains("(0 added, 0 changed, 6 removed)"),
+        allowed.stdout.contains("(0 added, 0 changed, 8 removed)"),
         "{}",
         allowed.stdout
     );

@@ -46,7 +46,7 @@ async fn one_commit_per_change_listing_exactly_the_changes() {
     assert_eq!(log.len(), 2);
     let message = &log[0].1;
     assert!(
-        message.starts_with("drsync: 48 resources added (primary 127.0.0.1"),
+        message.starts_with("drsync: 66 resources added (primary 127.0.0.1"),
         "{message}"
     );
     assert!(
@@ -567,6 +567,7 @@ async fn terraform_plans_in_place(
 async fn drift_after_a_rename_reads_moved_tf_and_finds_nothing() {
     let emu = primary().await;
     let dr = start(EmulatorConfig {
+        fixtures: crate::common::primary_identities(),
         seed: 3,
         ..EmulatorConfig::default()
     })
@@ -708,6 +709,8 @@ async fn the_export_commits_only_its_own_files() {
             "drsync-labels.json",
             "instance_pools.tf",
             "jobs.tf",
+            "secret_acls.tf",
+            "secret_scopes.tf",
             "versions.tf"
         ]
     );

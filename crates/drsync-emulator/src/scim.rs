@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
 
 /// The SCIM routes.
 pub(crate) fn routes() -> Router<AppState> {
@@ -68,80 +67,12 @@ impl PrincipalKind {
         }
     }
 
-    /// The attribute a principal is named by in ACLs and permissions (`user_name`, `group_name`,
-    /// `service_principal_name`: provider-behaviour.md §6, §10), and that must be unique.
-    pub(crate) fn name_attribute(self) -> &'static str {
-        match self {
-            PrincipalKind::User => "userName",
-            PrincipalKind::Group => "displayName",
-            PrincipalKind::ServicePrincipal => "applicationId",
-        }
-    }
-
     fn noun(self) -> &'static str {
         match self {
             PrincipalKind::User => "User",
             PrincipalKind::Group => "Group",
             PrincipalKind::ServicePrincipal => "Service principal",
         }
-    }
-}
-
-/// The workspace's users, groups and service principals, each by SCIM `id`.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Principals {
-    users: BTreeMap<String, Value>,
-    groups: BTreeMap<String, Value>,
-    service_principals: BTreeMap<String, Value>,
-}
-
-impl Principals {
-    /// Principals from the fixtures' list bodies (`Resources` of each); resources without an `id` are left
-    /// out.
-    pub(crate) fn seed(users: Option<&Value>, groups: Option<&Value>, sps: Option<&Value>) -> Self {
-        let by_id = |body: Option<&Value>| -> BTreeMap<String, Value> {
-            body.and_then(|b| b.get("Resources"))
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|r| Some((r.get("id")?.as_str()?.to_string(), r.clone())))
-                .collect()
-        };
-        Principals {
-            users: by_id(users),
-            groups: by_id(groups),
-            service_principals: by_id(sps),
-        }
-    }
-
-    pub(crate) fn of(&self, kind: PrincipalKind) -> &BTreeMap<String, Value> {
-        match kind {
-            PrincipalKind::User => &self.users,
-            PrincipalKind::Group => &self.groups,
-            PrincipalKind::ServicePrincipal => &self.service_principals,
-        }
-    }
-
-    fn of_mut(&mut self, kind: PrincipalKind) -> &mut BTreeMap<String, Value> {
-        match kind {
-            PrincipalKind::User => &mut self.users,
-            PrincipalKind::Group => &mut self.groups,
-            PrincipalKind::ServicePrincipal => &mut self.service_principals,
-        }
-    }
-
-    /// The principal of `kind` named `name` (user name and application id compared ignoring case, as SCIM's
-    /// `caseExact: false` for `userName` has it and the provider's exporter matches users, provider-behaviour.md
-    /// §10; group display names exactly).
-    pub(crate) fn find(&self, kind: PrincipalKind, name: &str) -> Option<&Value> {
-        let attr = kind.name_attribute();
-        self.of(kind).values().find(|p| {
-            let have = p.get(attr).and_then(Value::as_str).unwrap_or("");
-            match kind {
-                PrincipalKind::Group => have == name,
-                _ => have.eq_ignore_ascii_case(name),
-            }
-        })
     }
 }
 

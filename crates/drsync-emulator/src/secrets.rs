@@ -8,14 +8,13 @@
 use super::auth::{caller, Principal};
 use super::error::ApiError;
 use super::params::{required_str, JsonObject, Query};
-use super::state::{now_ms, PrincipalKind, Workspace};
+use super::state::{now_ms, PrincipalKind, Scope, Secret, Workspace};
 use super::AppState;
 use axum::extract::{RawQuery, State};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// The secrets routes.
 pub(crate) fn routes() -> Router<AppState> {
@@ -33,103 +32,6 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 type Reply = Result<Json<Value>, ApiError>;
-
-/// One secret: its value (none for secrets seeded from fixtures, which hold names only) and when it was last
-/// written (`last_updated_timestamp`, milliseconds since the epoch, per `SecretMetadata`). The value is kept
-/// only because the service keeps it: no endpoint returns it, and `Debug` does not show it.
-#[derive(Clone)]
-pub(crate) struct Secret {
-    #[allow(dead_code)] // written, never read: no endpoint of the emulator returns a value
-    value: Option<Vec<u8>>,
-    last_updated_timestamp: i64,
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Secret")
-            .field("value", &"<redacted>")
-            .field("last_updated_timestamp", &self.last_updated_timestamp)
-            .finish()
-    }
-}
-
-/// One scope: its `scopes/list` item (`name`, `backend_type`, `keyvault_metadata`), its secrets by key and its
-/// ACLs by principal (`READ`, `WRITE` or `MANAGE`).
-#[derive(Debug, Clone)]
-pub(crate) struct Scope {
-    pub(crate) meta: Value,
-    pub(crate) secrets: BTreeMap<String, Secret>,
-    pub(crate) acls: BTreeMap<String, String>,
-}
-
-/// The workspace's scopes by name (listed in name order).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Scopes(pub(crate) BTreeMap<String, Scope>);
-
-impl Scopes {
-    /// Scopes from the fixtures: the `scopes/list` body, and per scope name a `secrets/list` body and an
-    /// `acls/list` body. Secrets and ACLs of scopes the list does not name are left out.
-    pub(crate) fn seed(
-        list: Option<&Value>,
-        secrets: Option<&Value>,
-        acls: Option<&Value>,
-    ) -> Self {
-        let mut scopes = BTreeMap::new();
-        for item in list
-            .and_then(|l| l.get("scopes"))
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(name) = item.get("name").and_then(Value::as_str) else {
-                continue;
-            };
-            let keys = secrets
-                .and_then(|s| s.get(name))
-                .and_then(|b| b.get("secrets"))
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|s| {
-                    let key = s.get("key")?.as_str()?.to_string();
-                    let at = s
-                        .get("last_updated_timestamp")
-                        .and_then(Value::as_i64)
-                        .unwrap_or(0);
-                    Some((
-                        key,
-                        Secret {
-                            value: None,
-                            last_updated_timestamp: at,
-                        },
-                    ))
-                })
-                .collect();
-            let items = acls
-                .and_then(|a| a.get(name))
-                .and_then(|b| b.get("items"))
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|a| {
-                    Some((
-                        a.get("principal")?.as_str()?.to_string(),
-                        a.get("permission")?.as_str()?.to_string(),
-                    ))
-                })
-                .collect();
-            scopes.insert(
-                name.to_string(),
-                Scope {
-                    meta: item.clone(),
-                    secrets: keys,
-                    acls: items,
-                },
-            );
-        }
-        Scopes(scopes)
-    }
-}
 
 /// The ACL permissions, `AclPermission` in databricks-sdk-py `service/workspace.py` (provider-behaviour.md
 /// §10: READ, WRITE, MANAGE).
@@ -460,6 +362,7 @@ impl Workspace {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::Scopes;
 
     #[test]
     fn names_follow_the_documented_pattern() {

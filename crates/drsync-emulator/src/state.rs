@@ -4,13 +4,12 @@
 use super::catalog::{self, Cloud};
 use super::cluster_list::ListIndex;
 use super::fixtures::Fixtures;
-use super::scim::Principals;
-use super::secrets::Scopes;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::ops::Deref;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -226,6 +225,173 @@ pub(crate) enum PrincipalKind {
     Group,
     /// A service principal, named by `applicationId`.
     ServicePrincipal,
+}
+
+impl PrincipalKind {
+    /// The attribute a principal is named by in ACLs and permissions (`user_name`, `group_name`,
+    /// `service_principal_name`: provider-behaviour.md §6, §10), and that must be unique.
+    pub(crate) fn name_attribute(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "userName",
+            PrincipalKind::Group => "displayName",
+            PrincipalKind::ServicePrincipal => "applicationId",
+        }
+    }
+}
+
+/// One secret: its value (none for secrets seeded from fixtures, which hold names only) and when it was last
+/// written (`last_updated_timestamp`, milliseconds since the epoch, per `SecretMetadata`). The value is kept
+/// only because the service keeps it: no endpoint returns it, and `Debug` does not show it.
+#[derive(Clone)]
+pub(crate) struct Secret {
+    #[allow(dead_code)] // written, never read: no endpoint of the emulator returns a value
+    pub(crate) value: Option<Vec<u8>>,
+    pub(crate) last_updated_timestamp: i64,
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Secret")
+            .field("value", &"<redacted>")
+            .field("last_updated_timestamp", &self.last_updated_timestamp)
+            .finish()
+    }
+}
+
+/// One scope: its `scopes/list` item (`name`, `backend_type`, `keyvault_metadata`), its secrets by key and its
+/// ACLs by principal (`READ`, `WRITE` or `MANAGE`).
+#[derive(Debug, Clone)]
+pub(crate) struct Scope {
+    pub(crate) meta: Value,
+    pub(crate) secrets: BTreeMap<String, Secret>,
+    pub(crate) acls: BTreeMap<String, String>,
+}
+
+/// The workspace's scopes by name (listed in name order).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Scopes(pub(crate) BTreeMap<String, Scope>);
+
+impl Scopes {
+    /// Scopes from the fixtures: the `scopes/list` body, and per scope name a `secrets/list` body and an
+    /// `acls/list` body. Secrets and ACLs of scopes the list does not name are left out.
+    pub(crate) fn seed(
+        list: Option<&Value>,
+        secrets: Option<&Value>,
+        acls: Option<&Value>,
+    ) -> Self {
+        let mut scopes = BTreeMap::new();
+        for item in list
+            .and_then(|l| l.get("scopes"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(name) = item.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let keys = secrets
+                .and_then(|s| s.get(name))
+                .and_then(|b| b.get("secrets"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|s| {
+                    let key = s.get("key")?.as_str()?.to_string();
+                    let at = s
+                        .get("last_updated_timestamp")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0);
+                    Some((
+                        key,
+                        Secret {
+                            value: None,
+                            last_updated_timestamp: at,
+                        },
+                    ))
+                })
+                .collect();
+            let items = acls
+                .and_then(|a| a.get(name))
+                .and_then(|b| b.get("items"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|a| {
+                    Some((
+                        a.get("principal")?.as_str()?.to_string(),
+                        a.get("permission")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect();
+            scopes.insert(
+                name.to_string(),
+                Scope {
+                    meta: item.clone(),
+                    secrets: keys,
+                    acls: items,
+                },
+            );
+        }
+        Scopes(scopes)
+    }
+}
+
+/// The workspace's users, groups and service principals, each by SCIM `id`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Principals {
+    users: BTreeMap<String, Value>,
+    groups: BTreeMap<String, Value>,
+    service_principals: BTreeMap<String, Value>,
+}
+
+impl Principals {
+    /// Principals from the fixtures' list bodies (`Resources` of each); resources without an `id` are left
+    /// out.
+    pub(crate) fn seed(users: Option<&Value>, groups: Option<&Value>, sps: Option<&Value>) -> Self {
+        let by_id = |body: Option<&Value>| -> BTreeMap<String, Value> {
+            body.and_then(|b| b.get("Resources"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| Some((r.get("id")?.as_str()?.to_string(), r.clone())))
+                .collect()
+        };
+        Principals {
+            users: by_id(users),
+            groups: by_id(groups),
+            service_principals: by_id(sps),
+        }
+    }
+
+    pub(crate) fn of(&self, kind: PrincipalKind) -> &BTreeMap<String, Value> {
+        match kind {
+            PrincipalKind::User => &self.users,
+            PrincipalKind::Group => &self.groups,
+            PrincipalKind::ServicePrincipal => &self.service_principals,
+        }
+    }
+
+    pub(crate) fn of_mut(&mut self, kind: PrincipalKind) -> &mut BTreeMap<String, Value> {
+        match kind {
+            PrincipalKind::User => &mut self.users,
+            PrincipalKind::Group => &mut self.groups,
+            PrincipalKind::ServicePrincipal => &mut self.service_principals,
+        }
+    }
+
+    /// The principal of `kind` named `name` (user name and application id compared ignoring case, as SCIM's
+    /// `caseExact: false` for `userName` has it and the provider's exporter matches users, provider-behaviour.md
+    /// §10; group display names exactly).
+    pub(crate) fn find(&self, kind: PrincipalKind, name: &str) -> Option<&Value> {
+        let attr = kind.name_attribute();
+        self.of(kind).values().find(|p| {
+            let have = p.get(attr).and_then(Value::as_str).unwrap_or("");
+            match kind {
+                PrincipalKind::Group => have == name,
+                _ => have.eq_ignore_ascii_case(name),
+            }
+        })
+    }
 }
 
 /// Where a job sorts in `jobs/list`: `(created_time, job_id)`, listed highest first. Jobs without
