@@ -1678,3 +1678,100 @@ async fn ops_export_writes_what_build_builds_and_refuses_without_writing() {
         );
     }
 }
+
+/// Every `{{secrets/scope/key}}` an exported job, cluster or policy reads is listed in the summary as a secret
+/// to provide in DR (drsync writes no `databricks_secret`: it never reads a value), with what reads it, and
+/// flagged when the primary's scope lacks the key too; no value is ever asked for during an export.
+#[tokio::test]
+async fn secrets_to_provide_in_dr_are_listed_and_no_value_is_read() {
+    let emu = primary_emulator(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), emu.url(), "");
+    let run = drsync(
+        dir.path(),
+        &["export", "--dry-run", "--format", "json"],
+        PRIMARY_ENV,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let summary: Value = serde_json::from_str(&run.stdout).unwrap();
+    let listed: Vec<(String, Vec<String>, Value)> = summary["secrets_to_provide"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                format!(
+                    "{}/{}",
+                    s["scope"].as_str().unwrap(),
+                    s["key"].as_str().unwrap()
+                ),
+                s["used_by"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|u| u.as_str().unwrap().to_string())
+                    .collect(),
+                s["in_primary"].clone(),
+            )
+        })
+        .collect();
+    let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        listed,
+        [
+            (
+                "analytics/metastore-password".to_string(),
+                strings(&[
+                    "databricks_cluster.shared_analytics",
+                    "databricks_cluster_policy.shared_analytics_uc"
+                ]),
+                json!(true)
+            ),
+            (
+                "etl-secrets/ecr-token".to_string(),
+                strings(&["databricks_cluster.docker_geo"]),
+                json!(true)
+            ),
+            (
+                "etl-secrets/metastore-password".to_string(),
+                strings(&["databricks_job.nightly_sales_etl"]),
+                json!(true)
+            ),
+            (
+                "kafka-prod/sasl-password".to_string(),
+                strings(&["databricks_job.kafka_streaming_ingest"]),
+                json!(true)
+            ),
+            (
+                "partner-sftp/snowflake-password".to_string(),
+                strings(&["databricks_job.nightly_sales_etl"]),
+                json!(false)
+            ),
+        ]
+    );
+    let text = drsync(dir.path(), &["export", "--dry-run"], PRIMARY_ENV).await;
+    assert!(
+        text.stdout.contains(
+            "secrets to be provided in DR (5; drsync never reads secret values):\n  \
+             analytics/metastore-password: used by databricks_cluster.shared_analytics, \
+             databricks_cluster_policy.shared_analytics_uc\n"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains(
+            "  partner-sftp/snowflake-password: used by databricks_job.nightly_sales_etl (the primary's scope \
+             does not have this key either)\n"
+        ),
+        "{}",
+        text.stdout
+    );
+    let asked = emu.requests_by_path();
+    assert!(asked.contains_key("GET /api/2.0/secrets/list"), "{asked:?}");
+    assert!(
+        asked.keys().all(|k| !k.contains("/secrets/get")),
+        "a secret value was asked for: {asked:?}"
+    );
+}

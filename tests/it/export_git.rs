@@ -788,6 +788,7 @@ async fn a_user_edit_during_the_swap_is_kept_and_not_committed() {
         warnings: Vec::new(),
         rewrite: Default::default(),
         converted_ahead: 0,
+        secrets_to_provide: Vec::new(),
     };
     let staged = drsync::export::stage(&export, &gen).unwrap();
     std::fs::write(gen.join("notes.md"), "v2, saved during the export\n").unwrap();
