@@ -49,6 +49,7 @@ fn inventory(spec: &SyntheticSpec) -> Inventory {
         policies: decode(&fx.cluster_policies),
         warehouses: decode(&fx.sql_warehouses),
         pipelines: decode(&fx.pipelines),
+        ..Inventory::default()
     }
 }
 
@@ -109,6 +110,7 @@ fn cpu(c: &mut Criterion) {
                 source(),
                 &schema,
                 &Default::default(),
+                None,
             )
             .expect("compares")
         })
@@ -123,6 +125,7 @@ fn cpu(c: &mut Criterion) {
                 source(),
                 &schema,
                 &Default::default(),
+                None,
             )
             .expect("compares")
         })

@@ -18,9 +18,9 @@ from datetime import timedelta
 try:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.config import Config
-    from databricks.sdk.errors import (InvalidParameterValue, PermissionDenied, ResourceAlreadyExists,
-                                       ResourceDoesNotExist)
-    from databricks.sdk.service import compute, jobs, pipelines, sql
+    from databricks.sdk.errors import (BadRequest, InvalidParameterValue, NotFound, PermissionDenied,
+                                       ResourceAlreadyExists, ResourceConflict, ResourceDoesNotExist)
+    from databricks.sdk.service import compute, iam, jobs, pipelines, sql, workspace
 except ImportError as e:  # pragma: no cover - environment problem, not a test result
     print(f"cannot import the Databricks SDK ({e}); run `pip install databricks-sdk`", file=sys.stderr)
     sys.exit(3)
@@ -835,6 +835,103 @@ def bad_credentials():
                  "Invalid access token.", lambda: list(bad.jobs.list()))
 
 
+# ------------------------------------------------------------------------------------------------ secrets, SCIM
+def secrets_suite(w):
+    """Scopes, secrets (no value ever comes back) and ACLs, with the errors the SDK docstrings name."""
+    w.secrets.create_scope("sdk-compat-scope")
+    scopes = {s.name: s for s in w.secrets.list_scopes()}
+    check("secrets.list_scopes lists the new scope as a DATABRICKS scope",
+          "sdk-compat-scope" in scopes
+          and scopes["sdk-compat-scope"].backend_type == workspace.ScopeBackendType.DATABRICKS, scopes)
+    expect_error("secrets.create_scope of an existing name is RESOURCE_ALREADY_EXISTS", ResourceAlreadyExists,
+                 "RESOURCE_ALREADY_EXISTS", "Scope sdk-compat-scope already exists!",
+                 lambda: w.secrets.create_scope("sdk-compat-scope"))
+    expect_error("secrets.create_scope with a bad name is INVALID_PARAMETER_VALUE", InvalidParameterValue,
+                 "INVALID_PARAMETER_VALUE", "Scope name", lambda: w.secrets.create_scope("bad name"))
+    acls = [(a.principal, a.permission) for a in w.secrets.list_acls("sdk-compat-scope")]
+    check("the creator holds MANAGE on a new scope", acls == [(State.me.user_name, workspace.AclPermission.MANAGE)],
+          acls)
+    w.secrets.put_secret("sdk-compat-scope", "db-password", string_value="s3cr3t-value")
+    w.secrets.put_secret("sdk-compat-scope", "blob", bytes_value="AAEC")
+    listed = list(w.secrets.list_secrets("sdk-compat-scope"))
+    check("secrets.list_secrets lists the keys with last_updated_timestamp",
+          sorted(s.key for s in listed) == ["blob", "db-password"]
+          and all(isinstance(s.last_updated_timestamp, int) and s.last_updated_timestamp > 0 for s in listed),
+          listed)
+    raw = w.api_client.do("GET", "/api/2.0/secrets/list", query={"scope": "sdk-compat-scope"})
+    check("secrets/list returns no value", "s3cr3t" not in json.dumps(raw)
+          and all(set(s) == {"key", "last_updated_timestamp"} for s in raw["secrets"]), raw)
+    expect_error("the emulator has no secrets/get", NotFound, "ENDPOINT_NOT_FOUND", "No API found",
+                 lambda: w.secrets.get_secret("sdk-compat-scope", "db-password"))
+    w.secrets.delete_secret("sdk-compat-scope", "blob")
+    check("secrets.delete_secret removes the key",
+          [s.key for s in w.secrets.list_secrets("sdk-compat-scope")] == ["db-password"])
+    expect_error("secrets.put_secret to a missing scope is RESOURCE_DOES_NOT_EXIST", ResourceDoesNotExist,
+                 "RESOURCE_DOES_NOT_EXIST", "Scope nope does not exist!",
+                 lambda: w.secrets.put_secret("nope", "k", string_value="v"))
+    w.secrets.put_acl("sdk-compat-scope", "users", workspace.AclPermission.READ)
+    got = w.secrets.get_acl("sdk-compat-scope", "users")
+    check("secrets.get_acl returns the ACL put", (got.principal, got.permission) == ("users", workspace.AclPermission.READ),
+          got)
+    w.secrets.put_acl("sdk-compat-scope", "users", workspace.AclPermission.WRITE)
+    check("secrets.put_acl overwrites", w.secrets.get_acl("sdk-compat-scope", "users").permission
+          == workspace.AclPermission.WRITE)
+    expect_error("secrets.put_acl for an unknown principal is INVALID_PARAMETER_VALUE", InvalidParameterValue,
+                 "INVALID_PARAMETER_VALUE", "Principal nobody-here does not exist",
+                 lambda: w.secrets.put_acl("sdk-compat-scope", "nobody-here", workspace.AclPermission.READ))
+    principals = sorted(a.principal for a in w.secrets.list_acls("sdk-compat-scope"))
+    check("secrets.list_acls lists both ACLs", principals == sorted([State.me.user_name, "users"]), principals)
+    w.secrets.delete_acl("sdk-compat-scope", "users")
+    expect_error("secrets.get_acl of a deleted ACL is RESOURCE_DOES_NOT_EXIST", ResourceDoesNotExist,
+                 "RESOURCE_DOES_NOT_EXIST", "No ACL", lambda: w.secrets.get_acl("sdk-compat-scope", "users"))
+    w.secrets.delete_scope("sdk-compat-scope")
+    check("secrets.delete_scope removes the scope",
+          "sdk-compat-scope" not in [s.name for s in w.secrets.list_scopes()])
+
+
+def scim_suite(w):
+    """Users, groups and service principals: create, list with a filter and paging, get, SCIM errors."""
+    user = w.users.create(user_name="sdk.compat@example.com", display_name="SDK Compat")
+    check("users.create returns an id and the user name", bool(user.id) and user.user_name == "sdk.compat@example.com",
+          user)
+    for i in range(3):
+        w.users.create(user_name=f"sdk.page{i}@example.com")
+    found = list(w.users.list(filter='userName eq "SDK.Compat@example.com"'))
+    check("users.list(filter userName eq) finds the user, ignoring case", [u.id for u in found] == [user.id], found)
+    paged = list(w.users.list(filter='userName sw "sdk.page"', count=2))
+    check("users.list pages with startIndex/count", sorted(u.user_name for u in paged)
+          == [f"sdk.page{i}@example.com" for i in range(3)], paged)
+    got = w.users.get(user.id)
+    check("users.get returns the user", got.user_name == "sdk.compat@example.com" and got.active, got)
+    expect_error("users.create of an existing user name is a SCIM 409", ResourceConflict, "SCIM_409",
+                 "uniqueness User with userName", lambda: w.users.create(user_name="sdk.compat@example.com"))
+    # The SDK puts the body's `scimType` before `detail`, `None` when there is none (a 404 has none).
+    expect_error("users.get of an unknown id is a SCIM 404", NotFound, "SCIM_404", "None User with id 1 not found",
+                 lambda: w.users.get("1"))
+    group = w.groups.create(display_name="sdk-compat-group", members=[iam.ComplexValue(value=user.id)])
+    found = list(w.groups.list(filter='displayName eq "sdk-compat-group"'))
+    check("groups.list(filter displayName eq) finds the group", [g.id for g in found] == [group.id], found)
+    got = w.groups.get(group.id)
+    check("groups.get returns the group with its members",
+          got.display_name == "sdk-compat-group" and [m.value for m in got.members] == [user.id], got)
+    sp = w.service_principals.create(display_name="sdk-compat-sp")
+    check("service_principals.create gives an application id", bool(sp.application_id) and bool(sp.id), sp)
+    found = list(w.service_principals.list(filter=f'applicationId eq "{sp.application_id}"'))
+    check("service_principals.list(filter applicationId eq) finds it", [s.id for s in found] == [sp.id], found)
+    got = w.service_principals.get(sp.id)
+    check("service_principals.get returns it", got.display_name == "sdk-compat-sp" and got.active, got)
+    expect_error("a filter with an unknown operator is a SCIM 400", BadRequest, "SCIM_400",
+                 "invalidFilter", lambda: list(w.groups.list(filter='displayName gt "a"')))
+    # A secret ACL may name the new principals.
+    w.secrets.create_scope("sdk-compat-principals")
+    w.secrets.put_acl("sdk-compat-principals", "sdk-compat-group", workspace.AclPermission.READ)
+    w.secrets.put_acl("sdk-compat-principals", sp.application_id, workspace.AclPermission.WRITE)
+    w.secrets.put_acl("sdk-compat-principals", "sdk.compat@example.com", workspace.AclPermission.MANAGE)
+    check("secret ACLs accept a group, a service principal and a user",
+          len(list(w.secrets.list_acls("sdk-compat-principals"))) == 4)
+    w.secrets.delete_scope("sdk-compat-principals")
+
+
 def pat_suite():
     w = client(token=TOKEN, auth_type="pat")
     check("SDK config uses pat auth", w.config.auth_type == "pat", w.config.auth_type)
@@ -855,6 +952,8 @@ def pat_suite():
     section("pools/policies edit/delete", pools_policies_mutations, w)
     section("sql warehouses", warehouses_suite, w)
     section("pipelines", pipelines_suite, w)
+    section("secrets", secrets_suite, w)
+    section("SCIM", scim_suite, w)
     section("bad credentials", bad_credentials)
 
 

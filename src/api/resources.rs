@@ -1,12 +1,14 @@
 //! Complete listings of the objects drsync reads, over each endpoint's own paging: jobs (2.2 with
 //! `expand_tasks`, then `jobs/get` array paging for the jobs whose tasks were cut off), clusters (2.1 tokens),
-//! pools and policies (one page), the region catalog, and workspace folders (one request each). Each object is
-//! returned exactly once.
+//! pools and policies (one page), the region catalog, workspace folders (one request each), secret scopes with
+//! their keys (names only, never values) and ACLs (one request each), and SCIM users, groups and service
+//! principals (`startIndex`/`count` pages). Each object is returned exactly once.
 
 use super::{Error, JobsPaging, WorkspaceClient};
 use crate::model::{
     Cluster, ClusterLibraries, ClusterPolicy, CurrentUser, InstancePool, Job, NodeType, Pipeline,
-    ResourceKind, SparkVersion, SqlWarehouse, WorkspaceObject, Zones,
+    ResourceKind, ScimPrincipal, SecretAcl, SecretMetadata, SecretScope, SparkVersion, SqlWarehouse,
+    WorkspaceObject, Zones,
 };
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
@@ -59,7 +61,7 @@ pub struct Gone {
 }
 
 impl Gone {
-    fn new(kind: ResourceKind, id: String, name: String, error: &Error) -> Self {
+    pub(crate) fn new(kind: ResourceKind, id: String, name: String, error: &Error) -> Self {
         let answer = match error {
             Error::Api {
                 method,
@@ -91,6 +93,10 @@ const PIPELINES_PAGE: u32 = 100;
 /// The most pages one listing may take: ten times the largest workspace the API allows (jobs are capped at
 /// 12,000 per workspace, Databricks' resource limits page), so only a server that never stops paging reaches it.
 const MAX_PAGES: usize = 1_200;
+
+/// Principals asked for in one SCIM page: small pages, so that a large workspace's directory comes in many
+/// quick requests rather than one the service may time out on (the SDK asks for 10,000; drsync's choice).
+const SCIM_PAGE: usize = 100;
 
 /// Guards a token-paged listing against a server that never stops: a token seen before, or more than
 /// [`MAX_PAGES`] pages, is an error rather than an endless loop.
@@ -623,10 +629,98 @@ impl WorkspaceClient {
             .await
     }
 
-    /// The secret scopes (`name`, `backend_type`).
-    pub async fn list_secret_scopes(&self) -> Result<Vec<Value>, Error> {
+    /// The secret scopes (`name`, `backend_type`; the endpoint has no paging).
+    pub async fn list_secret_scopes(&self) -> Result<Vec<SecretScope>, Error> {
         self.list_all("/api/2.0/secrets/scopes/list", "scopes")
             .await
+    }
+
+    /// The keys of one scope with when each was last written (`secrets/list`, "a metadata-only operation;
+    /// secret data cannot be retrieved using this API": databricks-sdk-py `SecretsAPI.list_secrets`). drsync
+    /// never calls `secrets/get`: it never reads a value.
+    pub async fn list_secrets(&self, scope: &str) -> Result<Vec<SecretMetadata>, Error> {
+        self.list_of_scope("/api/2.0/secrets/list", scope, "secrets")
+            .await
+    }
+
+    /// The ACLs of one scope (`secrets/acls/list`; `items`, `ListAclsResponse`).
+    pub async fn list_secret_acls(&self, scope: &str) -> Result<Vec<SecretAcl>, Error> {
+        self.list_of_scope("/api/2.0/secrets/acls/list", scope, "items")
+            .await
+    }
+
+    async fn list_of_scope<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        scope: &str,
+        key: &str,
+    ) -> Result<Vec<T>, Error> {
+        let mut body = self.get(path, &[("scope", scope.to_string())]).await?;
+        items(&mut body, key)
+            .into_iter()
+            .map(|raw| decode(self, "GET", path, raw))
+            .collect()
+    }
+
+    /// Every workspace user (SCIM `Users`).
+    pub async fn list_users(&self) -> Result<Vec<ScimPrincipal>, Error> {
+        self.list_scim("Users").await
+    }
+
+    /// Every workspace group (SCIM `Groups`).
+    pub async fn list_groups(&self) -> Result<Vec<ScimPrincipal>, Error> {
+        self.list_scim("Groups").await
+    }
+
+    /// Every service principal (SCIM `ServicePrincipals`).
+    pub async fn list_service_principals(&self) -> Result<Vec<ScimPrincipal>, Error> {
+        self.list_scim("ServicePrincipals").await
+    }
+
+    /// A SCIM listing, page by page (`startIndex` from 1, `count` a page, RFC 7644 §3.4.2.4, as
+    /// databricks-sdk-py `UsersAPI.list` walks it): until a page is empty or `totalResults` are in, each
+    /// principal once (by `id`, as the SDK deduplicates). A listing that ends before the `totalResults` it
+    /// announced is an error, never a short list.
+    async fn list_scim(&self, resource: &str) -> Result<Vec<ScimPrincipal>, Error> {
+        let path = format!("/api/2.0/preview/scim/v2/{resource}");
+        let paging = |reason: String| Error::Paging {
+            workspace: self.name().to_string(),
+            path: path.clone(),
+            reason,
+        };
+        let mut out: Vec<ScimPrincipal> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut start = 1usize;
+        let mut total: Option<u64> = None;
+        for _ in 0..MAX_PAGES {
+            let query = [
+                ("startIndex", start.to_string()),
+                ("count", SCIM_PAGE.to_string()),
+            ];
+            let mut body = self.get(&path, &query).await?;
+            if let Some(t) = body.get("totalResults").and_then(Value::as_u64) {
+                total = Some(t);
+            }
+            let page = items(&mut body, "Resources");
+            let n = page.len();
+            for raw in page {
+                let p: ScimPrincipal = decode(self, "GET", &path, raw)?;
+                if seen.insert(p.id.clone()) {
+                    out.push(p);
+                }
+            }
+            start += n;
+            let announced = total.and_then(|t| usize::try_from(t).ok());
+            if n == 0 || announced.is_some_and(|t| start > t) {
+                return match announced {
+                    Some(t) if start <= t => {
+                        Err(paging(format!("an empty page at {start} of {t} announced")))
+                    }
+                    _ => Ok(out),
+                };
+            }
+        }
+        Err(paging(format!("more than {MAX_PAGES} pages")))
     }
 
     /// The identity behind this client's credentials.

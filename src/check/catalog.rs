@@ -5,7 +5,7 @@
 use super::{CheckResult, Status};
 use crate::drift::Matching;
 use crate::model::Inventory;
-use crate::model::{NodeType, SparkVersion, Zones};
+use crate::model::{NodeType, SecretScope, SparkVersion, Zones};
 use crate::tfconfig::Configuration;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -292,11 +292,8 @@ pub fn region_capacity(
 }
 
 /// Secrets: every scope that `{{secrets/SCOPE/KEY}}` names exists in DR.
-pub fn secrets(refs: &References, scopes: &[Value]) -> CheckResult {
-    let names: BTreeSet<&str> = scopes
-        .iter()
-        .filter_map(|s| s.get("name").and_then(Value::as_str))
-        .collect();
+pub fn secrets(refs: &References, scopes: &[SecretScope]) -> CheckResult {
+    let names: BTreeSet<&str> = scopes.iter().map(|s| s.name.as_str()).collect();
     let details: Vec<String> = refs
         .secret_scopes
         .iter()
@@ -795,7 +792,8 @@ resource "databricks_job" "nightly" {
     #[test]
     fn secrets_and_code() {
         let refs = collect(&config(HCL));
-        let s = secrets(&refs, &[json!({"name": "etl-secrets"})]);
+        let scope: SecretScope = serde_json::from_value(json!({"name": "etl-secrets"})).unwrap();
+        let s = secrets(&refs, &[scope]);
         assert_eq!(s.status, Status::Fail);
         assert_eq!(s.details.len(), 1);
         assert!(s.details[0].contains("missing-scope"), "{s:?}");

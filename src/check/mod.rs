@@ -485,6 +485,7 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                 };
                 let (inventory, inv_took) = inventory;
                 let (kinds, state, source) = (kinds.clone(), state.cloned(), source.clone());
+                let identity = dr_me.as_ref().ok().map(|me| me.user.user_name.clone());
                 let compare =
                     tokio::task::spawn_blocking(move || {
                         let start = Instant::now();
@@ -498,6 +499,7 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                                     state.as_ref(),
                                     source,
                                     &crate::convert::provider_schema(),
+                                    identity.as_deref(),
                                 )
                                 .map_err(|e| error_text(&e))
                             },
@@ -645,7 +647,7 @@ async fn read_dr(
     Timed<Vec<crate::model::NodeType>>,
     Timed<Vec<crate::model::SparkVersion>>,
     Timed<Vec<serde_json::Value>>,
-    Timed<Vec<serde_json::Value>>,
+    Timed<Vec<crate::model::SecretScope>>,
 ) {
     tokio::join!(
         timed(async {
@@ -662,6 +664,8 @@ async fn read_dr(
         timed(client.list_node_types()),
         timed(client.list_spark_versions()),
         timed(client.list_instance_profiles()),
+        // Read apart from the listing above (which reads them too when `secret_scopes` are exported), so
+        // that the secrets check stands when the listing fails.
         timed(client.list_secret_scopes()),
     )
 }

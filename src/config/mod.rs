@@ -110,7 +110,7 @@ impl Default for RawCheckSection {
 pub struct ExportSection {
     /// The folder the export owns, relative to the config file (default `terraform/generated`).
     pub dir: PathBuf,
-    /// The kinds of objects to export (default: all four).
+    /// The kinds of objects to export (default: all; `secret_scopes` brings `secret_acls` with it).
     pub resources: Vec<ResourceKind>,
     /// Name globs an object must match to be exported (default `["*"]`; compiled by [`NameFilter`]).
     pub include: Vec<String>,
@@ -441,7 +441,7 @@ impl Config {
             return Err(invalid("export.dir".into(), "the export folder is empty"));
         }
         if raw.export.resources.is_empty() {
-            return Err(invalid("export.resources".into(), "nothing to export: name at least one of jobs, clusters, instance_pools, cluster_policies, sql_warehouses, pipelines"));
+            return Err(invalid("export.resources".into(), "nothing to export: name at least one of jobs, clusters, instance_pools, cluster_policies, sql_warehouses, pipelines, secret_scopes"));
         }
         let rewrite =
             crate::rewrite::Rules::from_section(&raw.rewrite).map_err(|e| Error::Invalid {
@@ -483,7 +483,11 @@ impl Config {
             path: path.to_path_buf(),
             workspaces: raw.workspaces,
             client: raw.client,
-            export: raw.export,
+            export: ExportSection {
+                // `secret_scopes` brings the scopes' ACLs (`secret_acls`, never named here) with it.
+                resources: ResourceKind::with_implied(&raw.export.resources),
+                ..raw.export
+            },
             rewrite,
             git,
             check,
@@ -784,6 +788,21 @@ rate_limit = 30
             c.export.resources,
             vec![ResourceKind::Jobs, ResourceKind::InstancePools]
         );
+        // `secret_scopes` brings the scopes' ACLs; those are never named on their own.
+        let c = parse("[export]\nresources = [\"secret_scopes\", \"jobs\"]\n").unwrap();
+        assert_eq!(
+            c.export.resources,
+            [
+                ResourceKind::Jobs,
+                ResourceKind::SecretScopes,
+                ResourceKind::SecretAcls
+            ]
+        );
+        assert!(parse("[export]\nresources = [\"secret_acls\"]\n").is_err());
+        let c = parse(
+            "[export]\ndir = \"out\"\nresources = [\"jobs\", \"instance_pools\"]\ninclude = [\"prod-*\"]\nexclude = [\"*-tmp\"]\n",
+        )
+        .unwrap();
         let f = c.export.name_filter().unwrap();
         assert!(f.matches("prod-etl"));
         assert!(!f.matches("prod-etl-tmp"));
@@ -803,7 +822,7 @@ rate_limit = 30
         assert_eq!(
             parse("[export]\nresources = []\n").unwrap_err().to_string(),
             "/repo/drsync.toml: `export.resources`: nothing to export: name at least one of jobs, clusters, \
-             instance_pools, cluster_policies, sql_warehouses, pipelines"
+             instance_pools, cluster_policies, sql_warehouses, pipelines, secret_scopes"
         );
         assert!(parse("[export]\nexlcude = []\n")
             .unwrap_err()

@@ -109,6 +109,10 @@ const REFERENCES: &[(&str, &str, ResourceKind)] = &[
     ("run_job_task", "job_id", ResourceKind::Jobs),
     ("", "warehouse_id", ResourceKind::SqlWarehouses),
     ("pipeline_task", "pipeline_id", ResourceKind::Pipelines),
+    // A secret ACL's scope (only `databricks_secret_acl` has a `scope` attribute): the scope's id is its name
+    // (§9.5), and `.id` is the reference the provider's exporter writes (its rule for `scope` matches on the
+    // default `id`, §10, §11.3).
+    ("", "scope", ResourceKind::SecretScopes),
 ];
 
 /// Attributes that hold the id of something drsync does not export (it differs in DR): kept, and reported.
@@ -141,6 +145,9 @@ const LEADING_KEYS: &[&str] = &[
     "job_cluster_key",
     "environment_key",
     "description",
+    // A secret ACL: its scope, then whom it is for (only `databricks_secret_acl` has these).
+    "scope",
+    "principal",
 ];
 
 /// Turns normalised objects into resource bodies.
@@ -558,6 +565,8 @@ fn kind_noun(kind: ResourceKind) -> &'static str {
         ResourceKind::ClusterPolicies => "cluster policy",
         ResourceKind::SqlWarehouses => "SQL warehouse",
         ResourceKind::Pipelines => "pipeline",
+        ResourceKind::SecretScopes => "secret scope",
+        ResourceKind::SecretAcls => "secret ACL",
     }
 }
 

@@ -165,6 +165,8 @@ pub struct Compared {
 
 /// Compare the configuration with what was read from the DR workspace: the report, the addresses in sync and
 /// the matching (for `check` and the commands that act on pairs).
+// The inputs of `compare_normalized` and the normalisation's options: grouping them would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub fn compare(
     config: &Configuration,
     live: &Inventory,
@@ -173,9 +175,10 @@ pub fn compare(
     source: Source,
     schema: &Schema,
     options: &normalize::Options,
+    identity: Option<&str>,
 ) -> Result<Compared, Error> {
     let objects = normalize_inventory(live, kinds, options);
-    let result = compare_normalized(config, &objects, kinds, state, source, schema);
+    let result = compare_normalized(config, &objects, kinds, state, source, schema, identity);
     // Tens of thousands of JSON trees: freed on every core too.
     objects.into_par_iter().for_each(drop);
     result
@@ -183,8 +186,36 @@ pub fn compare(
 
 /// [`compare`] over the live objects, normalised (as [`crate::inventory::read_normalized`] reads them, without
 /// the objects the export leaves out): as trees ([`Normalized`]) or packed ([`normalize::Packed`]), each
-/// configuration read when its object is shaped.
+/// configuration read when its object is shaped. `identity` is who reads DR: its own `MANAGE` on a scope,
+/// which creating the scope gave it, is not reported as unmanaged ([`normalize::is_own_manage`]).
 pub fn compare_normalized<O: Live>(
+    config: &Configuration,
+    objects: &[O],
+    kinds: &[ResourceKind],
+    state: Option<&StateIds>,
+    source: Source,
+    schema: &Schema,
+    identity: Option<&str>,
+) -> Result<Compared, Error> {
+    // Not DR's configuration, unless the HCL says otherwise: what creating a scope gave the identity that
+    // created it (the one reading DR, as a rule the one that applied the HCL).
+    let resources: Vec<&Resource> = config.resources.iter().collect();
+    let acls: std::collections::HashSet<String> = resources
+        .iter()
+        .filter(|r| r.resource_type == ResourceKind::SecretAcls.resource_type())
+        .map(|r| name_of(r, &resources))
+        .collect();
+    let own = |o: &&O| {
+        o.kind() == ResourceKind::SecretAcls
+            && !acls.contains(o.name())
+            && identity
+                .is_some_and(|me| normalize::is_own_manage(o.kind(), o.id(), &o.config(), me))
+    };
+    let objects: Vec<&O> = objects.iter().filter(|o| !own(o)).collect();
+    compare_live(config, &objects, kinds, state, source, schema)
+}
+
+fn compare_live<O: Live>(
     config: &Configuration,
     objects: &[O],
     kinds: &[ResourceKind],
@@ -200,12 +231,14 @@ pub fn compare_normalized<O: Live>(
         .collect();
 
     // Matching (see `matching` for the rules): pairs by state or unique name first.
+    let names: Vec<String> = desired.iter().map(|r| name_of(r, &desired)).collect();
     let wanted: Vec<Wanted> = desired
         .iter()
-        .map(|r| Wanted {
+        .zip(&names)
+        .map(|(r, name)| Wanted {
             kind: kind_of(&r.resource_type).expect("filtered to known types"),
             address: r.address(),
-            name: name_of(r),
+            name: name.clone(),
         })
         .collect();
     let have: Vec<Have> = objects
@@ -221,7 +254,7 @@ pub fn compare_normalized<O: Live>(
     let mut findings: Vec<Finding> = indices
         .missing
         .iter()
-        .map(|r| missing(desired[*r]))
+        .map(|r| missing(desired[*r], &names[*r]))
         .collect();
 
     // Bring live objects into the configuration's shape: matched objects under their resource's label, so that
@@ -284,6 +317,7 @@ pub fn compare_normalized<O: Live>(
             })
         });
         for (r, group) in &ambiguous {
+            let name = names[*r].clone();
             let r = desired[*r];
             let ids: Vec<String> = group.iter().map(|i| objects[*i].id().to_string()).collect();
             findings.push(Finding {
@@ -291,7 +325,7 @@ pub fn compare_normalized<O: Live>(
                 severity: Severity::Drift,
                 resource_type: r.resource_type.clone(),
                 label: r.label.clone(),
-                name: name_of(r),
+                name,
                 live_id: ids.first().cloned(),
                 live_ids: ids,
                 fields: Vec::new(),
@@ -522,13 +556,13 @@ fn same(expected: &Body, actual: &Body, resource_type: &str) -> bool {
     expected == actual || diff_bodies(expected, actual, resource_type).is_empty()
 }
 
-fn missing(r: &Resource) -> Finding {
+fn missing(r: &Resource, name: &str) -> Finding {
     Finding {
         kind: FindingKind::Missing,
         severity: Severity::Drift,
         resource_type: r.resource_type.clone(),
         label: r.label.clone(),
-        name: name_of(r),
+        name: name.to_string(),
         live_id: None,
         live_ids: Vec::new(),
         fields: Vec::new(),
@@ -537,8 +571,29 @@ fn missing(r: &Resource) -> Finding {
     }
 }
 
-/// The name a resource gives its object.
-fn name_of(r: &Resource) -> String {
+/// The name a resource gives its object; a secret ACL's is its scope's name and its principal
+/// (`normalize::secret_acl_name`), its scope's name read from the scope resource it refers to.
+fn name_of(r: &Resource, desired: &[&Resource]) -> String {
+    if r.resource_type == ResourceKind::SecretAcls.resource_type() {
+        let text = |key: &str| match r
+            .body
+            .attributes()
+            .find(|a| a.key() == key)
+            .map(|a| a.expr())
+        {
+            Some(Expression::String(s)) => s.clone(),
+            _ => String::new(),
+        };
+        let scope = text("scope");
+        let scope = match parse_reference(&scope) {
+            Some((t, label)) => desired
+                .iter()
+                .find(|d| d.resource_type == t && d.label == label)
+                .map_or(scope.clone(), |d| name_of(d, desired)),
+            None => scope,
+        };
+        return crate::normalize::secret_acl_name(&scope, &text("principal"));
+    }
     let key = match r.resource_type.as_str() {
         "databricks_cluster" => "cluster_name",
         "databricks_instance_pool" => "instance_pool_name",

@@ -5,7 +5,9 @@
 //! Pure and deterministic: no I/O.
 
 use super::files::{tfvars, variables_tf, versions_tf};
-use super::{moved, Error, Export, Exported, LabelMap, PreparedJob, Preparer, Settings};
+use super::{
+    moved, Error, Export, Exported, LabelMap, PreparedJob, Preparer, SecretToProvide, Settings,
+};
 use super::{LABELS_FILE, MOVED_FILE};
 use crate::convert::{Converter, References, Warning};
 use crate::hcl::{LabelAllocator, LabelItem, Schema};
@@ -13,7 +15,7 @@ use crate::inventory::{Inventory, Listed};
 use crate::model::ResourceKind;
 use crate::normalize::{self, Normalized};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// What an export reads: jobs prepared as their pages arrive ([`Preparer::prepare`]), everything else as read.
@@ -103,9 +105,37 @@ pub fn build_prepared(
         Object::from,
         Object::from,
     );
+    // The keys the primary's scopes hold (names only), to say which of the secrets jobs read it lacks itself.
+    let keys: Keys = settings
+        .kinds
+        .contains(&ResourceKind::SecretScopes)
+        .then(|| {
+            rest.secret_keys
+                .iter()
+                .flat_map(|of| of.items.iter().map(|k| (of.scope.clone(), k.key.clone())))
+                .collect()
+        });
     drop(rest);
-    objects.retain(|o| settings.filter.matches(&o.name));
-    let mut export = assemble(objects, settings, previous, schema)?;
+    // A scope's ACLs follow their scope through the name filter (an ACL's name is its scope's and its
+    // principal); the exporting identity's own MANAGE is what creating the scope gave it
+    // (`normalize::is_own_manage`), not configuration to carry to DR.
+    let scopes: HashSet<String> = objects
+        .iter()
+        .filter(|o| o.kind == ResourceKind::SecretScopes && settings.filter.matches(&o.name))
+        .map(|o| o.id.clone())
+        .collect();
+    objects.retain(|o| match (o.kind, &o.config) {
+        (ResourceKind::SecretAcls, Config::Tree(config)) => {
+            let scope = o.id.split_once("|||").map_or("", |(s, _)| s);
+            scopes.contains(scope)
+                && !settings
+                    .exporter
+                    .as_deref()
+                    .is_some_and(|me| normalize::is_own_manage(o.kind, &o.id, config, me))
+        }
+        _ => settings.filter.matches(&o.name),
+    });
+    let mut export = assemble(objects, settings, previous, schema, keys)?;
     // Objects deleted while they were read are not exported; each is named, as it may be a surprise.
     let before = export.warnings.len();
     export.warnings.extend(
@@ -133,6 +163,7 @@ fn assemble(
     settings: &Settings,
     previous: &LabelMap,
     schema: &Schema,
+    keys: Keys,
 ) -> Result<Export, Error> {
     // What the provider cannot create faithfully, or what belongs to something else, is left out by name.
     let mut exclusion_warnings = Vec::new();
@@ -322,13 +353,80 @@ fn assemble(
     labels_json.push('\n');
     files.insert(LABELS_FILE.to_string(), labels_json);
 
+    let secrets_to_provide = secrets_to_provide(&files, keys);
     Ok(Export {
         files,
         resources,
         warnings,
         rewrite,
         converted_ahead,
+        secrets_to_provide,
     })
+}
+
+/// The keys of the primary's scopes, `(scope, key)`, when the export read its secret scopes.
+type Keys = Option<HashSet<(String, String)>>;
+
+/// Every `{{secrets/<scope>/<key>}}` in the rendered resources, with the resources that read it, in order of
+/// scope and key. Found in the files as written (a secret reference is plain text in an HCL string: `{`, `/`
+/// and the characters of scope and key names are never escaped), so that whatever carries one (a job cluster's
+/// `spark_conf`, a task's parameters, a policy definition) is seen.
+fn secrets_to_provide(files: &BTreeMap<String, String>, keys: Keys) -> Vec<SecretToProvide> {
+    const OPEN: &str = "{{secrets/";
+    let mut found: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for (_, text) in files
+        .iter()
+        .filter(|(name, text)| name.ends_with(".tf") && text.contains(OPEN))
+    {
+        let mut address = String::new();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("resource \"") {
+                let mut parts = rest.split('"');
+                if let (Some(t), Some(_), Some(l)) = (parts.next(), parts.next(), parts.next()) {
+                    address = format!("{t}.{l}");
+                }
+            }
+            let mut at = line;
+            while let Some(i) = at.find(OPEN) {
+                let inner = &at[i + OPEN.len()..];
+                at = inner;
+                let Some(end) = inner.find("}}") else { break };
+                let Some((scope, key)) = inner[..end].split_once('/') else {
+                    continue;
+                };
+                let name = |s: &str| {
+                    !s.is_empty()
+                        && s.chars().all(|c| {
+                            c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '/')
+                        })
+                };
+                if name(scope) && name(key) {
+                    let users = found
+                        .entry((scope.to_string(), key.to_string()))
+                        .or_default();
+                    if users.last() != Some(&address) {
+                        users.push(address.clone());
+                    }
+                }
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|((scope, key), mut used_by)| {
+            used_by.sort();
+            used_by.dedup();
+            let in_primary = keys
+                .as_ref()
+                .map(|k| k.contains(&(scope.clone(), key.clone())));
+            SecretToProvide {
+                scope,
+                key,
+                used_by,
+                in_primary,
+            }
+        })
+        .collect()
 }
 
 /// Whether [`build`] also parses every file it generates whole: in debug builds (and so in the tests) only;
@@ -493,4 +591,49 @@ pub(super) fn check_paused(block: &::hcl::Block) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_references_are_found_per_resource() {
+        let tf = "# header\n\nresource \"databricks_job\" \"a\" {\n  x = \"{{secrets/s/k}} and {{secrets/s/k2}}\"\n  \
+                  y = \"{{secrets/s/k}}\"\n}\n\nresource \"databricks_cluster\" \"b\" {\n  z = \"{{secrets/s/k}}\"\n  \
+                  w = \"{{secrets/bad scope/k}} {{secrets/nokey}} {{secrets/open\"\n}\n";
+        let files = BTreeMap::from([
+            ("jobs.tf".to_string(), tf.to_string()),
+            (
+                "drsync-labels.json".to_string(),
+                "{{secrets/s/k}}".to_string(),
+            ),
+        ]);
+        let keys: Keys = Some(HashSet::from([("s".to_string(), "k".to_string())]));
+        let found = secrets_to_provide(&files, keys);
+        let got: Vec<(&str, &str, Vec<&str>, Option<bool>)> = found
+            .iter()
+            .map(|s| {
+                (
+                    s.scope.as_str(),
+                    s.key.as_str(),
+                    s.used_by.iter().map(String::as_str).collect(),
+                    s.in_primary,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "s",
+                    "k",
+                    vec!["databricks_cluster.b", "databricks_job.a"],
+                    Some(true)
+                ),
+                ("s", "k2", vec!["databricks_job.a"], Some(false)),
+            ]
+        );
+        assert_eq!(secrets_to_provide(&files, None)[0].in_primary, None);
+    }
 }

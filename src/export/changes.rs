@@ -364,6 +364,7 @@ mod tests {
             warnings: Vec::new(),
             rewrite: crate::rewrite::Report::default(),
             converted_ahead: 0,
+            secrets_to_provide: Vec::new(),
         }
     }
 

@@ -90,6 +90,9 @@ impl Preparer {
             policies,
             warehouses,
             pipelines,
+            secret_scopes,
+            secret_acls,
+            secret_keys,
         } = inv;
         Prepared {
             jobs: jobs.into_par_iter().map(|j| self.prepare(j)).collect(),
@@ -101,6 +104,9 @@ impl Preparer {
                 policies,
                 warehouses,
                 pipelines,
+                secret_scopes,
+                secret_acls,
+                secret_keys,
             },
             gone: Vec::new(),
         }

@@ -37,13 +37,15 @@ pub const LABELS_FILE: &str = "drsync-labels.json";
 /// Every file name the export writes; others in its folder are the user's and are left alone.
 pub const MANAGED_FILES: &[&str] = &MANAGED;
 
-const MANAGED: [&str; 11] = [
+const MANAGED: [&str; 13] = [
     "jobs.tf",
     "clusters.tf",
     "instance_pools.tf",
     "cluster_policies.tf",
     "sql_warehouses.tf",
     "pipelines.tf",
+    "secret_scopes.tf",
+    "secret_acls.tf",
     "versions.tf",
     "variables.tf",
     "dr.auto.tfvars",
@@ -136,6 +138,23 @@ pub struct Export {
     /// How many jobs were converted ahead of time, while the listing ran ([`build_prepared`]); the others
     /// were converted after it.
     pub converted_ahead: usize,
+    /// The secrets the exported resources read that DR must be given by hand, by scope and key.
+    pub secrets_to_provide: Vec<SecretToProvide>,
+}
+
+/// A secret that an exported resource reads (`{{secrets/<scope>/<key>}}` in any string: `spark_conf`,
+/// `spark_env_vars`, a Docker password, a policy's fixed value) and that the export does not create: drsync never
+/// reads a secret's value, so it writes no `databricks_secret`, and the key must be put in DR's scope by hand.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SecretToProvide {
+    /// The scope.
+    pub scope: String,
+    /// The key.
+    pub key: String,
+    /// The resources that read it (`TYPE.LABEL`), in file and label order.
+    pub used_by: Vec<String>,
+    /// Whether the primary's scope has the key (`secrets/list`); `None` when the export read no secret scopes.
+    pub in_primary: Option<bool>,
 }
 
 /// Why an export could not be built or written.

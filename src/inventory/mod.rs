@@ -3,8 +3,9 @@
 //! only; normalising, converting and writing are later stages, and nothing here prints.
 
 use crate::api::{ClusterFilter, Gone, Listing, WorkspaceClient};
-use crate::model::{Cluster, Job, ResourceKind};
+use crate::model::{Cluster, Job, OfScope, ResourceKind, SecretAcl, SecretMetadata, SecretScope};
 use crate::normalize::{self, Packed};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -25,6 +26,8 @@ pub struct Progress {
     pub warehouses: AtomicUsize,
     /// Pipelines read (each with its spec).
     pub pipelines: AtomicUsize,
+    /// Secret scopes listed.
+    pub secret_scopes: AtomicUsize,
 }
 
 /// What [`read_mapped`] read: the jobs as the caller keeps them, everything else as read, and what was gone.
@@ -66,7 +69,7 @@ async fn read_noting_gone(
 ) -> Result<(Inventory, Vec<Gone>), crate::api::Error> {
     let wants = |k| kinds.contains(&k);
     let all_purpose = ClusterFilter::all_purpose();
-    let (jobs, clusters, libraries, pools, policies, warehouses, pipelines) = tokio::try_join!(
+    let (jobs, clusters, libraries, pools, policies, warehouses, pipelines, secrets) = tokio::try_join!(
         async {
             if wants(ResourceKind::Jobs) {
                 client.list_jobs_counted(&progress.jobs).await
@@ -136,6 +139,13 @@ async fn read_noting_gone(
                 })
             }
         },
+        async {
+            if wants(ResourceKind::SecretScopes) || wants(ResourceKind::SecretAcls) {
+                read_secrets(client, progress).await
+            } else {
+                Ok(Secrets::default())
+            }
+        },
     )?;
     let inventory = Inventory {
         jobs,
@@ -149,10 +159,77 @@ async fn read_noting_gone(
         policies,
         warehouses,
         pipelines: pipelines.items,
+        secret_scopes: secrets.scopes,
+        secret_acls: secrets.acls,
+        secret_keys: secrets.keys,
     };
     let mut gone = clusters.gone;
     gone.extend(pipelines.gone);
+    gone.extend(secrets.gone);
     Ok((inventory, gone))
+}
+
+/// Secret scopes with their ACLs and key names, and the scopes deleted while they were read.
+#[derive(Debug, Default)]
+struct Secrets {
+    scopes: Vec<SecretScope>,
+    acls: Vec<OfScope<SecretAcl>>,
+    keys: Vec<OfScope<SecretMetadata>>,
+    gone: Vec<Gone>,
+}
+
+/// Scopes read at once, at most (each takes two requests; the client paces them per endpoint family).
+const SCOPES_AT_ONCE: usize = 8;
+
+/// Every secret scope, then each scope's ACLs and keys (names only: `secrets/list`; never `secrets/get`, drsync
+/// reads no value), scopes several at a time, in the listing's order. A scope whose listings say it does not
+/// exist was deleted meanwhile: it is left out and named.
+async fn read_secrets(
+    client: &WorkspaceClient,
+    progress: &Progress,
+) -> Result<Secrets, crate::api::Error> {
+    let scopes = client.list_secret_scopes().await?;
+    progress
+        .secret_scopes
+        .store(scopes.len(), Ordering::Relaxed);
+    type Read = Result<(Vec<SecretAcl>, Vec<SecretMetadata>), crate::api::Error>;
+    let read: Vec<Read> = stream::iter(&scopes)
+        .map(|scope| async move {
+            match tokio::try_join!(
+                client.list_secret_acls(&scope.name),
+                client.list_secrets(&scope.name)
+            ) {
+                Ok(both) => Ok(Ok(both)),
+                Err(e) if e.is_not_found() => Ok(Err(e)),
+                Err(e) => Err(e),
+            }
+        })
+        .buffered(SCOPES_AT_ONCE)
+        .try_collect()
+        .await?;
+    let mut out = Secrets::default();
+    for (scope, read) in scopes.into_iter().zip(read) {
+        match read {
+            Ok((acls, keys)) => {
+                out.acls.push(OfScope {
+                    scope: scope.name.clone(),
+                    items: acls,
+                });
+                out.keys.push(OfScope {
+                    scope: scope.name.clone(),
+                    items: keys,
+                });
+                out.scopes.push(scope);
+            }
+            Err(e) => out.gone.push(Gone::new(
+                ResourceKind::SecretScopes,
+                scope.name.clone(),
+                scope.name,
+                &e,
+            )),
+        }
+    }
+    Ok(out)
 }
 
 /// [`read_with_progress`], with each job turned into what the caller keeps of it (`keep`) on a blocking thread

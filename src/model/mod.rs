@@ -164,6 +164,79 @@ pub struct WorkspaceObject {
     pub extra: Map<String, Value>,
 }
 
+/// A secret scope, as `secrets/scopes/list` lists it (`SecretScope` in databricks-sdk-py `service/workspace.py`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecretScope {
+    /// The scope's name (unique in a workspace; the provider's id for it, provider-behaviour.md §9.5).
+    pub name: String,
+    /// `DATABRICKS` or `AZURE_KEYVAULT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend_type: Option<String>,
+    /// Every other field, as sent (`keyvault_metadata`).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One secret of a scope, as `secrets/list` lists it (`SecretMetadata`): its key and when it was last written.
+/// The API never returns a value here, and drsync never asks for one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecretMetadata {
+    /// The secret's key.
+    pub key: String,
+    /// When it was last written, epoch milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated_timestamp: Option<i64>,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One ACL of a scope, as `secrets/acls/list` lists it (`AclItem`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretAcl {
+    /// A user name, a group's display name or a service principal's application id.
+    pub principal: String,
+    /// `READ`, `WRITE` or `MANAGE` (`AclPermission`).
+    pub permission: String,
+}
+
+/// What a listing of one scope returned, with the scope it is of (the API bodies do not name it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfScope<T> {
+    /// The scope.
+    pub scope: String,
+    /// Its secrets' metadata (`secrets/list`) or ACLs (`secrets/acls/list`).
+    pub items: Vec<T>,
+}
+
+/// A user, group or service principal, as the SCIM `Users`, `Groups` and `ServicePrincipals` endpoints list
+/// them (`User`, `Group`, `ServicePrincipal` in databricks-sdk-py `service/iam.py`; camelCase).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScimPrincipal {
+    /// The SCIM id.
+    pub id: String,
+    /// A user's e-mail (users only).
+    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    /// The display name: what names a group.
+    #[serde(
+        rename = "displayName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub display_name: Option<String>,
+    /// A service principal's application id (service principals only).
+    #[serde(
+        rename = "applicationId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub application_id: Option<String>,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// What was read from a workspace, before any processing (`inventory::read` fills it).
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
@@ -181,6 +254,12 @@ pub struct Inventory {
     pub warehouses: Vec<SqlWarehouse>,
     /// Pipelines, each with its `spec`.
     pub pipelines: Vec<Pipeline>,
+    /// Secret scopes.
+    pub secret_scopes: Vec<SecretScope>,
+    /// The ACLs of each scope, in the order of `secret_scopes`.
+    pub secret_acls: Vec<OfScope<SecretAcl>>,
+    /// The secret keys of each scope (names only), in the order of `secret_scopes`.
+    pub secret_keys: Vec<OfScope<SecretMetadata>>,
 }
 
 /// A node type from `clusters/list-node-types`.
@@ -257,18 +336,41 @@ pub enum ResourceKind {
     SqlWarehouses,
     /// Pipelines (Lakeflow Declarative Pipelines), as `databricks_pipeline`.
     Pipelines,
+    /// Secret scopes, as `databricks_secret_scope` (`secret_scopes` in `[export] resources`, which brings
+    /// [`ResourceKind::SecretAcls`] with it).
+    SecretScopes,
+    /// The ACLs of secret scopes, as `databricks_secret_acl`: a kind of its own (its own resources, matched and
+    /// compared on their own by drift) that is never named in `drsync.toml`: `secret_scopes` turns it on
+    /// ([`ResourceKind::with_implied`]), since ACLs without their scopes have nothing to refer to.
+    #[serde(skip_deserializing)]
+    SecretAcls,
 }
 
 impl ResourceKind {
     /// Every kind, in the order files and summaries list them.
-    pub const ALL: [ResourceKind; 6] = [
+    pub const ALL: [ResourceKind; 8] = [
         ResourceKind::Jobs,
         ResourceKind::Clusters,
         ResourceKind::InstancePools,
         ResourceKind::ClusterPolicies,
         ResourceKind::SqlWarehouses,
         ResourceKind::Pipelines,
+        ResourceKind::SecretScopes,
+        ResourceKind::SecretAcls,
     ];
+
+    /// `kinds` with the kinds they bring along (`secret_scopes` brings `secret_acls`), each once, in the order
+    /// of [`ResourceKind::ALL`].
+    pub fn with_implied(kinds: &[ResourceKind]) -> Vec<ResourceKind> {
+        ResourceKind::ALL
+            .into_iter()
+            .filter(|k| {
+                kinds.contains(k)
+                    || (*k == ResourceKind::SecretAcls
+                        && kinds.contains(&ResourceKind::SecretScopes))
+            })
+            .collect()
+    }
 
     /// The name used in `drsync.toml` and summaries (`jobs`, `clusters`, ...).
     pub fn as_str(self) -> &'static str {
@@ -279,6 +381,8 @@ impl ResourceKind {
             ResourceKind::ClusterPolicies => "cluster_policies",
             ResourceKind::SqlWarehouses => "sql_warehouses",
             ResourceKind::Pipelines => "pipelines",
+            ResourceKind::SecretScopes => "secret_scopes",
+            ResourceKind::SecretAcls => "secret_acls",
         }
     }
 
@@ -291,6 +395,8 @@ impl ResourceKind {
             ResourceKind::ClusterPolicies => "databricks_cluster_policy",
             ResourceKind::SqlWarehouses => "databricks_sql_endpoint",
             ResourceKind::Pipelines => "databricks_pipeline",
+            ResourceKind::SecretScopes => "databricks_secret_scope",
+            ResourceKind::SecretAcls => "databricks_secret_acl",
         }
     }
 
@@ -303,6 +409,9 @@ impl ResourceKind {
             ResourceKind::ClusterPolicies => "cluster_policies.tf",
             ResourceKind::SqlWarehouses => "sql_warehouses.tf",
             ResourceKind::Pipelines => "pipelines.tf",
+            ResourceKind::SecretScopes => "secret_scopes.tf",
+            // A file of their own: the export renders, compares and commits one file per kind.
+            ResourceKind::SecretAcls => "secret_acls.tf",
         }
     }
 }

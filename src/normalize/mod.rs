@@ -6,7 +6,7 @@
 //! `../shared/reference/provider-behaviour.md`, which cites the provider's code. Pure functions: no I/O, no HCL.
 //!
 //! One file per kind (`jobs`, `clusters` with the cluster specs jobs carry, `pools`, `policies`,
-//! `sql_warehouse`, `pipeline`); here what they
+//! `sql_warehouse`, `pipeline`, `secrets` for scopes and their ACLs); here what they
 //! share: the result types, the options, `by_kind` (the one loop over kinds) and the rules on zeros and empty
 //! values. Imports `model`, never the reverse; nothing here reads a workspace or knows HCL.
 
@@ -16,6 +16,7 @@ mod pipeline;
 mod policies;
 mod pools;
 mod sql_warehouse;
+mod secrets;
 #[cfg(test)]
 mod tests;
 
@@ -25,6 +26,7 @@ pub use pipeline::pipeline;
 pub use policies::cluster_policy;
 pub use pools::instance_pool;
 pub use sql_warehouse::sql_warehouse;
+pub use secrets::{is_own_manage, secret_acl, secret_acl_id, secret_acl_name, secret_scope};
 
 use crate::model::{ClusterLibraries, Inventory, ResourceKind};
 use rayon::prelude::*;
@@ -84,6 +86,24 @@ pub trait Live: Sync {
     fn created(&self) -> i64;
     /// The configuration, as [`Normalized::config`].
     fn config(&self) -> Cow<'_, Value>;
+}
+
+impl<T: Live> Live for &T {
+    fn kind(&self) -> ResourceKind {
+        (*self).kind()
+    }
+    fn id(&self) -> &str {
+        (*self).id()
+    }
+    fn name(&self) -> &str {
+        (*self).name()
+    }
+    fn created(&self) -> i64 {
+        (*self).created()
+    }
+    fn config(&self) -> Cow<'_, Value> {
+        (*self).config()
+    }
 }
 
 impl Live for Normalized {
@@ -219,6 +239,16 @@ where
                 rest.pipelines
                     .par_iter()
                     .map(|p| other(pipeline(p, options))),
+            ),
+            ResourceKind::SecretScopes => objects.par_extend(
+                rest.secret_scopes
+                    .par_iter()
+                    .map(|s| other(secret_scope(s))),
+            ),
+            ResourceKind::SecretAcls => objects.par_extend(
+                rest.secret_acls
+                    .par_iter()
+                    .flat_map_iter(|of| of.items.iter().map(|a| other(secret_acl(&of.scope, a)))),
             ),
         }
     }

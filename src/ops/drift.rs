@@ -98,8 +98,15 @@ pub async fn drift(
     let live = live?;
     source.workspace = client.host().to_string();
     let schema = crate::convert::provider_schema();
-    let compared =
-        drift::compare_normalized(&parsed, &live, &kinds, state.as_ref(), source, &schema)?;
+    let compared = drift::compare_normalized(
+        &parsed,
+        &live,
+        &kinds,
+        state.as_ref(),
+        source,
+        &schema,
+        Some(&me.user.user_name),
+    )?;
     std::mem::forget(parsed);
     std::mem::forget(live);
     Ok(DriftOutcome {

@@ -136,7 +136,44 @@ pub fn text(s: &Summary<'_>) -> String {
             }
         }
     }
+    out.push_str(&secrets(&built.secrets_to_provide));
     out.push_str(&warnings(&built.warnings));
+    out
+}
+
+/// The secrets DR must be given by hand (nothing when there are none), with a final newline: drsync never reads
+/// a secret's value, so every `{{secrets/scope/key}}` an exported resource reads is listed, with what reads it,
+/// and flagged when the primary's own scope lacks the key.
+pub fn secrets(secrets: &[crate::export::SecretToProvide]) -> String {
+    let mut out = String::new();
+    if secrets.is_empty() {
+        return out;
+    }
+    line(
+        &mut out,
+        format_args!(
+            "secrets to be provided in DR ({}; drsync never reads secret values):",
+            secrets.len()
+        ),
+    );
+    for s in secrets {
+        // Scope, key and labels come from the workspace: printed as data.
+        let used_by: Vec<String> = s.used_by.iter().map(|u| terminal(u)).collect();
+        let missing = if s.in_primary == Some(false) {
+            " (the primary's scope does not have this key either)"
+        } else {
+            ""
+        };
+        line(
+            &mut out,
+            format_args!(
+                "  {}/{}: used by {}{missing}",
+                terminal(&s.scope),
+                terminal(&s.key),
+                used_by.join(", ")
+            ),
+        );
+    }
     out
 }
 
@@ -194,6 +231,7 @@ pub fn json(s: &Summary<'_>) -> String {
         "counts": counts,
         "changes": s.changes,
         "rewrite": rewrite,
+        "secrets_to_provide": built.secrets_to_provide,
         "warnings": built.warnings,
     });
     serde_json::to_string_pretty(&body).unwrap_or_default()

@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 
 use crate::common::{build_export, client, export_settings, read_all};
 
+/// The export of the workspace at `url` as the emulator's user reads it: the identity that applies the HCL in
+/// DR too, whose own MANAGE on the scopes it created is no configuration (`normalize::is_own_manage`).
 async fn export_of(url: &str, rules: &str) -> Export {
-    build_export(
-        read_all(url).await,
-        &export_settings(rules, "https://workspace"),
-    )
+    let mut settings = export_settings(rules, "https://workspace");
+    settings.exporter = Some(crate::common::EMULATOR_USER.to_string());
+    build_export(read_all(url).await, &settings)
 }
 
 /// The resource files without the header line that names the source.
@@ -41,6 +42,7 @@ async fn an_applied_export_exports_back_unchanged() {
     let desired = export_of(primary.url(), rules).await;
     let config = drsync::tfconfig::load(&desired.files, &[], &BTreeMap::new()).unwrap();
     let dr = start(EmulatorConfig {
+        fixtures: crate::common::primary_identities(),
         seed: 9,
         ..EmulatorConfig::default()
     })

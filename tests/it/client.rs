@@ -727,3 +727,77 @@ fn url_client(url: &str) -> WorkspaceClient {
     )
     .unwrap()
 }
+
+/// SCIM listings walk `startIndex`/`count` pages until `totalResults` are in, each principal once; secret
+/// listings give key names and ACLs per scope; an export's read of secret scopes never asks for a value.
+#[tokio::test]
+async fn identities_page_and_secrets_list_names_only() {
+    let users: Vec<Value> = (0..250)
+        .map(|i| json!({"id": format!("{}", 1000 + i), "userName": format!("u{i:03}@example.com")}))
+        .collect();
+    let mut fixtures = Fixtures::load(&crate::common::fixtures_dir("primary")).unwrap();
+    fixtures.users = Some(json!({"totalResults": 250, "Resources": users, "schemas": []}));
+    let emu = start(EmulatorConfig {
+        fixtures,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let c = crate::common::client(emu.url());
+    let listed = c.list_users().await.unwrap();
+    let names: BTreeSet<String> = listed.iter().filter_map(|u| u.user_name.clone()).collect();
+    assert_eq!((listed.len(), names.len()), (250, 250));
+    assert_eq!(
+        emu.requests_by_path()["GET /api/2.0/preview/scim/v2/Users"],
+        3,
+        "100 a page"
+    );
+    let groups = c.list_groups().await.unwrap();
+    assert!(groups
+        .iter()
+        .any(|g| g.display_name.as_deref() == Some("data-engineers")));
+    let sps = c.list_service_principals().await.unwrap();
+    assert!(sps
+        .iter()
+        .any(|s| s.application_id.as_deref() == Some("6f1d2c3b-aaaa-bbbb-cccc-0123456789ab")));
+
+    let keys = c.list_secrets("partner-sftp").await.unwrap();
+    assert_eq!(
+        keys.iter().map(|k| k.key.as_str()).collect::<Vec<_>>(),
+        ["sftp-password"]
+    );
+    assert!(keys[0].last_updated_timestamp.is_some() && keys[0].extra.is_empty());
+    let acls = c.list_secret_acls("analytics").await.unwrap();
+    assert_eq!(acls.len(), 3);
+    let gone = c.list_secret_acls("no-such-scope").await.unwrap_err();
+    assert!(gone.is_not_found(), "{gone}");
+
+    let inv = drsync::inventory::read(&c, &[ResourceKind::SecretScopes])
+        .await
+        .unwrap();
+    assert_eq!(inv.secret_scopes.len(), 5);
+    assert_eq!(
+        inv.secret_acls.iter().map(|a| a.items.len()).sum::<usize>(),
+        14
+    );
+    assert_eq!(
+        inv.secret_keys
+            .iter()
+            .map(|k| (k.scope.as_str(), k.items.len()))
+            .collect::<Vec<_>>(),
+        [
+            ("analytics", 3),
+            ("etl-secrets", 3),
+            ("kafka-prod", 2),
+            ("ml-platform", 2),
+            ("partner-sftp", 1)
+        ]
+    );
+    assert!(inv.jobs.is_empty() && inv.clusters.is_empty());
+    let asked = emu.requests_by_path();
+    assert!(
+        asked
+            .keys()
+            .all(|k| !k.starts_with("GET /api/2.0/secrets/get")),
+        "{asked:?}"
+    );
+}

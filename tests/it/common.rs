@@ -33,6 +33,23 @@ pub async fn start(config: EmulatorConfig) -> Emulator {
         .expect("emulator starts")
 }
 
+/// The user behind an emulator's personal access tokens (its SCIM `Me`): who reads DR in these tests, and who
+/// applies the HCL there.
+pub const EMULATOR_USER: &str = "emulator@example.com";
+
+/// The fixture primary's users, groups and service principals, and nothing else: identities reach a DR
+/// workspace from the identity provider (SCIM provisioning), not from the export, so every DR these tests apply
+/// an export to has them (a secret ACL for a principal the workspace lacks is refused).
+pub fn primary_identities() -> Fixtures {
+    let primary = Fixtures::load(&fixtures_dir("primary")).unwrap();
+    Fixtures {
+        users: primary.users,
+        groups: primary.groups,
+        service_principals: primary.service_principals,
+        ..Fixtures::default()
+    }
+}
+
 /// Start an emulator seeded with `fixtures`, otherwise default settings.
 pub async fn start_with(fixtures: Fixtures) -> Emulator {
     start(EmulatorConfig {
@@ -358,7 +375,7 @@ pub struct DrSetup {
 }
 
 /// A repository (in a temporary folder) with a committed, rewritten export of the fixture primary, and a
-/// passive DR emulator it was applied to, holding the primary's instance profiles, secret scopes and workspace
+/// passive DR emulator it was applied to, holding the primary's identities, instance profiles and workspace
 /// objects, with every all-purpose cluster terminated: what `check` looks for. drsync.toml names both
 /// workspaces, then `extra`; `customize` changes DR's fixtures before it starts (the catalog, say); the
 /// resources whose addresses are in `skip` are not applied.
@@ -368,11 +385,11 @@ pub async fn passive_dr(
     skip: &[&str],
 ) -> DrSetup {
     let primary_fixtures = Fixtures::load(&fixtures_dir("primary")).unwrap();
+    // The secret scopes come with the export.
     let mut dr_fixtures = Fixtures {
         instance_profiles: primary_fixtures.instance_profiles.clone(),
-        secret_scopes: primary_fixtures.secret_scopes.clone(),
         workspace_objects: primary_fixtures.workspace_objects.clone(),
-        ..Fixtures::default()
+        ..primary_identities()
     };
     customize(&mut dr_fixtures);
     let primary = start_with(primary_fixtures).await;

@@ -136,6 +136,18 @@ async fn dump(emu: &Emulator) -> BTreeMap<&'static str, Value> {
         pipelines.push(raw.get(&path).await.1);
     }
     out.insert("pipelines.json", Value::Array(pipelines));
+    // Secret scopes as listed, and each scope's ACLs (`acls/list` bodies by scope name).
+    let (_, scopes) = raw.get("/api/2.0/secrets/scopes/list").await;
+    let mut acls = serde_json::Map::new();
+    for scope in scopes["scopes"].as_array().into_iter().flatten() {
+        let name = scope["name"].as_str().unwrap();
+        let (_, body) = raw
+            .get(&format!("/api/2.0/secrets/acls/list?scope={name}"))
+            .await;
+        acls.insert(name.to_string(), body);
+    }
+    out.insert("secret_scopes.json", scopes);
+    out.insert("secret_acls.json", Value::Object(acls));
     out
 }
 
@@ -145,6 +157,7 @@ async fn generate_dr_fixtures() {
     let built = demo_export().await;
     let desired = drsync::tfconfig::load(&built.files, &[], &BTreeMap::new()).unwrap();
     let dr = start(EmulatorConfig {
+        fixtures: crate::common::primary_identities(),
         seed: 2,
         ..EmulatorConfig::default()
     })
@@ -195,7 +208,15 @@ async fn generate_dr_fixtures() {
         "instance_profiles.json",
         serde_json::from_str(&profiles).unwrap(),
     );
-    for same in ["secret_scopes.json", "workspace_objects.json"] {
+    // Identities (provisioned from the identity provider) and the secret keys (names only: values are put in
+    // DR by hand) as the primary has them.
+    for same in [
+        "workspace_objects.json",
+        "secrets.json",
+        "users.json",
+        "groups.json",
+        "service_principals.json",
+    ] {
         files.insert(
             same,
             serde_json::from_str(&std::fs::read_to_string(primary_dir.join(same)).unwrap())
@@ -241,6 +262,7 @@ async fn the_dr_fixtures_show_the_promised_drift() {
         source,
         &drsync::convert::provider_schema(),
         &Default::default(),
+        Some(crate::common::EMULATOR_USER),
     )
     .unwrap()
     .report;

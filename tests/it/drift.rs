@@ -21,6 +21,7 @@ pub async fn primary_and_dr() -> (Emulator, Emulator, Configuration, BTreeMap<St
     let built = build_export(read_all(primary.url()).await, &settings);
     let desired = tfconfig::load(&built.files, &[], &BTreeMap::new()).unwrap();
     let dr = start(EmulatorConfig {
+        fixtures: crate::common::primary_identities(),
         seed: 5,
         ..EmulatorConfig::default()
     })
@@ -47,6 +48,7 @@ async fn drift_of(dr: &Emulator, desired: &Configuration) -> Report {
         source,
         &drsync::convert::provider_schema(),
         &Default::default(),
+        Some(crate::common::EMULATOR_USER),
     )
     .unwrap()
     .report
@@ -402,4 +404,72 @@ fn state_files_of_the_wrong_shape_are_refused() {
         .unwrap()
         .0
         .is_empty());
+}
+
+/// Secret scopes and their ACLs drift like every kind: a changed permission is `changed` (its name says scope
+/// and principal), a deleted ACL `missing`, an ACL or a scope made by hand `unmanaged`. The MANAGE that creating
+/// a scope gives the identity reading DR (the hand-made scope's, here) is none of these.
+#[tokio::test]
+async fn secret_scopes_and_acls_drift() {
+    let (_primary, dr, desired, _) = primary_and_dr().await;
+    let raw = Raw::new(&dr);
+    for (path, body) in [
+        (
+            "/api/2.0/secrets/acls/put",
+            json!({"scope": "analytics", "principal": "analysts", "permission": "WRITE"}),
+        ),
+        (
+            "/api/2.0/secrets/acls/delete",
+            json!({"scope": "kafka-prod", "principal": "data-engineers"}),
+        ),
+        (
+            "/api/2.0/secrets/acls/put",
+            json!({"scope": "etl-secrets", "principal": "ml-engineers", "permission": "READ"}),
+        ),
+        (
+            "/api/2.0/secrets/scopes/create",
+            json!({"scope": "adhoc-dr"}),
+        ),
+    ] {
+        let (status, answer) = raw.post(path, body).await;
+        assert_eq!(status, 200, "{path}: {answer}");
+    }
+    let report = drift_of(&dr, &desired).await;
+    let found: Vec<(String, FindingKind, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.address(), f.kind, f.name.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "databricks_secret_acl.analytics_analysts".to_string(),
+                FindingKind::Changed,
+                "analytics analysts"
+            ),
+            (
+                "databricks_secret_acl.etl_secrets_ml_engineers".to_string(),
+                FindingKind::Unmanaged,
+                "etl-secrets ml-engineers"
+            ),
+            (
+                "databricks_secret_acl.kafka_prod_data_engineers".to_string(),
+                FindingKind::Missing,
+                "kafka-prod data-engineers"
+            ),
+            (
+                "databricks_secret_scope.adhoc_dr".to_string(),
+                FindingKind::Unmanaged,
+                "adhoc-dr"
+            ),
+        ],
+        "{:#?}",
+        report.findings
+    );
+    let changed = &report.findings[0];
+    assert_eq!(changed.fields.len(), 1, "{changed:#?}");
+    assert_eq!(changed.fields[0].path, "permission");
+    assert_eq!(changed.fields[0].expected, Some(json!("READ")));
+    assert_eq!(changed.fields[0].actual, Some(json!("WRITE")));
 }

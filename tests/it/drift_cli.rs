@@ -20,6 +20,7 @@ const ENV: &[(&str, &str)] = &[
 async fn setup() -> (tempfile::TempDir, Emulator, Emulator) {
     let primary = start_fixture_primary().await;
     let dr = start(EmulatorConfig {
+        fixtures: crate::common::primary_identities(),
         seed: 3,
         ..EmulatorConfig::default()
     })
@@ -44,7 +45,7 @@ async fn exit_codes_formats_and_reports() {
     // The summary's total line and the verdict, whole (the header names the temporary workspace and commit).
     assert!(
         clean.stdout.ends_with(
-            "\ntotal                           53    53       53        0          0        0          0\n\
+            "\ntotal                           71    71       71        0          0        0          0\n\
              coverage   100.0% of live objects are managed by the HCL\n\nno drift\n"
         ),
         "{}",

@@ -54,6 +54,8 @@ async fn golden_files_of_the_primary_workspace() {
             "instance_pools.tf",
             "jobs.tf",
             "pipelines.tf",
+            "secret_acls.tf",
+            "secret_scopes.tf",
             "sql_warehouses.tf",
             "versions.tf"
         ]
@@ -91,8 +93,9 @@ async fn every_resource_conforms_to_the_provider_schema() {
     }
     assert_eq!(checked, out.resources.len());
     // 31 jobs on the primary, one of them deployed by a bundle and left out (issue 13, defect 9); 3 SQL
-    // warehouses and 2 pipelines.
-    assert_eq!(checked, 30 + 8 + 5 + 5 + 3 + 2);
+    // warehouses and 2 pipelines; 5 secret scopes and their 14 ACLs (no exporter identity here, so none is the
+    // exporter's own).
+    assert_eq!(checked, 30 + 8 + 5 + 5 + 3 + 2 + 5 + 14);
 }
 
 #[tokio::test]
@@ -212,6 +215,7 @@ const POOLS: &[ResourceKind] = &[ResourceKind::InstancePools];
 const POLICIES: &[ResourceKind] = &[ResourceKind::ClusterPolicies];
 const WAREHOUSES: &[ResourceKind] = &[ResourceKind::SqlWarehouses];
 const PIPELINES: &[ResourceKind] = &[ResourceKind::Pipelines];
+const SCOPES: &[ResourceKind] = &[ResourceKind::SecretScopes];
 const COMPUTE: &[ResourceKind] = &[ResourceKind::Jobs, ResourceKind::Clusters];
 const ALL: &[ResourceKind] = &ResourceKind::ALL;
 
@@ -347,6 +351,9 @@ const DROPPED: &[Rule] = &[
     Rule { kinds: PIPELINES, pattern: "spec.clusters.[].driver_node_type_id", when: |l| l.ancestor(1)
             .and_then(|c| c.get("node_type_id")) == Some(l.value),
         why: "the driver node type the service reports as the worker's; Computed (§8.3)" },
+    // -- secret scopes
+    Rule { kinds: SCOPES, pattern: "backend_type", when: always,
+        why: "Computed: the provider sets it from `keyvault_metadata` (§9.1, §13)" },
 ];
 
 /// What the export may write that no raw leaf holds. The demo workspace needs no such rule: `run_as` comes from
@@ -733,6 +740,28 @@ async fn raw_primary(emu: &drsync_emulator::Emulator) -> BTreeMap<(ResourceKind,
         assert_eq!(status, 200, "{pipeline}");
         out.insert((ResourceKind::Pipelines, id.to_string()), pipeline);
     }
+    // Scopes as `scopes/list` gives them; each ACL as `acls/list` gives it, with its scope (the body's query).
+    let (_, list) = raw.get("/api/2.0/secrets/scopes/list").await;
+    for scope in list["scopes"].as_array().unwrap() {
+        let name = scope["name"].as_str().unwrap();
+        out.insert(
+            (ResourceKind::SecretScopes, name.to_string()),
+            scope.clone(),
+        );
+        let (status, acls) = raw
+            .get(&format!("/api/2.0/secrets/acls/list?scope={name}"))
+            .await;
+        assert_eq!(status, 200, "{acls}");
+        for acl in acls["items"].as_array().into_iter().flatten() {
+            let principal = acl["principal"].as_str().unwrap();
+            let mut doc = acl.clone();
+            doc["scope"] = json!(name);
+            out.insert(
+                (ResourceKind::SecretAcls, format!("{name}|||{principal}")),
+                doc,
+            );
+        }
+    }
     out
 }
 
@@ -866,9 +895,9 @@ async fn nothing_lost_nothing_invented() {
         problems.join("\n")
     );
     // The whole demo workspace was compared: 30 jobs (one is a bundle's), 8 all-purpose clusters, 5 pools,
-    // 5 policies, 3 SQL warehouses and 2 pipelines.
+    // 5 policies, 3 SQL warehouses, 2 pipelines, 5 secret scopes and their 14 ACLs.
     let counts: Vec<usize> = compared.values().copied().collect();
-    assert_eq!(counts, [30, 8, 5, 5, 3, 2]);
+    assert_eq!(counts, [30, 8, 5, 5, 3, 2, 5, 14]);
 }
 
 /// Issue 14: release builds prove the output safe with `hcl::check_generated` alone, without the whole-file parse
@@ -894,6 +923,8 @@ async fn the_release_output_check_passes_the_export_and_rejects_code() {
             "instance_pools.tf",
             "jobs.tf",
             "pipelines.tf",
+            "secret_acls.tf",
+            "secret_scopes.tf",
             "sql_warehouses.tf",
             "versions.tf"
         ]
@@ -1148,7 +1179,9 @@ async fn dry_run_and_json_summary() {
     let summary: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(summary["dry_run"], true);
     assert_eq!(summary["counts"]["jobs"], 30);
-    assert_eq!(summary["changes"]["added"].as_array().unwrap().len(), 53);
+    // 53 jobs, clusters, pools, policies, warehouses and pipelines, 5 secret scopes and 13 ACLs: the 14th is
+    // the exporting identity's own MANAGE on the scope it created (`normalize::is_own_manage`).
+    assert_eq!(summary["changes"]["added"].as_array().unwrap().len(), 71);
     assert!(!summary["warnings"].as_array().unwrap().is_empty());
     let text = drsync(dir.path(), &["export", "--dry-run"], PRIMARY_ENV).await;
     assert!(
@@ -1348,6 +1381,7 @@ fn inventory_of(fx: &Fixtures) -> Inventory {
         policies: decode(&fx.cluster_policies),
         warehouses: decode(&fx.sql_warehouses),
         pipelines: decode(&fx.pipelines),
+        ..Inventory::default()
     }
 }
 
@@ -1523,14 +1557,20 @@ async fn an_export_removing_too_much_is_refused_unless_allowed() {
     let before = snapshot_dir(&out);
     let raw = crate::common::Raw::new(&emu);
     let (_, list) = raw.get("/api/2.2/jobs/list?limit=100").await;
+    // Exported jobs only (a bundle's job is not exported, so deleting it removes nothing).
     let ids: Vec<Value> = list["jobs"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|j| {
+            !j["settings"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .contains("bundle")
+        })
         .map(|j| j["job_id"].clone())
         .collect();
-    // One of the first eight is the bundle job, which is not exported.
-    for id in ids.iter().take(8) {
+    for id in ids.iter().take(9) {
         raw.delete_job(id).await;
     }
     let refused = drsync(dir.path(), &["export"], PRIMARY_ENV).await;
@@ -1538,7 +1578,7 @@ async fn an_export_removing_too_much_is_refused_unless_allowed() {
     assert!(
         refused
             .stderr
-            .contains("would remove 7 of 53 resources, more than the 6 allowed: databricks_job."),
+            .contains("would remove 9 of 71 resources, more than the 8 allowed: databricks_job."),
         "{}",
         refused.stderr
     );
@@ -1554,7 +1594,7 @@ async fn an_export_removing_too_much_is_refused_unless_allowed() {
     let allowed = drsync(dir.path(), &["export", "--allow-removals"], PRIMARY_ENV).await;
     assert_eq!(allowed.code, 0, "{allowed:?}");
     assert!(
-        allowed.stdout.contains("(0 added, 0 changed, 7 removed)"),
+        allowed.stdout.contains("(0 added, 0 changed, 9 removed)"),
         "{}",
         allowed.stdout
     );
@@ -1693,4 +1733,101 @@ async fn ops_export_writes_what_build_builds_and_refuses_without_writing() {
             "{name}"
         );
     }
+}
+
+/// Every `{{secrets/scope/key}}` an exported job, cluster or policy reads is listed in the summary as a secret
+/// to provide in DR (drsync writes no `databricks_secret`: it never reads a value), with what reads it, and
+/// flagged when the primary's scope lacks the key too; no value is ever asked for during an export.
+#[tokio::test]
+async fn secrets_to_provide_in_dr_are_listed_and_no_value_is_read() {
+    let emu = primary_emulator(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), emu.url(), "");
+    let run = drsync(
+        dir.path(),
+        &["export", "--dry-run", "--format", "json"],
+        PRIMARY_ENV,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let summary: Value = serde_json::from_str(&run.stdout).unwrap();
+    let listed: Vec<(String, Vec<String>, Value)> = summary["secrets_to_provide"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                format!(
+                    "{}/{}",
+                    s["scope"].as_str().unwrap(),
+                    s["key"].as_str().unwrap()
+                ),
+                s["used_by"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|u| u.as_str().unwrap().to_string())
+                    .collect(),
+                s["in_primary"].clone(),
+            )
+        })
+        .collect();
+    let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        listed,
+        [
+            (
+                "analytics/metastore-password".to_string(),
+                strings(&[
+                    "databricks_cluster.shared_analytics",
+                    "databricks_cluster_policy.shared_analytics_uc"
+                ]),
+                json!(true)
+            ),
+            (
+                "etl-secrets/ecr-token".to_string(),
+                strings(&["databricks_cluster.docker_geo"]),
+                json!(true)
+            ),
+            (
+                "etl-secrets/metastore-password".to_string(),
+                strings(&["databricks_job.nightly_sales_etl"]),
+                json!(true)
+            ),
+            (
+                "kafka-prod/sasl-password".to_string(),
+                strings(&["databricks_job.kafka_streaming_ingest"]),
+                json!(true)
+            ),
+            (
+                "partner-sftp/snowflake-password".to_string(),
+                strings(&["databricks_job.nightly_sales_etl"]),
+                json!(false)
+            ),
+        ]
+    );
+    let text = drsync(dir.path(), &["export", "--dry-run"], PRIMARY_ENV).await;
+    assert!(
+        text.stdout.contains(
+            "secrets to be provided in DR (5; drsync never reads secret values):\n  \
+             analytics/metastore-password: used by databricks_cluster.shared_analytics, \
+             databricks_cluster_policy.shared_analytics_uc\n"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains(
+            "  partner-sftp/snowflake-password: used by databricks_job.nightly_sales_etl (the primary's scope \
+             does not have this key either)\n"
+        ),
+        "{}",
+        text.stdout
+    );
+    let asked = emu.requests_by_path();
+    assert!(asked.contains_key("GET /api/2.0/secrets/list"), "{asked:?}");
+    assert!(
+        asked.keys().all(|k| !k.contains("/secrets/get")),
+        "a secret value was asked for: {asked:?}"
+    );
 }

@@ -46,7 +46,7 @@ async fn one_commit_per_change_listing_exactly_the_changes() {
     assert_eq!(log.len(), 2);
     let message = &log[0].1;
     assert!(
-        message.starts_with("drsync: 53 resources added (primary 127.0.0.1"),
+        message.starts_with("drsync: 71 resources added (primary 127.0.0.1"),
         "{message}"
     );
     assert!(
@@ -567,6 +567,7 @@ async fn terraform_plans_in_place(
 async fn drift_after_a_rename_reads_moved_tf_and_finds_nothing() {
     let emu = primary().await;
     let dr = start(EmulatorConfig {
+        fixtures: crate::common::primary_identities(),
         seed: 3,
         ..EmulatorConfig::default()
     })
@@ -709,6 +710,8 @@ async fn the_export_commits_only_its_own_files() {
             "instance_pools.tf",
             "jobs.tf",
             "pipelines.tf",
+            "secret_acls.tf",
+            "secret_scopes.tf",
             "sql_warehouses.tf",
             "versions.tf"
         ]
@@ -787,6 +790,7 @@ async fn a_user_edit_during_the_swap_is_kept_and_not_committed() {
         warnings: Vec::new(),
         rewrite: Default::default(),
         converted_ahead: 0,
+        secrets_to_provide: Vec::new(),
     };
     let staged = drsync::export::stage(&export, &gen).unwrap();
     std::fs::write(gen.join("notes.md"), "v2, saved during the export\n").unwrap();

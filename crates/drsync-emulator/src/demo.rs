@@ -64,6 +64,30 @@ macro_rules! fixture_files {
                 include_str!(concat!("../../../fixtures/", $dir, "/secret_scopes.json")),
             ),
             (
+                "secrets.json",
+                include_str!(concat!("../../../fixtures/", $dir, "/secrets.json")),
+            ),
+            (
+                "secret_acls.json",
+                include_str!(concat!("../../../fixtures/", $dir, "/secret_acls.json")),
+            ),
+            (
+                "users.json",
+                include_str!(concat!("../../../fixtures/", $dir, "/users.json")),
+            ),
+            (
+                "groups.json",
+                include_str!(concat!("../../../fixtures/", $dir, "/groups.json")),
+            ),
+            (
+                "service_principals.json",
+                include_str!(concat!(
+                    "../../../fixtures/",
+                    $dir,
+                    "/service_principals.json"
+                )),
+            ),
+            (
                 "cluster_libraries.json",
                 include_str!(concat!(
                     "../../../fixtures/",

@@ -137,6 +137,43 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// An error reply of the SCIM API: `{"schemas": [...Error], "detail": ..., "status": "404", "scimType": ...}`
+/// (databricks-api.md §3 (c); RFC 7644 §3.12: `status` is a string, `scimType` only for some 400s and 409s).
+#[derive(Debug, Clone)]
+pub(crate) struct ScimError {
+    pub(crate) status: StatusCode,
+    pub(crate) scim_type: Option<&'static str>,
+    pub(crate) detail: String,
+}
+
+impl ScimError {
+    pub(crate) fn new(
+        status: StatusCode,
+        scim_type: Option<&'static str>,
+        detail: impl Into<String>,
+    ) -> Self {
+        ScimError {
+            status,
+            scim_type,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl IntoResponse for ScimError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            "detail": self.detail,
+            "status": self.status.as_u16().to_string(),
+        });
+        if let Some(t) = self.scim_type {
+            body["scimType"] = json!(t);
+        }
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
 /// Why the emulator could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -33,6 +33,16 @@ pub struct Fixtures {
     pub instance_profiles: Option<Value>,
     /// `secret_scopes.json`: the `secrets/scopes/list` body.
     pub secret_scopes: Option<Value>,
+    /// `secrets.json`: per scope name, the `secrets/list` body of that scope (key names only).
+    pub secrets: Option<Value>,
+    /// `secret_acls.json`: per scope name, the `secrets/acls/list` body of that scope.
+    pub secret_acls: Option<Value>,
+    /// `users.json`: the SCIM `Users` list body.
+    pub users: Option<Value>,
+    /// `groups.json`: the SCIM `Groups` list body.
+    pub groups: Option<Value>,
+    /// `service_principals.json`: the SCIM `ServicePrincipals` list body.
+    pub service_principals: Option<Value>,
     /// `cluster_libraries.json`: array of `libraries/cluster-status` bodies.
     pub cluster_libraries: Vec<Value>,
     /// `workspace_objects.json`: array of `workspace/get-status` bodies.
@@ -97,6 +107,11 @@ impl Fixtures {
             zones: object(dir, "zones.json", "zones")?,
             instance_profiles: object(dir, "instance_profiles.json", "")?,
             secret_scopes: object(dir, "secret_scopes.json", "")?,
+            secrets: per_scope(dir, "secrets.json", "secrets")?,
+            secret_acls: per_scope(dir, "secret_acls.json", "items")?,
+            users: object(dir, "users.json", "schemas")?,
+            groups: object(dir, "groups.json", "schemas")?,
+            service_principals: object(dir, "service_principals.json", "schemas")?,
             cluster_libraries: array(dir, "cluster_libraries.json", &["cluster_id"])?,
             workspace_objects: array(dir, "workspace_objects.json", &["path", "object_type"])?,
             sql_warehouses: array(dir, "sql_warehouses.json", &["id", "name"])?,
@@ -170,6 +185,27 @@ fn object(dir: &Source<'_>, name: &str, key: &str) -> Result<Option<Value>, Erro
         return Err(Error::FixtureInvalid {
             path: dir.join(name),
             reason: what,
+        });
+    }
+    Ok(Some(value))
+}
+
+/// A file holding, per scope name, the body of a per-scope listing (`secrets/list`, `acls/list`): an object
+/// whose values are objects, each with `key` as an array when it has one (the API leaves an empty list out).
+fn per_scope(dir: &Source<'_>, name: &str, key: &str) -> Result<Option<Value>, Error> {
+    let Some(value) = object(dir, name, "")? else {
+        return Ok(None);
+    };
+    let bad = value.as_object().into_iter().flatten().find(|(_, body)| {
+        body.as_object()
+            .is_none_or(|b| b.get(key).is_some_and(|v| !v.is_array()))
+    });
+    if let Some((scope, _)) = bad {
+        return Err(Error::FixtureInvalid {
+            path: dir.join(name),
+            reason: format!(
+                "scope `{scope}`: expected the API body, an object with an array `{key}`"
+            ),
         });
     }
     Ok(Some(value))

@@ -25,6 +25,8 @@ mod pipelines;
 mod policies;
 mod pools;
 mod ratelimit;
+mod scim;
+mod secrets;
 mod state;
 mod synthetic;
 mod view;
@@ -329,6 +331,8 @@ fn router(state: AppState) -> Router {
         .merge(misc::routes())
         .merge(warehouses::routes())
         .merge(pipelines::routes())
+        .merge(secrets::routes())
+        .merge(scim::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

@@ -1,4 +1,4 @@
-//! The smaller read APIs a DR tool touches: SCIM `Me`, instance profiles, secret scopes, cluster libraries
+//! The smaller read APIs a DR tool touches: SCIM `Me`, instance profiles, cluster libraries
 //! (status, install, uninstall) and the workspace tree (get-status, list). Bodies come from the workspace
 //! state as the real service shapes them; this module must not invent objects that the state does not imply.
 //!
@@ -22,12 +22,11 @@ use axum::{Extension, Json, Router};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-/// SCIM `Me`, instance profiles, secret scopes, libraries and workspace routes.
+/// SCIM `Me`, instance profiles, libraries and workspace routes.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/2.0/preview/scim/v2/Me", get(me))
         .route("/api/2.0/instance-profiles/list", get(instance_profiles))
-        .route("/api/2.0/secrets/scopes/list", get(secret_scopes))
         .route("/api/2.0/libraries/cluster-status", get(cluster_status))
         .route("/api/2.0/libraries/all-cluster-statuses", get(all_statuses))
         .route("/api/2.0/libraries/install", post(install))
@@ -116,10 +115,6 @@ async fn me(
 
 async fn instance_profiles(State(state): State<AppState>) -> Json<Value> {
     Json(state.workspace().instance_profiles.clone())
-}
-
-async fn secret_scopes(State(state): State<AppState>) -> Json<Value> {
-    Json(state.workspace().secret_scopes.clone())
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::ops::Deref;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -47,8 +48,8 @@ pub(crate) struct Workspace {
     pub(crate) zones: Value,
     /// The `instance-profiles/list` body.
     pub(crate) instance_profiles: Value,
-    /// The `secrets/scopes/list` body.
-    pub(crate) secret_scopes: Value,
+    /// Secret scopes by name, with their secrets (values never returned) and ACLs.
+    pub(crate) secrets: Scopes,
     /// Library statuses by cluster id (the `library_statuses` of `libraries/cluster-status`).
     pub(crate) libraries: BTreeMap<String, Vec<Value>>,
     /// Workspace objects (notebooks, files, directories, repos) by path, as `workspace/get-status` returns them.
@@ -56,6 +57,8 @@ pub(crate) struct Workspace {
     /// Those objects with the folders their paths imply, built once on first use by the workspace routes
     /// (`misc`); nothing changes the objects after the workspace is made.
     pub(crate) workspace_tree: OnceCell<BTreeMap<String, Value>>,
+    /// SCIM users, groups and service principals (see [`Workspace::principal_exists`]).
+    pub(crate) principals: Principals,
     /// The SCIM user (or service principal) behind PATs.
     pub(crate) me: Value,
     /// How policy definitions are stored (see [`PolicyJson`]).
@@ -83,7 +86,16 @@ impl Workspace {
                 .unwrap_or_else(catalog::spark_versions),
             zones: fixtures.zones.unwrap_or_else(|| catalog::zones(cloud)),
             instance_profiles: fixtures.instance_profiles.unwrap_or_else(|| json!({})),
-            secret_scopes: fixtures.secret_scopes.unwrap_or_else(|| json!({})),
+            secrets: Scopes::seed(
+                fixtures.secret_scopes.as_ref(),
+                fixtures.secrets.as_ref(),
+                fixtures.secret_acls.as_ref(),
+            ),
+            principals: Principals::seed(
+                fixtures.users.as_ref(),
+                fixtures.groups.as_ref(),
+                fixtures.service_principals.as_ref(),
+            ),
             libraries: BTreeMap::new(),
             workspace_objects: BTreeMap::new(),
             workspace_tree: OnceCell::new(),
@@ -247,6 +259,184 @@ impl Workspace {
         (0..n)
             .map(|_| set[self.rng.random_range(0..set.len())] as char)
             .collect()
+    }
+}
+
+/// The kinds of SCIM principals, each named in ACLs and permissions by one attribute (`scim`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PrincipalKind {
+    /// A user, named by `userName`.
+    User,
+    /// A group, named by `displayName`.
+    Group,
+    /// A service principal, named by `applicationId`.
+    ServicePrincipal,
+}
+
+impl PrincipalKind {
+    /// The attribute a principal is named by in ACLs and permissions (`user_name`, `group_name`,
+    /// `service_principal_name`: provider-behaviour.md §6, §10), and that must be unique.
+    pub(crate) fn name_attribute(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "userName",
+            PrincipalKind::Group => "displayName",
+            PrincipalKind::ServicePrincipal => "applicationId",
+        }
+    }
+}
+
+/// One secret: its value (none for secrets seeded from fixtures, which hold names only) and when it was last
+/// written (`last_updated_timestamp`, milliseconds since the epoch, per `SecretMetadata`). The value is kept
+/// only because the service keeps it: no endpoint returns it, and `Debug` does not show it.
+#[derive(Clone)]
+pub(crate) struct Secret {
+    #[allow(dead_code)] // written, never read: no endpoint of the emulator returns a value
+    pub(crate) value: Option<Vec<u8>>,
+    pub(crate) last_updated_timestamp: i64,
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Secret")
+            .field("value", &"<redacted>")
+            .field("last_updated_timestamp", &self.last_updated_timestamp)
+            .finish()
+    }
+}
+
+/// One scope: its `scopes/list` item (`name`, `backend_type`, `keyvault_metadata`), its secrets by key and its
+/// ACLs by principal (`READ`, `WRITE` or `MANAGE`).
+#[derive(Debug, Clone)]
+pub(crate) struct Scope {
+    pub(crate) meta: Value,
+    pub(crate) secrets: BTreeMap<String, Secret>,
+    pub(crate) acls: BTreeMap<String, String>,
+}
+
+/// The workspace's scopes by name (listed in name order).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Scopes(pub(crate) BTreeMap<String, Scope>);
+
+impl Scopes {
+    /// Scopes from the fixtures: the `scopes/list` body, and per scope name a `secrets/list` body and an
+    /// `acls/list` body. Secrets and ACLs of scopes the list does not name are left out.
+    pub(crate) fn seed(
+        list: Option<&Value>,
+        secrets: Option<&Value>,
+        acls: Option<&Value>,
+    ) -> Self {
+        let mut scopes = BTreeMap::new();
+        for item in list
+            .and_then(|l| l.get("scopes"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(name) = item.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let keys = secrets
+                .and_then(|s| s.get(name))
+                .and_then(|b| b.get("secrets"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|s| {
+                    let key = s.get("key")?.as_str()?.to_string();
+                    let at = s
+                        .get("last_updated_timestamp")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0);
+                    Some((
+                        key,
+                        Secret {
+                            value: None,
+                            last_updated_timestamp: at,
+                        },
+                    ))
+                })
+                .collect();
+            let items = acls
+                .and_then(|a| a.get(name))
+                .and_then(|b| b.get("items"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|a| {
+                    Some((
+                        a.get("principal")?.as_str()?.to_string(),
+                        a.get("permission")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect();
+            scopes.insert(
+                name.to_string(),
+                Scope {
+                    meta: item.clone(),
+                    secrets: keys,
+                    acls: items,
+                },
+            );
+        }
+        Scopes(scopes)
+    }
+}
+
+/// The workspace's users, groups and service principals, each by SCIM `id`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Principals {
+    users: BTreeMap<String, Value>,
+    groups: BTreeMap<String, Value>,
+    service_principals: BTreeMap<String, Value>,
+}
+
+impl Principals {
+    /// Principals from the fixtures' list bodies (`Resources` of each); resources without an `id` are left
+    /// out.
+    pub(crate) fn seed(users: Option<&Value>, groups: Option<&Value>, sps: Option<&Value>) -> Self {
+        let by_id = |body: Option<&Value>| -> BTreeMap<String, Value> {
+            body.and_then(|b| b.get("Resources"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| Some((r.get("id")?.as_str()?.to_string(), r.clone())))
+                .collect()
+        };
+        Principals {
+            users: by_id(users),
+            groups: by_id(groups),
+            service_principals: by_id(sps),
+        }
+    }
+
+    pub(crate) fn of(&self, kind: PrincipalKind) -> &BTreeMap<String, Value> {
+        match kind {
+            PrincipalKind::User => &self.users,
+            PrincipalKind::Group => &self.groups,
+            PrincipalKind::ServicePrincipal => &self.service_principals,
+        }
+    }
+
+    pub(crate) fn of_mut(&mut self, kind: PrincipalKind) -> &mut BTreeMap<String, Value> {
+        match kind {
+            PrincipalKind::User => &mut self.users,
+            PrincipalKind::Group => &mut self.groups,
+            PrincipalKind::ServicePrincipal => &mut self.service_principals,
+        }
+    }
+
+    /// The principal of `kind` named `name` (user name and application id compared ignoring case, as SCIM's
+    /// `caseExact: false` for `userName` has it and the provider's exporter matches users, provider-behaviour.md
+    /// §10; group display names exactly).
+    pub(crate) fn find(&self, kind: PrincipalKind, name: &str) -> Option<&Value> {
+        let attr = kind.name_attribute();
+        self.of(kind).values().find(|p| {
+            let have = p.get(attr).and_then(Value::as_str).unwrap_or("");
+            match kind {
+                PrincipalKind::Group => have == name,
+                _ => have.eq_ignore_ascii_case(name),
+            }
+        })
     }
 }
 

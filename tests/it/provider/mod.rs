@@ -1,4 +1,4 @@
-//! A model of the `databricks/databricks` provider 1.99.0 for drsync's six resource types, written from
+//! A model of the `databricks/databricks` provider 1.99.0 for drsync's resource types, written from
 //! `../shared/reference/provider-behaviour.md` (every rule cites its section, `§n`), not from drsync's exporter.
 //! It judges what drsync exports the way `terraform validate`, `apply` and `plan` with the real provider would:
 //!
@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod pool;
 pub mod sql_endpoint;
+pub mod secret;
 pub mod value;
 
 mod model_tests;
@@ -143,6 +144,8 @@ pub fn validate(r: &Resource) -> Vec<Violation> {
         policy::TYPE => policy::validate(&b),
         sql_endpoint::TYPE => sql_endpoint::validate(&b),
         pipeline::TYPE => pipeline::validate(&b),
+        secret::SCOPE => secret::validate_scope(&b),
+        secret::ACL => secret::validate_acl(&b),
         other => vec![Problem::value(format!("unknown resource type {other}"))],
     };
     problems
@@ -169,6 +172,8 @@ pub enum Request {
     Policy(Map<String, Value>),
     Warehouse(sql_endpoint::Create),
     Pipeline(Map<String, Value>),
+    SecretScope(Map<String, Value>),
+    SecretAcl(Map<String, Value>),
 }
 
 /// The create request for a resource, references resolved against `ids`.
@@ -184,6 +189,8 @@ pub fn create_request(r: &Resource, ids: &Ids) -> Result<Request, Error> {
         policy::TYPE => Request::Policy(policy::create(b)),
         sql_endpoint::TYPE => Request::Warehouse(sql_endpoint::create(b)),
         pipeline::TYPE => Request::Pipeline(pipeline::create(b)),
+        secret::SCOPE => Request::SecretScope(secret::create_scope(b)),
+        secret::ACL => Request::SecretAcl(secret::create_acl(b)),
         other => return Err(Error::UnknownType(other.to_string())),
     })
 }
@@ -325,6 +332,38 @@ async fn create_one(client: &WorkspaceClient, r: &Resource, ids: &Ids) -> Result
             let state = job::read(client, &id).await.map_err(api_err(&address))?;
             (id, state)
         }
+        Request::SecretScope(b) => {
+            client
+                .post("/api/2.0/secrets/scopes/create", &Value::Object(b.clone()))
+                .await
+                .map_err(api_err(&address))?;
+            // §9.5: the scope's id is its name.
+            let id = id_of(&Value::Object(b), "scope");
+            let state = secret::read_scope(client, &id)
+                .await
+                .map_err(api_err(&address))?;
+            (id, state)
+        }
+        Request::SecretAcl(b) => {
+            client
+                .post("/api/2.0/secrets/acls/put", &Value::Object(b.clone()))
+                .await
+                .map_err(api_err(&address))?;
+            // §10: id `<scope>|||<principal>`; the usual Read after create is skipped, `acls/get` is polled instead.
+            let id = format!(
+                "{}|||{}",
+                id_of(&Value::Object(b.clone()), "scope"),
+                id_of(&Value::Object(b.clone()), "principal")
+            );
+            let permission = id_of(&Value::Object(b.clone()), "permission");
+            secret::wait_acl(client, &id, &permission)
+                .await
+                .map_err(|message| Error::Provider {
+                    address: address.clone(),
+                    message,
+                })?;
+            (id, b)
+        }
     };
     // Create starts from the planned values, and the Read after it writes what the API returns over them, but
     // never an empty top-level value (§1.5): a field the API does not return (a cluster's
@@ -426,6 +465,8 @@ async fn read(
         policy::TYPE => policy::read(client, id).await,
         sql_endpoint::TYPE => sql_endpoint::read(client, id).await,
         pipeline::TYPE => pipeline::read(client, id).await,
+        secret::SCOPE => secret::read_scope(client, id).await,
+        secret::ACL => secret::read_acl(client, id).await,
         other => return Err(Error::UnknownType(other.to_string())),
     };
     r.map_err(api_err(address))
@@ -458,6 +499,8 @@ fn rule_of(resource_type: &str) -> fn(&[&str]) -> diff::Rule {
         pool::TYPE => pool::rule,
         sql_endpoint::TYPE => sql_endpoint::rule,
         pipeline::TYPE => pipeline::rule,
+        secret::SCOPE => secret::rule_scope,
+        secret::ACL => secret::rule_acl,
         _ => policy::rule,
     }
 }

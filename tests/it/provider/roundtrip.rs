@@ -66,7 +66,7 @@ pub struct RoundTrip {
 pub async fn round_trip(fixtures: Fixtures, rules: &str) -> RoundTrip {
     let primary = emulator(fixtures, 1).await;
     let (export, config) = export_of(&primary, rules).await;
-    let dr = emulator(Fixtures::default(), 11).await;
+    let dr = emulator(crate::common::primary_identities(), 11).await;
     let state = apply(&config, &client(dr.url()))
         .await
         .unwrap_or_else(|e| panic!("model apply: {e}"));
@@ -164,6 +164,7 @@ pub async fn drift_of(rt: &RoundTrip) -> Vec<Report> {
                 source,
                 &drsync::convert::provider_schema(),
                 &Default::default(),
+                Some(crate::common::EMULATOR_USER),
             )
             .unwrap()
             .report,
@@ -489,6 +490,7 @@ async fn policy_definitions_plan_clean_whether_echoed_or_reserialized() {
             "the pool id is a reference"
         );
         let dr = start(EmulatorConfig {
+            fixtures: crate::common::primary_identities(),
             seed: 11,
             policy_json: mode,
             ..EmulatorConfig::default()
