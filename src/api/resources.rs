@@ -7,8 +7,8 @@
 use super::{Error, JobsPaging, WorkspaceClient};
 use crate::model::{
     Cluster, ClusterLibraries, ClusterPolicy, CurrentUser, InstancePool, Job, NodeType, Pipeline,
-    ResourceKind, ScimPrincipal, SecretAcl, SecretMetadata, SecretScope, SparkVersion, SqlWarehouse,
-    WorkspaceObject, Zones,
+    ResourceKind, ScimPrincipal, SecretAcl, SecretMetadata, SecretScope, SparkVersion,
+    SqlWarehouse, WorkspaceObject, Zones,
 };
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;

@@ -22,8 +22,11 @@ pub struct References {
     pub zones: BTreeMap<String, BTreeSet<String>>,
     /// `instance_profile_arn` values.
     pub instance_profiles: BTreeMap<String, BTreeSet<String>>,
-    /// Secret scopes named by `{{secrets/SCOPE/KEY}}` in `spark_conf` and `spark_env_vars`.
+    /// Secret scopes named by a `{{secrets/SCOPE/KEY}}` in any string (`spark_conf`, `spark_env_vars`, task
+    /// parameters, pipeline configuration, ...).
     pub secret_scopes: BTreeMap<String, BTreeSet<String>>,
+    /// The secrets themselves, as `(scope, key)`.
+    pub secret_keys: BTreeMap<(String, String), BTreeSet<String>>,
     /// Workspace paths: workspace notebooks and Python files, workspace init scripts.
     pub workspace_paths: BTreeMap<String, BTreeSet<String>>,
 }
@@ -85,18 +88,6 @@ fn walk(v: &Value, address: &str, git_source: bool, refs: &mut References) {
                             add(&mut refs.spark_versions, s, address);
                         }
                     }
-                    ("spark_conf" | "spark_env_vars", None) => {
-                        for s in v
-                            .as_object()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|(_, v)| v.as_str())
-                        {
-                            for scope in secret_scopes_in(s) {
-                                add(&mut refs.secret_scopes, &scope, address);
-                            }
-                        }
-                    }
                     ("init_scripts", None) => {
                         for script in v.as_array().into_iter().flatten() {
                             if let Some(d) = script
@@ -112,23 +103,17 @@ fn walk(v: &Value, address: &str, git_source: bool, refs: &mut References) {
                 }
             }
         }
+        Value::String(s) => {
+            for (scope, key) in crate::model::secret_references(s) {
+                add(&mut refs.secret_scopes, scope, address);
+                refs.secret_keys
+                    .entry((scope.to_string(), key.to_string()))
+                    .or_default()
+                    .insert(address.to_string());
+            }
+        }
         _ => {}
     }
-}
-
-/// The scopes of every `{{secrets/SCOPE/KEY}}` in a string.
-pub fn secret_scopes_in(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    while let Some(i) = rest.find("{{secrets/") {
-        rest = &rest[i + "{{secrets/".len()..];
-        let end = rest.find("}}").unwrap_or(rest.len());
-        if let Some((scope, _key)) = rest[..end].trim().split_once('/') {
-            out.push(scope.trim().to_string());
-        }
-        rest = &rest[end..];
-    }
-    out
 }
 
 fn used_by(addresses: &BTreeSet<String>) -> String {
@@ -291,42 +276,75 @@ pub fn region_capacity(
     check("region_capacity", status, summary, evidence, details)
 }
 
-/// Secrets: every scope that `{{secrets/SCOPE/KEY}}` names exists in DR.
-pub fn secrets(refs: &References, scopes: &[SecretScope]) -> CheckResult {
-    let names: BTreeSet<&str> = scopes.iter().map(|s| s.name.as_str()).collect();
-    let details: Vec<String> = refs
-        .secret_scopes
-        .iter()
-        .filter(|(s, _)| !names.contains(s.as_str()))
-        .map(|(s, users)| {
-            format!(
-                "secret scope {s} does not exist in DR (used by {})",
+/// What DR holds of secrets, by name only: its scopes, and each scope's key names (`secrets/list`; a value is
+/// never read), or why they could not be listed (listing keys needs `READ` on the scope).
+#[derive(Debug, Clone, Default)]
+pub struct DrSecrets {
+    /// Every scope.
+    pub scopes: Vec<SecretScope>,
+    /// The key names of each scope, by scope name.
+    pub keys: BTreeMap<String, Result<BTreeSet<String>, String>>,
+}
+
+/// Secrets: every scope and every key that a `{{secrets/SCOPE/KEY}}` names exists in DR, or the check fails
+/// naming each missing scope and key and what uses it. A scope whose keys could not be listed is a warning,
+/// with the reason: its keys are not known to be there.
+pub fn secrets(refs: &References, dr: &DrSecrets) -> CheckResult {
+    let names: BTreeSet<&str> = dr.scopes.iter().map(|s| s.name.as_str()).collect();
+    let mut status = Status::Pass;
+    let mut details = Vec::new();
+    let (mut scopes_missing, mut keys_missing) = (0, 0);
+    for (scope, users) in &refs.secret_scopes {
+        if !names.contains(scope.as_str()) {
+            scopes_missing += 1;
+            status = Status::Fail;
+            details.push(format!(
+                "secret scope {scope} does not exist in DR (used by {})",
                 used_by(users)
-            )
-        })
-        .collect();
+            ));
+            continue;
+        }
+        let wanted = refs.secret_keys.range((scope.clone(), String::new())..);
+        let wanted = wanted.take_while(|((s, _), _)| s == scope);
+        match dr.keys.get(scope) {
+            Some(Ok(keys)) => {
+                for ((_, key), users) in wanted.filter(|((_, k), _)| !keys.contains(k)) {
+                    keys_missing += 1;
+                    status = Status::Fail;
+                    details.push(format!(
+                        "secret {scope}/{key} does not exist in DR (used by {})",
+                        used_by(users)
+                    ));
+                }
+            }
+            Some(Err(why)) => {
+                status = status.max(Status::Warn);
+                details.push(format!(
+                    "the keys of secret scope {scope} could not be listed, so {} of them are not checked: {why}",
+                    wanted.count()
+                ));
+            }
+            None => {}
+        }
+    }
     let evidence = vec![format!(
-        "{} scopes named in spark_conf and spark_env_vars against {} in DR",
+        "{} scopes and {} keys named in the HCL against {} scopes in DR (key names only; no value is read)",
         refs.secret_scopes.len(),
+        refs.secret_keys.len(),
         names.len()
     )];
-    if details.is_empty() {
-        check(
-            "secrets",
-            Status::Pass,
-            format!("{} secret scopes exist", refs.secret_scopes.len()),
-            evidence,
-            details,
-        )
-    } else {
-        check(
-            "secrets",
-            Status::Fail,
-            format!("{} secret scopes missing", details.len()),
-            evidence,
-            details,
-        )
-    }
+    let summary = match (scopes_missing, keys_missing) {
+        (0, 0) if status == Status::Pass => format!(
+            "{} secret scopes and {} keys exist",
+            refs.secret_scopes.len(),
+            refs.secret_keys.len()
+        ),
+        (0, 0) => "some keys could not be listed".to_string(),
+        (0, k) => format!("{k} secret keys missing"),
+        (s, 0) => format!("{s} secret scopes missing"),
+        (s, k) => format!("{s} secret scopes and {k} keys missing"),
+    };
+    check("secrets", status, summary, evidence, details)
 }
 
 /// The folder to list and the name to look for in it, for a workspace path in the API's spelling (no
@@ -736,8 +754,11 @@ resource "databricks_job" "nightly" {
             ["/Shared/etl/a", "/Workspace/Shared/init.sh"]
         );
         assert_eq!(
-            secret_scopes_in("a {{secrets/x/y}} b {{ secrets/z/w }} {{secrets/q/r}}"),
-            ["x", "q"]
+            refs.secret_keys.keys().collect::<Vec<_>>(),
+            [
+                &("etl-secrets".to_string(), "db".to_string()),
+                &("missing-scope".to_string(), "token".to_string())
+            ]
         );
     }
 
@@ -793,10 +814,46 @@ resource "databricks_job" "nightly" {
     fn secrets_and_code() {
         let refs = collect(&config(HCL));
         let scope: SecretScope = serde_json::from_value(json!({"name": "etl-secrets"})).unwrap();
-        let s = secrets(&refs, &[scope]);
+        let keys = |k: &[&str]| Ok(k.iter().map(|k| k.to_string()).collect());
+        let mut dr = DrSecrets {
+            scopes: vec![scope],
+            keys: BTreeMap::from([("etl-secrets".to_string(), keys(&["db"]))]),
+        };
+        let s = secrets(&refs, &dr);
         assert_eq!(s.status, Status::Fail);
-        assert_eq!(s.details.len(), 1);
-        assert!(s.details[0].contains("missing-scope"), "{s:?}");
+        assert_eq!(
+            s.details,
+            ["secret scope missing-scope does not exist in DR (used by databricks_cluster.etl)"]
+        );
+        assert_eq!(s.summary, "1 secret scopes missing");
+        // The scope is there but the key is not: named with its scope and what reads it.
+        dr.keys.insert("etl-secrets".to_string(), keys(&["other"]));
+        let s = secrets(&refs, &dr);
+        assert_eq!(
+            s.details[0],
+            "secret etl-secrets/db does not exist in DR (used by databricks_cluster.etl)"
+        );
+        assert_eq!(s.summary, "1 secret scopes and 1 keys missing");
+        // Keys that cannot be listed are not known to be there: a warning with the reason.
+        let mut only_listed = refs.clone();
+        only_listed.secret_scopes.remove("missing-scope");
+        only_listed
+            .secret_keys
+            .retain(|(scope, _), _| scope == "etl-secrets");
+        dr.keys
+            .insert("etl-secrets".to_string(), Err("HTTP 403".to_string()));
+        let s = secrets(&only_listed, &dr);
+        assert_eq!(s.status, Status::Warn);
+        assert_eq!(
+            s.details,
+            ["the keys of secret scope etl-secrets could not be listed, so 1 of them are not checked: HTTP 403"]
+        );
+        dr.keys.insert("etl-secrets".to_string(), keys(&["db"]));
+        let s = secrets(&only_listed, &dr);
+        assert_eq!(
+            (s.status, s.summary.as_str()),
+            (Status::Pass, "1 secret scopes and 1 keys exist")
+        );
         let presence = CodePresence {
             found: Map::from([
                 ("/Shared/etl/a".to_string(), true),

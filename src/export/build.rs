@@ -367,16 +367,15 @@ fn assemble(
 /// The keys of the primary's scopes, `(scope, key)`, when the export read its secret scopes.
 type Keys = Option<HashSet<(String, String)>>;
 
-/// Every `{{secrets/<scope>/<key>}}` in the rendered resources, with the resources that read it, in order of
-/// scope and key. Found in the files as written (a secret reference is plain text in an HCL string: `{`, `/`
-/// and the characters of scope and key names are never escaped), so that whatever carries one (a job cluster's
-/// `spark_conf`, a task's parameters, a policy definition) is seen.
+/// Every `{{secrets/<scope>/<key>}}` in the rendered resources ([`crate::model::secret_references`]), with the
+/// resources that read it, in order of scope and key. Found in the files as written (a secret reference is plain
+/// text in an HCL string: `{`, `/` and the characters of scope and key names are never escaped), so that
+/// whatever carries one (a job cluster's `spark_conf`, a task's parameters, a policy definition) is seen.
 fn secrets_to_provide(files: &BTreeMap<String, String>, keys: Keys) -> Vec<SecretToProvide> {
-    const OPEN: &str = "{{secrets/";
     let mut found: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for (_, text) in files
         .iter()
-        .filter(|(name, text)| name.ends_with(".tf") && text.contains(OPEN))
+        .filter(|(name, text)| name.ends_with(".tf") && text.contains("secrets/"))
     {
         let mut address = String::new();
         for line in text.lines() {
@@ -386,27 +385,12 @@ fn secrets_to_provide(files: &BTreeMap<String, String>, keys: Keys) -> Vec<Secre
                     address = format!("{t}.{l}");
                 }
             }
-            let mut at = line;
-            while let Some(i) = at.find(OPEN) {
-                let inner = &at[i + OPEN.len()..];
-                at = inner;
-                let Some(end) = inner.find("}}") else { break };
-                let Some((scope, key)) = inner[..end].split_once('/') else {
-                    continue;
-                };
-                let name = |s: &str| {
-                    !s.is_empty()
-                        && s.chars().all(|c| {
-                            c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '/')
-                        })
-                };
-                if name(scope) && name(key) {
-                    let users = found
-                        .entry((scope.to_string(), key.to_string()))
-                        .or_default();
-                    if users.last() != Some(&address) {
-                        users.push(address.clone());
-                    }
+            for (scope, key) in crate::model::secret_references(line) {
+                let users = found
+                    .entry((scope.to_string(), key.to_string()))
+                    .or_default();
+                if users.last() != Some(&address) {
+                    users.push(address.clone());
                 }
             }
         }

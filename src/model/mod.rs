@@ -415,3 +415,52 @@ impl ResourceKind {
         }
     }
 }
+
+/// Every `{{secrets/<scope>/<key>}}` in a string, as `(scope, key)`, in order: how a job, cluster or pipeline
+/// names a secret in `spark_conf`, `spark_env_vars` and other strings (docs.databricks.com, "Use a secret in a
+/// Spark configuration property or environment variable": `{{secrets/<scope-name>/<secret-name>}}`, written
+/// exactly so, without spaces). Scope and key are names of the characters a scope name may have
+/// (`^[\w\.@_/-]{1,128}$`, provider-behaviour.md §9.2), so anything else is not a secret reference.
+pub fn secret_references(s: &str) -> Vec<(&str, &str)> {
+    const OPEN: &str = "{{secrets/";
+    let name = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '/'))
+    };
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(OPEN) {
+        rest = &rest[i + OPEN.len()..];
+        let Some(end) = rest.find("}}") else { break };
+        if let Some((scope, key)) = rest[..end].split_once('/') {
+            if name(scope) && name(key) {
+                out.push((scope, key));
+            }
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secret_references;
+
+    #[test]
+    fn secret_references_are_scope_and_key() {
+        assert_eq!(
+            secret_references("a {{secrets/x/y}} b {{ secrets/z/w }} {{secrets/q/r}}"),
+            [("x", "y"), ("q", "r")]
+        );
+        // Not secret references: no key, a character a name cannot have, another template, no closing braces.
+        assert!(
+            secret_references("{{secrets/x}} {{secrets/a b/c}} {{job.id}} {{secrets/x/y")
+                .is_empty()
+        );
+        assert_eq!(
+            secret_references("{{secrets/s/dir/key}}"),
+            [("s", "dir/key")]
+        );
+    }
+}

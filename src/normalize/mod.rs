@@ -15,8 +15,8 @@ mod jobs;
 mod pipeline;
 mod policies;
 mod pools;
-mod sql_warehouse;
 mod secrets;
+mod sql_warehouse;
 #[cfg(test)]
 mod tests;
 
@@ -25,8 +25,8 @@ pub use jobs::{into_job, job};
 pub use pipeline::pipeline;
 pub use policies::cluster_policy;
 pub use pools::instance_pool;
-pub use sql_warehouse::sql_warehouse;
 pub use secrets::{is_own_manage, secret_acl, secret_acl_id, secret_acl_name, secret_scope};
+pub use sql_warehouse::sql_warehouse;
 
 use crate::model::{ClusterLibraries, Inventory, ResourceKind};
 use rayon::prelude::*;

@@ -336,6 +336,38 @@ async fn missing_job() {
     );
 }
 
+/// Issue 17: a key that a job or cluster reads (`{{secrets/scope/key}}`) but that was never provided in DR fails
+/// the check, named with its scope and what reads it; only its name is read.
+#[tokio::test]
+async fn missing_secret_key() {
+    let s = setup().await;
+    let raw = Raw::new(&s.dr);
+    let (status, body) = raw
+        .post(
+            "/api/2.0/secrets/delete",
+            serde_json::json!({"scope": "kafka-prod", "key": "sasl-password"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let json = only_failure(s.dir.path(), "secrets").await;
+    assert_eq!(
+        details(&json, "secrets"),
+        [
+            "secret kafka-prod/sasl-password does not exist in DR (used by \
+          databricks_job.kafka_streaming_ingest)"
+        ]
+    );
+    // Key names only: no value is ever asked for (the emulator has no `secrets/get`, so it would show here).
+    assert!(
+        !s.dr
+            .requests_by_path()
+            .keys()
+            .any(|k| k.contains("secrets/get")),
+        "{:?}",
+        s.dr.requests_by_path()
+    );
+}
+
 #[tokio::test]
 async fn dr_unreachable_is_not_ready_with_the_reason() {
     let s = setup().await;
@@ -352,7 +384,7 @@ async fn dr_unreachable_is_not_ready_with_the_reason() {
         "✓ Committed HCL loads          71 resources, 0 variables, every reference resolves",
         "✗ DR matches Git               not checked: the DR workspace is unreachable",
         "✗ Region capacity              not checked: the DR workspace is unreachable",
-        "✗ Secret scopes                not checked: the DR workspace is unreachable",
+        "✗ Secret scopes and keys       not checked: the DR workspace is unreachable",
         "✗ Passive posture              not checked: the DR workspace is unreachable",
         "✗ Code present                 not checked: the DR workspace is unreachable",
         "",

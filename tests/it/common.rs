@@ -404,20 +404,31 @@ pub async fn passive_dr(
     write_dr_config(dir.path(), primary.url(), dr.url(), extra);
     let run = drsync(dir.path(), &["export"], COMMIT_ENV).await;
     assert_eq!(run.code, 0, "{run:?}");
-    let mut config = drsync::tfconfig::load(
-        &exported_files(dir.path()),
-        &[],
-        &std::collections::BTreeMap::new(),
-    )
-    .unwrap();
+    let files = exported_files(dir.path());
+    let mut config =
+        drsync::tfconfig::load(&files, &[], &std::collections::BTreeMap::new()).unwrap();
     config
         .resources
         .retain(|r| !skip.contains(&r.address().as_str()));
     crate::provider::apply(&config, &client(dr.url()))
         .await
         .unwrap();
-    // A passive DR: every all-purpose cluster terminated.
     let raw = Raw::new(&dr);
+    // The secrets the export lists as to be provided in DR (drsync never reads or writes a value), put where
+    // their scope was created: what an operator does before DR is ready.
+    let wanted: std::collections::BTreeSet<(&str, &str)> = files
+        .values()
+        .flat_map(|text| drsync::model::secret_references(text))
+        .collect();
+    for (scope, key) in wanted {
+        let put = serde_json::json!({"scope": scope, "key": key, "string_value": "provided in DR"});
+        let (s, body) = raw.post("/api/2.0/secrets/put", put).await;
+        assert!(
+            s == 200 || body["error_code"] == "RESOURCE_DOES_NOT_EXIST",
+            "{s} {body}"
+        );
+    }
+    // A passive DR: every all-purpose cluster terminated.
     let (_, list) = raw.get("/api/2.1/clusters/list").await;
     for c in list["clusters"].as_array().into_iter().flatten() {
         let (s, body) = raw

@@ -20,8 +20,8 @@ pub mod job;
 pub mod pipeline;
 pub mod policy;
 pub mod pool;
-pub mod sql_endpoint;
 pub mod secret;
+pub mod sql_endpoint;
 pub mod value;
 
 mod model_tests;
