@@ -458,6 +458,12 @@ pub struct DrFacts {
     pub min_idle: HashMap<String, i64>,
     /// Policies listed.
     pub policies: usize,
+    /// SQL warehouses listed.
+    pub warehouses: usize,
+    /// Pipelines listed.
+    pub pipelines: usize,
+    /// Secret scopes listed.
+    pub secret_scopes: usize,
 }
 
 /// A job's pause statuses, in the order of `PAUSABLE`.
@@ -519,6 +525,9 @@ impl DrFacts {
                 })
                 .collect(),
             policies: rest.policies.len(),
+            warehouses: rest.warehouses.len(),
+            pipelines: rest.pipelines.len(),
+            secret_scopes: rest.secret_scopes.len(),
         }
     }
 

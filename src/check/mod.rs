@@ -943,12 +943,16 @@ fn drift_check(
 ) -> CheckResult {
     let id = "drift";
     let mut evidence = vec![format!(
-        "{} resources in Git against {} jobs, {} clusters, {} pools and {} policies in DR",
+        "{} resources in Git against {} jobs, {} clusters, {} pools, {} policies, {} SQL warehouses, {} pipelines \
+         and {} secret scopes in DR",
         config.resources.len(),
         live.jobs,
         live.clusters,
         live.pools,
-        live.policies
+        live.policies,
+        live.warehouses,
+        live.pipelines,
+        live.secret_scopes
     )];
     if let Some(rules) = ignore {
         let before = report.findings.len();
