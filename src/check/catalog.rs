@@ -1,5 +1,5 @@
 //! The checks that compare the committed HCL with data read from DR: region capacity (node types, runtimes,
-//! zones, instance profiles), secret scopes, code paths and the passive posture. Pure: they take values (the
+//! zones, instance profiles), secret scopes and keys, principals, code paths and the passive posture. Pure: they take values (the
 //! evaluated [`Configuration`], the listings, what was kept of DR's objects) and never talk to a workspace.
 
 use super::{CheckResult, Status};
@@ -8,7 +8,7 @@ use crate::model::Inventory;
 use crate::model::{NodeType, SecretScope, SparkVersion, Zones};
 use crate::tfconfig::Configuration;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 /// What the HCL names that DR must have: each value with the addresses (`TYPE.LABEL`) that use it.
@@ -27,8 +27,34 @@ pub struct References {
     pub secret_scopes: BTreeMap<String, BTreeSet<String>>,
     /// The secrets themselves, as `(scope, key)`.
     pub secret_keys: BTreeMap<(String, String), BTreeSet<String>>,
+    /// Principals: `run_as` users and service principals, the principals of permissions and of secret ACLs.
+    pub principals: BTreeMap<(PrincipalKind, String), BTreeSet<String>>,
     /// Workspace paths: workspace notebooks and Python files, workspace init scripts.
     pub workspace_paths: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// What kind of principal the HCL names, by the attribute that names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PrincipalKind {
+    /// `user_name` (`run_as`, permissions): a user's `userName`, an e-mail.
+    User,
+    /// `group_name` (permissions): a group's `displayName`.
+    Group,
+    /// `service_principal_name` (`run_as`, permissions): a service principal's `applicationId`.
+    ServicePrincipal,
+    /// A secret ACL's `principal`: a user, a group or a service principal, by the same names (§10).
+    Any,
+}
+
+impl PrincipalKind {
+    fn noun(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "user",
+            PrincipalKind::Group => "group",
+            PrincipalKind::ServicePrincipal => "service principal",
+            PrincipalKind::Any => "principal",
+        }
+    }
 }
 
 /// Collect what every resource of the configuration names.
@@ -45,6 +71,13 @@ pub fn collect(config: &Configuration) -> References {
 
 fn add(map: &mut BTreeMap<String, BTreeSet<String>>, value: &str, address: &str) {
     map.entry(value.to_string())
+        .or_default()
+        .insert(address.to_string());
+}
+
+fn add_principal(refs: &mut References, kind: PrincipalKind, name: &str, address: &str) {
+    refs.principals
+        .entry((kind, name.to_string()))
         .or_default()
         .insert(address.to_string());
 }
@@ -87,6 +120,20 @@ fn walk(v: &Value, address: &str, git_source: bool, refs: &mut References) {
                         for s in v.as_array().into_iter().flatten().filter_map(Value::as_str) {
                             add(&mut refs.spark_versions, s, address);
                         }
+                    }
+                    ("user_name", Some(s)) if !s.is_empty() => {
+                        add_principal(refs, PrincipalKind::User, s, address)
+                    }
+                    ("group_name", Some(s)) if !s.is_empty() => {
+                        add_principal(refs, PrincipalKind::Group, s, address)
+                    }
+                    ("service_principal_name", Some(s)) if !s.is_empty() => {
+                        add_principal(refs, PrincipalKind::ServicePrincipal, s, address)
+                    }
+                    ("principal", Some(s))
+                        if !s.is_empty() && address.starts_with("databricks_secret_acl.") =>
+                    {
+                        add_principal(refs, PrincipalKind::Any, s, address)
                     }
                     ("init_scripts", None) => {
                         for script in v.as_array().into_iter().flatten() {
@@ -274,6 +321,67 @@ pub fn region_capacity(
         )
     };
     check("region_capacity", status, summary, evidence, details)
+}
+
+/// DR's principals, by the names the HCL uses for them: users by `userName`, lowercased (the API lowercases
+/// e-mails, §6.3), groups by `displayName`, service principals by `applicationId`. `None`: not listed, because
+/// the HCL names none of that kind.
+#[derive(Debug, Clone, Default)]
+pub struct DrPrincipals {
+    /// Users.
+    pub users: Option<HashSet<String>>,
+    /// Groups.
+    pub groups: Option<HashSet<String>>,
+    /// Service principals.
+    pub service_principals: Option<HashSet<String>>,
+}
+
+/// The groups every workspace has, whether or not a listing shows them ("admins" and "users": docs.databricks.com,
+/// "Manage groups": "Databricks workspaces have two system groups").
+const SYSTEM_GROUPS: &[&str] = &["admins", "users"];
+
+/// Principals: every user, group and service principal that `run_as`, a permission or a secret ACL names exists
+/// in DR, or the check fails naming each and what uses it: a job whose `run_as` does not exist cannot run, and a
+/// grant to a principal DR lacks fails at `terraform apply`.
+pub fn principals(refs: &References, dr: &DrPrincipals) -> CheckResult {
+    let has =
+        |set: &Option<HashSet<String>>, name: &str| set.as_ref().is_some_and(|s| s.contains(name));
+    let user = |name: &str| has(&dr.users, &name.to_lowercase());
+    let group = |name: &str| SYSTEM_GROUPS.contains(&name) || has(&dr.groups, name);
+    let sp = |name: &str| has(&dr.service_principals, name);
+    let details: Vec<String> = refs
+        .principals
+        .iter()
+        .filter(|((kind, name), _)| match kind {
+            PrincipalKind::User => !user(name),
+            PrincipalKind::Group => !group(name),
+            PrincipalKind::ServicePrincipal => !sp(name),
+            PrincipalKind::Any => !(user(name) || group(name) || sp(name)),
+        })
+        .map(|((kind, name), users)| {
+            format!(
+                "{} {name} does not exist in DR (used by {})",
+                kind.noun(),
+                used_by(users)
+            )
+        })
+        .collect();
+    let count = |set: &Option<HashSet<String>>| set.as_ref().map_or(0, HashSet::len);
+    let evidence = vec![format!(
+        "{} principals named in run_as, permissions and secret ACLs against {} users, {} groups and {} service \
+         principals in DR (SCIM)",
+        refs.principals.len(),
+        count(&dr.users),
+        count(&dr.groups),
+        count(&dr.service_principals)
+    )];
+    if details.is_empty() {
+        let summary = format!("{} principals exist", refs.principals.len());
+        check("principals", Status::Pass, summary, evidence, details)
+    } else {
+        let summary = format!("{} principals missing", details.len());
+        check("principals", Status::Fail, summary, evidence, details)
+    }
 }
 
 /// What DR holds of secrets, by name only: its scopes, and each scope's key names (`secrets/list`; a value is
@@ -817,6 +925,66 @@ resource "databricks_job" "nightly" {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn principals_are_looked_up_by_the_name_each_kind_is_known_by() {
+        let hcl = r#"
+resource "databricks_job" "a" {
+  name = "a"
+  run_as {
+    user_name = "Alice@Example.com"
+  }
+}
+resource "databricks_job" "b" {
+  name = "b"
+  run_as {
+    service_principal_name = "6f1d2c3b-aaaa-bbbb-cccc-0123456789ab"
+  }
+}
+resource "databricks_secret_acl" "s" {
+  scope      = "s"
+  principal  = "data-eng"
+  permission = "READ"
+}
+resource "databricks_secret_acl" "u" {
+  scope      = "s"
+  principal  = "users"
+  permission = "READ"
+}
+"#;
+        let refs = collect(&config(hcl));
+        assert_eq!(
+            refs.principals.keys().collect::<Vec<_>>(),
+            [
+                &(PrincipalKind::User, "Alice@Example.com".to_string()),
+                &(
+                    PrincipalKind::ServicePrincipal,
+                    "6f1d2c3b-aaaa-bbbb-cccc-0123456789ab".to_string()
+                ),
+                &(PrincipalKind::Any, "data-eng".to_string()),
+                &(PrincipalKind::Any, "users".to_string()),
+            ]
+        );
+        let set = |names: &[&str]| Some(names.iter().map(|n| n.to_string()).collect());
+        let dr = DrPrincipals {
+            users: set(&["alice@example.com"]),
+            groups: set(&["data-eng"]),
+            service_principals: set(&[]),
+        };
+        let c = principals(&refs, &dr);
+        assert_eq!(c.status, Status::Fail);
+        assert_eq!(
+            c.details,
+            ["service principal 6f1d2c3b-aaaa-bbbb-cccc-0123456789ab does not exist in DR (used by databricks_job.b)"]
+        );
+        // An ACL's principal may be any kind; `users` is a system group every workspace has.
+        let dr = DrPrincipals {
+            service_principals: set(&["6f1d2c3b-aaaa-bbbb-cccc-0123456789ab"]),
+            groups: set(&[]),
+            users: set(&["alice@example.com", "data-eng"]),
+        };
+        assert_eq!(principals(&refs, &dr).status, Status::Pass);
     }
 
     #[test]

@@ -268,6 +268,7 @@ pub const CHECKS: &[(&str, &str)] = &[
     ("drift", "DR matches Git"),
     ("region_capacity", "Region capacity"),
     ("secrets", "Secret scopes and keys"),
+    ("principals", "Principals exist"),
     ("passive", "Passive posture"),
     ("code", "Code present"),
     ("data_freshness", "Replicated data freshness"),
@@ -443,7 +444,14 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
         _ => None,
     };
     checks.push(sync_age(&newest_export, now, settings.max_sync_age));
-    let dependent = ["drift", "region_capacity", "secrets", "passive", "code"];
+    let dependent = [
+        "drift",
+        "region_capacity",
+        "secrets",
+        "principals",
+        "passive",
+        "code",
+    ];
     match dr {
         Ok(client) if dr_ok => {
             // DR's listing and region catalogs are read while the HCL loads (the caller loads it on a blocking
@@ -523,7 +531,7 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                     (nodes, versions, profiles, scopes),
                 )
             };
-            let (compared, zones, paths) = tokio::join!(
+            let (compared, zones, paths, principals) = tokio::join!(
                 comparing,
                 timed(async {
                     if refs.zones.is_empty() {
@@ -533,6 +541,7 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
                     }
                 }),
                 timed(workspace_paths(client, &refs)),
+                timed(read_dr_principals(client, &refs)),
             );
             let (loaded, (inventory, inv_took), (compared, compare_took), catalogs) = compared;
             let (nodes, versions, profiles, scopes) = catalogs;
@@ -563,6 +572,14 @@ pub async fn run(inputs: Inputs<'_>) -> Result<CheckReport, Error> {
             checks.push(match scopes.0 {
                 Ok(dr) => with_time(catalog::secrets(&refs, &dr), scopes.1 + start.elapsed()),
                 Err(e) => failed_read("secrets", &error_text(&e), scopes.1),
+            });
+            let start = Instant::now();
+            checks.push(match principals.0 {
+                Ok(dr) => with_time(
+                    catalog::principals(&refs, &dr),
+                    principals.1 + start.elapsed(),
+                ),
+                Err(e) => failed_read("principals", &error_text(&e), principals.1),
             });
             let start = Instant::now();
             checks.push(match (&inventory, &compared) {
@@ -668,6 +685,52 @@ async fn read_dr(
         // that the secrets check stands when the listing fails.
         timed(read_dr_secrets(client)),
     )
+}
+
+/// DR's users, groups and service principals (SCIM), each kind listed only when the HCL names one that could be
+/// of it, all three at once.
+async fn read_dr_principals(
+    client: &WorkspaceClient,
+    refs: &catalog::References,
+) -> Result<catalog::DrPrincipals, crate::api::Error> {
+    use catalog::PrincipalKind as K;
+    let needs = |kind: K| {
+        refs.principals
+            .keys()
+            .any(|(k, _)| *k == kind || *k == K::Any)
+    };
+    let names = |list: Vec<crate::model::ScimPrincipal>,
+                 name: fn(crate::model::ScimPrincipal) -> Option<String>| {
+        Some(list.into_iter().filter_map(name).collect())
+    };
+    let (users, groups, service_principals) = tokio::try_join!(
+        async {
+            if !needs(K::User) {
+                return Ok(None);
+            }
+            let list = client.list_users().await?;
+            Ok(names(list, |p| p.user_name.map(|u| u.to_lowercase())))
+        },
+        async {
+            if !needs(K::Group) {
+                return Ok(None);
+            }
+            Ok(names(client.list_groups().await?, |p| p.display_name))
+        },
+        async {
+            if !needs(K::ServicePrincipal) {
+                return Ok(None);
+            }
+            Ok(names(client.list_service_principals().await?, |p| {
+                p.application_id
+            }))
+        },
+    )?;
+    Ok(catalog::DrPrincipals {
+        users,
+        groups,
+        service_principals,
+    })
 }
 
 /// Scopes whose keys are listed at once, at most (the client paces them as one endpoint family).

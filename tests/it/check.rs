@@ -368,6 +368,28 @@ async fn missing_secret_key() {
     );
 }
 
+/// Issue 17: a user that a job runs as, missing in DR, fails the check by name (the job could not run there).
+#[tokio::test]
+async fn missing_run_as_user() {
+    let s = setup_with(
+        |dr| {
+            let users = dr.users.as_mut().unwrap()["Resources"]
+                .as_array_mut()
+                .unwrap();
+            let before = users.len();
+            users.retain(|u| u["userName"] != "ml-platform@example.com");
+            assert_eq!(users.len(), before - 1);
+        },
+        &[],
+    )
+    .await;
+    let json = only_failure(s.dir.path(), "principals").await;
+    assert_eq!(
+        details(&json, "principals"),
+        ["user ml-platform@example.com does not exist in DR (used by databricks_job.ml_training_weekly)"]
+    );
+}
+
 #[tokio::test]
 async fn dr_unreachable_is_not_ready_with_the_reason() {
     let s = setup().await;
@@ -385,6 +407,7 @@ async fn dr_unreachable_is_not_ready_with_the_reason() {
         "✗ DR matches Git               not checked: the DR workspace is unreachable",
         "✗ Region capacity              not checked: the DR workspace is unreachable",
         "✗ Secret scopes and keys       not checked: the DR workspace is unreachable",
+        "✗ Principals exist             not checked: the DR workspace is unreachable",
         "✗ Passive posture              not checked: the DR workspace is unreachable",
         "✗ Code present                 not checked: the DR workspace is unreachable",
         "",
@@ -393,7 +416,7 @@ async fn dr_unreachable_is_not_ready_with_the_reason() {
         "    - dr: GET /api/2.0/preview/scim/v2/Me: cannot connect (after 2 attempts): error sending request for \
          url (http://127.0.0.1:9/api/2.0/preview/scim/v2/Me): ",
         "",
-        "NOT READY: 6 failed, DR copy 1h old",
+        "NOT READY: 7 failed, DR copy 1h old",
     ];
     assert_eq!(lines.len(), expected.len(), "{}", run.stdout);
     for (line, want) in lines.iter().zip(expected) {
