@@ -1,6 +1,7 @@
 //! The checks that compare the committed HCL with data read from DR: region capacity (node types, runtimes,
-//! zones, instance profiles), secret scopes and keys, principals, code paths and the passive posture. Pure: they take values (the
-//! evaluated [`Configuration`], the listings, what was kept of DR's objects) and never talk to a workspace.
+//! zones, instance profiles), secret scopes and keys, principals, code paths and the passive posture. Pure:
+//! they take values (the evaluated [`Configuration`], the listings, what was kept of DR's objects) and never
+//! talk to a workspace.
 
 use super::{CheckResult, Status};
 use crate::drift::Matching;

@@ -1,8 +1,8 @@
 //! Readiness of the DR workspace (`drsync check`): is it reachable, is its copy recent, does the committed HCL
 //! load, does DR match it, can DR's region run it (node types, runtimes, zones, instance profiles), do its
-//! secret scopes and code exist, is it passive. Returns a [`CheckReport`] value; it never prints, never reads
-//! the environment and runs no commands (the caller passes the data-freshness command's output in). The
-//! checks that only compare data ([`catalog`]) are pure.
+//! secret scopes, keys, principals and code exist, is it passive. Returns a [`CheckReport`] value; it never
+//! prints, never reads the environment and runs no commands (the caller passes the data-freshness command's
+//! output in). The checks that only compare data ([`catalog`]) are pure.
 
 pub mod catalog;
 
