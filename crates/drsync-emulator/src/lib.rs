@@ -21,6 +21,7 @@ mod json;
 mod misc;
 mod objects;
 mod params;
+mod permissions;
 mod policies;
 mod pools;
 mod ratelimit;
@@ -325,6 +326,7 @@ fn router(state: AppState) -> Router {
         .merge(pools::routes())
         .merge(policies::routes())
         .merge(misc::routes())
+        .merge(permissions::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
@@ -369,10 +371,12 @@ async fn faults_and_latency(State(state): State<AppState>, req: Request, next: N
             match change {
                 Change::DeleteJob(id) => {
                     ws.jobs.remove(&id);
+                    ws.forget_acl(&format!("/jobs/{id}"));
                 }
                 Change::DeleteCluster(id) => {
                     ws.clusters.remove(&id);
                     ws.libraries.remove(&id);
+                    ws.forget_acl(&format!("/clusters/{id}"));
                 }
             }
         }
