@@ -47,6 +47,7 @@ fn inventory(spec: &SyntheticSpec) -> Inventory {
         libraries: decode(&fx.cluster_libraries),
         pools: decode(&fx.instance_pools),
         policies: decode(&fx.cluster_policies),
+        ..Inventory::default()
     }
 }
 

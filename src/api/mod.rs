@@ -219,6 +219,14 @@ impl WorkspaceClient {
             .map(|(v, _)| v)
     }
 
+    /// `PUT path` with a JSON body (the Permissions API's set). Retried as a POST is: only where the server
+    /// certainly did nothing.
+    pub async fn put(&self, path: &str, body: &Value) -> Result<Value, Error> {
+        self.call(Method::PUT, path, &[], Some(body), parse_value)
+            .await
+            .map(|(v, _)| v)
+    }
+
     /// `GET path`, returning the JSON body and the response's headers (for headers that carry meaning, such as
     /// `X-Databricks-Org-Id`).
     pub(crate) async fn get_with_headers(

@@ -6,7 +6,7 @@
 use super::{Error, JobsPaging, WorkspaceClient};
 use crate::model::{
     Cluster, ClusterLibraries, ClusterPolicy, CurrentUser, InstancePool, Job, NodeType,
-    ResourceKind, SparkVersion, WorkspaceObject, Zones,
+    ObjectPermissions, ResourceKind, SparkVersion, WorkspaceObject, Zones,
 };
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
@@ -532,6 +532,22 @@ impl WorkspaceClient {
     pub async fn list_secret_scopes(&self) -> Result<Vec<Value>, Error> {
         self.list_all("/api/2.0/secrets/scopes/list", "scopes")
             .await
+    }
+
+    /// The ACL of one object (`GET /api/2.0/permissions/{request_object_type}/{id}`; one endpoint family for
+    /// the pacing, with its published ceiling); `None` when the object does not exist (deleted since it was
+    /// listed).
+    pub async fn get_permissions(
+        &self,
+        request_object_type: &str,
+        id: &str,
+    ) -> Result<Option<ObjectPermissions>, Error> {
+        let path = format!("/api/2.0/permissions/{request_object_type}/{id}");
+        match self.get(&path, &[]).await {
+            Ok(body) => decode(self, "GET", &path, body).map(Some),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The identity behind this client's credentials.

@@ -26,6 +26,7 @@ const ARRAY_BLOCKS: &[&str] = &[
     "subscriptions",
     "subscribers",
     "tables",
+    "access_control",
 ];
 
 /// Provider names that the API spells differently, by the block they appear in (`""` for any block), for

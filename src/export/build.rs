@@ -104,7 +104,9 @@ pub fn build_prepared(
         Object::from,
     );
     drop(rest);
-    objects.retain(|o| settings.filter.matches(&o.name));
+    // Grants follow their object: the name filter applies to the object, and `assemble` writes the grants of
+    // exported objects only.
+    objects.retain(|o| o.kind == ResourceKind::Permissions || settings.filter.matches(&o.name));
     let mut export = assemble(objects, settings, previous, schema)?;
     // Objects deleted while they were read are not exported; each is named, as it may be a surprise.
     let before = export.warnings.len();
@@ -153,6 +155,10 @@ fn assemble(
     let mut refs = References::default();
     let mut labelled: Vec<(Exported, usize)> = Vec::new();
     for kind in ResourceKind::ALL {
+        if kind == ResourceKind::Permissions {
+            label_permissions(&objects, &mut refs, &mut labelled, &mut exclusion_warnings);
+            continue;
+        }
         let of_kind: Vec<(usize, &Object)> = objects
             .iter()
             .enumerate()
@@ -329,6 +335,48 @@ fn assemble(
         rewrite,
         converted_ahead,
     })
+}
+
+/// Labels for the grants of exported objects: the object's own label after its type's prefix (`job_<label>`,
+/// as the provider's exporter names them, provider-behaviour.md §6.6), so unique as the objects' labels are.
+/// The grants of an object that is not exported (filtered, excluded, or of a kind not exported) are not written:
+/// their object id would be a literal that differs in DR.
+fn label_permissions(
+    objects: &[Object],
+    refs: &mut References,
+    labelled: &mut Vec<(Exported, usize)>,
+    warnings: &mut Vec<Warning>,
+) {
+    for (i, o) in objects.iter().enumerate() {
+        if o.kind != ResourceKind::Permissions {
+            continue;
+        }
+        let Some((target, id)) = crate::model::PermissionsTarget::of_object_id(&o.id) else {
+            continue;
+        };
+        let Some(parent) = refs.label(target.kind, id) else {
+            continue;
+        };
+        let label = format!("{}{parent}", target.label_prefix);
+        for note in &o.notes {
+            warnings.push(Warning {
+                resource: format!("{}.{label}", o.kind.resource_type()),
+                path: note.path.clone(),
+                message: note.message.clone(),
+                id: None,
+            });
+        }
+        refs.insert(o.kind, &o.id, &label);
+        labelled.push((
+            Exported {
+                kind: o.kind,
+                label,
+                name: o.name.clone(),
+                id: o.id.clone(),
+            },
+            i,
+        ));
+    }
 }
 
 /// Whether [`build`] also parses every file it generates whole: in debug builds (and so in the tests) only;

@@ -88,6 +88,8 @@ impl Preparer {
             libraries,
             pools,
             policies,
+            permissions,
+            reader,
         } = inv;
         Prepared {
             jobs: jobs.into_par_iter().map(|j| self.prepare(j)).collect(),
@@ -97,6 +99,8 @@ impl Preparer {
                 libraries,
                 pools,
                 policies,
+                permissions,
+                reader,
             },
             gone: Vec::new(),
         }

@@ -37,11 +37,12 @@ pub const LABELS_FILE: &str = "drsync-labels.json";
 /// Every file name the export writes; others in its folder are the user's and are left alone.
 pub const MANAGED_FILES: &[&str] = &MANAGED;
 
-const MANAGED: [&str; 9] = [
+const MANAGED: [&str; 10] = [
     "jobs.tf",
     "clusters.tf",
     "instance_pools.tf",
     "cluster_policies.tf",
+    "permissions.tf",
     "versions.tf",
     "variables.tf",
     "dr.auto.tfvars",

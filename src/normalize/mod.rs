@@ -5,12 +5,13 @@
 //! workspace shows no drift at all. Every rule names its source: `§n` is a section of
 //! `../shared/reference/provider-behaviour.md`, which cites the provider's code. Pure functions: no I/O, no HCL.
 //!
-//! One file per kind (`jobs`, `clusters` with the cluster specs jobs carry, `pools`, `policies`); here what they
+//! One file per kind (`jobs`, `clusters` with the cluster specs jobs carry, `pools`, `policies`, `permissions`); here what they
 //! share: the result types, the options, `by_kind` (the one loop over kinds) and the rules on zeros and empty
 //! values. Imports `model`, never the reverse; nothing here reads a workspace or knows HCL.
 
 mod clusters;
 mod jobs;
+mod permissions;
 mod policies;
 mod pools;
 #[cfg(test)]
@@ -18,6 +19,7 @@ mod tests;
 
 pub use clusters::cluster;
 pub use jobs::{into_job, job};
+pub use permissions::object_permissions;
 pub use policies::cluster_policy;
 pub use pools::instance_pool;
 
@@ -207,6 +209,12 @@ where
             ResourceKind::ClusterPolicies => {
                 objects.par_extend(rest.policies.par_iter().map(|p| other(cluster_policy(p))))
             }
+            ResourceKind::Permissions => objects.par_extend(
+                rest.permissions
+                    .par_iter()
+                    .filter_map(|p| object_permissions(p, rest.reader.as_deref()))
+                    .map(&other),
+            ),
         }
     }
     objects

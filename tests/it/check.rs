@@ -325,7 +325,10 @@ async fn missing_job() {
     let json = only_failure(s.dir.path(), "drift").await;
     assert_eq!(
         details(&json, "drift"),
-        ["missing databricks_job.nightly_sales_etl (nightly-sales-etl): in Git, not in DR"]
+        [
+            "missing databricks_job.nightly_sales_etl (nightly-sales-etl): in Git, not in DR",
+            "missing databricks_permissions.job_nightly_sales_etl (databricks_job.nightly_sales_etl): in Git, not in DR"
+        ]
     );
 }
 
@@ -342,7 +345,7 @@ async fn dr_unreachable_is_not_ready_with_the_reason() {
         "✗ DR workspace reachable       unreachable or the credentials do not work",
         "✓ Primary workspace reachable  as emulator@example.com (Emulator User)",
         "✓ Age of the DR copy           1h old (max 1d)",
-        "✓ Committed HCL loads          48 resources, 0 variables, every reference resolves",
+        "✓ Committed HCL loads          88 resources, 0 variables, every reference resolves",
         "✗ DR matches Git               not checked: the DR workspace is unreachable",
         "✗ Region capacity              not checked: the DR workspace is unreachable",
         "✗ Secret scopes                not checked: the DR workspace is unreachable",

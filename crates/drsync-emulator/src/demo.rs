@@ -79,6 +79,10 @@ macro_rules! fixture_files {
                     "/workspace_objects.json"
                 )),
             ),
+            (
+                "permissions.json",
+                include_str!(concat!("../../../fixtures/", $dir, "/permissions.json")),
+            ),
         ]
     };
 }

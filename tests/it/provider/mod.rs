@@ -17,6 +17,7 @@
 pub mod cluster;
 pub mod diff;
 pub mod job;
+pub mod permissions;
 pub mod policy;
 pub mod pool;
 pub mod value;
@@ -139,6 +140,7 @@ pub fn validate(r: &Resource) -> Vec<Violation> {
         cluster::TYPE => cluster::validate(&b),
         pool::TYPE => pool::validate(&b),
         policy::TYPE => policy::validate(&b),
+        permissions::TYPE => permissions::validate(&b),
         other => vec![Problem::value(format!("unknown resource type {other}"))],
     };
     problems
@@ -163,6 +165,9 @@ pub enum Request {
     Cluster(cluster::Create),
     Pool(Map<String, Value>),
     Policy(Map<String, Value>),
+    /// The ACL as given: the current user and owner additions of §6.2 need the applying identity, which
+    /// [`create_one`] knows.
+    Permissions(Map<String, Value>),
 }
 
 /// The create request for a resource, references resolved against `ids`.
@@ -176,6 +181,7 @@ pub fn create_request(r: &Resource, ids: &Ids) -> Result<Request, Error> {
         cluster::TYPE => Request::Cluster(cluster::create(b)),
         pool::TYPE => Request::Pool(pool::create(b)),
         policy::TYPE => Request::Policy(policy::create(b)),
+        permissions::TYPE => Request::Permissions(b),
         other => return Err(Error::UnknownType(other.to_string())),
     })
 }
@@ -213,6 +219,26 @@ async fn create_one(client: &WorkspaceClient, r: &Resource, ids: &Ids) -> Result
     let address = r.address();
     let request = create_request(r, ids)?;
     let (id, attributes) = match request {
+        Request::Permissions(b) => {
+            let me = client
+                .current_user()
+                .await
+                .map_err(api_err(&address))?
+                .user_name;
+            let put = permissions::create(&b, &me).map_err(|message| Error::Provider {
+                address: address.clone(),
+                message,
+            })?;
+            client
+                .put(&put.path, &put.body)
+                .await
+                .map_err(api_err(&address))?;
+            let keep_me = permissions::names(&b, &me);
+            let state = permissions::read(client, &put.id, |_| keep_me)
+                .await
+                .map_err(api_err(&address))?;
+            (put.id, state)
+        }
         Request::Policy(b) => {
             let resp = client
                 .post("/api/2.0/policies/clusters/create", &Value::Object(b))
@@ -370,8 +396,15 @@ async fn read(
     address: &str,
     id: &str,
     libraries: bool,
+    prior: Option<&Attributes>,
 ) -> Result<Map<String, Value>, Error> {
     let r = match type_of(address) {
+        permissions::TYPE => {
+            permissions::read(client, id, |me| {
+                prior.is_some_and(|p| permissions::names(p, me))
+            })
+            .await
+        }
         job::TYPE => job::read(client, id).await,
         cluster::TYPE => cluster::read(client, id, libraries).await,
         pool::TYPE => pool::read(client, id).await,
@@ -393,7 +426,7 @@ pub async fn import(client: &WorkspaceClient, address: &str, id: &str) -> Result
         job::legacy_losses(&mut state);
         state
     } else {
-        read(client, address, id, false).await?
+        read(client, address, id, false, None).await?
     };
     Ok(Instance {
         id: id.to_string(),
@@ -406,6 +439,7 @@ fn rule_of(resource_type: &str) -> fn(&[&str]) -> diff::Rule {
         job::TYPE => job::rule,
         cluster::TYPE => cluster::rule,
         pool::TYPE => pool::rule,
+        permissions::TYPE => permissions::rule,
         _ => policy::rule,
     }
 }
@@ -433,7 +467,7 @@ pub async fn refresh(
             async move {
                 (
                     address.clone(),
-                    read(client, address, &inst.id, libraries).await,
+                    read(client, address, &inst.id, libraries, Some(&inst.attributes)).await,
                 )
             }
         })
@@ -475,6 +509,7 @@ pub fn planned(r: &Resource, ids: &Ids) -> Map<String, Value> {
         job::TYPE => job::defaults(&mut b),
         cluster::TYPE => cluster::defaults(&mut b),
         pool::TYPE => pool::defaults(&mut b),
+        permissions::TYPE => permissions::defaults(&mut b),
         _ => {}
     }
     b
