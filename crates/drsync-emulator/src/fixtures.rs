@@ -122,7 +122,7 @@ impl Fixtures {
             .chain(&self.instance_pools)
             .filter_map(|o| o.get("creator_user_name").and_then(Value::as_str))
         {
-            let field = if crate::permissions::is_application_id(creator) {
+            let field = if crate::acl::is_application_id(creator) {
                 "service_principal_name"
             } else {
                 "user_name"

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod acl;
 mod auth;
 mod catalog;
 mod cluster_list;
@@ -180,7 +181,12 @@ impl Emulator {
             .local_addr()
             .map_err(|source| Error::Bind { addr, source })?;
         let url = format!("http://{local}");
+        let (acls, principals) = (
+            config.fixtures.permissions.clone(),
+            config.fixtures.principals.clone(),
+        );
         let mut workspace = Workspace::new(config.cloud, config.fixtures, config.seed);
+        permissions::seed(&mut workspace, &acls, &principals);
         workspace.policy_json = config.policy_json;
         let state = AppState {
             ws: Arc::new(Mutex::new(workspace)),

@@ -13,6 +13,7 @@
 //! default"). Rows for pipelines (`/pipelines/`, `pipelines`) and warehouses (`/sql/warehouses/`,
 //! `warehouses`) join [`TYPES`] once the emulator holds those objects.
 
+use super::acl::{canonical, direct_grants, is_application_id, Grant, PRINCIPAL_FIELDS};
 use super::auth::{caller, Principal};
 use super::error::ApiError;
 use super::params::body_object;
@@ -23,7 +24,6 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeSet;
 
 /// The `permissions/*` routes.
 pub(crate) fn routes() -> Router<AppState> {
@@ -107,118 +107,9 @@ pub(crate) const TYPES: &[ObjectType] = &[
     },
 ];
 
-/// The principal fields of an ACL entry (`AccessControlRequest`), and how the service names each kind in its
-/// "does not exist" answer.
-const PRINCIPAL_FIELDS: [(&str, &str); 3] = [
-    ("user_name", "UserName"),
-    ("group_name", "GroupName"),
-    ("service_principal_name", "ServicePrincipalName"),
-];
-
-/// One direct grant: the principal (its field and name) and the level.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Grant {
-    pub(crate) field: &'static str,
-    pub(crate) name: String,
-    pub(crate) level: String,
-}
-
-impl Grant {
-    fn same_principal(&self, other: &Grant) -> bool {
-        self.field == other.field && self.name == other.name
-    }
-}
-
-/// The principals a workspace knows, by kind: users (lowercased, as the service keeps emails: §6.3 diff 1),
-/// groups and service principals (application ids). The SCIM API, when the emulator has it, feeds this.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Principals {
-    pub(crate) users: BTreeSet<String>,
-    pub(crate) groups: BTreeSet<String>,
-    pub(crate) service_principals: BTreeSet<String>,
-}
-
-impl Principals {
-    /// Learn the principal an ACL entry (or `AccessControlRequest`) names, if it names one.
-    pub(crate) fn learn(&mut self, entry: &Value) {
-        if let Some((field, name)) = principal_of(entry) {
-            self.set_mut(field).insert(canonical(field, name));
-        }
-    }
-
-    fn set_mut(&mut self, field: &str) -> &mut BTreeSet<String> {
-        match field {
-            "user_name" => &mut self.users,
-            "group_name" => &mut self.groups,
-            _ => &mut self.service_principals,
-        }
-    }
-
-    fn knows(&self, field: &str, name: &str) -> bool {
-        match field {
-            "user_name" => self.users.contains(name),
-            "group_name" => self.groups.contains(name),
-            _ => self.service_principals.contains(name),
-        }
-    }
-}
-
-/// A principal's name as the service keeps it: emails lowercased (§6.3 diff 1), others as given.
-fn canonical(field: &str, name: &str) -> String {
-    if field == "user_name" {
-        name.to_lowercase()
-    } else {
-        name.to_string()
-    }
-}
-
-/// The principal field and name of an entry.
-fn principal_of(entry: &Value) -> Option<(&'static str, &str)> {
-    PRINCIPAL_FIELDS.iter().find_map(|(field, _)| {
-        entry
-            .get(*field)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(|s| (*field, s))
-    })
-}
-
 /// The row of a `request_object_type`.
 pub(crate) fn object_type(path: &str) -> Option<&'static ObjectType> {
     TYPES.iter().find(|t| t.path == path)
-}
-
-/// The direct grants of an object from a fixture's `ObjectPermissions` body: its non-inherited permissions.
-pub(crate) fn direct_grants(body: &Value) -> Vec<Grant> {
-    let mut out = Vec::new();
-    for entry in body
-        .get("access_control_list")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let Some((field, name)) = principal_of(entry) else {
-            continue;
-        };
-        for p in entry
-            .get("all_permissions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if p.get("inherited").and_then(Value::as_bool) == Some(true) {
-                continue;
-            }
-            if let Some(level) = p.get("permission_level").and_then(Value::as_str) {
-                out.push(Grant {
-                    field,
-                    name: canonical(field, name),
-                    level: level.to_string(),
-                });
-            }
-        }
-    }
-    out
 }
 
 fn no_such_object(t: &ObjectType, id: &str) -> ApiError {
@@ -260,14 +151,56 @@ fn current(ws: &Workspace, t: &ObjectType, id: &str) -> Result<Vec<Grant>, ApiEr
     })
 }
 
-/// Whether a principal name is a service principal's application id: a lowercase UUID.
-pub(crate) fn is_application_id(name: &str) -> bool {
-    let groups: Vec<&str> = name.split('-').collect();
-    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
-        && groups.iter().all(|g| {
-            g.chars()
-                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
-        })
+/// Known principals and ACLs from the fixtures: every workspace has the `admins` and `users` groups and the
+/// user behind PATs; creators are users (or service principals) of the workspace; every principal a fixture ACL
+/// or `principals` names is known. An ACL is kept for an object the workspace has (a fixture ACL of another
+/// object only names principals: the account's, which every workspace of the account sees).
+pub(crate) fn seed(ws: &mut Workspace, acls: &[Value], principals: &[Value]) {
+    let me = ws.user_name();
+    let mut known = std::mem::take(&mut ws.principals);
+    known
+        .groups
+        .extend(["admins".to_string(), "users".to_string()]);
+    known.learn(&json!({ "user_name": me }));
+    for creator in ws
+        .jobs
+        .values()
+        .chain(ws.clusters.values())
+        .chain(ws.pools.values())
+        .filter_map(|o| o.get("creator_user_name"))
+    {
+        let field = match creator.as_str() {
+            Some(name) if is_application_id(name) => "service_principal_name",
+            _ => "user_name",
+        };
+        known.learn(&json!({ field: creator }));
+    }
+    for p in principals {
+        known.learn(p);
+    }
+    for body in acls {
+        for entry in body
+            .get("access_control_list")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            known.learn(entry);
+        }
+        let Some(object_id) = body.get("object_id").and_then(Value::as_str) else {
+            continue;
+        };
+        let mut parts = object_id.trim_start_matches('/').splitn(2, '/');
+        let (Some(path), Some(id)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if let Some(t) = object_type(path) {
+            if (t.lookup)(ws, id).is_some() {
+                ws.acls.insert(acl_key(path, id), direct_grants(body));
+            }
+        }
+    }
+    ws.principals = known;
 }
 
 /// Where an object's ACL is kept: its `object_id`, `/jobs/123`.

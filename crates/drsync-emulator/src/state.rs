@@ -1,10 +1,10 @@
 //! The emulated workspace's state: every object as the API body the real service would return, kept so that
 //! unknown fields survive, plus the id and clock sources. It holds data only: no HTTP here.
 
+use super::acl::{Grant, Principals};
 use super::catalog::{self, Cloud};
 use super::cluster_list::ListIndex;
 use super::fixtures::Fixtures;
-use super::permissions::{self, Grant, Principals};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -140,62 +140,7 @@ impl Workspace {
                 ws.workspace_objects.insert(path.to_string(), obj);
             }
         }
-        ws.seed_permissions(&fixtures.permissions, &fixtures.principals);
         ws
-    }
-
-    /// Known principals and ACLs from the fixtures: every workspace has the `admins` and `users` groups and
-    /// the user behind PATs; creators are users of the workspace; every principal a fixture ACL or
-    /// `principals` names is known. An ACL is kept for an object the workspace has (a fixture ACL of another
-    /// object only names principals: the account's, which every workspace of the account sees).
-    fn seed_permissions(&mut self, acls: &[Value], principals: &[Value]) {
-        let me = self.user_name();
-        let known = &mut self.principals;
-        known
-            .groups
-            .extend(["admins".to_string(), "users".to_string()]);
-        known.learn(&json!({ "user_name": me }));
-        for creator in self
-            .jobs
-            .values()
-            .chain(self.clusters.values())
-            .chain(self.pools.values())
-            .filter_map(|o| o.get("creator_user_name"))
-        {
-            let field = match creator.as_str() {
-                Some(name) if permissions::is_application_id(name) => "service_principal_name",
-                _ => "user_name",
-            };
-            known.learn(&json!({ field: creator }));
-        }
-        for p in principals {
-            known.learn(p);
-        }
-        for body in acls {
-            for entry in body
-                .get("access_control_list")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                self.principals.learn(entry);
-            }
-            let Some(object_id) = body.get("object_id").and_then(Value::as_str) else {
-                continue;
-            };
-            let mut parts = object_id.trim_start_matches('/').splitn(2, '/');
-            let (Some(path), Some(id)) = (parts.next(), parts.next()) else {
-                continue;
-            };
-            if let Some(t) = permissions::object_type(path) {
-                if (t.lookup)(self, id).is_some() {
-                    self.acls.insert(
-                        permissions::acl_key(path, id),
-                        permissions::direct_grants(body),
-                    );
-                }
-            }
-        }
     }
 
     /// Forget the ACL of a deleted object (`object_id`, e.g. `/jobs/123`).
