@@ -550,11 +550,16 @@ impl WorkspaceClient {
         }
     }
 
-    /// The identity behind this client's credentials.
+    /// The identity behind this client's credentials (asked once per client).
     pub async fn current_user(&self) -> Result<CurrentUser, Error> {
+        if let Some(me) = self.inner.me.get() {
+            return Ok(me.clone());
+        }
         let path = super::identity::ME_PATH;
         let body = self.get(path, &[]).await?;
-        decode(self, "GET", path, body)
+        let me: CurrentUser = decode(self, "GET", path, body)?;
+        let _ = self.inner.me.set(me.clone());
+        Ok(me)
     }
 
     /// A workspace object (notebook, file, directory, repo) by path; `None` when it does not exist.
