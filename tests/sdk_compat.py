@@ -395,6 +395,50 @@ def create_jobs(w):
           job.run_as_user_name)
 
 
+def permissions_suite(w):
+    """The Permissions API through both of the SDK's doors: `w.permissions` (generic) and `w.jobs.*_permissions`."""
+    job_id = str(State.etl_id)
+    acl = w.permissions.get("jobs", job_id)
+    check("permissions.get has object_id /jobs/<id> and object_type job",
+          (acl.object_id, acl.object_type) == (f"/jobs/{job_id}", "job"), (acl.object_id, acl.object_type))
+    levels = {(e.user_name or e.group_name, p.permission_level, bool(p.inherited))
+              for e in acl.access_control_list for p in e.all_permissions}
+    check("permissions.get: the creator owns the job, admins inherit CAN_MANAGE",
+          levels == {(State.me.user_name, iam.PermissionLevel.IS_OWNER, False),
+                     ("admins", iam.PermissionLevel.CAN_MANAGE, True)}, levels)
+    admins = [p for e in acl.access_control_list if e.group_name == "admins" for p in e.all_permissions]
+    check("the admins' grant is inherited from /jobs/", admins[0].inherited_from_object == ["/jobs/"], admins)
+    w.permissions.set("jobs", job_id, access_control_list=[
+        iam.AccessControlRequest(group_name="users", permission_level=iam.PermissionLevel.CAN_VIEW)])
+    acl = w.jobs.get_permissions(job_id)
+    direct = {(e.user_name or e.group_name, p.permission_level.value)
+              for e in acl.access_control_list for p in e.all_permissions if not p.inherited}
+    check("permissions.set replaces the direct grants and keeps the owner",
+          direct == {(State.me.user_name, "IS_OWNER"), ("users", "CAN_VIEW")}, direct)
+    w.jobs.update_permissions(job_id, access_control_list=[
+        jobs.JobAccessControlRequest(group_name="users", permission_level=jobs.JobPermissionLevel.CAN_MANAGE_RUN)])
+    acl = w.jobs.get_permissions(job_id)
+    direct = {(e.user_name or e.group_name, p.permission_level.value)
+              for e in acl.access_control_list for p in e.all_permissions if not p.inherited}
+    check("jobs.update_permissions changes a grant",
+          direct == {(State.me.user_name, "IS_OWNER"), ("users", "CAN_MANAGE_RUN")}, direct)
+    expect_error("a grant to an unknown user is refused", InvalidParameterValue, "INVALID_PARAMETER_VALUE",
+                 "Principal: UserName(nobody@example.com) does not exist",
+                 lambda: w.permissions.update("jobs", job_id, access_control_list=[
+                     iam.AccessControlRequest(user_name="nobody@example.com",
+                                              permission_level=iam.PermissionLevel.CAN_VIEW)]))
+    expect_error("a level of another object type is refused", InvalidParameterValue, "INVALID_PARAMETER_VALUE",
+                 "Permission level",
+                 lambda: w.permissions.update("jobs", job_id, access_control_list=[
+                     iam.AccessControlRequest(group_name="users",
+                                              permission_level=iam.PermissionLevel.CAN_ATTACH_TO)]))
+    expect_error("the permissions of a job that does not exist", ResourceDoesNotExist, "RESOURCE_DOES_NOT_EXIST",
+                 "job 1 does not exist", lambda: w.permissions.get("jobs", "1"))
+    pool = w.instance_pools.get_permissions(next(iter(State.pools)))
+    check("instance_pools.get_permissions: object_type instance-pool",
+          pool.object_type == "instance-pool", pool.object_type)
+
+
 def big_job_paging(w):
     job = w.jobs.get(State.big_id)
     keys = [t.task_key for t in job.settings.tasks]
@@ -944,6 +988,8 @@ def pat_suite():
         check("pools and policies exist for the rest of the suite", False, "creation failed")
         return
     section("jobs create/get", create_jobs, w)
+    if State.etl_id is not None:
+        section("permissions", permissions_suite, w)
     if State.big_id is not None:
         section("jobs get paging", big_job_paging, w)
         section("jobs list", list_jobs, w)

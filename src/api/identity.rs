@@ -164,6 +164,7 @@ impl WorkspaceClient {
                 })
             }
         };
+        let _ = self.inner.me.set(user.clone());
         let header = headers
             .get(ORG_ID_HEADER)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());

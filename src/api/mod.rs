@@ -117,6 +117,9 @@ struct Inner {
     options: ClientOptions,
     /// When [`ClientOptions::command_deadline`] runs out.
     expires: Option<Instant>,
+    /// The identity behind the credentials, once SCIM `Me` has named it (by `identify` or `current_user`): it
+    /// does not change while the client lives, so it is asked once.
+    me: std::sync::OnceLock<crate::model::CurrentUser>,
 }
 
 impl std::fmt::Debug for WorkspaceClient {
@@ -165,6 +168,7 @@ impl WorkspaceClient {
                 http,
                 credentials,
                 oauth_token: Mutex::new(None),
+                me: std::sync::OnceLock::new(),
                 limiter: RateLimiter::new(options.rate_limit, options.burst),
                 pacer: Pacer::new(options.max_concurrency),
                 policy,
@@ -215,6 +219,14 @@ impl WorkspaceClient {
     /// `POST path` with a JSON body. Retried only where that is safe (429, 503, no connection).
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value, Error> {
         self.call(Method::POST, path, &[], Some(body), parse_value)
+            .await
+            .map(|(v, _)| v)
+    }
+
+    /// `PUT path` with a JSON body (the Permissions API's set). Retried as a POST is: only where the server
+    /// certainly did nothing.
+    pub async fn put(&self, path: &str, body: &Value) -> Result<Value, Error> {
+        self.call(Method::PUT, path, &[], Some(body), parse_value)
             .await
             .map(|(v, _)| v)
     }

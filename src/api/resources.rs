@@ -6,9 +6,9 @@
 
 use super::{Error, JobsPaging, WorkspaceClient};
 use crate::model::{
-    Cluster, ClusterLibraries, ClusterPolicy, CurrentUser, InstancePool, Job, NodeType, Pipeline,
-    ResourceKind, ScimPrincipal, SecretAcl, SecretMetadata, SecretScope, SparkVersion,
-    SqlWarehouse, WorkspaceObject, Zones,
+    Cluster, ClusterLibraries, ClusterPolicy, CurrentUser, InstancePool, Job, NodeType,
+    ObjectPermissions, Pipeline, ResourceKind, ScimPrincipal, SecretAcl, SecretMetadata,
+    SecretScope, SparkVersion, SqlWarehouse, WorkspaceObject, Zones,
 };
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
@@ -723,11 +723,32 @@ impl WorkspaceClient {
         Err(paging(format!("more than {MAX_PAGES} pages")))
     }
 
-    /// The identity behind this client's credentials.
+    /// The ACL of one object (`GET /api/2.0/permissions/{request_object_type}/{id}`; one endpoint family for
+    /// the pacing, with its published ceiling); `None` when the object does not exist (deleted since it was
+    /// listed).
+    pub async fn get_permissions(
+        &self,
+        request_object_type: &str,
+        id: &str,
+    ) -> Result<Option<ObjectPermissions>, Error> {
+        let path = format!("/api/2.0/permissions/{request_object_type}/{id}");
+        match self.get(&path, &[]).await {
+            Ok(body) => decode(self, "GET", &path, body).map(Some),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The identity behind this client's credentials (asked once per client).
     pub async fn current_user(&self) -> Result<CurrentUser, Error> {
+        if let Some(me) = self.inner.me.get() {
+            return Ok(me.clone());
+        }
         let path = super::identity::ME_PATH;
         let body = self.get(path, &[]).await?;
-        decode(self, "GET", path, body)
+        let me: CurrentUser = decode(self, "GET", path, body)?;
+        let _ = self.inner.me.set(me.clone());
+        Ok(me)
     }
 
     /// A workspace object (notebook, file, directory, repo) by path; `None` when it does not exist.

@@ -441,7 +441,7 @@ impl Config {
             return Err(invalid("export.dir".into(), "the export folder is empty"));
         }
         if raw.export.resources.is_empty() {
-            return Err(invalid("export.resources".into(), "nothing to export: name at least one of jobs, clusters, instance_pools, cluster_policies, sql_warehouses, pipelines, secret_scopes"));
+            return Err(invalid("export.resources".into(), "nothing to export: name at least one of jobs, clusters, instance_pools, cluster_policies, sql_warehouses, pipelines, secret_scopes, permissions"));
         }
         let rewrite =
             crate::rewrite::Rules::from_section(&raw.rewrite).map_err(|e| Error::Invalid {
@@ -822,7 +822,7 @@ rate_limit = 30
         assert_eq!(
             parse("[export]\nresources = []\n").unwrap_err().to_string(),
             "/repo/drsync.toml: `export.resources`: nothing to export: name at least one of jobs, clusters, \
-             instance_pools, cluster_policies, sql_warehouses, pipelines, secret_scopes"
+             instance_pools, cluster_policies, sql_warehouses, pipelines, secret_scopes, permissions"
         );
         assert!(parse("[export]\nexlcude = []\n")
             .unwrap_err()

@@ -29,6 +29,7 @@ const ARRAY_BLOCKS: &[&str] = &[
     "clusters",
     "notifications",
     "custom_tags",
+    "access_control",
 ];
 
 /// Provider names that the API spells differently, by the block they appear in (`""` for any block), for

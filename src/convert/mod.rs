@@ -115,6 +115,23 @@ const REFERENCES: &[(&str, &str, ResourceKind)] = &[
     ("", "scope", ResourceKind::SecretScopes),
 ];
 
+/// The kind of exported object the attribute `name` (in block `parent`, `""` at the top) of the resource at
+/// `address` refers to by id, if it does: [`REFERENCES`] anywhere, and a `databricks_permissions`' object id
+/// attribute (`job_id`, ...: `model::PERMISSIONS_TARGETS`) at its top level, which the provider's exporter
+/// makes a reference to the parent's `.id` (provider-behaviour.md §6.6).
+fn reference_kind(address: &str, parent: &str, name: &str) -> Option<ResourceKind> {
+    if parent.is_empty() && address.starts_with("databricks_permissions.") {
+        return crate::model::PERMISSIONS_TARGETS
+            .iter()
+            .find(|t| t.attribute == name)
+            .map(|t| t.kind);
+    }
+    REFERENCES
+        .iter()
+        .find(|(p, n, _)| *n == name && (p.is_empty() || *p == parent))
+        .map(|(_, _, kind)| *kind)
+}
+
 /// Attributes that hold the id of something drsync does not export (it differs in DR): kept, and reported.
 const FOREIGN_IDS: &[(&str, &str, &str)] = &[
     ("query", "query_id", "query"),
@@ -327,10 +344,7 @@ impl<'a> Converter<'a> {
         if JSON_ATTRIBUTES.contains(&name) && value.is_object() {
             return Some(self.json_document(address, path, value));
         }
-        if let Some((_, _, kind)) = REFERENCES
-            .iter()
-            .find(|(p, n, _)| *n == name && (p.is_empty() || *p == parent))
-        {
+        if let Some(kind) = reference_kind(address, parent, name) {
             let id = match value {
                 Value::String(s) => s.clone(),
                 Value::Number(n) => n.to_string(),
@@ -338,10 +352,10 @@ impl<'a> Converter<'a> {
             };
             if let Some(deferred) = &mut self.deferred {
                 let label = deferred_ref(deferred.len());
-                deferred.push((*kind, id));
+                deferred.push((kind, id));
                 return Some(traversal(&[kind.resource_type(), &label, "id"]));
             }
-            if let Some(label) = self.refs.label(*kind, &id) {
+            if let Some(label) = self.refs.label(kind, &id) {
                 return Some(traversal(&[kind.resource_type(), label, "id"]));
             }
             self.warn_id(
@@ -349,7 +363,7 @@ impl<'a> Converter<'a> {
                 path,
                 format!(
                     "refers to {} `{id}`, which is not exported; kept as a literal id, which differs in DR",
-                    kind_noun(*kind)
+                    kind_noun(kind)
                 ),
                 Some(id.clone()),
             );
@@ -567,6 +581,7 @@ fn kind_noun(kind: ResourceKind) -> &'static str {
         ResourceKind::Pipelines => "pipeline",
         ResourceKind::SecretScopes => "secret scope",
         ResourceKind::SecretAcls => "secret ACL",
+        ResourceKind::Permissions => "permissions",
     }
 }
 

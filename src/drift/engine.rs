@@ -223,12 +223,18 @@ fn compare_live<O: Live>(
     source: Source,
     schema: &Schema,
 ) -> Result<Compared, Error> {
-    let desired: Vec<&Resource> = config
+    let mut desired: Vec<&Resource> = config
         .resources
         .iter()
         .filter(|r| kinds.iter().any(|k| k.resource_type() == r.resource_type))
         .filter(|r| kind_of(&r.resource_type).is_some())
         .collect();
+    // Grants last: without a state they are matched through their object's pair, once those are known.
+    desired.sort_by_key(|r| r.resource_type == ResourceKind::Permissions.resource_type());
+    let objects_end = desired
+        .iter()
+        .position(|r| r.resource_type == ResourceKind::Permissions.resource_type())
+        .unwrap_or(desired.len());
 
     // Matching (see `matching` for the rules): pairs by state or unique name first.
     let names: Vec<String> = desired.iter().map(|r| name_of(r, &desired)).collect();
@@ -250,7 +256,10 @@ fn compare_live<O: Live>(
             created: o.created(),
         })
         .collect();
-    let mut indices = matching::first_pass(&wanted, &have, state);
+    let mut indices = match state {
+        Some(_) => matching::first_pass(&wanted, &have, state),
+        None => matching::first_pass(&wanted[..objects_end], &have, None),
+    };
     let mut findings: Vec<Finding> = indices
         .missing
         .iter()
@@ -332,6 +341,86 @@ fn compare_live<O: Live>(
                 expected_hcl: Some(render(&r.resource_type, &r.label, &r.body)),
                 actual_hcl: None,
             });
+        }
+    }
+    if state.is_none() && objects_end < desired.len() {
+        let paired: HashMap<(&str, &str), usize> = indices
+            .pairs
+            .iter()
+            .map(|(r, i)| {
+                (
+                    (
+                        desired[*r].resource_type.as_str(),
+                        desired[*r].label.as_str(),
+                    ),
+                    *i,
+                )
+            })
+            .collect();
+        let live_grants: HashMap<&str, usize> = have
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.kind == ResourceKind::Permissions)
+            .map(|(i, h)| (h.id, i))
+            .collect();
+        let undecided: HashMap<(&str, &str), Vec<usize>> = ambiguous
+            .iter()
+            .map(|(r, group)| {
+                (
+                    (
+                        desired[*r].resource_type.as_str(),
+                        desired[*r].label.as_str(),
+                    ),
+                    group.clone(),
+                )
+            })
+            .collect();
+        for (r, grants) in desired.iter().enumerate().skip(objects_end) {
+            // The grants of an ambiguous object are as ambiguous: the candidates' grants are theirs.
+            if let Some(group) = parent_of(grants).and_then(|p| undecided.get(&p)) {
+                let candidates: Vec<usize> = group
+                    .iter()
+                    .filter_map(|i| {
+                        let t = crate::model::PermissionsTarget::of_kind(objects[*i].kind())?;
+                        live_grants
+                            .get(t.object_id(objects[*i].id()).as_str())
+                            .copied()
+                    })
+                    .collect();
+                for i in &candidates {
+                    indices.used[*i] = true;
+                }
+                let ids: Vec<String> = candidates
+                    .iter()
+                    .map(|i| objects[*i].id().to_string())
+                    .collect();
+                findings.push(Finding {
+                    kind: FindingKind::Ambiguous,
+                    severity: Severity::Drift,
+                    resource_type: grants.resource_type.clone(),
+                    label: grants.label.clone(),
+                    name: name_of(grants, &[]),
+                    live_id: ids.first().cloned(),
+                    live_ids: ids,
+                    fields: Vec::new(),
+                    expected_hcl: Some(render(&grants.resource_type, &grants.label, &grants.body)),
+                    actual_hcl: None,
+                });
+                ambiguous.push((r, candidates));
+                continue;
+            }
+            match grants_object(grants, &paired, objects)
+                .and_then(|id| live_grants.get(id.as_str()).copied())
+            {
+                Some(i) if !indices.used[i] => {
+                    indices.used[i] = true;
+                    indices.pairs.push((r, i));
+                }
+                _ => {
+                    indices.missing.push(r);
+                    findings.push(missing(grants, &name_of(grants, &[])));
+                }
+            }
         }
     }
     let matched = pairs_of(&indices);
@@ -440,6 +529,44 @@ fn compare_live<O: Live>(
         in_sync,
         matching,
     })
+}
+
+/// The DR `object_id` (`/jobs/123`) whose grants a `databricks_permissions` resource stands for: the object its
+/// object-id attribute refers to, as the matching paired it (a resource written with a literal id stands for
+/// that id). `None` when that object is missing or ambiguous in DR: the grants are missing too.
+/// The `(TYPE, LABEL)` of the object a `databricks_permissions` resource refers to, when it is a reference.
+fn parent_of(r: &Resource) -> Option<(&str, &str)> {
+    r.body.attributes().find_map(|a| {
+        let is_object_id = crate::model::PERMISSIONS_TARGETS
+            .iter()
+            .any(|t| t.attribute == a.key());
+        match a.expr() {
+            Expression::String(s) if is_object_id => parse_reference(s),
+            _ => None,
+        }
+    })
+}
+
+fn grants_object<O: Live>(
+    r: &Resource,
+    paired: &HashMap<(&str, &str), usize>,
+    objects: &[O],
+) -> Option<String> {
+    let (target, expr) = r.body.attributes().find_map(|a| {
+        crate::model::PERMISSIONS_TARGETS
+            .iter()
+            .find(|t| t.attribute == a.key())
+            .map(|t| (t, a.expr()))
+    })?;
+    let Expression::String(value) = expr else {
+        return None;
+    };
+    let Some((resource_type, label)) = parse_reference(value) else {
+        return Some(target.object_id(value));
+    };
+    paired
+        .get(&(resource_type, label))
+        .map(|i| target.object_id(objects[*i].id()))
 }
 
 /// The exported kind whose resource type is `t`.
@@ -594,6 +721,25 @@ fn name_of(r: &Resource, desired: &[&Resource]) -> String {
         };
         return crate::normalize::secret_acl_name(&scope, &text("principal"));
     }
+    if r.resource_type == ResourceKind::Permissions.resource_type() {
+        // Grants have no name: they are named by their object (`databricks_job.nightly`).
+        return r
+            .body
+            .attributes()
+            .find(|a| {
+                crate::model::PERMISSIONS_TARGETS
+                    .iter()
+                    .any(|t| t.attribute == a.key())
+            })
+            .map(|a| match a.expr() {
+                Expression::String(s) => match parse_reference(s) {
+                    Some((t, l)) => format!("{t}.{l}"),
+                    None => s.clone(),
+                },
+                _ => String::new(),
+            })
+            .unwrap_or_default();
+    }
     let key = match r.resource_type.as_str() {
         "databricks_cluster" => "cluster_name",
         "databricks_instance_pool" => "instance_pool_name",
@@ -707,7 +853,8 @@ fn diff_body<'b>(
                 .collect()
         };
         let (e, a) = (keyed(expected), keyed(actual));
-        let single = e.len() <= 1 && a.len() <= 1;
+        // A grant is always named by its principal, even when it is the only one.
+        let single = e.len() <= 1 && a.len() <= 1 && name != "access_control";
         let mut step_keys: Vec<String> = e.iter().chain(a.iter()).map(|(k, _)| k.clone()).collect();
         step_keys.dedup();
         let mut seen = std::collections::BTreeSet::new();
@@ -765,6 +912,24 @@ fn block_severity(name: &str, live: Option<&Body>) -> Severity {
 }
 
 fn block_key(name: &str, body: &Body, i: usize) -> String {
+    if name == "access_control" {
+        // A grant is known by its principal (`access_control` is a set keyed by it, provider-behaviour.md
+        // §6.1): `access_control[group_name=data-eng]`.
+        let principal = body.attributes().find_map(|a| match a.expr() {
+            Expression::String(s)
+                if matches!(
+                    a.key(),
+                    "user_name" | "group_name" | "service_principal_name"
+                ) =>
+            {
+                Some(format!("[{}={s}]", a.key()))
+            }
+            _ => None,
+        });
+        if let Some(key) = principal {
+            return key;
+        }
+    }
     let key_attr = if matches!(name, "parameter") {
         Some("name")
     } else if name == "depends_on" {

@@ -118,7 +118,8 @@ pub fn build_prepared(
     drop(rest);
     // A scope's ACLs follow their scope through the name filter (an ACL's name is its scope's and its
     // principal); the exporting identity's own MANAGE is what creating the scope gave it
-    // (`normalize::is_own_manage`), not configuration to carry to DR.
+    // (`normalize::is_own_manage`), not configuration to carry to DR. Grants follow their object: the name
+    // filter applies to the object, and `assemble` writes the grants of exported objects only.
     let scopes: HashSet<String> = objects
         .iter()
         .filter(|o| o.kind == ResourceKind::SecretScopes && settings.filter.matches(&o.name))
@@ -133,6 +134,7 @@ pub fn build_prepared(
                     .as_deref()
                     .is_some_and(|me| normalize::is_own_manage(o.kind, &o.id, config, me))
         }
+        (ResourceKind::Permissions, _) => true,
         _ => settings.filter.matches(&o.name),
     });
     let mut export = assemble(objects, settings, previous, schema, keys)?;
@@ -184,6 +186,10 @@ fn assemble(
     let mut refs = References::default();
     let mut labelled: Vec<(Exported, usize)> = Vec::new();
     for kind in ResourceKind::ALL {
+        if kind == ResourceKind::Permissions {
+            label_permissions(&objects, &mut refs, &mut labelled, &mut exclusion_warnings);
+            continue;
+        }
         let of_kind: Vec<(usize, &Object)> = objects
             .iter()
             .enumerate()
@@ -411,6 +417,48 @@ fn secrets_to_provide(files: &BTreeMap<String, String>, keys: Keys) -> Vec<Secre
             }
         })
         .collect()
+}
+
+/// Labels for the grants of exported objects: the object's own label after its type's prefix (`job_<label>`,
+/// as the provider's exporter names them, provider-behaviour.md §6.6), so unique as the objects' labels are.
+/// The grants of an object that is not exported (filtered, excluded, or of a kind not exported) are not written:
+/// their object id would be a literal that differs in DR.
+fn label_permissions(
+    objects: &[Object],
+    refs: &mut References,
+    labelled: &mut Vec<(Exported, usize)>,
+    warnings: &mut Vec<Warning>,
+) {
+    for (i, o) in objects.iter().enumerate() {
+        if o.kind != ResourceKind::Permissions {
+            continue;
+        }
+        let Some((target, id)) = crate::model::PermissionsTarget::of_object_id(&o.id) else {
+            continue;
+        };
+        let Some(parent) = refs.label(target.kind, id) else {
+            continue;
+        };
+        let label = format!("{}{parent}", target.label_prefix);
+        for note in &o.notes {
+            warnings.push(Warning {
+                resource: format!("{}.{label}", o.kind.resource_type()),
+                path: note.path.clone(),
+                message: note.message.clone(),
+                id: None,
+            });
+        }
+        refs.insert(o.kind, &o.id, &label);
+        labelled.push((
+            Exported {
+                kind: o.kind,
+                label,
+                name: o.name.clone(),
+                id: o.id.clone(),
+            },
+            i,
+        ));
+    }
 }
 
 /// Whether [`build`] also parses every file it generates whole: in debug builds (and so in the tests) only;

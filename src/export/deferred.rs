@@ -93,6 +93,8 @@ impl Preparer {
             secret_scopes,
             secret_acls,
             secret_keys,
+            permissions,
+            reader,
         } = inv;
         Prepared {
             jobs: jobs.into_par_iter().map(|j| self.prepare(j)).collect(),
@@ -107,6 +109,8 @@ impl Preparer {
                 secret_scopes,
                 secret_acls,
                 secret_keys,
+                permissions,
+                reader,
             },
             gone: Vec::new(),
         }

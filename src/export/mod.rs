@@ -37,7 +37,7 @@ pub const LABELS_FILE: &str = "drsync-labels.json";
 /// Every file name the export writes; others in its folder are the user's and are left alone.
 pub const MANAGED_FILES: &[&str] = &MANAGED;
 
-const MANAGED: [&str; 13] = [
+const MANAGED: [&str; 14] = [
     "jobs.tf",
     "clusters.tf",
     "instance_pools.tf",
@@ -46,6 +46,7 @@ const MANAGED: [&str; 13] = [
     "pipelines.tf",
     "secret_scopes.tf",
     "secret_acls.tf",
+    "permissions.tf",
     "versions.tf",
     "variables.tf",
     "dr.auto.tfvars",

@@ -3,11 +3,16 @@
 //! only; normalising, converting and writing are later stages, and nothing here prints.
 
 use crate::api::{ClusterFilter, Gone, Listing, WorkspaceClient};
-use crate::model::{Cluster, Job, OfScope, ResourceKind, SecretAcl, SecretMetadata, SecretScope};
+use crate::model::{
+    Cluster, Job, ObjectPermissions, OfScope, PermissionsTarget, ResourceKind, SecretAcl,
+    SecretMetadata, SecretScope,
+};
 use crate::normalize::{self, Packed};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 pub use crate::model::Inventory;
 
@@ -28,6 +33,8 @@ pub struct Progress {
     pub pipelines: AtomicUsize,
     /// Secret scopes listed.
     pub secret_scopes: AtomicUsize,
+    /// Objects whose permissions were read (one `GET permissions/...` each).
+    pub permissions: AtomicUsize,
 }
 
 /// What [`read_mapped`] read: the jobs as the caller keeps them, everything else as read, and what was gone.
@@ -56,9 +63,104 @@ pub async fn read_with_progress(
     kinds: &[ResourceKind],
     progress: &Progress,
 ) -> Result<Inventory, crate::api::Error> {
-    read_noting_gone(client, kinds, progress)
-        .await
-        .map(|(inventory, _)| inventory)
+    let (mut inventory, _) = read_noting_gone(client, kinds, progress).await?;
+    if kinds.contains(&ResourceKind::Permissions) {
+        let (tx, rx) = unbounded_channel();
+        for (kind, id) in object_ids(&inventory, kinds) {
+            let _ = tx.send((kind, id));
+        }
+        if kinds.contains(&ResourceKind::Jobs) {
+            for job in &inventory.jobs {
+                let _ = tx.send((ResourceKind::Jobs, job.job_id.to_string()));
+            }
+        }
+        drop(tx);
+        let (permissions, reader) =
+            tokio::try_join!(read_permissions(client, rx, progress), reader(client))?;
+        inventory.permissions = permissions;
+        inventory.reader = Some(reader);
+    }
+    Ok(inventory)
+}
+
+/// The objects of the permission-bearing kinds in `kinds` that `inventory` holds, other than jobs (which are
+/// sent as they are listed).
+fn object_ids(inventory: &Inventory, kinds: &[ResourceKind]) -> Vec<(ResourceKind, String)> {
+    let mut out = Vec::new();
+    if kinds.contains(&ResourceKind::Clusters) {
+        out.extend(
+            inventory
+                .clusters
+                .iter()
+                .map(|c| (ResourceKind::Clusters, c.cluster_id.clone())),
+        );
+    }
+    if kinds.contains(&ResourceKind::InstancePools) {
+        out.extend(
+            inventory
+                .pools
+                .iter()
+                .map(|p| (ResourceKind::InstancePools, p.instance_pool_id.clone())),
+        );
+    }
+    if kinds.contains(&ResourceKind::ClusterPolicies) {
+        out.extend(
+            inventory
+                .policies
+                .iter()
+                .map(|p| (ResourceKind::ClusterPolicies, p.policy_id.clone())),
+        );
+    }
+    out
+}
+
+/// Where the ids of objects whose permissions are to be read are sent.
+type IdSender = UnboundedSender<(ResourceKind, String)>;
+
+/// Permission reads in flight at most: the client's pacing holds the `GET permissions` family to its own
+/// window and published ceiling (`api::pacing`), so this only bounds what waits in memory.
+const PERMISSION_READS: usize = 64;
+
+/// The ACL of every object that arrives on `ids`, read as they arrive (one GET each, at most
+/// [`PERMISSION_READS`] waiting), counted in `progress`, ordered by `object_id`. An object deleted since it
+/// was listed has none.
+async fn read_permissions(
+    client: &WorkspaceClient,
+    ids: UnboundedReceiver<(ResourceKind, String)>,
+    progress: &Progress,
+) -> Result<Vec<ObjectPermissions>, crate::api::Error> {
+    let ids = stream::unfold(
+        ids,
+        |mut rx| async move { rx.recv().await.map(|v| (v, rx)) },
+    );
+    // A job may be decoded twice (overlapping offset pages keep the first, but the caller sees both): each
+    // object is read once.
+    let mut seen: HashSet<(ResourceKind, String)> = HashSet::new();
+    let mut read: Vec<ObjectPermissions> = ids
+        .filter_map(move |(kind, id)| {
+            let first = seen.insert((kind, id.clone()));
+            async move {
+                PermissionsTarget::of_kind(kind)
+                    .filter(|_| first)
+                    .map(|t| (t.request_object_type, id))
+            }
+        })
+        .map(|(path, id)| async move {
+            let got = client.get_permissions(path, &id).await;
+            progress.permissions.fetch_add(1, Ordering::Relaxed);
+            got
+        })
+        .buffer_unordered(PERMISSION_READS)
+        .try_filter_map(|p| async move { Ok(p) })
+        .try_collect()
+        .await?;
+    read.sort_by(|a, b| a.object_id.cmp(&b.object_id));
+    Ok(read)
+}
+
+/// Who the client reads as.
+async fn reader(client: &WorkspaceClient) -> Result<String, crate::api::Error> {
+    client.current_user().await.map(|me| me.user_name)
 }
 
 /// [`read_with_progress`], and the objects left out because they were deleted while they were read.
@@ -162,6 +264,8 @@ async fn read_noting_gone(
         secret_scopes: secrets.scopes,
         secret_acls: secrets.acls,
         secret_keys: secrets.keys,
+        permissions: Vec::new(),
+        reader: None,
     };
     let mut gone = clusters.gone;
     gone.extend(pipelines.gone);
@@ -245,20 +349,60 @@ pub async fn read_mapped<J: Send + 'static>(
         .copied()
         .filter(|k| *k != ResourceKind::Jobs)
         .collect();
-    let (jobs, (rest, mut gone)) = tokio::try_join!(
+    // Permissions are read as the objects are listed: each job's id is sent as its page is decoded, the other
+    // kinds' when their listings are in; the reads end when both senders are gone.
+    let permissions = kinds.contains(&ResourceKind::Permissions);
+    let (tx, rx) = unbounded_channel::<(ResourceKind, String)>();
+    let job_ids: Arc<Mutex<Option<IdSender>>> =
+        Arc::new(Mutex::new(permissions.then(|| tx.clone())));
+    let mut rest_ids = permissions.then_some(tx);
+    let keep: Arc<dyn Fn(Job) -> J + Send + Sync> = if permissions {
+        let job_ids = Arc::clone(&job_ids);
+        Arc::new(move |job: Job| {
+            if let Some(tx) = &*job_ids.lock().expect("job id sender poisoned") {
+                let _ = tx.send((ResourceKind::Jobs, job.job_id.to_string()));
+            }
+            keep(job)
+        })
+    } else {
+        keep
+    };
+    let (jobs, (rest, mut gone), (permissions, reader)) = tokio::try_join!(
         async {
-            if kinds.contains(&ResourceKind::Jobs) {
+            let listed = if kinds.contains(&ResourceKind::Jobs) {
                 client.list_jobs_mapped(&progress.jobs, keep).await
             } else {
                 Ok(Listing {
                     items: Vec::new(),
                     gone: Vec::new(),
                 })
+            };
+            job_ids.lock().expect("job id sender poisoned").take();
+            listed
+        },
+        async {
+            let read = read_noting_gone(client, &others, progress).await;
+            if let (Ok((inventory, _)), Some(tx)) = (&read, rest_ids.take()) {
+                for id in object_ids(inventory, kinds) {
+                    let _ = tx.send(id);
+                }
+            }
+            read
+        },
+        async {
+            if permissions {
+                let (p, r) =
+                    tokio::try_join!(read_permissions(client, rx, progress), reader(client))?;
+                Ok((p, Some(r)))
+            } else {
+                Ok((Vec::new(), None))
             }
         },
-        read_noting_gone(client, &others, progress),
     )?;
     gone.splice(0..0, jobs.gone);
+    let mut rest = rest;
+    rest.permissions = permissions;
+    rest.reader = reader;
     Ok(Listed {
         jobs: jobs.items,
         rest,

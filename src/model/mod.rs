@@ -237,6 +237,140 @@ pub struct ScimPrincipal {
     pub extra: Map<String, Value>,
 }
 
+/// One object's access control list, as `GET /api/2.0/permissions/{request_object_type}/{id}` returns it
+/// (`ObjectPermissions`, databricks-sdk-py `service/iam.py`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectPermissions {
+    /// `/jobs/123`, `/clusters/0923-...`, ...: the request path's type and id (provider-behaviour.md §6.1).
+    pub object_id: String,
+    /// `job`, `cluster`, `instance-pool`, `cluster-policy`, ... (§6.1's table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+    /// One entry per principal with any permission, direct or inherited.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_control_list: Vec<AccessControl>,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One principal's permissions on an object (`AccessControlResponse`): exactly one of the three principal
+/// fields is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessControl {
+    /// A user's e-mail (the API lowercases it, provider-behaviour.md §6.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    /// A group's display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    /// A service principal's application id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_principal_name: Option<String>,
+    /// Every level the principal has, each direct or inherited.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub all_permissions: Vec<Permission>,
+    /// Every other field, as sent (`display_name`).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One level a principal has on an object (`Permission`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Permission {
+    /// `CAN_MANAGE`, `IS_OWNER`, ...
+    pub permission_level: String,
+    /// Whether it comes from a parent object (the workspace's `/jobs/` root, a folder) rather than this one.
+    #[serde(default)]
+    pub inherited: bool,
+    /// Where an inherited level comes from, e.g. `["/jobs/"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inherited_from_object: Vec<String>,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// What a kind's objects are called in the Permissions API and in `databricks_permissions`
+/// (provider-behaviour.md §6.1's table, §6.6 for the exporter's name prefixes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PermissionsTarget {
+    /// The kind of the object the grants are on.
+    pub kind: ResourceKind,
+    /// The API path segment and id prefix: `jobs` (ids `/jobs/<id>`).
+    pub request_object_type: &'static str,
+    /// The `object_type` the API answers with.
+    pub object_type: &'static str,
+    /// The resource's object-id attribute: `job_id`.
+    pub attribute: &'static str,
+    /// What the resource label starts with, before the parent's label: `job_`.
+    pub label_prefix: &'static str,
+    /// Whether the object has an owner (exactly one `IS_OWNER`, §6.2, §13).
+    pub owned: bool,
+}
+
+/// The kinds whose objects' grants drsync exports, one row each (§6.1). Pipelines (`/pipelines/`,
+/// `pipeline_id`, `pipeline_`, owned) and SQL warehouses (`/sql/warehouses/`, `sql_endpoint_id`,
+/// `sql_endpoint_`, owned) join when drsync exports those kinds.
+pub const PERMISSIONS_TARGETS: &[PermissionsTarget] = &[
+    PermissionsTarget {
+        kind: ResourceKind::Jobs,
+        request_object_type: "jobs",
+        object_type: "job",
+        attribute: "job_id",
+        label_prefix: "job_",
+        owned: true,
+    },
+    PermissionsTarget {
+        kind: ResourceKind::Clusters,
+        request_object_type: "clusters",
+        object_type: "cluster",
+        attribute: "cluster_id",
+        label_prefix: "cluster_",
+        owned: false,
+    },
+    PermissionsTarget {
+        kind: ResourceKind::InstancePools,
+        request_object_type: "instance-pools",
+        object_type: "instance-pool",
+        attribute: "instance_pool_id",
+        label_prefix: "inst_pool_",
+        owned: false,
+    },
+    PermissionsTarget {
+        kind: ResourceKind::ClusterPolicies,
+        request_object_type: "cluster-policies",
+        object_type: "cluster-policy",
+        attribute: "cluster_policy_id",
+        label_prefix: "cluster_policy_",
+        owned: false,
+    },
+];
+
+impl PermissionsTarget {
+    /// The row of a kind.
+    pub fn of_kind(kind: ResourceKind) -> Option<&'static PermissionsTarget> {
+        PERMISSIONS_TARGETS.iter().find(|t| t.kind == kind)
+    }
+
+    /// The row and the object id of an `object_id` (`/jobs/123` -> jobs, `123`).
+    pub fn of_object_id(object_id: &str) -> Option<(&'static PermissionsTarget, &str)> {
+        PERMISSIONS_TARGETS.iter().find_map(|t| {
+            object_id
+                .strip_prefix('/')
+                .and_then(|rest| rest.strip_prefix(t.request_object_type))
+                .and_then(|rest| rest.strip_prefix('/'))
+                .filter(|id| !id.is_empty() && !id.contains('/'))
+                .map(|id| (t, id))
+        })
+    }
+
+    /// The `object_id` of one of the kind's objects: `/jobs/123`.
+    pub fn object_id(&self, id: &str) -> String {
+        format!("/{}/{id}", self.request_object_type)
+    }
+}
+
 /// What was read from a workspace, before any processing (`inventory::read` fills it).
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
@@ -260,6 +394,12 @@ pub struct Inventory {
     pub secret_acls: Vec<OfScope<SecretAcl>>,
     /// The secret keys of each scope (names only), in the order of `secret_scopes`.
     pub secret_keys: Vec<OfScope<SecretMetadata>>,
+    /// The ACL of every object read of the kinds in [`PERMISSIONS_TARGETS`], ordered by `object_id`, when
+    /// permissions were asked for.
+    pub permissions: Vec<ObjectPermissions>,
+    /// Who the workspace was read as (SCIM `Me`'s `userName`), when permissions were read: the provider's Read
+    /// leaves that identity's own grants out (provider-behaviour.md §6.3), and so does `normalize`.
+    pub reader: Option<String>,
 }
 
 /// A node type from `clusters/list-node-types`.
@@ -344,11 +484,13 @@ pub enum ResourceKind {
     /// ([`ResourceKind::with_implied`]), since ACLs without their scopes have nothing to refer to.
     #[serde(skip_deserializing)]
     SecretAcls,
+    /// The grants on the objects of the other kinds, as `databricks_permissions` (one per object).
+    Permissions,
 }
 
 impl ResourceKind {
     /// Every kind, in the order files and summaries list them.
-    pub const ALL: [ResourceKind; 8] = [
+    pub const ALL: [ResourceKind; 9] = [
         ResourceKind::Jobs,
         ResourceKind::Clusters,
         ResourceKind::InstancePools,
@@ -357,6 +499,7 @@ impl ResourceKind {
         ResourceKind::Pipelines,
         ResourceKind::SecretScopes,
         ResourceKind::SecretAcls,
+        ResourceKind::Permissions,
     ];
 
     /// `kinds` with the kinds they bring along (`secret_scopes` brings `secret_acls`), each once, in the order
@@ -383,6 +526,7 @@ impl ResourceKind {
             ResourceKind::Pipelines => "pipelines",
             ResourceKind::SecretScopes => "secret_scopes",
             ResourceKind::SecretAcls => "secret_acls",
+            ResourceKind::Permissions => "permissions",
         }
     }
 
@@ -397,6 +541,7 @@ impl ResourceKind {
             ResourceKind::Pipelines => "databricks_pipeline",
             ResourceKind::SecretScopes => "databricks_secret_scope",
             ResourceKind::SecretAcls => "databricks_secret_acl",
+            ResourceKind::Permissions => "databricks_permissions",
         }
     }
 
@@ -412,6 +557,7 @@ impl ResourceKind {
             ResourceKind::SecretScopes => "secret_scopes.tf",
             // A file of their own: the export renders, compares and commits one file per kind.
             ResourceKind::SecretAcls => "secret_acls.tf",
+            ResourceKind::Permissions => "permissions.tf",
         }
     }
 }

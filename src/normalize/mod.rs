@@ -6,12 +6,13 @@
 //! `../shared/reference/provider-behaviour.md`, which cites the provider's code. Pure functions: no I/O, no HCL.
 //!
 //! One file per kind (`jobs`, `clusters` with the cluster specs jobs carry, `pools`, `policies`,
-//! `sql_warehouse`, `pipeline`, `secrets` for scopes and their ACLs); here what they
+//! `sql_warehouse`, `pipeline`, `secrets` for scopes and their ACLs, `permissions`); here what they
 //! share: the result types, the options, `by_kind` (the one loop over kinds) and the rules on zeros and empty
 //! values. Imports `model`, never the reverse; nothing here reads a workspace or knows HCL.
 
 mod clusters;
 mod jobs;
+mod permissions;
 mod pipeline;
 mod policies;
 mod pools;
@@ -22,6 +23,7 @@ mod tests;
 
 pub use clusters::cluster;
 pub use jobs::{into_job, job};
+pub use permissions::object_permissions;
 pub use pipeline::pipeline;
 pub use policies::cluster_policy;
 pub use pools::instance_pool;
@@ -249,6 +251,12 @@ where
                 rest.secret_acls
                     .par_iter()
                     .flat_map_iter(|of| of.items.iter().map(|a| other(secret_acl(&of.scope, a)))),
+            ),
+            ResourceKind::Permissions => objects.par_extend(
+                rest.permissions
+                    .par_iter()
+                    .filter_map(|p| object_permissions(p, rest.reader.as_deref()))
+                    .map(&other),
             ),
         }
     }

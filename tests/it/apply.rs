@@ -42,7 +42,7 @@ async fn an_applied_export_exports_back_unchanged() {
     let desired = export_of(primary.url(), rules).await;
     let config = drsync::tfconfig::load(&desired.files, &[], &BTreeMap::new()).unwrap();
     let dr = start(EmulatorConfig {
-        fixtures: crate::common::primary_identities(),
+        fixtures: crate::common::dr_of_primary(),
         seed: 9,
         ..EmulatorConfig::default()
     })

@@ -332,7 +332,10 @@ async fn missing_job() {
     let json = only_failure(s.dir.path(), "drift").await;
     assert_eq!(
         details(&json, "drift"),
-        ["missing databricks_job.nightly_sales_etl (nightly-sales-etl): in Git, not in DR"]
+        [
+            "missing databricks_job.nightly_sales_etl (nightly-sales-etl): in Git, not in DR",
+            "missing databricks_permissions.job_nightly_sales_etl (databricks_job.nightly_sales_etl): in Git, not in DR"
+        ]
     );
 }
 
@@ -386,7 +389,8 @@ async fn missing_run_as_user() {
     let json = only_failure(s.dir.path(), "principals").await;
     assert_eq!(
         details(&json, "principals"),
-        ["user ml-platform@example.com does not exist in DR (used by databricks_job.ml_training_weekly)"]
+        ["user ml-platform@example.com does not exist in DR (used by databricks_job.ml_training_weekly, \
+          databricks_permissions.cluster_ml_gpu_training, databricks_permissions.job_ml_training_weekly)"]
     );
 }
 
@@ -403,7 +407,7 @@ async fn dr_unreachable_is_not_ready_with_the_reason() {
         "✗ DR workspace reachable       unreachable or the credentials do not work",
         "✓ Primary workspace reachable  as emulator@example.com (Emulator User)",
         "✓ Age of the DR copy           1h old (max 1d)",
-        "✓ Committed HCL loads          71 resources, 0 variables, every reference resolves",
+        "✓ Committed HCL loads          111 resources, 0 variables, every reference resolves",
         "✗ DR matches Git               not checked: the DR workspace is unreachable",
         "✗ Region capacity              not checked: the DR workspace is unreachable",
         "✗ Secret scopes and keys       not checked: the DR workspace is unreachable",

@@ -617,8 +617,9 @@ async fn oauth_tokens_are_refreshed_before_expiry() {
         fast(),
     )
     .unwrap();
-    client.current_user().await.unwrap();
-    client.current_user().await.unwrap();
+    // Two calls (`current_user` is asked once per client: a listing is not).
+    client.list_instance_pools().await.unwrap();
+    client.list_instance_pools().await.unwrap();
     assert_eq!(emu.requests_by_path().get("POST /oidc/v1/token"), Some(&2));
 }
 

@@ -299,6 +299,17 @@ pub async fn empty_workspace() -> (Emulator, Raw) {
     (emu, raw)
 }
 
+/// An empty DR workspace's fixtures for the fixture primary: no objects, but the account's users, groups and
+/// service principals the primary names, which every workspace of the account knows (so that its grants apply).
+pub fn dr_of_primary() -> Fixtures {
+    Fixtures {
+        principals: Fixtures::load(&fixtures_dir("primary"))
+            .unwrap()
+            .principals_named(),
+        ..primary_identities()
+    }
+}
+
 /// An emulator seeded with `fixtures/primary`.
 pub async fn start_fixture_primary() -> Emulator {
     start_with(Fixtures::load(&fixtures_dir("primary")).unwrap()).await
@@ -387,6 +398,7 @@ pub async fn passive_dr(
     let primary_fixtures = Fixtures::load(&fixtures_dir("primary")).unwrap();
     // The secret scopes come with the export.
     let mut dr_fixtures = Fixtures {
+        principals: primary_fixtures.principals_named(),
         instance_profiles: primary_fixtures.instance_profiles.clone(),
         workspace_objects: primary_fixtures.workspace_objects.clone(),
         ..primary_identities()
@@ -407,9 +419,14 @@ pub async fn passive_dr(
     let files = exported_files(dir.path());
     let mut config =
         drsync::tfconfig::load(&files, &[], &std::collections::BTreeMap::new()).unwrap();
-    config
-        .resources
-        .retain(|r| !skip.contains(&r.address().as_str()));
+    // What is skipped is not applied, nor the grants on it: they cannot exist without their object.
+    config.resources.retain(|r| {
+        let on_skipped = r.resource_type == "databricks_permissions"
+            && crate::provider::value::references(&drsync::convert::api_body(r))
+                .iter()
+                .any(|a| skip.contains(&a.as_str()));
+        !skip.contains(&r.address().as_str()) && !on_skipped
+    });
     crate::provider::apply(&config, &client(dr.url()))
         .await
         .unwrap();

@@ -14,7 +14,9 @@ async fn the_demo_runs_the_loop_and_shows_the_seeded_drift() {
         "~ databricks_job.orders_hourly_periodic (changed, critical)",
         "- databricks_job.legacy_spark_submit (missing)",
         "+ databricks_cluster.adhoc_debug_dr (unmanaged)",
-        "drift: 4 findings (1 critical)",
+        "~ databricks_permissions.job_nightly_sales_etl (changed)",
+        "- databricks_permissions.job_legacy_spark_submit (missing)",
+        "drift: 6 findings (1 critical)",
         "3. check",
         "NOT READY",
     ] {
@@ -29,7 +31,7 @@ async fn the_demo_runs_the_loop_and_shows_the_seeded_drift() {
     assert!(
         head.message()
             .unwrap()
-            .starts_with("drsync: 71 resources added"),
+            .starts_with("drsync: 111 resources added"),
         "{:?}",
         head.message()
     );

@@ -46,7 +46,7 @@ async fn one_commit_per_change_listing_exactly_the_changes() {
     assert_eq!(log.len(), 2);
     let message = &log[0].1;
     assert!(
-        message.starts_with("drsync: 71 resources added (primary 127.0.0.1"),
+        message.starts_with("drsync: 111 resources added (primary 127.0.0.1"),
         "{message}"
     );
     assert!(
@@ -290,7 +290,12 @@ async fn a_rename_on_the_primary_moves_the_resource() {
     let raw = Raw::new(&emu);
     let dir = tempfile::tempdir().unwrap();
     let repo = git_init(dir.path());
-    write_config(dir.path(), emu.url(), GIT);
+    // The moves of the objects themselves; their grants' labels follow theirs, and move the same way.
+    write_config(
+        dir.path(),
+        emu.url(),
+        &format!("{GIT}[export]\nresources = [\"jobs\", \"clusters\", \"instance_pools\", \"cluster_policies\"]\n"),
+    );
     let first = drsync(dir.path(), &["export"], COMMIT_ENV).await;
     assert_eq!(first.code, 0, "{first:?}");
     let before = generated(dir.path());
@@ -567,7 +572,7 @@ async fn terraform_plans_in_place(
 async fn drift_after_a_rename_reads_moved_tf_and_finds_nothing() {
     let emu = primary().await;
     let dr = start(EmulatorConfig {
-        fixtures: crate::common::primary_identities(),
+        fixtures: crate::common::dr_of_primary(),
         seed: 3,
         ..EmulatorConfig::default()
     })
@@ -709,6 +714,7 @@ async fn the_export_commits_only_its_own_files() {
             "drsync-labels.json",
             "instance_pools.tf",
             "jobs.tf",
+            "permissions.tf",
             "pipelines.tf",
             "secret_acls.tf",
             "secret_scopes.tf",

@@ -21,6 +21,7 @@ mod init;
 mod listing_failures;
 mod matching;
 mod pacing;
+mod permissions;
 mod provider;
 mod report;
 mod rewrite;

@@ -111,6 +111,10 @@ macro_rules! fixture_files {
                 "pipelines.json",
                 include_str!(concat!("../../../fixtures/", $dir, "/pipelines.json")),
             ),
+            (
+                "permissions.json",
+                include_str!(concat!("../../../fixtures/", $dir, "/permissions.json")),
+            ),
         ]
     };
 }

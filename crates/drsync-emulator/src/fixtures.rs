@@ -51,6 +51,13 @@ pub struct Fixtures {
     pub sql_warehouses: Vec<Value>,
     /// `pipelines.json`: array of `pipelines/{id}` GET bodies.
     pub pipelines: Vec<Value>,
+    /// `permissions.json`: array of `GET /api/2.0/permissions/{type}/{id}` bodies (`ObjectPermissions`); the
+    /// direct grants of each object the workspace has become its ACL, and every principal named is known.
+    pub permissions: Vec<Value>,
+    /// Principals the workspace knows besides those the files name, each an access-control entry's principal
+    /// (`{"user_name": ...}`, `{"group_name": ...}` or `{"service_principal_name": ...}`): the account's
+    /// identities, for a workspace (a DR) that grants get applied to. Not a file.
+    pub principals: Vec<Value>,
 }
 
 impl Fixtures {
@@ -116,7 +123,55 @@ impl Fixtures {
             workspace_objects: array(dir, "workspace_objects.json", &["path", "object_type"])?,
             sql_warehouses: array(dir, "sql_warehouses.json", &["id", "name"])?,
             pipelines: array(dir, "pipelines.json", &["pipeline_id", "spec"])?,
+            permissions: array(
+                dir,
+                "permissions.json",
+                &["object_id", "object_type", "access_control_list"],
+            )?,
+            principals: Vec::new(),
         })
+    }
+
+    /// Every principal these fixtures name: in their ACLs (`permissions`), as creators of jobs, clusters and
+    /// pools (who hold grants by default), and in [`Fixtures::principals`]; as access-control entries. What a
+    /// workspace of the same account knows too: a DR's [`Fixtures::principals`].
+    pub fn principals_named(&self) -> Vec<Value> {
+        let mut out: Vec<Value> = self.principals.clone();
+        for creator in self
+            .jobs
+            .iter()
+            .chain(&self.clusters)
+            .chain(&self.instance_pools)
+            .filter_map(|o| o.get("creator_user_name").and_then(Value::as_str))
+        {
+            let field = if crate::acl::is_application_id(creator) {
+                "service_principal_name"
+            } else {
+                "user_name"
+            };
+            let principal = serde_json::json!({ field: creator });
+            if !out.contains(&principal) {
+                out.push(principal);
+            }
+        }
+        for entry in self
+            .permissions
+            .iter()
+            .filter_map(|b| b.get("access_control_list").and_then(Value::as_array))
+            .flatten()
+        {
+            let mut principal = serde_json::Map::new();
+            for field in ["user_name", "group_name", "service_principal_name"] {
+                if let Some(v) = entry.get(field) {
+                    principal.insert(field.to_string(), v.clone());
+                }
+            }
+            let principal = Value::Object(principal);
+            if !out.contains(&principal) {
+                out.push(principal);
+            }
+        }
+        out
     }
 }
 

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod acl;
 mod auth;
 mod catalog;
 mod cluster_list;
@@ -21,6 +22,7 @@ mod json;
 mod misc;
 mod objects;
 mod params;
+mod permissions;
 mod pipelines;
 mod policies;
 mod pools;
@@ -183,7 +185,12 @@ impl Emulator {
             .local_addr()
             .map_err(|source| Error::Bind { addr, source })?;
         let url = format!("http://{local}");
+        let (acls, principals) = (
+            config.fixtures.permissions.clone(),
+            config.fixtures.principals.clone(),
+        );
         let mut workspace = Workspace::new(config.cloud, config.fixtures, config.seed);
+        permissions::seed(&mut workspace, &acls, &principals);
         workspace.policy_json = config.policy_json;
         let state = AppState {
             ws: Arc::new(Mutex::new(workspace)),
@@ -333,6 +340,7 @@ fn router(state: AppState) -> Router {
         .merge(pipelines::routes())
         .merge(secrets::routes())
         .merge(scim::routes())
+        .merge(permissions::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
@@ -377,10 +385,12 @@ async fn faults_and_latency(State(state): State<AppState>, req: Request, next: N
             match change {
                 Change::DeleteJob(id) => {
                     ws.jobs.remove(&id);
+                    ws.forget_acl(&format!("/jobs/{id}"));
                 }
                 Change::DeleteCluster(id) => {
                     ws.clusters.remove(&id);
                     ws.libraries.remove(&id);
+                    ws.forget_acl(&format!("/clusters/{id}"));
                 }
             }
         }

@@ -59,9 +59,11 @@ pub(crate) fn get_route(
 }
 
 /// The `POST .../delete` route of objects kept by id: remove the object whose id the body's `id_key` names from
-/// the map `objects` picks, or answer `not_found` of that id.
+/// the map `objects` picks, and its ACL (kept under `acl_prefix` + id, e.g. `/instance-pools/`), or answer
+/// `not_found` of that id.
 pub(crate) fn delete_route(
     id_key: &'static str,
+    acl_prefix: &'static str,
     objects: fn(&mut Workspace) -> &mut BTreeMap<String, Value>,
     not_found: fn(&str) -> ApiError,
 ) -> MethodRouter<AppState> {
@@ -73,6 +75,7 @@ pub(crate) fn delete_route(
             if objects(&mut ws).remove(&id).is_none() {
                 return Err(not_found(&id));
             }
+            ws.forget_acl(&format!("{acl_prefix}{id}"));
             Ok::<_, ApiError>(Json(json!({})))
         },
     )

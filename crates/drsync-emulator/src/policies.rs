@@ -38,7 +38,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/2.0/policies/clusters/edit", post(edit))
         .route(
             "/api/2.0/policies/clusters/delete",
-            delete_route("policy_id", |ws| &mut ws.policies, no_such_policy),
+            delete_route(
+                "policy_id",
+                "/cluster-policies/",
+                |ws| &mut ws.policies,
+                no_such_policy,
+            ),
         )
 }
 

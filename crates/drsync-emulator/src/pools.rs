@@ -32,7 +32,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/2.0/instance-pools/edit", post(edit))
         .route(
             "/api/2.0/instance-pools/delete",
-            delete_route("instance_pool_id", |ws| &mut ws.pools, no_such_pool),
+            delete_route(
+                "instance_pool_id",
+                "/instance-pools/",
+                |ws| &mut ws.pools,
+                no_such_pool,
+            ),
         )
 }
 

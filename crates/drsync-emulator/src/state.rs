@@ -1,6 +1,7 @@
 //! The emulated workspace's state: every object as the API body the real service would return, kept so that
 //! unknown fields survive, plus the id and clock sources. It holds data only: no HTTP here.
 
+use super::acl::Grant;
 use super::catalog::{self, Cloud};
 use super::cluster_list::ListIndex;
 use super::fixtures::Fixtures;
@@ -67,6 +68,12 @@ pub(crate) struct Workspace {
     pub(crate) warehouses: BTreeMap<String, Value>,
     /// Pipelines by id, each a full `pipelines/{id}` GET body (`spec` and the state fields).
     pub(crate) pipelines: BTreeMap<String, Value>,
+    /// Direct grants by `object_id` (`/jobs/123`), for objects whose ACL was set (or seeded); an object
+    /// without an entry has its creator's default grant (`permissions`). Removed with the object.
+    pub(crate) acls: BTreeMap<String, Vec<Grant>>,
+    /// Principal names a grant may use besides the SCIM ones (`principals`): those the fixtures' ACLs and
+    /// creators name (`permissions::seed`).
+    pub(crate) known_principals: super::acl::Principals,
     rng: SmallRng,
 }
 
@@ -113,6 +120,8 @@ impl Workspace {
             policy_json: PolicyJson::default(),
             warehouses: BTreeMap::new(),
             pipelines: BTreeMap::new(),
+            acls: BTreeMap::new(),
+            known_principals: super::acl::Principals::default(),
             rng: SmallRng::seed_from_u64(seed),
         };
         for job in fixtures.jobs {
@@ -161,6 +170,11 @@ impl Workspace {
             }
         }
         ws
+    }
+
+    /// Forget the ACL of a deleted object (`object_id`, e.g. `/jobs/123`).
+    pub(crate) fn forget_acl(&mut self, object_id: &str) {
+        self.acls.remove(object_id);
     }
 
     /// The user name of the principal behind PATs, used as `creator_user_name`.
@@ -379,6 +393,19 @@ impl Scopes {
             );
         }
         Scopes(scopes)
+    }
+}
+
+impl Workspace {
+    /// Whether a grant may name `name` in `field` (`user_name`, `group_name`, `service_principal_name`): a SCIM
+    /// principal of the workspace, or one its fixtures name (`known_principals`).
+    pub(crate) fn knows_principal(&self, field: &str, name: &str) -> bool {
+        let kind = match field {
+            "user_name" => PrincipalKind::User,
+            "group_name" => PrincipalKind::Group,
+            _ => PrincipalKind::ServicePrincipal,
+        };
+        self.principals.find(kind, name).is_some() || self.known_principals.knows(field, name)
     }
 }
 

@@ -17,6 +17,7 @@
 pub mod cluster;
 pub mod diff;
 pub mod job;
+pub mod permissions;
 pub mod pipeline;
 pub mod policy;
 pub mod pool;
@@ -146,6 +147,7 @@ pub fn validate(r: &Resource) -> Vec<Violation> {
         pipeline::TYPE => pipeline::validate(&b),
         secret::SCOPE => secret::validate_scope(&b),
         secret::ACL => secret::validate_acl(&b),
+        permissions::TYPE => permissions::validate(&b),
         other => vec![Problem::value(format!("unknown resource type {other}"))],
     };
     problems
@@ -174,6 +176,9 @@ pub enum Request {
     Pipeline(Map<String, Value>),
     SecretScope(Map<String, Value>),
     SecretAcl(Map<String, Value>),
+    /// The ACL as given: the current user and owner additions of §6.2 need the applying identity, which
+    /// [`create_one`] knows.
+    Permissions(Map<String, Value>),
 }
 
 /// The create request for a resource, references resolved against `ids`.
@@ -191,6 +196,7 @@ pub fn create_request(r: &Resource, ids: &Ids) -> Result<Request, Error> {
         pipeline::TYPE => Request::Pipeline(pipeline::create(b)),
         secret::SCOPE => Request::SecretScope(secret::create_scope(b)),
         secret::ACL => Request::SecretAcl(secret::create_acl(b)),
+        permissions::TYPE => Request::Permissions(b),
         other => return Err(Error::UnknownType(other.to_string())),
     })
 }
@@ -228,6 +234,26 @@ async fn create_one(client: &WorkspaceClient, r: &Resource, ids: &Ids) -> Result
     let address = r.address();
     let request = create_request(r, ids)?;
     let (id, attributes) = match request {
+        Request::Permissions(b) => {
+            let me = client
+                .current_user()
+                .await
+                .map_err(api_err(&address))?
+                .user_name;
+            let put = permissions::create(&b, &me).map_err(|message| Error::Provider {
+                address: address.clone(),
+                message,
+            })?;
+            client
+                .put(&put.path, &put.body)
+                .await
+                .map_err(api_err(&address))?;
+            let keep_me = permissions::names(&b, &me);
+            let state = permissions::read(client, &put.id, |_| keep_me)
+                .await
+                .map_err(api_err(&address))?;
+            (put.id, state)
+        }
         Request::Policy(b) => {
             let resp = client
                 .post("/api/2.0/policies/clusters/create", &Value::Object(b))
@@ -457,8 +483,15 @@ async fn read(
     address: &str,
     id: &str,
     libraries: bool,
+    prior: Option<&Attributes>,
 ) -> Result<Map<String, Value>, Error> {
     let r = match type_of(address) {
+        permissions::TYPE => {
+            permissions::read(client, id, |me| {
+                prior.is_some_and(|p| permissions::names(p, me))
+            })
+            .await
+        }
         job::TYPE => job::read(client, id).await,
         cluster::TYPE => cluster::read(client, id, libraries).await,
         pool::TYPE => pool::read(client, id).await,
@@ -484,7 +517,7 @@ pub async fn import(client: &WorkspaceClient, address: &str, id: &str) -> Result
         job::legacy_losses(&mut state);
         state
     } else {
-        read(client, address, id, false).await?
+        read(client, address, id, false, None).await?
     };
     Ok(Instance {
         id: id.to_string(),
@@ -501,6 +534,7 @@ fn rule_of(resource_type: &str) -> fn(&[&str]) -> diff::Rule {
         pipeline::TYPE => pipeline::rule,
         secret::SCOPE => secret::rule_scope,
         secret::ACL => secret::rule_acl,
+        permissions::TYPE => permissions::rule,
         _ => policy::rule,
     }
 }
@@ -528,7 +562,7 @@ pub async fn refresh(
             async move {
                 (
                     address.clone(),
-                    read(client, address, &inst.id, libraries).await,
+                    read(client, address, &inst.id, libraries, Some(&inst.attributes)).await,
                 )
             }
         })
@@ -572,6 +606,7 @@ pub fn planned(r: &Resource, ids: &Ids) -> Map<String, Value> {
         pool::TYPE => pool::defaults(&mut b),
         sql_endpoint::TYPE => sql_endpoint::defaults(&mut b),
         pipeline::TYPE => pipeline::defaults(&mut b),
+        permissions::TYPE => permissions::defaults(&mut b),
         _ => {}
     }
     b

@@ -64,9 +64,17 @@ pub struct RoundTrip {
 }
 
 pub async fn round_trip(fixtures: Fixtures, rules: &str) -> RoundTrip {
+    let principals = fixtures.principals_named();
     let primary = emulator(fixtures, 1).await;
     let (export, config) = export_of(&primary, rules).await;
-    let dr = emulator(crate::common::primary_identities(), 11).await;
+    let dr = emulator(
+        Fixtures {
+            principals,
+            ..crate::common::primary_identities()
+        },
+        11,
+    )
+    .await;
     let state = apply(&config, &client(dr.url()))
         .await
         .unwrap_or_else(|e| panic!("model apply: {e}"));
@@ -490,7 +498,7 @@ async fn policy_definitions_plan_clean_whether_echoed_or_reserialized() {
             "the pool id is a reference"
         );
         let dr = start(EmulatorConfig {
-            fixtures: crate::common::primary_identities(),
+            fixtures: crate::common::dr_of_primary(),
             seed: 11,
             policy_json: mode,
             ..EmulatorConfig::default()

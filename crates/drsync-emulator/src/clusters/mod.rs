@@ -403,6 +403,7 @@ async fn permanent_delete(State(state): State<AppState>, body: Bytes) -> Reply {
         return Err(no_such_cluster(&id));
     }
     ws.libraries.remove(&id);
+    ws.forget_acl(&format!("/clusters/{id}"));
     Ok(Json(json!({})))
 }
 

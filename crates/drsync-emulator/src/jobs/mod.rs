@@ -869,5 +869,6 @@ fn update(ws: &mut Workspace, mut body: Map<String, Value>) -> Result<Value, Api
 fn delete(ws: &mut Workspace, body: Map<String, Value>) -> Result<Value, ApiError> {
     let id = body_job_id(&body)?;
     ws.jobs.remove(&id).ok_or_else(|| no_such_job(id))?;
+    ws.forget_acl(&format!("/jobs/{id}"));
     Ok(json!({}))
 }
