@@ -139,3 +139,29 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
             .map_err(IntoResponse::into_response)
     }
 }
+
+/// One page of `map` in key order after a `page_token` of the form `after:<last key of the page before>` (the
+/// emulator's own token for lists ordered by id: pipelines, SQL warehouses), at most `size` items; with the
+/// token of the next page when more remain. A token of another form is the service's `Invalid page token`.
+pub(crate) fn page_after<'a>(
+    map: &'a std::collections::BTreeMap<String, Value>,
+    token: Option<&str>,
+    size: usize,
+) -> Result<(Vec<&'a Value>, Option<String>), ApiError> {
+    let after = match token {
+        None | Some("") => None,
+        Some(t) => Some(
+            t.strip_prefix("after:")
+                .ok_or_else(|| ApiError::invalid_parameter(format!("Invalid page token: {t}")))?,
+        ),
+    };
+    let mut rest = map
+        .iter()
+        .filter(|(id, _)| after.is_none_or(|a| id.as_str() > a));
+    let page: Vec<(&String, &Value)> = rest.by_ref().take(size).collect();
+    let next = match (rest.next(), page.last()) {
+        (Some(_), Some((last, _))) => Some(format!("after:{last}")),
+        _ => None,
+    };
+    Ok((page.into_iter().map(|(_, v)| v).collect(), next))
+}

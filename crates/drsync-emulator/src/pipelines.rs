@@ -9,7 +9,7 @@
 
 use super::auth::{caller, Principal};
 use super::error::ApiError;
-use super::params::{JsonObject, Query};
+use super::params::{page_after, JsonObject, Query};
 use super::state::{now_ms, Workspace};
 use super::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -164,31 +164,17 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Reply {
         }
     };
     // Ordered by id ascending ("The default is id asc"); the token is the last id of the page before.
-    let after = match q.get("page_token") {
-        None | Some("") => None,
-        Some(t) => Some(
-            t.strip_prefix("after:")
-                .ok_or_else(|| ApiError::invalid_parameter(format!("Invalid page token: {t}")))?
-                .to_string(),
-        ),
-    };
     let ws = state.workspace();
-    let mut rest = ws
-        .pipelines
-        .iter()
-        .filter(|(id, _)| after.as_deref().is_none_or(|a| id.as_str() > a));
-    let page: Vec<(&String, &Value)> = rest.by_ref().take(size).collect();
+    let (page, next) = page_after(&ws.pipelines, q.get("page_token"), size)?;
     let mut body = Map::new();
     if !page.is_empty() {
         body.insert(
             "statuses".into(),
-            Value::Array(page.iter().map(|(_, p)| state_info(p)).collect()),
+            Value::Array(page.into_iter().map(state_info).collect()),
         );
     }
-    if rest.next().is_some() {
-        if let Some((last, _)) = page.last() {
-            body.insert("next_page_token".into(), json!(format!("after:{last}")));
-        }
+    if let Some(next) = next {
+        body.insert("next_page_token".into(), json!(next));
     }
     Ok(Json(Value::Object(body)))
 }

@@ -11,7 +11,7 @@
 
 use super::auth::{caller, Principal};
 use super::error::ApiError;
-use super::params::{required_str, JsonObject, Query};
+use super::params::{page_after, required_str, JsonObject, Query};
 use super::state::Workspace;
 use super::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -206,31 +206,17 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Reply {
             )))
         }
     };
-    let after = match q.get("page_token") {
-        None | Some("") => None,
-        Some(t) => Some(
-            t.strip_prefix("after:")
-                .ok_or_else(|| ApiError::invalid_parameter(format!("Invalid page token: {t}")))?
-                .to_string(),
-        ),
-    };
     let ws = state.workspace();
-    let mut rest = ws
-        .warehouses
-        .iter()
-        .filter(|(id, _)| after.as_deref().is_none_or(|a| id.as_str() > a));
-    let page: Vec<(&String, &Value)> = rest.by_ref().take(size).collect();
+    let (page, next) = page_after(&ws.warehouses, q.get("page_token"), size)?;
     let mut body = Map::new();
     if !page.is_empty() {
         body.insert(
             "warehouses".into(),
-            Value::Array(page.iter().map(|(_, w)| (*w).clone()).collect()),
+            Value::Array(page.into_iter().cloned().collect()),
         );
     }
-    if rest.next().is_some() {
-        if let Some((last, _)) = page.last() {
-            body.insert("next_page_token".into(), json!(format!("after:{last}")));
-        }
+    if let Some(next) = next {
+        body.insert("next_page_token".into(), json!(next));
     }
     Ok(Json(Value::Object(body)))
 }
