@@ -337,8 +337,9 @@ pub struct DrPrincipals {
     pub service_principals: Option<HashSet<String>>,
 }
 
-/// The groups every workspace has, whether or not a listing shows them ("admins" and "users": docs.databricks.com,
-/// "Manage groups": "Databricks workspaces have two system groups").
+/// The groups every workspace has, whether or not a listing shows them: `admins`, whose grants the provider
+/// treats as the workspace's own (provider-behaviour.md §6.2, §6.3), and `users`, every user of the workspace
+/// [inferred: the reference does not list system groups; the emulator's SCIM fixtures hold both].
 const SYSTEM_GROUPS: &[&str] = &["admins", "users"];
 
 /// Principals: every user, group and service principal that `run_as`, a permission or a secret ACL names exists
