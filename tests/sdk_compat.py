@@ -817,6 +817,19 @@ def warehouses_suite(w):
     expect_error("warehouses.create with a size the API lacks raises InvalidParameterValue",
                  InvalidParameterValue, "INVALID_PARAMETER_VALUE", "Invalid cluster size",
                  lambda: w.warehouses.create(name="sdk-compat-bad", cluster_size="Huge"))
+    acl = w.warehouses.get_permissions(wid)
+    direct = {(e.user_name or e.group_name, p.permission_level.value)
+              for e in acl.access_control_list for p in e.all_permissions if not p.inherited}
+    check("warehouses.get_permissions: object_type warehouses, the creator owns it",
+          acl.object_type == "warehouses" and direct == {("emulator@example.com", "IS_OWNER")}, acl)
+    w.warehouses.update_permissions(wid, access_control_list=[sql.WarehouseAccessControlRequest(
+        group_name="users", permission_level=sql.WarehousePermissionLevel.CAN_USE)])
+    # The provider's path (`/sql/warehouses/`, provider-behaviour.md §6.1) reads the same ACL.
+    raw = w.api_client.do("GET", f"/api/2.0/permissions/sql/warehouses/{wid}")
+    direct = {(e.get("user_name") or e.get("group_name"), p["permission_level"])
+              for e in raw["access_control_list"] for p in e["all_permissions"] if not p["inherited"]}
+    check("warehouses.update_permissions adds a grant, read back on the provider's path",
+          direct == {("emulator@example.com", "IS_OWNER"), ("users", "CAN_USE")}, raw)
     w.warehouses.delete(plain)
     w.warehouses.delete(wid)
     check("warehouses.delete removes them", not any(x.id in (wid, plain) for x in w.warehouses.list()), "still listed")
@@ -863,6 +876,15 @@ def pipelines_suite(w):
     got = w.pipelines.get(pid).spec.as_dict()
     same("pipelines.update applied", {k: v for k, v in edited.items() if k != "development"}, got)
     check("pipelines.update replaces the whole spec", "clusters" not in got and not got.get("development"), got)
+    acl = w.pipelines.get_permissions(pid)
+    check("pipelines.get_permissions: object_type pipelines, the creator owns it",
+          acl.object_type == "pipelines" and {(e.user_name, p.permission_level.value)
+                                               for e in acl.access_control_list for p in e.all_permissions
+                                               if not p.inherited} == {("emulator@example.com", "IS_OWNER")}, acl)
+    expect_error("a pipeline grant with a level pipelines lack raises InvalidParameterValue", InvalidParameterValue,
+                 "INVALID_PARAMETER_VALUE", "",
+                 lambda: w.permissions.update("pipelines", pid, access_control_list=[iam.AccessControlRequest(
+                     group_name="users", permission_level=iam.PermissionLevel.CAN_USE)]))
     for p in (pid, hive, twin):
         w.pipelines.delete(p)
     expect_error("pipelines.get of a deleted pipeline raises ResourceDoesNotExist", ResourceDoesNotExist,

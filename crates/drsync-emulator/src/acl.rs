@@ -114,6 +114,33 @@ pub(crate) fn direct_grants(body: &Value) -> Vec<Grant> {
     out
 }
 
+/// The creators of objects, as principals (`{"user_name": ...}` or `{"service_principal_name": ...}`): jobs,
+/// clusters, pools and pipelines name theirs in `creator_user_name`, warehouses in `creator_name`
+/// (databricks-sdk-py `jobs.Job`, `compute.ClusterDetails`, `compute.GetInstancePool`,
+/// `pipelines.GetPipelineResponse`, `sql.GetWarehouseResponse`).
+pub(crate) fn creators<'a>(
+    objects: impl Iterator<Item = &'a Value>,
+    warehouses: impl Iterator<Item = &'a Value>,
+) -> Vec<Value> {
+    objects
+        .filter_map(|o| o.get("creator_user_name"))
+        .chain(warehouses.filter_map(|w| w.get("creator_name")))
+        .filter_map(Value::as_str)
+        .map(|creator| serde_json::json!({ (principal_field(creator)): creator }))
+        .collect()
+}
+
+/// The principal field of a name that may be a user's or a service principal's: a service principal is named
+/// by its application id, a lowercase UUID, a user by an e-mail (the provider's rule for `run_as_user_name`,
+/// provider-behaviour.md §2.4, §13).
+pub(crate) fn principal_field(name: &str) -> &'static str {
+    if is_application_id(name) {
+        "service_principal_name"
+    } else {
+        "user_name"
+    }
+}
+
 /// Whether a principal name is a service principal's application id: a lowercase UUID.
 pub(crate) fn is_application_id(name: &str) -> bool {
     let groups: Vec<&str> = name.split('-').collect();

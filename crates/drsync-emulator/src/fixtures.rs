@@ -137,19 +137,13 @@ impl Fixtures {
     /// workspace of the same account knows too: a DR's [`Fixtures::principals`].
     pub fn principals_named(&self) -> Vec<Value> {
         let mut out: Vec<Value> = self.principals.clone();
-        for creator in self
+        let objects = self
             .jobs
             .iter()
             .chain(&self.clusters)
             .chain(&self.instance_pools)
-            .filter_map(|o| o.get("creator_user_name").and_then(Value::as_str))
-        {
-            let field = if crate::acl::is_application_id(creator) {
-                "service_principal_name"
-            } else {
-                "user_name"
-            };
-            let principal = serde_json::json!({ field: creator });
+            .chain(&self.pipelines);
+        for principal in crate::acl::creators(objects, self.sql_warehouses.iter()) {
             if !out.contains(&principal) {
                 out.push(principal);
             }

@@ -10,10 +10,10 @@
 //! an owner), §6.2 (owner rules, the "no existing owner" answer), §6.3 (emails come back lowercased); the jobs
 //! access-control docs (docs.databricks.com `security/auth/access-control/jobs-acl`: "Workspace admins have
 //! the CAN MANAGE permission on all jobs in their workspace and the job creator has the IS OWNER permission by
-//! default"). Rows for pipelines (`/pipelines/`, `pipelines`) and warehouses (`/sql/warehouses/`,
-//! `warehouses`) join [`TYPES`] once the emulator holds those objects.
+//! default"). Warehouses answer on two paths: `/sql/warehouses/{id}`, the provider's (§6.1, §6.5), and
+//! `/warehouses/{id}`, the SDK's (databricks-sdk-py `WarehousesAPI.get_permissions`).
 
-use super::acl::{canonical, direct_grants, is_application_id, Grant, PRINCIPAL_FIELDS};
+use super::acl::{canonical, creators, direct_grants, principal_field, Grant, PRINCIPAL_FIELDS};
 use super::auth::{caller, Principal};
 use super::error::ApiError;
 use super::params::body_object;
@@ -25,13 +25,23 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::{json, Map, Value};
 
-/// The `permissions/*` routes.
+/// The `permissions/*` routes. A warehouse's path segment holds a slash, so it has a route of its own.
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/api/2.0/permissions/{object_type}/{object_id}",
-        get(get_acl).put(put_acl).patch(patch_acl),
-    )
+    Router::new()
+        .route(
+            "/api/2.0/permissions/{object_type}/{object_id}",
+            get(get_acl).put(put_acl).patch(patch_acl),
+        )
+        .route(
+            "/api/2.0/permissions/sql/warehouses/{object_id}",
+            get(get_warehouse_acl)
+                .put(put_warehouse_acl)
+                .patch(patch_warehouse_acl),
+        )
 }
+
+/// The warehouses' `request_object_type` (§6.1).
+const WAREHOUSES: &str = "sql/warehouses";
 
 type Reply = Result<Json<Value>, ApiError>;
 
@@ -60,6 +70,13 @@ pub(crate) struct ObjectType {
 
 fn creator_of(v: &Value) -> Option<String> {
     v.get("creator_user_name")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// A warehouse names its creator in `creator_name` (databricks-sdk-py `sql.GetWarehouseResponse`).
+fn warehouse_creator(v: &Value) -> Option<String> {
+    v.get("creator_name")
         .and_then(Value::as_str)
         .map(str::to_string)
 }
@@ -105,11 +122,53 @@ pub(crate) const TYPES: &[ObjectType] = &[
         admins_level: "CAN_USE",
         lookup: |ws, id| ws.policies.get(id).map(|_| None),
     },
+    ObjectType {
+        path: WAREHOUSES,
+        object_type: "warehouses",
+        levels: &[
+            "CAN_USE",
+            "CAN_MANAGE",
+            "CAN_MONITOR",
+            "CAN_VIEW",
+            "IS_OWNER",
+        ],
+        owned: true,
+        // The owner is the creator, as for jobs: the provider's Delete restores the creator as the owner of
+        // jobs and warehouses (§6.2).
+        creator_level: Some("IS_OWNER"),
+        // [inferred] admins manage every warehouse, as they do jobs (jobs access-control docs).
+        admins_level: "CAN_MANAGE",
+        lookup: |ws, id| ws.warehouses.get(id).map(warehouse_creator),
+    },
+    ObjectType {
+        path: "pipelines",
+        object_type: "pipelines",
+        levels: &["CAN_VIEW", "CAN_RUN", "CAN_MANAGE", "IS_OWNER"],
+        owned: true,
+        // [inferred] the creator owns a pipeline as it owns a job: pipelines have exactly one owner (§6.2).
+        creator_level: Some("IS_OWNER"),
+        // [inferred] as on jobs.
+        admins_level: "CAN_MANAGE",
+        lookup: |ws, id| ws.pipelines.get(id).map(creator_of),
+    },
 ];
 
-/// The row of a `request_object_type`.
+/// The row of a `request_object_type`; `warehouses` is the SDK's name for `sql/warehouses`.
 pub(crate) fn object_type(path: &str) -> Option<&'static ObjectType> {
+    let path = if path == "warehouses" {
+        WAREHOUSES
+    } else {
+        path
+    };
     TYPES.iter().find(|t| t.path == path)
+}
+
+/// The row and the id of an `object_id` (`/jobs/12`, `/sql/warehouses/ab`, `/warehouses/ab`).
+fn split_object_id(object_id: &str) -> Option<(&'static ObjectType, &str)> {
+    let rest = object_id.strip_prefix('/')?;
+    let rest = rest.strip_prefix("sql/").unwrap_or(rest);
+    let (path, id) = rest.split_once('/')?;
+    Some((object_type(path)?, id))
 }
 
 fn no_such_object(t: &ObjectType, id: &str) -> ApiError {
@@ -134,13 +193,7 @@ fn current(ws: &Workspace, t: &ObjectType, id: &str) -> Result<Vec<Grant>, ApiEr
     }
     Ok(match (t.creator_level, creator) {
         (Some(level), Some(creator)) => {
-            // A service principal creator is named by its application id, a lowercase UUID; such a name is a
-            // service principal, an e-mail a user (the provider's rule for `run_as_user_name`, §2.4, §13).
-            let field = if is_application_id(&creator) {
-                "service_principal_name"
-            } else {
-                "user_name"
-            };
+            let field = principal_field(&creator);
             vec![Grant {
                 field,
                 name: canonical(field, &creator),
@@ -162,18 +215,14 @@ pub(crate) fn seed(ws: &mut Workspace, acls: &[Value], principals: &[Value]) {
         .groups
         .extend(["admins".to_string(), "users".to_string()]);
     known.learn(&json!({ "user_name": me }));
-    for creator in ws
+    let objects = ws
         .jobs
         .values()
         .chain(ws.clusters.values())
         .chain(ws.pools.values())
-        .filter_map(|o| o.get("creator_user_name"))
-    {
-        let field = match creator.as_str() {
-            Some(name) if is_application_id(name) => "service_principal_name",
-            _ => "user_name",
-        };
-        known.learn(&json!({ field: creator }));
+        .chain(ws.pipelines.values());
+    for creator in creators(objects, ws.warehouses.values()) {
+        known.learn(&creator);
     }
     for p in principals {
         known.learn(p);
@@ -190,13 +239,9 @@ pub(crate) fn seed(ws: &mut Workspace, acls: &[Value], principals: &[Value]) {
         let Some(object_id) = body.get("object_id").and_then(Value::as_str) else {
             continue;
         };
-        let mut parts = object_id.trim_start_matches('/').splitn(2, '/');
-        let (Some(path), Some(id)) = (parts.next(), parts.next()) else {
-            continue;
-        };
-        if let Some(t) = object_type(path) {
+        if let Some((t, id)) = split_object_id(object_id) {
             if (t.lookup)(ws, id).is_some() {
-                ws.acls.insert(acl_key(path, id), direct_grants(body));
+                ws.acls.insert(acl_key(t.path, id), direct_grants(body));
             }
         }
     }
@@ -406,6 +451,28 @@ async fn patch_acl(
     body: Bytes,
 ) -> Reply {
     update(state, principal, path, id, body, false).await
+}
+
+async fn get_warehouse_acl(state: State<AppState>, Path(id): Path<String>) -> Reply {
+    get_acl(state, Path((WAREHOUSES.into(), id))).await
+}
+
+async fn put_warehouse_acl(
+    state: State<AppState>,
+    principal: Option<Extension<Principal>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Reply {
+    put_acl(state, principal, Path((WAREHOUSES.into(), id)), body).await
+}
+
+async fn patch_warehouse_acl(
+    state: State<AppState>,
+    principal: Option<Extension<Principal>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Reply {
+    patch_acl(state, principal, Path((WAREHOUSES.into(), id)), body).await
 }
 
 #[cfg(test)]
