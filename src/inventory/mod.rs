@@ -86,32 +86,48 @@ pub async fn read_with_progress(
 /// The objects of the permission-bearing kinds in `kinds` that `inventory` holds, other than jobs (which are
 /// sent as they are listed).
 fn object_ids(inventory: &Inventory, kinds: &[ResourceKind]) -> Vec<(ResourceKind, String)> {
-    let mut out = Vec::new();
-    if kinds.contains(&ResourceKind::Clusters) {
-        out.extend(
+    let ids: [(ResourceKind, Vec<&str>); 5] = [
+        (
+            ResourceKind::Clusters,
             inventory
                 .clusters
                 .iter()
-                .map(|c| (ResourceKind::Clusters, c.cluster_id.clone())),
-        );
-    }
-    if kinds.contains(&ResourceKind::InstancePools) {
-        out.extend(
+                .map(|c| c.cluster_id.as_str())
+                .collect(),
+        ),
+        (
+            ResourceKind::InstancePools,
             inventory
                 .pools
                 .iter()
-                .map(|p| (ResourceKind::InstancePools, p.instance_pool_id.clone())),
-        );
-    }
-    if kinds.contains(&ResourceKind::ClusterPolicies) {
-        out.extend(
+                .map(|p| p.instance_pool_id.as_str())
+                .collect(),
+        ),
+        (
+            ResourceKind::ClusterPolicies,
             inventory
                 .policies
                 .iter()
-                .map(|p| (ResourceKind::ClusterPolicies, p.policy_id.clone())),
-        );
-    }
-    out
+                .map(|p| p.policy_id.as_str())
+                .collect(),
+        ),
+        (
+            ResourceKind::SqlWarehouses,
+            inventory.warehouses.iter().map(|w| w.id.as_str()).collect(),
+        ),
+        (
+            ResourceKind::Pipelines,
+            inventory
+                .pipelines
+                .iter()
+                .map(|p| p.pipeline_id.as_str())
+                .collect(),
+        ),
+    ];
+    ids.into_iter()
+        .filter(|(kind, _)| kinds.contains(kind))
+        .flat_map(|(kind, ids)| ids.into_iter().map(move |id| (kind, id.to_string())))
+        .collect()
 }
 
 /// Where the ids of objects whose permissions are to be read are sent.

@@ -309,9 +309,8 @@ pub struct PermissionsTarget {
     pub owned: bool,
 }
 
-/// The kinds whose objects' grants drsync exports, one row each (§6.1). Pipelines (`/pipelines/`,
-/// `pipeline_id`, `pipeline_`, owned) and SQL warehouses (`/sql/warehouses/`, `sql_endpoint_id`,
-/// `sql_endpoint_`, owned) join when drsync exports those kinds.
+/// The kinds whose objects' grants drsync exports, one row each: every kind of §6.1's table (the exporter's
+/// name prefixes: §6.6).
 pub const PERMISSIONS_TARGETS: &[PermissionsTarget] = &[
     PermissionsTarget {
         kind: ResourceKind::Jobs,
@@ -345,6 +344,23 @@ pub const PERMISSIONS_TARGETS: &[PermissionsTarget] = &[
         label_prefix: "cluster_policy_",
         owned: false,
     },
+    PermissionsTarget {
+        kind: ResourceKind::SqlWarehouses,
+        // New resources always get `/sql/warehouses/`; reads also accept the old `/warehouses/` (§6.5).
+        request_object_type: "sql/warehouses",
+        object_type: "warehouses",
+        attribute: "sql_endpoint_id",
+        label_prefix: "sql_endpoint_",
+        owned: true,
+    },
+    PermissionsTarget {
+        kind: ResourceKind::Pipelines,
+        request_object_type: "pipelines",
+        object_type: "pipelines",
+        attribute: "pipeline_id",
+        label_prefix: "pipeline_",
+        owned: true,
+    },
 ];
 
 impl PermissionsTarget {
@@ -353,14 +369,21 @@ impl PermissionsTarget {
         PERMISSIONS_TARGETS.iter().find(|t| t.kind == kind)
     }
 
-    /// The row and the object id of an `object_id` (`/jobs/123` -> jobs, `123`).
+    /// The row and the object id of an `object_id` (`/jobs/123` -> jobs, `123`). A warehouse's may also be
+    /// `/warehouses/<id>`, the older form the provider still reads (§6.5).
     pub fn of_object_id(object_id: &str) -> Option<(&'static PermissionsTarget, &str)> {
-        PERMISSIONS_TARGETS.iter().find_map(|t| {
+        let id_after = |prefix: &str| {
             object_id
                 .strip_prefix('/')
-                .and_then(|rest| rest.strip_prefix(t.request_object_type))
+                .and_then(|rest| rest.strip_prefix(prefix))
                 .and_then(|rest| rest.strip_prefix('/'))
                 .filter(|id| !id.is_empty() && !id.contains('/'))
+        };
+        PERMISSIONS_TARGETS.iter().find_map(|t| {
+            id_after(t.request_object_type)
+                .or_else(|| {
+                    (t.kind == ResourceKind::SqlWarehouses).then(|| id_after("warehouses"))?
+                })
                 .map(|id| (t, id))
         })
     }
@@ -591,7 +614,39 @@ pub fn secret_references(s: &str) -> Vec<(&str, &str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::secret_references;
+    use super::{secret_references, PermissionsTarget, ResourceKind};
+
+    #[test]
+    fn object_ids_name_their_kind() {
+        fn of(id: &str) -> Option<(ResourceKind, &str)> {
+            PermissionsTarget::of_object_id(id).map(|(t, id)| (t.kind, id))
+        }
+        assert_eq!(of("/jobs/12"), Some((ResourceKind::Jobs, "12")));
+        assert_eq!(
+            of("/sql/warehouses/4e8a1b2c3d4e5f60"),
+            Some((ResourceKind::SqlWarehouses, "4e8a1b2c3d4e5f60"))
+        );
+        // The older warehouse form the provider still reads (provider-behaviour.md §6.5).
+        assert_eq!(
+            of("/warehouses/4e8a1b2c3d4e5f60"),
+            Some((ResourceKind::SqlWarehouses, "4e8a1b2c3d4e5f60"))
+        );
+        assert_eq!(
+            of("/pipelines/1f6e-2a"),
+            Some((ResourceKind::Pipelines, "1f6e-2a"))
+        );
+        for other in [
+            "/jobs/",
+            "/jobs/1/2",
+            "jobs/1",
+            "/notebooks/1",
+            "/sql/warehouses",
+        ] {
+            assert_eq!(of(other), None, "{other}");
+        }
+        let wh = PermissionsTarget::of_kind(ResourceKind::SqlWarehouses).unwrap();
+        assert_eq!(wh.object_id("ab"), "/sql/warehouses/ab");
+    }
 
     #[test]
     fn secret_references_are_scope_and_key() {

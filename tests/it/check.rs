@@ -407,7 +407,7 @@ async fn dr_unreachable_is_not_ready_with_the_reason() {
         "✗ DR workspace reachable       unreachable or the credentials do not work",
         "✓ Primary workspace reachable  as emulator@example.com (Emulator User)",
         "✓ Age of the DR copy           1h old (max 1d)",
-        "✓ Committed HCL loads          111 resources, 0 variables, every reference resolves",
+        "✓ Committed HCL loads          116 resources, 0 variables, every reference resolves",
         "✗ DR matches Git               not checked: the DR workspace is unreachable",
         "✗ Region capacity              not checked: the DR workspace is unreachable",
         "✗ Secret scopes and keys       not checked: the DR workspace is unreachable",

@@ -31,7 +31,7 @@ async fn the_demo_runs_the_loop_and_shows_the_seeded_drift() {
     assert!(
         head.message()
             .unwrap()
-            .starts_with("drsync: 111 resources added"),
+            .starts_with("drsync: 116 resources added"),
         "{:?}",
         head.message()
     );

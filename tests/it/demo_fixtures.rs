@@ -170,6 +170,13 @@ async fn dump(emu: &Emulator) -> BTreeMap<&'static str, Value> {
             "policy_id",
             "cluster-policies",
         ),
+        (
+            "/api/2.0/sql/warehouses",
+            "warehouses",
+            "id",
+            "sql/warehouses",
+        ),
+        ("/api/2.0/pipelines", "statuses", "pipeline_id", "pipelines"),
     ] {
         for id in list_ids(&raw, list, key, id_key).await {
             let id = id.as_str().map_or_else(|| id.to_string(), str::to_string);

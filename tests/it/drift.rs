@@ -173,6 +173,11 @@ async fn warehouses_and_pipelines_drift() {
     assert_eq!(
         found,
         [
+            // The deleted pipeline's grants go with it.
+            (
+                "databricks_permissions.pipeline_events_streaming_dlt".to_string(),
+                FindingKind::Missing
+            ),
             (
                 "databricks_pipeline.events_streaming_dlt".to_string(),
                 FindingKind::Missing
@@ -189,7 +194,7 @@ async fn warehouses_and_pipelines_drift() {
         "{:#?}",
         report.findings
     );
-    let changed = &report.findings[1];
+    let changed = &report.findings[2];
     assert_eq!(changed.fields.len(), 1, "{:#?}", changed.fields);
     assert_eq!(changed.fields[0].path, "auto_stop_mins");
 }

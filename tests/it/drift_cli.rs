@@ -45,7 +45,7 @@ async fn exit_codes_formats_and_reports() {
     // The summary's total line and the verdict, whole (the header names the temporary workspace and commit).
     assert!(
         clean.stdout.ends_with(
-            "\ntotal                          111   111      111        0          0        0          0\n\
+            "\ntotal                          116   116      116        0          0        0          0\n\
              coverage   100.0% of live objects are managed by the HCL\n\nno drift\n"
         ),
         "{}",

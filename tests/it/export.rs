@@ -96,8 +96,11 @@ async fn every_resource_conforms_to_the_provider_schema() {
     // 31 jobs on the primary, one of them deployed by a bundle and left out (issue 13, defect 9); 3 SQL
     // warehouses and 2 pipelines; 5 secret scopes and their 14 ACLs (no exporter identity here, so none is the
     // exporter's own); the grants of every exported job but the one whose creator was deleted (29), of every
-    // cluster, one pool and two policies.
-    assert_eq!(checked, 30 + 8 + 5 + 5 + 3 + 2 + 5 + 14 + 29 + 8 + 1 + 2);
+    // cluster, one pool, two policies, and of every warehouse and pipeline (each has its owner).
+    assert_eq!(
+        checked,
+        30 + 8 + 5 + 5 + 3 + 2 + 5 + 14 + 29 + 8 + 1 + 2 + 3 + 2
+    );
 }
 
 #[tokio::test]
@@ -1190,10 +1193,11 @@ async fn dry_run_and_json_summary() {
     assert_eq!(summary["counts"]["jobs"], 30);
     // 53 jobs, clusters, pools, policies, warehouses and pipelines, 5 secret scopes and 13 ACLs (the 14th is
     // the exporting identity's own MANAGE on the scope it created, `normalize::is_own_manage`), and the grants
-    // of 40 objects (every exported job but the one without a creator, every cluster, one pool, two policies).
+    // of 45 objects (every exported job but the one without a creator, every cluster, one pool, two policies,
+    // every warehouse and pipeline).
     assert_eq!(
         summary["changes"]["added"].as_array().unwrap().len(),
-        53 + 18 + 40
+        53 + 18 + 45
     );
     assert!(!summary["warnings"].as_array().unwrap().is_empty());
     let text = drsync(dir.path(), &["export", "--dry-run"], PRIMARY_ENV).await;
@@ -1590,7 +1594,7 @@ async fn an_export_removing_too_much_is_refused_unless_allowed() {
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(
         refused.stderr.contains(
-            "would remove 18 of 111 resources, more than the 12 allowed: databricks_job."
+            "would remove 18 of 116 resources, more than the 12 allowed: databricks_job."
         ),
         "{}",
         refused.stderr

@@ -46,7 +46,7 @@ async fn one_commit_per_change_listing_exactly_the_changes() {
     assert_eq!(log.len(), 2);
     let message = &log[0].1;
     assert!(
-        message.starts_with("drsync: 111 resources added (primary 127.0.0.1"),
+        message.starts_with("drsync: 116 resources added (primary 127.0.0.1"),
         "{message}"
     );
     assert!(

@@ -210,6 +210,80 @@ async fn the_emulator_answers_the_permissions_api() {
     );
 }
 
+/// Warehouses answer on the provider's path (`/sql/warehouses/`) and the SDK's (`/warehouses/`), pipelines on
+/// theirs; both are owned by their creator unless an ACL says otherwise, and take only their own levels.
+#[tokio::test]
+async fn warehouse_and_pipeline_grants() {
+    let emu = start_fixture_primary().await;
+    let (status, body) = get(&emu, "/sql/warehouses/4e8a1b2c3d4e5f60").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["object_id"], "/sql/warehouses/4e8a1b2c3d4e5f60");
+    assert_eq!(body["object_type"], "warehouses");
+    assert_eq!(
+        grants(&body),
+        [
+            g("alice.martin@example.com", "IS_OWNER", false),
+            g("analysts", "CAN_USE", false),
+            g("data-engineers", "CAN_MANAGE", false),
+            g("9d7a3c21-5e4b-4f6a-8b1c-2d3e4f5a6b7c", "CAN_MONITOR", false),
+            g("admins", "CAN_MANAGE", true)
+        ]
+    );
+    assert_eq!(
+        body["access_control_list"][4]["all_permissions"][0]["inherited_from_object"],
+        json!(["/sql/warehouses/"])
+    );
+    assert_eq!(get(&emu, "/warehouses/4e8a1b2c3d4e5f60").await.1, body);
+    // No fixture ACL: the creator (`creator_name`) owns the warehouse.
+    let (_, body) = get(&emu, "/sql/warehouses/c0ffee1234abcd56").await;
+    assert_eq!(
+        grants(&body),
+        [
+            g("bob.chen@example.com", "IS_OWNER", false),
+            g("admins", "CAN_MANAGE", true)
+        ]
+    );
+    // PATCH on the provider's path, read on the SDK's.
+    let (status, body) = send(
+        &emu,
+        reqwest::Method::PATCH,
+        "/sql/warehouses/c0ffee1234abcd56",
+        json!({"access_control_list": [{"group_name": "analysts", "permission_level": "CAN_VIEW"}]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(grants(&get(&emu, "/warehouses/c0ffee1234abcd56").await.1)
+        .contains(&g("analysts", "CAN_VIEW", false)));
+    let (status, body) = get(&emu, "/sql/warehouses/0000000000000000").await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (404, Some("RESOURCE_DOES_NOT_EXIST"))
+    );
+
+    let pipeline = "/pipelines/1f6e2a7c-3b8d-4e5f-9a01-b2c3d4e5f678";
+    let (_, body) = get(&emu, pipeline).await;
+    assert_eq!(body["object_type"], "pipelines");
+    assert_eq!(
+        grants(&body),
+        [
+            g("alice.martin@example.com", "IS_OWNER", false),
+            g("data-engineers", "CAN_RUN", false),
+            g("analysts", "CAN_VIEW", false),
+            g("admins", "CAN_MANAGE", true)
+        ]
+    );
+    // A level of another type is refused.
+    let (status, body) = send(
+        &emu,
+        reqwest::Method::PUT,
+        pipeline,
+        json!({"access_control_list": [{"group_name": "analysts", "permission_level": "CAN_USE"}]}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error_code"], "INVALID_PARAMETER_VALUE");
+}
+
 /// Reading permissions is one GET per object of the kinds asked for, counted in the progress.
 #[tokio::test]
 async fn the_inventory_reads_every_objects_permissions_once() {
@@ -219,7 +293,12 @@ async fn the_inventory_reads_every_objects_permissions_once() {
     let inv = drsync::inventory::read_with_progress(&client, &ResourceKind::ALL, &progress)
         .await
         .unwrap();
-    let objects = inv.jobs.len() + inv.clusters.len() + inv.pools.len() + inv.policies.len();
+    let objects = inv.jobs.len()
+        + inv.clusters.len()
+        + inv.pools.len()
+        + inv.policies.len()
+        + inv.warehouses.len()
+        + inv.pipelines.len();
     assert_eq!(inv.permissions.len(), objects);
     assert_eq!(
         progress

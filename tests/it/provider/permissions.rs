@@ -57,6 +57,28 @@ pub const TARGETS: &[Target] = &[
         adds_current_user: false,
         owned: false,
     },
+    Target {
+        attribute: "sql_endpoint_id",
+        prefix: "sql/warehouses",
+        object_type: "warehouses",
+        levels: &[
+            "CAN_USE",
+            "CAN_MANAGE",
+            "CAN_MONITOR",
+            "CAN_VIEW",
+            "IS_OWNER",
+        ],
+        adds_current_user: true,
+        owned: true,
+    },
+    Target {
+        attribute: "pipeline_id",
+        prefix: "pipelines",
+        object_type: "pipelines",
+        levels: &["CAN_VIEW", "CAN_RUN", "CAN_MANAGE", "IS_OWNER"],
+        adds_current_user: false,
+        owned: true,
+    },
 ];
 
 const PRINCIPALS: [&str; 3] = ["user_name", "group_name", "service_principal_name"];
