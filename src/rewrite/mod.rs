@@ -88,6 +88,7 @@ pub struct Rewriter<'a> {
     node_types: Option<usize>,
     profiles: Option<usize>,
     ids: Option<usize>,
+    principals: Option<usize>,
     replace: Vec<usize>,
     fields: Vec<usize>,
     pause: Option<usize>,
@@ -133,6 +134,9 @@ impl<'a> Rewriter<'a> {
         let ids = (!rules.ids.is_empty())
             .then(|| add("ids".to_string()))
             .flatten();
+        let principals = (!rules.principals.is_empty())
+            .then(|| add("principals".to_string()))
+            .flatten();
         let replace = rules
             .replace
             .iter()
@@ -165,6 +169,7 @@ impl<'a> Rewriter<'a> {
             node_types,
             profiles,
             ids,
+            principals,
             replace,
             fields,
             pause,
@@ -317,6 +322,14 @@ impl<'a> Rewriter<'a> {
                     .get(s.as_str())
                     .cloned()
                     .map(|p| (p, self.profiles)),
+                (
+                    "access_control" | "run_as",
+                    "user_name" | "group_name" | "service_principal_name",
+                )
+                | (_, "single_user_name") => self.principal(s),
+                ("", "principal") if address.starts_with("databricks_secret_acl.") => {
+                    self.principal(s)
+                }
                 _ => None,
             };
             if let Some((new, rule)) = mapped {
@@ -402,6 +415,14 @@ impl<'a> Rewriter<'a> {
                 }
             }
         }
+    }
+
+    /// The DR principal of a principal the export names (`[rewrite.principals]`).
+    fn principal(&self, s: &str) -> Option<(String, Option<usize>)> {
+        self.rules
+            .principals
+            .get(s)
+            .map(|p| (p.clone(), self.principals))
     }
 
     /// The value an exact-mapping rule gives `s`, and that rule's report index.
@@ -770,6 +791,19 @@ fn block_step(b: &Block, name: &str, n: usize) -> String {
             .map(|a| &a.expr)
         {
             return format!("{name}[{v}]");
+        }
+    }
+    // A grant is named by its principal, as drift names it (`access_control[group_name=analysts]`).
+    if name == "access_control" {
+        for key in ["user_name", "group_name", "service_principal_name"] {
+            if let Some(Expression::String(v)) = b
+                .body
+                .attributes()
+                .find(|a| a.key.as_str() == key)
+                .map(|a| &a.expr)
+            {
+                return format!("{name}[{key}={v}]");
+            }
         }
     }
     if matches!(

@@ -29,6 +29,10 @@ pub struct RewriteSection {
     /// Exact mapping of workspace-specific ids drsync does not export (warehouses, pipelines, destinations).
     #[serde(default)]
     pub ids: BTreeMap<String, String>,
+    /// Exact mapping of principals (user names, group names, service principals' application ids) that differ
+    /// in DR: in grants, secret ACLs, `run_as` and single-user clusters.
+    #[serde(default)]
+    pub principals: BTreeMap<String, String>,
     /// Rules for single fields.
     #[serde(default)]
     pub field: Vec<FieldSpec>,
@@ -134,6 +138,8 @@ pub struct Rules {
     pub instance_profiles: BTreeMap<String, String>,
     /// See [`RewriteSection::ids`].
     pub ids: BTreeMap<String, String>,
+    /// See [`RewriteSection::principals`].
+    pub principals: BTreeMap<String, String>,
     /// Field rules.
     pub fields: Vec<FieldRule>,
 }
@@ -212,6 +218,7 @@ impl Rules {
             ("rewrite.node_types", &s.node_types),
             ("rewrite.instance_profiles", &s.instance_profiles),
             ("rewrite.ids", &s.ids),
+            ("rewrite.principals", &s.principals),
         ] {
             for (from, to) in map {
                 if from.trim().is_empty() {
@@ -223,6 +230,21 @@ impl Rules {
                         "maps to an empty string",
                     ));
                 }
+            }
+        }
+        // A principal keeps its field (`user_name`, `group_name`, `service_principal_name`), so it must map to
+        // a principal of the same kind.
+        for (from, to) in &s.principals {
+            let (a, b) = (principal_kind(from), principal_kind(to));
+            if a != b {
+                return Err(err(
+                    format!("rewrite.principals.\"{from}\""),
+                    &format!(
+                        "maps a {a} to a {b}: a principal keeps its field in grants and ACLs, so map a user to a \
+                         user (an e-mail), a group to a group, a service principal to a service principal (its \
+                         application id)"
+                    ),
+                ));
             }
         }
         let mut fields = Vec::new();
@@ -297,6 +319,7 @@ impl Rules {
             node_types: s.node_types.clone(),
             instance_profiles: s.instance_profiles.clone(),
             ids: s.ids.clone(),
+            principals: s.principals.clone(),
             fields,
         })
     }
@@ -304,6 +327,21 @@ impl Rules {
     /// Whether no rule is configured.
     pub fn is_empty(&self) -> bool {
         *self == Rules::default()
+    }
+}
+
+/// What kind of principal a name is, as the export names principals: a service principal by its application
+/// id (a UUID), a user by an e-mail, a group by anything else (provider-behaviour.md §6.1, §13).
+fn principal_kind(name: &str) -> &'static str {
+    let uuid = name.len() == 36
+        && name.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+        && name.chars().all(|c| c == '-' || c.is_ascii_hexdigit());
+    if uuid {
+        "service principal"
+    } else if name.contains('@') {
+        "user"
+    } else {
+        "group"
     }
 }
 

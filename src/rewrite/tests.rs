@@ -347,3 +347,91 @@ resource "databricks_pipeline" "events" {
     );
     assert!(out.contains("no_wait"), "{out}");
 }
+
+#[test]
+fn principals_map_in_grants_acls_run_as_and_single_user_clusters() {
+    let r = rules(
+        "[principals]\n\"eng-us\" = \"eng-eu\"\n\"alice@x.com\" = \"alice.dr@x.com\"\n\
+         \"9d7a3c21-5e4b-4f6a-8b1c-2d3e4f5a6b7c\" = \"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\"\n",
+    );
+    let (out, report) = rewrite(
+        &r,
+        r#"
+resource "databricks_permissions" "job_etl" {
+  job_id = databricks_job.etl.id
+  access_control {
+    group_name       = "eng-us"
+    permission_level = "CAN_VIEW"
+  }
+  access_control {
+    user_name        = "alice@x.com"
+    permission_level = "IS_OWNER"
+  }
+  access_control {
+    group_name       = "analysts"
+    permission_level = "CAN_VIEW"
+  }
+}
+"#,
+    );
+    assert!(out.contains("group_name       = \"eng-eu\""), "{out}");
+    assert!(
+        out.contains("user_name        = \"alice.dr@x.com\""),
+        "{out}"
+    );
+    assert!(out.contains("\"analysts\""), "{out}");
+    let principals = report
+        .rules
+        .iter()
+        .find(|r| r.rule == "principals")
+        .unwrap();
+    assert_eq!(
+        principals.places,
+        [
+            "databricks_permissions.job_etl: access_control[group_name=eng-us].group_name",
+            "databricks_permissions.job_etl: access_control[user_name=alice@x.com].user_name"
+        ]
+    );
+    let (out, _) = rewrite(
+        &r,
+        "resource \"databricks_secret_acl\" \"a\" {\n  scope = \"s\"\n  principal = \"eng-us\"\n  permission = \"READ\"\n}\n",
+    );
+    assert!(out.contains("principal  = \"eng-eu\""), "{out}");
+    let (out, _) = rewrite(
+        &r,
+        "resource \"databricks_job\" \"j\" {\n  name = \"alice@x.com\"\n  run_as {\n    service_principal_name = \"9d7a3c21-5e4b-4f6a-8b1c-2d3e4f5a6b7c\"\n  }\n}\n",
+    );
+    assert!(
+        out.contains("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"),
+        "{out}"
+    );
+    // Only principal fields: a job named like a principal keeps its name.
+    assert!(out.contains("name = \"alice@x.com\""), "{out}");
+    let (out, _) = rewrite(
+        &r,
+        "resource \"databricks_cluster\" \"c\" {\n  single_user_name = \"alice@x.com\"\n}\n",
+    );
+    assert!(out.contains("\"alice.dr@x.com\""), "{out}");
+    // A `principal` attribute of another resource type is not a secret ACL's.
+    let (out, _) = rewrite(
+        &r,
+        "resource \"databricks_sql_endpoint\" \"c\" {\n  principal = \"eng-us\"\n}\n",
+    );
+    assert!(out.contains("\"eng-us\""), "{out}");
+}
+
+#[test]
+fn a_principal_maps_to_one_of_its_kind() {
+    for (from, to) in [
+        ("eng-us", "eng@x.com"),
+        ("alice@x.com", "alice"),
+        ("9d7a3c21-5e4b-4f6a-8b1c-2d3e4f5a6b7c", "etl-automation"),
+    ] {
+        let section = toml::from_str(&format!("[principals]\n{from:?} = {to:?}\n")).unwrap();
+        let e = Rules::from_section(&section).unwrap_err();
+        assert_eq!(e.rule, format!("rewrite.principals.\"{from}\""));
+        assert!(e.reason.starts_with("maps a "), "{}", e.reason);
+    }
+    let section = toml::from_str("[principals]\n\"a\" = \"\"\n").unwrap();
+    assert!(Rules::from_section(&section).is_err());
+}

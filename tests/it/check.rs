@@ -394,6 +394,45 @@ async fn missing_run_as_user() {
     );
 }
 
+/// Issue 17: `[rewrite.principals]` for a group that has another name in DR. The export names the DR group in
+/// grants and secret ACLs, applied to a DR that has only that one; check passes and drift shows nothing.
+#[tokio::test]
+async fn principals_mapped_for_dr() {
+    let extra = format!(
+        "{}\n[rewrite.principals]\n\"data-engineers\" = \"data-engineers-dr\"\n",
+        config_extra("")
+    );
+    let s = passive_dr(
+        &extra,
+        |dr| {
+            let groups = dr.groups.as_mut().unwrap()["Resources"]
+                .as_array_mut()
+                .unwrap();
+            let group = groups
+                .iter_mut()
+                .find(|g| g["displayName"] == "data-engineers")
+                .unwrap();
+            group["displayName"] = json!("data-engineers-dr");
+            for p in &mut dr.principals {
+                if p["group_name"] == "data-engineers" {
+                    p["group_name"] = json!("data-engineers-dr");
+                }
+            }
+        },
+        &[],
+    )
+    .await;
+    let files = crate::common::exported_files(s.dir.path());
+    assert!(files["permissions.tf"].contains("\"data-engineers-dr\""));
+    assert!(files["secret_acls.tf"].contains("\"data-engineers-dr\""));
+    let (code, map, json) = statuses(s.dir.path()).await;
+    assert!(map.values().all(|v| v == "pass"), "{json:#}");
+    assert_eq!(code, 0);
+    let drift = drsync(s.dir.path(), &["drift"], ENV).await;
+    assert_eq!(drift.code, 0, "{drift:?}");
+    assert!(drift.stdout.ends_with("no drift\n"), "{}", drift.stdout);
+}
+
 #[tokio::test]
 async fn dr_unreachable_is_not_ready_with_the_reason() {
     let s = setup().await;

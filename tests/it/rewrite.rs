@@ -29,6 +29,10 @@ to = "dbc-dr.cloud.databricks.com"
 [rewrite.ids]
 "a1b2c3d4-0000-1111-2222-333344445555" = "f0e1d2c3-0000-1111-2222-333344445555"
 
+[rewrite.principals]
+"data-engineers" = "data-engineers-us-west"
+"9d7a3c21-5e4b-4f6a-8b1c-2d3e4f5a6b7c" = "5c4b3a29-1e0d-4f6a-9b8c-7d6e5f4a3b2c"
+
 [[rewrite.field]]
 path = 'databricks_cluster.spark_conf."spark.hadoop.fs.s3a.endpoint"'
 variable = "s3_endpoint"
@@ -77,6 +81,16 @@ async fn golden_files_with_a_full_dr_rule_set() {
         assert!(!content.contains("dbc-primary.cloud"), "{name}");
         assert!(!content.contains("\"i3.xlarge\""), "{name}");
     }
+    // The mapped principals are gone from grants, secret ACLs and `run_as` (the label map keeps the primary's
+    // ids, a secret ACL's among them, to follow its objects from one export to the next).
+    for name in ["\"data-engineers\"", "9d7a3c21-5e4b-4f6a-8b1c-2d3e4f5a6b7c"] {
+        for (file, content) in out.files.iter().filter(|(f, _)| *f != "drsync-labels.json") {
+            assert!(!content.contains(name), "{file} still names {name}");
+        }
+    }
+    assert!(out.files["permissions.tf"].contains("\"data-engineers-us-west\""));
+    assert!(out.files["secret_acls.tf"].contains("\"data-engineers-us-west\""));
+    assert!(out.files["jobs.tf"].contains("5c4b3a29-1e0d-4f6a-9b8c-7d6e5f4a3b2c"));
     assert!(out.files["dr.auto.tfvars"]
         .contains("s3_endpoint = \"https://s3.us-west-2.amazonaws.com\""));
     assert!(out.files["variables.tf"].contains("variable \"s3_endpoint\""));
