@@ -1,8 +1,10 @@
 //! The Jobs API of the emulated workspace, `/api/2.1/jobs/*` and `/api/2.2/jobs/*`: list (newest first, cursor
 //! and offset paging, name filter, `expand_tasks` with 100-item truncation), get (2.2 array paging), create,
-//! reset, update (merge by key) and delete, with the server defaults and checks a real workspace applies.
+//! reset, update (merge by key) and delete, with the server defaults and checks a real workspace applies; job
+//! runs in `runs`.
 //! It must never drop or rewrite settings it does not know: unknown fields are stored and returned as sent.
 
+pub(crate) mod runs;
 #[cfg(test)]
 mod tests;
 
@@ -127,6 +129,7 @@ pub(crate) fn routes() -> Router<AppState> {
                     },
                 )),
             );
+        router = runs::routes(router, v, &base);
     }
     router
 }
