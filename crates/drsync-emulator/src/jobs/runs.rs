@@ -26,6 +26,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use base64::Engine;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -873,16 +874,73 @@ fn shown(run: &Run, expand: bool, list: Option<Version>) -> Value {
 // ---------------------------------------------------------------------------------------------------------------
 // reads
 
-/// `GET /api/2.x/jobs/runs/get?run_id=`: advances the run one step, then shows it whole (tasks included; the
-/// 2.2 paging of more than 100 tasks is not emulated: every task is on the one page).
-fn get_run(ws: &mut Workspace, _version: Version, q: &Query) -> Result<Value, ApiError> {
+/// The array fields a 2.2 `runs/get` pages, 100 items a page (SDK `get_run`: "the first 100 elements of array
+/// properties (`tasks`, `job_clusters`, `job_parameters` and `repair_history`)").
+const RUN_PAGED_ARRAYS: [&str; 4] = ["tasks", "job_clusters", "job_parameters", "repair_history"];
+
+fn encode_run_token(run_id: i64, page: usize) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("r:{run_id}:{page}"))
+}
+
+fn decode_run_token(token: &str, run_id: i64) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(token.trim())
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (id, page) = text.strip_prefix("r:")?.split_once(':')?;
+    (id.parse::<i64>().ok()? == run_id)
+        .then(|| page.parse().ok())
+        .flatten()
+}
+
+/// `GET /api/2.x/jobs/runs/get?run_id=`: advances the run one step, then shows it. 2.1 shows every array whole;
+/// 2.2 shows page `page_token` of each paged array, with `next_page_token` while any has more (SDK `get_run`:
+/// "Use the next_page_token field to check for more results and pass its value as the page_token in subsequent
+/// requests"); later pages leave out the arrays that have nothing left ("Arrays without additional results will
+/// be empty on later pages"), as 2.2 `jobs/get` does. Reading a later page does not advance the run, so the
+/// pages of one read agree.
+fn get_run(ws: &mut Workspace, version: Version, q: &Query) -> Result<Value, ApiError> {
     let id = q.get_i64("run_id")?.ok_or_else(|| missing("run_id"))?;
     if !ws.runs.by_id.contains_key(&id) {
         return Err(no_such_run(id));
     }
-    advance(ws, &[id]);
+    let page = match (version, q.get("page_token")) {
+        (Version::V2_2, Some(t)) => decode_run_token(t, id).ok_or_else(super::bad_token)?,
+        _ => 0,
+    };
+    if page == 0 {
+        advance(ws, &[id]);
+    }
     let run = ws.runs.by_id.get(&id).ok_or_else(|| no_such_run(id))?;
-    Ok(shown(run, true, None))
+    let Value::Object(mut out) = shown(run, true, None) else {
+        return Ok(Value::Null);
+    };
+    if version == Version::V2_2 {
+        let from = page.saturating_mul(ARRAY_PAGE);
+        let to = from.saturating_add(ARRAY_PAGE);
+        let mut more = false;
+        for field in RUN_PAGED_ARRAYS {
+            if let Some(Value::Array(items)) = out.get_mut(field) {
+                more |= items.len() > to;
+                let slice = items
+                    .get(from..to.min(items.len()))
+                    .unwrap_or_default()
+                    .to_vec();
+                if page > 0 && slice.is_empty() {
+                    out.remove(field);
+                } else {
+                    *items = slice;
+                }
+            }
+        }
+        if more {
+            out.insert(
+                "next_page_token".into(),
+                json!(encode_run_token(id, page + 1)),
+            );
+        }
+    }
+    Ok(Value::Object(out))
 }
 
 /// `runs/list`'s page size when none is asked for, and its maximum (SDK `list_runs`: "This value must be

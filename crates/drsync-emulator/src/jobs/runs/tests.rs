@@ -588,3 +588,73 @@ fn runs_seeded_from_fixtures_are_listed_and_active_ones_go_on() {
     let page = list(&mut ws, "job_id=11").unwrap();
     assert_eq!(ids(&page), [502, 501, 500]);
 }
+
+#[test]
+fn get_pages_the_tasks_of_a_big_run_in_2_2_only() {
+    let mut ws = ws();
+    let tasks: Vec<Value> = (0..230)
+        .map(|i| json!({"task_key": format!("t{i:03}"), "notebook_task": {"notebook_path": "/n"}}))
+        .collect();
+    ws.jobs.insert(
+        13,
+        json!({"job_id": 13, "settings": {"name": "big", "tasks": tasks,
+                                          "parameters": [{"name": "p", "default": "d"}]}}),
+    );
+    let id = start(&mut ws, 13);
+    let q = |extra: &str| Query::parse(Some(&format!("run_id={id}{extra}")));
+    let first = get_run(&mut ws, Version::V2_2, &q("")).unwrap();
+    assert_eq!(life(&first).0, "RUNNING");
+    assert_eq!(first["tasks"].as_array().unwrap().len(), 100);
+    assert_eq!(first["job_parameters"].as_array().unwrap().len(), 1);
+    let mut keys: Vec<Value> = first["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["task_key"].clone())
+        .collect();
+    let mut token = first["next_page_token"].as_str().unwrap().to_string();
+    let mut pages = 1;
+    loop {
+        let page = get_run(&mut ws, Version::V2_2, &q(&format!("&page_token={token}"))).unwrap();
+        pages += 1;
+        assert_eq!(
+            life(&page).0,
+            "RUNNING",
+            "later pages do not advance the run"
+        );
+        assert!(page.get("job_parameters").is_none(), "nothing left of it");
+        keys.extend(
+            page["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["task_key"].clone()),
+        );
+        match page["next_page_token"].as_str() {
+            Some(t) => token = t.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    let want: Vec<Value> = (0..230).map(|i| json!(format!("t{i:03}"))).collect();
+    assert_eq!(keys, want);
+    // 2.1 shows every task at once; a token of another run is refused.
+    let whole = get_run(&mut ws, Version::V2_1, &q("")).unwrap();
+    assert_eq!(whole["tasks"].as_array().unwrap().len(), 230);
+    assert!(whole.get("next_page_token").is_none());
+    let other = encode_run_token(id + 1, 1);
+    let e = get_run(&mut ws, Version::V2_2, &q(&format!("&page_token={other}"))).unwrap_err();
+    assert_eq!(e.error_code, json!("INVALID_PARAMETER_VALUE"));
+    // A list shows the first 100 with has_more when expanded (2.2).
+    let page = list(&mut ws, "job_id=13&expand_tasks=true").unwrap();
+    assert_eq!(page["runs"][0]["tasks"].as_array().unwrap().len(), 100);
+    assert_eq!(page["runs"][0]["has_more"], true);
+    let page = list_runs(
+        &mut ws,
+        Version::V2_1,
+        &Query::parse(Some("job_id=13&expand_tasks=true")),
+    )
+    .unwrap();
+    assert_eq!(page["runs"][0]["tasks"].as_array().unwrap().len(), 230);
+    assert!(page["runs"][0].get("has_more").is_none());
+}
