@@ -27,6 +27,7 @@ mod pipelines;
 mod policies;
 mod pools;
 mod ratelimit;
+mod runs;
 mod scim;
 mod secrets;
 mod state;
@@ -38,7 +39,7 @@ pub use catalog::Cloud;
 pub use error::Error;
 pub use faults::{Change, Fault, FaultKind};
 pub use fixtures::Fixtures;
-pub use jobs::runs::{RunOutcome, RunPlan};
+pub use runs::{RunOutcome, RunPlan};
 pub use state::PolicyJson;
 pub use synthetic::{synthetic, SyntheticSpec};
 

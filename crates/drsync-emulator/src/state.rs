@@ -5,7 +5,7 @@ use super::acl::Grant;
 use super::catalog::{self, Cloud};
 use super::cluster_list::ListIndex;
 use super::fixtures::Fixtures;
-use super::jobs::runs::Runs;
+use super::runs::Runs;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -123,7 +123,7 @@ impl Workspace {
             policy_json: PolicyJson::default(),
             warehouses: BTreeMap::new(),
             pipelines: BTreeMap::new(),
-            runs: Runs::seed(&fixtures.runs),
+            runs: Runs::seed(&fixtures.runs, now_ms()),
             acls: BTreeMap::new(),
             known_principals: super::acl::Principals::default(),
             rng: SmallRng::seed_from_u64(seed),

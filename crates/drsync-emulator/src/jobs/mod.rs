@@ -4,7 +4,7 @@
 //! runs in `runs`.
 //! It must never drop or rewrite settings it does not know: unknown fields are stored and returned as sent.
 
-pub(crate) mod runs;
+mod runs;
 #[cfg(test)]
 mod tests;
 

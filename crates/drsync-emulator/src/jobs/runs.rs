@@ -1,23 +1,14 @@
-//! Job runs of the emulated workspace, `/api/2.1/jobs/*` and `/api/2.2/jobs/*`: `run-now` (idempotency tokens,
-//! `max_concurrent_runs` with skipping or queueing), `runs/get`, `runs/list` (filters, newest first, offset and
-//! cursor paging), `runs/cancel` and `runs/cancel-all`, and the run lifecycle, which reads advance one step at a
-//! time, as reads advance clusters (`clusters::lifecycle`). How a job's runs end and how long they run is a
-//! test knob, [`RunPlan`]. It must not pretend to execute anything: a run is a state machine and nothing else.
-//!
-//! Lifecycle (SDK `RunLifeCycleState`, databricks-sdk-py 0.162.0 `service/jobs.py`): `run-now` makes a run
-//! `PENDING` (or `QUEUED`, or `SKIPPED`, see [`run_now`]). Each later read of the run (`runs/get` of it, or any
-//! `runs/list`) first advances it one step: `PENDING` → `RUNNING`; `RUNNING` stays for the reads its plan says,
-//! then → `TERMINATING` (or the terminal `INTERNAL_ERROR`); `TERMINATING` → `TERMINATED` with its
-//! `result_state`. `runs/cancel` moves an active run to `TERMINATING`, ending `CANCELED`. When an active run
-//! ends, the oldest queued run of its job (if any) becomes `PENDING`. With the default plan an SDK waiter
-//! (`wait_get_run_job_terminated_or_skipped`, which polls `runs/get`) sees `RUNNING`, `TERMINATING`, then
-//! `TERMINATED`. The tasks of a run move in step with it (a simplification: the service runs them in dependency
-//! order).
+//! The Jobs API's runs, `/api/2.1/jobs/*` and `/api/2.2/jobs/*`: `run-now` (idempotency tokens,
+//! `max_concurrent_runs` with skipping or queueing), `runs/get` (2.2 array paging), `runs/list` (filters, newest
+//! first, offset and cursor paging), `runs/cancel` and `runs/cancel-all`. Every read advances the runs it reads
+//! one step first, as reads advance clusters (`clusters::lifecycle`); the runs, their lifecycle and the test
+//! knob [`crate::RunPlan`] are in `crate::runs`. It must not start runs by itself: no schedule or trigger fires.
 
 use super::{missing, no_such_job, select_page, Cursor, Key, Start, Version, ARRAY_PAGE};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::params::Query;
+use crate::runs::{Life, Run};
 use crate::state::{now_ms, Workspace};
 use crate::AppState;
 use axum::body::Bytes;
@@ -28,236 +19,6 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use base64::Engine;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
-
-/// How a run ends once it has run (the test knob of [`RunPlan`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RunOutcome {
-    /// `TERMINATED` with `result_state` `SUCCESS`.
-    #[default]
-    Success,
-    /// `TERMINATED` with `result_state` `FAILED` (a task failed).
-    Failed,
-    /// `TERMINATED` with `result_state` `TIMEDOUT` (the run was stopped after its timeout).
-    TimedOut,
-    /// The terminal lifecycle state `INTERNAL_ERROR` (a failure of the Jobs service itself), straight from
-    /// `RUNNING`.
-    InternalError,
-}
-
-/// How the runs of a job play out in the emulator: a test knob, set per job (or for all jobs) through
-/// [`crate::EmulatorConfig::run_plans`], [`crate::Emulator::set_run_plan`] and their defaults. A run follows the
-/// plan in force when it was started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunPlan {
-    /// How the run ends.
-    pub outcome: RunOutcome,
-    /// How many reads see the run `RUNNING` before it moves on (0: the read after `PENDING` already sees it
-    /// finishing); `None`: it runs until it is cancelled.
-    pub running_reads: Option<u32>,
-}
-
-impl Default for RunPlan {
-    /// Success, seen `RUNNING` by one read.
-    fn default() -> Self {
-        RunPlan {
-            outcome: RunOutcome::Success,
-            running_reads: Some(1),
-        }
-    }
-}
-
-impl RunPlan {
-    /// The default plan ending with `outcome`.
-    pub fn ending(outcome: RunOutcome) -> Self {
-        RunPlan {
-            outcome,
-            ..RunPlan::default()
-        }
-    }
-
-    /// A plan whose runs stay `RUNNING` until cancelled.
-    pub fn until_cancelled() -> Self {
-        RunPlan {
-            outcome: RunOutcome::Success,
-            running_reads: None,
-        }
-    }
-}
-
-/// Where a run is in its lifecycle (`RunLifeCycleState`; `BLOCKED` and `WAITING_FOR_RETRY` never happen here).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Life {
-    Queued,
-    Pending,
-    /// Seen `RUNNING` by this many reads so far.
-    Running(u32),
-    /// Ending with this result.
-    Terminating(Ending),
-    /// Ended with this result.
-    Terminated(Ending),
-    Skipped,
-    InternalError,
-}
-
-/// How a run that is terminating ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ending {
-    Success,
-    Failed,
-    TimedOut,
-    Canceled,
-}
-
-impl Life {
-    /// `QUEUED`, `PENDING`, `RUNNING` and `TERMINATING` are active (`list_runs` docstring, `active_only`).
-    fn active(self) -> bool {
-        matches!(
-            self,
-            Life::Queued | Life::Pending | Life::Running(_) | Life::Terminating(_)
-        )
-    }
-
-    /// Active and holding one of the job's `max_concurrent_runs` slots: queued runs wait for one.
-    fn holds_slot(self) -> bool {
-        self.active() && self != Life::Queued
-    }
-
-    fn of(state: &str) -> Option<Life> {
-        Some(match state {
-            "QUEUED" => Life::Queued,
-            "PENDING" => Life::Pending,
-            // A fixture's running run counts as seen running once: the next read moves it on (default plan).
-            "RUNNING" => Life::Running(1),
-            // A fixture's run ends as its `result_state` says ([`Runs::seed`]).
-            "TERMINATING" => Life::Terminating(Ending::Success),
-            "TERMINATED" => Life::Terminated(Ending::Success),
-            "SKIPPED" => Life::Skipped,
-            "INTERNAL_ERROR" => Life::InternalError,
-            _ => return None,
-        })
-    }
-}
-
-/// One run: its `runs/get` body (kept current on every step), where it is, and what it was told to do.
-#[derive(Debug, Clone)]
-pub(crate) struct Run {
-    body: Map<String, Value>,
-    life: Life,
-    plan: RunPlan,
-    /// When the current lifecycle state began (for the task durations).
-    since: i64,
-}
-
-impl Run {
-    fn job_id(&self) -> i64 {
-        self.body.get("job_id").and_then(Value::as_i64).unwrap_or(0)
-    }
-
-    fn start_time(&self) -> i64 {
-        self.body
-            .get("start_time")
-            .and_then(Value::as_i64)
-            .unwrap_or(0)
-    }
-
-    /// Where the run sorts in `runs/list`: `(start_time, run_id)`, newest first.
-    fn key(&self, id: i64) -> Key {
-        (self.start_time(), id)
-    }
-}
-
-/// The runs of a workspace by id, their idempotency tokens and the plans runs get.
-#[derive(Debug, Default)]
-pub(crate) struct Runs {
-    by_id: BTreeMap<i64, Run>,
-    /// `idempotency_token` → the run it started.
-    tokens: BTreeMap<String, i64>,
-    /// Plans by job id, and the plan of jobs without one.
-    plans: BTreeMap<i64, RunPlan>,
-    default_plan: RunPlan,
-    /// The last run id handed out (task runs take ids too); `None` before the first.
-    last_id: Option<i64>,
-    /// The last `start_time` handed out: start times strictly increase, so newest first is start order.
-    last_start: i64,
-}
-
-impl Runs {
-    /// Runs from the fixtures (`runs/get` bodies; those without a known `life_cycle_state` never move).
-    pub(crate) fn seed(bodies: &[Value]) -> Self {
-        let mut runs = Runs::default();
-        for body in bodies {
-            let (Some(id), Some(map)) =
-                (body.get("run_id").and_then(Value::as_i64), body.as_object())
-            else {
-                continue;
-            };
-            let life = map
-                .get("state")
-                .and_then(|s| s.get("life_cycle_state"))
-                .and_then(Value::as_str)
-                .and_then(Life::of)
-                .unwrap_or(Life::Terminated(Ending::Success));
-            let ending = match body.pointer("/state/result_state").and_then(Value::as_str) {
-                Some("FAILED") => Ending::Failed,
-                Some("TIMEDOUT") => Ending::TimedOut,
-                Some("CANCELED") => Ending::Canceled,
-                _ => Ending::Success,
-            };
-            let life = match life {
-                Life::Terminating(_) => Life::Terminating(ending),
-                Life::Terminated(_) => Life::Terminated(ending),
-                other => other,
-            };
-            runs.last_id = Some(runs.last_id.unwrap_or(0).max(id));
-            let run = Run {
-                body: map.clone(),
-                life,
-                plan: RunPlan::default(),
-                since: now_ms(),
-            };
-            runs.last_start = runs.last_start.max(run.start_time());
-            runs.by_id.insert(id, run);
-        }
-        runs
-    }
-
-    /// Set the plan of the runs `job_id` starts from now on.
-    pub(crate) fn set_plan(&mut self, job_id: i64, plan: RunPlan) {
-        self.plans.insert(job_id, plan);
-    }
-
-    /// Set the plan of the runs of jobs that have none of their own.
-    pub(crate) fn set_default_plan(&mut self, plan: RunPlan) {
-        self.default_plan = plan;
-    }
-
-    fn plan_of(&self, job_id: i64) -> RunPlan {
-        self.plans
-            .get(&job_id)
-            .copied()
-            .unwrap_or(self.default_plan)
-    }
-
-    /// How many runs there are.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.by_id.len()
-    }
-
-    fn start_time(&mut self) -> i64 {
-        self.last_start = now_ms().max(self.last_start + 1);
-        self.last_start
-    }
-
-    /// The active runs of `job_id` holding a concurrency slot.
-    fn running_of(&self, job_id: i64) -> usize {
-        self.by_id
-            .values()
-            .filter(|r| r.job_id() == job_id && r.life.holds_slot())
-            .count()
-    }
-}
 
 impl Workspace {
     /// A new run id. Run ids increase (as the service's do: runs listed in `runs/list` samples carry consecutive
@@ -265,11 +26,11 @@ impl Workspace {
     /// today's run ids]. The first one draws on the seed, so a workspace that never runs a job keeps the ids it
     /// always had.
     fn new_run_id(&mut self) -> i64 {
-        let id = match self.runs.last_id {
-            Some(last) => last + 1,
-            None => self.random_id_base(),
-        };
-        self.runs.last_id = Some(id);
+        let id = self
+            .runs
+            .last_id()
+            .map_or_else(|| self.random_id_base(), |last| last + 1);
+        self.runs.note_id(id);
         id
     }
 }
@@ -446,7 +207,7 @@ pub(super) fn run_now(
         }
     };
     let job = ws.jobs.get(&job_id).ok_or_else(|| no_such_job(job_id))?;
-    if let Some(run_id) = token.as_ref().and_then(|t| ws.runs.tokens.get(t)) {
+    if let Some(run_id) = token.as_deref().and_then(|t| ws.runs.started_by(t)) {
         return Ok(json!({"run_id": run_id, "number_in_job": run_id}));
     }
     let settings = job
@@ -475,7 +236,7 @@ pub(super) fn run_now(
     };
 
     let run_id = ws.new_run_id();
-    let start = ws.runs.start_time();
+    let start = ws.runs.start_time(now_ms());
     let mut run = Map::new();
     run.insert("job_id".into(), json!(job_id));
     run.insert("run_id".into(), json!(run_id));
@@ -509,66 +270,67 @@ pub(super) fn run_now(
     if let Some(params) = job_parameters(&settings, body.get("job_parameters")) {
         run.insert("job_parameters".into(), params);
     }
-    let overriding: Map<String, Value> = body
+    if let Some(params) = overriding_parameters(&body) {
+        run.insert("overriding_parameters".into(), params);
+    }
+    let tasks = task_runs(ws, &settings, origin, job_id, start);
+    if !tasks.is_empty() {
+        run.insert("tasks".into(), Value::Array(tasks));
+    }
+    let plan = ws.runs.plan_of(job_id);
+    let run = Run::new(run, life, plan, start, max);
+    ws.runs.insert(run_id, run, token);
+    Ok(json!({"run_id": run_id, "number_in_job": run_id}))
+}
+
+/// The legacy parameters `run-now` was given, as the run shows them (SDK `Run.overriding_parameters`,
+/// `RunParameters`); `None` when it was given none.
+fn overriding_parameters(body: &Map<String, Value>) -> Option<Value> {
+    const LEGACY: [&str; 8] = [
+        "jar_params",
+        "notebook_params",
+        "python_params",
+        "python_named_params",
+        "spark_submit_params",
+        "sql_params",
+        "dbt_commands",
+        "pipeline_params",
+    ];
+    let given: Map<String, Value> = body
         .iter()
-        .filter(|(k, _)| {
-            matches!(
-                k.as_str(),
-                "jar_params"
-                    | "notebook_params"
-                    | "python_params"
-                    | "python_named_params"
-                    | "spark_submit_params"
-                    | "sql_params"
-                    | "dbt_commands"
-                    | "pipeline_params"
-            )
-        })
+        .filter(|(k, _)| LEGACY.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    if !overriding.is_empty() {
-        // SDK `Run.overriding_parameters` (`RunParameters`): the legacy parameters the run was given.
-        run.insert("overriding_parameters".into(), Value::Object(overriding));
-    }
-    let task_ids: Vec<i64> = settings
-        .get("tasks")
-        .and_then(Value::as_array)
-        .map(|t| t.iter().map(|_| ws.new_run_id()).collect())
-        .unwrap_or_default();
-    let tasks: Vec<Value> = settings
-        .get("tasks")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .zip(&task_ids)
-        .map(|(task, id)| {
+    (!given.is_empty()).then_some(Value::Object(given))
+}
+
+/// One task run (SDK `RunTask`: the task's settings and its run's fields) per task of the job, each with a run
+/// id of its own, its first attempt (`attempt_number` 0) and its page.
+fn task_runs(
+    ws: &mut Workspace,
+    settings: &Map<String, Value>,
+    origin: &Origin<'_>,
+    job_id: i64,
+    start: i64,
+) -> Vec<Value> {
+    let Some(tasks) = settings.get("tasks").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    tasks
+        .iter()
+        .map(|task| {
+            let id = ws.new_run_id();
             let mut t = task.as_object().cloned().unwrap_or_default();
             t.insert("run_id".into(), json!(id));
             t.insert("attempt_number".into(), json!(0));
             t.insert("start_time".into(), json!(start));
             t.insert(
                 "run_page_url".into(),
-                json!(run_page_url(origin, job_id, *id)),
+                json!(run_page_url(origin, job_id, id)),
             );
             Value::Object(t)
         })
-        .collect();
-    if !tasks.is_empty() {
-        run.insert("tasks".into(), Value::Array(tasks));
-    }
-    let plan = ws.runs.plan_of(job_id);
-    let mut run = Run {
-        body: run,
-        life,
-        plan,
-        since: start,
-    };
-    render(&mut run, start, max);
-    ws.runs.by_id.insert(run_id, run);
-    if let Some(t) = token {
-        ws.runs.tokens.insert(t, run_id);
-    }
-    Ok(json!({"run_id": run_id, "number_in_job": run_id}))
+        .collect()
 }
 
 /// The run's `job_parameters` (SDK `JobParameter`: name, default, value): each parameter the job defines, with
@@ -593,282 +355,24 @@ fn job_parameters(settings: &Map<String, Value>, given: Option<&Value>) -> Optio
 // ---------------------------------------------------------------------------------------------------------------
 // the state machine
 
-/// Write the run's state into its body: `state` (SDK `RunState`), `status` (SDK `RunStatus`), `end_time`, the
-/// durations, and the same for each task. `max` is the job's `max_concurrent_runs` (named in messages).
-///
-/// - `end_time` is 0 while the run is active (SDK `Run.end_time`: "This field is set to 0 if the job is still
-///   running"; observed in `runs/list` replies, with `user_cancelled_or_timedout: false` and `state_message`
-///   "In run" while `RUNNING`).
-/// - The job run's own `setup_duration`, `execution_duration` and `cleanup_duration` are 0, its total is
-///   `run_duration` (SDK `Run.setup_duration`: "set to 0 for multitask job runs"; every job is multitask since
-///   2.1); tasks carry the three durations.
-/// - `result_state` only in a terminal state (SDK `RunState.result_state`: "only available for terminal
-///   lifecycle states"); `status.termination_details` from `TERMINATING` on (SDK `RunStatus`).
-/// - The messages, `termination_details.type` of the failures and `result_state` `FAILED` beside the lifecycle
-///   state `INTERNAL_ERROR` are [UNVERIFIED] but the skip message, which the service sends as the emulator
-///   does (databricks/cli#257: "Skipping this run because the limit of 1 maximum concurrent runs has been
-///   reached.").
-fn render(run: &mut Run, now: i64, max: i64) {
-    let (life_cycle, v2, message) = match run.life {
-        Life::Queued => (
-            "QUEUED",
-            "QUEUED",
-            format!("Queued due to reaching maximum concurrent runs of {max}."),
-        ),
-        Life::Pending => ("PENDING", "PENDING", String::new()),
-        Life::Running(_) => ("RUNNING", "RUNNING", "In run".to_string()),
-        Life::Terminating(Ending::Canceled) => {
-            ("TERMINATING", "TERMINATING", "Run cancelled.".to_string())
-        }
-        Life::Terminating(_) => ("TERMINATING", "TERMINATING", String::new()),
-        Life::Terminated(_) => ("TERMINATED", "TERMINATED", String::new()),
-        Life::Skipped => (
-            "SKIPPED",
-            "TERMINATED",
-            format!(
-                "Skipping this run because the limit of {max} maximum concurrent runs has been reached."
-            ),
-        ),
-        Life::InternalError => (
-            "INTERNAL_ERROR",
-            "TERMINATED",
-            "Run failed with an internal error in the Jobs service.".to_string(),
-        ),
-    };
-    let mut state = Map::new();
-    state.insert("life_cycle_state".into(), json!(life_cycle));
-    state.insert("state_message".into(), json!(message));
-    let (result, cancelled) = result_of(run);
-    if let Some(result) = result {
-        state.insert("result_state".into(), json!(result));
-    }
-    state.insert("user_cancelled_or_timedout".into(), json!(cancelled));
-    if run.life == Life::Queued {
-        state.insert("queue_reason".into(), json!(message));
-    }
-    let mut status = Map::new();
-    status.insert("state".into(), json!(v2));
-    if run.life == Life::Queued {
-        // SDK `QueueDetailsCodeCode` MAX_CONCURRENT_RUNS_REACHED: "queued due to reaching the per-job limit of
-        // concurrent job runs".
-        status.insert(
-            "queue_details".into(),
-            json!({"code": "MAX_CONCURRENT_RUNS_REACHED", "message": message}),
-        );
-    }
-    if let Some(details) = termination_details(run) {
-        status.insert("termination_details".into(), details);
-    }
-    let state = Value::Object(state);
-    let status = Value::Object(status);
-    let start = run.start_time();
-    let ended = !run.life.active();
-    let end_time = if ended { now } else { 0 };
-    let b = &mut run.body;
-    b.insert("state".into(), state.clone());
-    b.insert("status".into(), status.clone());
-    b.insert("end_time".into(), json!(end_time));
-    for field in ["setup_duration", "execution_duration", "cleanup_duration"] {
-        b.insert(field.into(), json!(0));
-    }
-    if ended {
-        b.insert("run_duration".into(), json!(now - start));
-    }
-    // Task durations: setup while pending, execution while running, cleanup while terminating.
-    let phase = match run.life {
-        Life::Pending => Some("setup_duration"),
-        Life::Running(_) => Some("execution_duration"),
-        Life::Terminating(_) => Some("cleanup_duration"),
-        _ => None,
-    };
-    let elapsed = now - run.since;
-    if let Some(Value::Array(tasks)) = b.get_mut("tasks") {
-        for task in tasks.iter_mut().filter_map(Value::as_object_mut) {
-            task.insert("state".into(), state.clone());
-            task.insert("status".into(), status.clone());
-            task.insert("end_time".into(), json!(end_time));
-            for field in ["setup_duration", "execution_duration", "cleanup_duration"] {
-                task.entry(field).or_insert(json!(0));
-            }
-            if let Some(field) = phase {
-                task.insert(field.into(), json!(elapsed.max(0)));
-            }
-        }
-    }
-}
-
-/// The `result_state` of a run (none while it is active, nor for a skipped run) and whether it was cancelled by
-/// a user or timed out (`user_cancelled_or_timedout`).
-fn result_of(run: &Run) -> (Option<&'static str>, bool) {
-    match run.life {
-        Life::Terminated(Ending::Success) => (Some("SUCCESS"), false),
-        Life::Terminated(Ending::Failed) => (Some("FAILED"), false),
-        Life::Terminated(Ending::TimedOut) => (Some("TIMEDOUT"), true),
-        Life::Terminated(Ending::Canceled) => (Some("CANCELED"), true),
-        Life::InternalError => (Some("FAILED"), false),
-        _ => (None, false),
-    }
-}
-
-/// `status.termination_details` (SDK `TerminationDetails`, codes from `TerminationCodeCode`): from
-/// `TERMINATING` on, and for runs that never ran.
-fn termination_details(run: &Run) -> Option<Value> {
-    let ending = match run.life {
-        Life::Terminating(e) | Life::Terminated(e) => e,
-        Life::Skipped => {
-            // "MAX_CONCURRENT_RUNS_EXCEEDED: The scheduled run exceeds the limit of maximum concurrent runs set
-            // for the job."
-            return Some(
-                json!({"code": "MAX_CONCURRENT_RUNS_EXCEEDED", "type": "CLIENT_ERROR",
-                "message": "The run was skipped because the maximum concurrent runs of the job were reached."}),
-            );
-        }
-        Life::InternalError => {
-            // "INTERNAL_ERROR: The run encountered an unexpected error."; type "An error occurred in the
-            // Databricks platform".
-            return Some(json!({"code": "INTERNAL_ERROR", "type": "INTERNAL_ERROR",
-                "message": "The run encountered an unexpected error."}));
-        }
-        _ => return None,
-    };
-    Some(match ending {
-        // "SUCCESS: The run was completed successfully."
-        Ending::Success => json!({"code": "SUCCESS", "type": "SUCCESS", "message": ""}),
-        // "RUN_EXECUTION_ERROR: The run was completed with task failures."; the type "CLIENT_ERROR: ... an
-        // error caused by user input or the job configuration".
-        Ending::Failed => json!({"code": "RUN_EXECUTION_ERROR", "type": "CLIENT_ERROR",
-            "message": "Workload failed, see run output for details."}),
-        // "CANCELED: The run was canceled during execution by the Databricks platform; for example, if the
-        // maximum run duration was exceeded."
-        Ending::TimedOut => json!({"code": "CANCELED", "type": "CLIENT_ERROR",
-            "message": "The run was stopped after reaching its timeout."}),
-        // "USER_CANCELED: The run was successfully canceled during execution by a user."
-        Ending::Canceled => json!({"code": "USER_CANCELED", "type": "SUCCESS",
-            "message": "The run was canceled by a user."}),
-    })
-}
-
-/// The job's `max_concurrent_runs` now (1 when it says none, or is gone).
-fn max_of(ws: &Workspace, job_id: i64) -> i64 {
-    ws.jobs
-        .get(&job_id)
+/// The job's `max_concurrent_runs` now (1 when it says none, or is gone: SDK `JobSettings.max_concurrent_runs`,
+/// "The default behavior is to allow only 1 concurrent run").
+fn max_of(jobs: &crate::state::Jobs, job_id: i64) -> i64 {
+    jobs.get(&job_id)
         .and_then(|j| j.pointer("/settings/max_concurrent_runs"))
         .and_then(Value::as_i64)
         .unwrap_or(1)
 }
 
-/// Move a run to `life` at `now` and rewrite its body.
-fn enter(run: &mut Run, life: Life, now: i64, max: i64) {
-    run.life = life;
-    render(run, now, max);
-    run.since = now;
-}
-
-/// Advance one run one step (see the module docs). Returns whether it stopped being active.
-fn step(run: &mut Run, now: i64, max: i64) -> bool {
-    let finish = |plan: RunPlan| match plan.outcome {
-        RunOutcome::Success => Life::Terminating(Ending::Success),
-        RunOutcome::Failed => Life::Terminating(Ending::Failed),
-        RunOutcome::TimedOut => Life::Terminating(Ending::TimedOut),
-        RunOutcome::InternalError => Life::InternalError,
-    };
-    let next = match run.life {
-        Life::Pending => match run.plan.running_reads {
-            Some(0) => finish(run.plan),
-            _ => Life::Running(1),
-        },
-        Life::Running(seen) => match run.plan.running_reads {
-            Some(n) if seen >= n => finish(run.plan),
-            _ => Life::Running(seen.saturating_add(1)),
-        },
-        Life::Terminating(e) => Life::Terminated(e),
-        Life::Queued | Life::Terminated(_) | Life::Skipped | Life::InternalError => return false,
-    };
-    if let Life::Running(_) = next {
-        if let Life::Running(_) = run.life {
-            // Still running: only the count and the task's execution time move.
-            run.life = next;
-            render(run, now, max);
-            return false;
-        }
-    }
-    enter(run, next, now, max);
-    !next.active()
-}
-
-/// Give queued runs of `job_id` the slots that are free, oldest first.
-fn dequeue(ws: &mut Workspace, job_id: i64, now: i64) {
-    let max = max_of(ws, job_id);
-    let mut free = max - i64::try_from(ws.runs.running_of(job_id)).unwrap_or(i64::MAX);
-    let queued: Vec<i64> = ws
-        .runs
-        .by_id
-        .iter()
-        .filter(|(_, r)| r.job_id() == job_id && r.life == Life::Queued)
-        .map(|(id, _)| *id)
-        .collect();
-    for id in queued {
-        if free <= 0 {
-            break;
-        }
-        if let Some(run) = ws.runs.by_id.get_mut(&id) {
-            // SDK `Run.queue_duration`: "The time in milliseconds that the run has spent in the queue."
-            let waited = now - run.start_time();
-            run.body.insert("queue_duration".into(), json!(waited));
-            enter(run, Life::Pending, now, max);
-            free -= 1;
-        }
-    }
-}
-
-/// Advance the runs `ids` (active ones) one step each, then fill freed slots from the queues.
+/// Advance the runs `ids` one step, now.
 fn advance(ws: &mut Workspace, ids: &[i64]) {
-    let now = now_ms();
-    let mut freed = Vec::new();
-    for id in ids {
-        let Some(job_id) = ws.runs.by_id.get(id).map(Run::job_id) else {
-            continue;
-        };
-        let max = max_of(ws, job_id);
-        if let Some(run) = ws.runs.by_id.get_mut(id) {
-            if step(run, now, max) {
-                freed.push(job_id);
-            }
-        }
-    }
-    freed.sort_unstable();
-    freed.dedup();
-    for job_id in freed {
-        dequeue(ws, job_id, now);
-    }
+    let jobs = &ws.jobs;
+    ws.runs.advance(ids, now_ms(), |job| max_of(jobs, job));
 }
 
-/// A run as a read shows it: the stored body, without `tasks` and
-/// `job_clusters` unless `expand` (SDK `list_runs`: "expand_tasks: Whether to include task and cluster details
-/// in the response"), and in 2.2 lists the first 100 of each with `has_more` when any was cut (SDK
-/// `Run.has_more`: "only relevant for API 2.2 jobs/listruns requests with expand_tasks=true").
+/// A run as a read of API `version` shows it (2.2 lists cut arrays at 100: [`Run::view`]).
 fn shown(run: &Run, expand: bool, list: Option<Version>) -> Value {
-    let mut out = Map::with_capacity(run.body.len());
-    let mut cut = false;
-    for (k, v) in &run.body {
-        let array = matches!(k.as_str(), "tasks" | "job_clusters");
-        if array && !expand {
-            continue;
-        }
-        match (v, list) {
-            (Value::Array(items), Some(Version::V2_2)) if array && items.len() > ARRAY_PAGE => {
-                cut = true;
-                out.insert(k.clone(), Value::Array(items[..ARRAY_PAGE].to_vec()));
-            }
-            _ => {
-                out.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    if expand && list == Some(Version::V2_2) {
-        out.insert("has_more".into(), json!(cut));
-    }
-    Value::Object(out)
+    run.view(expand, (list == Some(Version::V2_2)).then_some(ARRAY_PAGE))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -901,7 +405,7 @@ fn decode_run_token(token: &str, run_id: i64) -> Option<usize> {
 /// pages of one read agree.
 fn get_run(ws: &mut Workspace, version: Version, q: &Query) -> Result<Value, ApiError> {
     let id = q.get_i64("run_id")?.ok_or_else(|| missing("run_id"))?;
-    if !ws.runs.by_id.contains_key(&id) {
+    if ws.runs.get(id).is_none() {
         return Err(no_such_run(id));
     }
     let page = match (version, q.get("page_token")) {
@@ -911,7 +415,7 @@ fn get_run(ws: &mut Workspace, version: Version, q: &Query) -> Result<Value, Api
     if page == 0 {
         advance(ws, &[id]);
     }
-    let run = ws.runs.by_id.get(&id).ok_or_else(|| no_such_run(id))?;
+    let run = ws.runs.get(id).ok_or_else(|| no_such_run(id))?;
     let Value::Object(mut out) = shown(run, true, None) else {
         return Ok(Value::Null);
     };
@@ -983,7 +487,7 @@ fn list_runs(ws: &mut Workspace, version: Version, q: &Query) -> Result<Value, A
     let job_id = q.get_i64("job_id")?;
     if let Some(id) = job_id {
         // [UNVERIFIED] that a job that does not exist is this 400 rather than an empty list.
-        if !ws.jobs.contains_key(&id) && !ws.runs.by_id.values().any(|r| r.job_id() == id) {
+        if !ws.jobs.contains_key(&id) && !ws.runs.iter().any(|(_, r)| r.job_id() == id) {
             return Err(no_such_job(id));
         }
     }
@@ -1004,38 +508,31 @@ fn list_runs(ws: &mut Workspace, version: Version, q: &Query) -> Result<Value, A
         None => Start::Offset(offset),
     };
 
-    let active: Vec<i64> = ws
-        .runs
-        .by_id
-        .iter()
-        .filter(|(_, r)| r.life.active())
-        .map(|(id, _)| *id)
-        .collect();
+    let active = ws.runs.active_ids();
     advance(ws, &active);
 
     let mut keys: Vec<Key> = ws
         .runs
-        .by_id
         .iter()
         .filter(|(_, r)| {
             job_id.is_none_or(|j| r.job_id() == j)
-                && (!active_only || r.life.active())
-                && (!completed_only || !r.life.active())
+                && (!active_only || r.life().active())
+                && (!completed_only || !r.life().active())
                 && run_type.is_none_or(|t| {
-                    r.body.get("run_type").and_then(Value::as_str).unwrap_or("JOB_RUN") == t
+                    r.field("run_type").and_then(Value::as_str).unwrap_or("JOB_RUN") == t
                 })
                 // "Show runs that started at or after / at or before this value." (SDK `list_runs`)
                 && from.is_none_or(|f| r.start_time() >= f)
                 && to.is_none_or(|t| r.start_time() <= t)
         })
-        .map(|(id, r)| r.key(*id))
+        .map(|(id, r)| r.key(id))
         .collect();
     keys.sort_unstable_by(|a, b| b.cmp(a));
     let page = select_page(&keys, start, limit);
     let runs: Vec<Value> = page
         .keys
         .iter()
-        .filter_map(|(_, id)| ws.runs.by_id.get(id))
+        .filter_map(|(_, id)| ws.runs.get(*id))
         .map(|r| shown(r, expand, Some(version)))
         .collect();
     let mut out = Map::new();
@@ -1056,29 +553,17 @@ fn list_runs(ws: &mut Workspace, version: Version, q: &Query) -> Result<Value, A
 // ---------------------------------------------------------------------------------------------------------------
 // cancel
 
-/// Cancel one run: an active run moves to `TERMINATING`, ending `CANCELED`; a run that is terminating or over
-/// is left as it is (SDK `cancel_run`: "The run is canceled asynchronously, so it may still be running when this
-/// request completes").
-fn cancel_one(run: &mut Run, now: i64, max: i64) {
-    if matches!(run.life, Life::Queued | Life::Pending | Life::Running(_)) {
-        enter(run, Life::Terminating(Ending::Canceled), now, max);
-    }
-}
-
 /// `POST /api/2.x/jobs/runs/cancel` {run_id} → {}. An unknown run is the 400 `runs/get` gives [UNVERIFIED for
 /// cancel]; cancelling a run that is over does nothing [UNVERIFIED].
 fn cancel(ws: &mut Workspace, body: Map<String, Value>) -> Result<Value, ApiError> {
     let id = body_i64(&body, "run_id")?.ok_or_else(|| missing("run_id"))?;
     let job_id = ws
         .runs
-        .by_id
-        .get(&id)
+        .get(id)
         .map(Run::job_id)
         .ok_or_else(|| no_such_run(id))?;
-    let max = max_of(ws, job_id);
-    if let Some(run) = ws.runs.by_id.get_mut(&id) {
-        cancel_one(run, now_ms(), max);
-    }
+    let max = max_of(&ws.jobs, job_id);
+    ws.runs.cancel(id, now_ms(), max);
     Ok(json!({}))
 }
 
@@ -1100,19 +585,16 @@ fn cancel_all(ws: &mut Workspace, body: Map<String, Value>) -> Result<Value, Api
     let now = now_ms();
     let targets: Vec<(i64, i64)> = ws
         .runs
-        .by_id
         .iter()
         .filter(|(_, r)| match job_id {
-            Some(j) => r.job_id() == j && r.life.active(),
-            None => r.life == Life::Queued,
+            Some(j) => r.job_id() == j && r.life().active(),
+            None => r.life() == Life::Queued,
         })
-        .map(|(id, r)| (*id, r.job_id()))
+        .map(|(id, r)| (id, r.job_id()))
         .collect();
     for (id, job) in targets {
-        let max = max_of(ws, job);
-        if let Some(run) = ws.runs.by_id.get_mut(&id) {
-            cancel_one(run, now, max);
-        }
+        let max = max_of(&ws.jobs, job);
+        ws.runs.cancel(id, now, max);
     }
     Ok(json!({}))
 }

@@ -4,6 +4,7 @@
 use super::*;
 use crate::catalog::Cloud;
 use crate::fixtures::Fixtures;
+use crate::runs::{RunOutcome, RunPlan};
 
 const URL: &str = "http://127.0.0.1:4000";
 const ORG: u64 = 4_000_000_000_004_000;
@@ -85,7 +86,7 @@ fn ids(page: &Value) -> Vec<i64> {
 fn run_now_makes_a_pending_run_of_the_job_even_when_its_schedule_is_paused() {
     let mut ws = ws();
     let id = start(&mut ws, 11);
-    let run = shown(&ws.runs.by_id[&id], true, None);
+    let run = shown(ws.runs.get(id).unwrap(), true, None);
     assert_eq!(life(&run), ("PENDING", None));
     assert_eq!(run["status"], json!({"state": "PENDING"}));
     assert_eq!(run["job_id"], 11);
@@ -249,7 +250,7 @@ fn a_run_until_cancelled_runs_until_it_is_cancelled() {
         cancel(&mut ws, body(json!({"run_id": id}))).unwrap(),
         json!({})
     );
-    let run = shown(&ws.runs.by_id[&id], true, None);
+    let run = shown(ws.runs.get(id).unwrap(), true, None);
     assert_eq!(life(&run), ("TERMINATING", None));
     assert_eq!(
         run["status"]["termination_details"]["code"],
@@ -301,7 +302,7 @@ fn runs_beyond_max_concurrent_runs_are_skipped_or_queued() {
     .unwrap()["run_id"]
         .as_i64()
         .unwrap();
-    let run = shown(&ws.runs.by_id[&queued], true, None);
+    let run = shown(ws.runs.get(queued).unwrap(), true, None);
     assert_eq!(life(&run), ("QUEUED", None));
     assert_eq!(run["status"]["state"], "QUEUED");
     assert_eq!(
@@ -318,7 +319,7 @@ fn runs_beyond_max_concurrent_runs_are_skipped_or_queued() {
         "TERMINATING holds the slot"
     );
     assert_eq!(life(&get(&mut ws, first)).0, "TERMINATED");
-    let run = shown(&ws.runs.by_id[&queued], true, None);
+    let run = shown(ws.runs.get(queued).unwrap(), true, None);
     assert_eq!(
         life(&run),
         ("PENDING", None),
@@ -340,7 +341,9 @@ fn runs_beyond_max_concurrent_runs_are_skipped_or_queued() {
     let runs: Vec<i64> = (0..3).map(|_| start(&mut ws, 12)).collect();
     let states: Vec<String> = runs
         .iter()
-        .map(|id| shown(&ws.runs.by_id[id], true, None)["state"]["life_cycle_state"].to_string())
+        .map(|id| {
+            shown(ws.runs.get(*id).unwrap(), true, None)["state"]["life_cycle_state"].to_string()
+        })
         .collect();
     assert_eq!(states, ["\"PENDING\"", "\"PENDING\"", "\"QUEUED\""]);
 }
@@ -485,7 +488,7 @@ fn list_filters_orders_and_pages() {
         list(&mut ws, "run_type=SUBMIT_RUN").unwrap(),
         json!({"has_more": false})
     );
-    let t = |id: i64| ws.runs.by_id[&id].start_time();
+    let t = |id: i64| ws.runs.get(id).unwrap().start_time();
     let (from, to) = (t(started[5]), t(started[2]));
     assert_eq!(
         ids(&list(
