@@ -559,11 +559,12 @@ fn termination_details(run: &Run) -> Option<Value> {
     })
 }
 
-/// Move a run to `life` at `now` and rewrite its body.
+/// Move a run to `life` at `now` and rewrite its body: the phase it leaves is timed up to `now` first.
 fn enter(run: &mut Run, life: Life, now: i64, max: i64) {
-    run.life = life;
     render(run, now, max);
+    run.life = life;
     run.since = now;
+    render(run, now, max);
 }
 
 /// Advance one run one step (see the module docs). Returns whether it stopped being active.
@@ -596,4 +597,121 @@ fn step(run: &mut Run, now: i64, max: i64) -> bool {
     }
     enter(run, next, now, max);
     !next.active()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(life: Life, plan: RunPlan) -> Run {
+        let body = json!({"job_id": 1, "run_id": 9, "start_time": 100,
+                          "tasks": [{"task_key": "a", "run_id": 10}]});
+        Run::new(body.as_object().cloned().unwrap(), life, plan, 100, 1)
+    }
+
+    fn states(run: &Run) -> (String, Option<String>, String) {
+        let s = |v: &Value| v.as_str().map(str::to_string);
+        (
+            s(&run.body["state"]["life_cycle_state"]).unwrap(),
+            s(&run.body["state"]["result_state"]),
+            s(&run.body["status"]["state"]).unwrap(),
+        )
+    }
+
+    #[test]
+    fn steps_follow_the_plan_and_stop_at_a_terminal_state() {
+        let mut r = run(Life::Pending, RunPlan::default());
+        let mut seen = vec![states(&r).0];
+        let mut ended = Vec::new();
+        for now in 101..106 {
+            ended.push(step(&mut r, now, 1));
+            seen.push(states(&r).0);
+        }
+        assert_eq!(
+            seen,
+            [
+                "PENDING",
+                "RUNNING",
+                "TERMINATING",
+                "TERMINATED",
+                "TERMINATED",
+                "TERMINATED"
+            ]
+        );
+        assert_eq!(ended, [false, false, true, false, false], "ends once");
+        assert_eq!(r.body["end_time"], 103);
+        assert_eq!(r.body["run_duration"], 3);
+        // The task moves with the run, and its phases are timed.
+        let task = &r.body["tasks"][0];
+        assert_eq!(task["state"], r.body["state"]);
+        assert_eq!(task["run_id"], 10);
+        assert_eq!(task["setup_duration"], 1);
+        assert_eq!(task["execution_duration"], 1);
+        assert_eq!(task["cleanup_duration"], 1);
+    }
+
+    #[test]
+    fn every_state_has_its_v2_status_and_only_terminal_ones_a_result() {
+        let cases = [
+            (Life::Queued, "QUEUED", None, "QUEUED"),
+            (Life::Pending, "PENDING", None, "PENDING"),
+            (Life::Running(1), "RUNNING", None, "RUNNING"),
+            (
+                Life::Terminating(Ending::Failed),
+                "TERMINATING",
+                None,
+                "TERMINATING",
+            ),
+            (
+                Life::Terminated(Ending::Failed),
+                "TERMINATED",
+                Some("FAILED"),
+                "TERMINATED",
+            ),
+            (
+                Life::Terminated(Ending::TimedOut),
+                "TERMINATED",
+                Some("TIMEDOUT"),
+                "TERMINATED",
+            ),
+            (Life::Skipped, "SKIPPED", None, "TERMINATED"),
+            (
+                Life::InternalError,
+                "INTERNAL_ERROR",
+                Some("FAILED"),
+                "TERMINATED",
+            ),
+        ];
+        for (life, v1, result, v2) in cases {
+            let r = run(life, RunPlan::default());
+            let want = (v1.to_string(), result.map(str::to_string), v2.to_string());
+            assert_eq!(states(&r), want, "{life:?}");
+            assert_eq!(r.body["end_time"] == 0, life.active(), "{life:?}");
+            assert_eq!(
+                r.body["status"].get("termination_details").is_some(),
+                !matches!(life, Life::Queued | Life::Pending | Life::Running(_)),
+                "{life:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fixture_states_are_read_and_ids_only_grow() {
+        assert_eq!(Life::of("RUNNING"), Some(Life::Running(1)));
+        assert_eq!(Life::of("BLOCKED"), None);
+        let runs = Runs::seed(
+            &[json!({"run_id": 7, "job_id": 1, "start_time": 50,
+                     "state": {"life_cycle_state": "TERMINATED", "result_state": "CANCELED"}})],
+            60,
+        );
+        assert_eq!(
+            runs.get(7).unwrap().life(),
+            Life::Terminated(Ending::Canceled)
+        );
+        assert_eq!(runs.last_id(), Some(7));
+        let mut runs = runs;
+        runs.note_id(5);
+        assert_eq!(runs.last_id(), Some(7));
+        assert_eq!(runs.start_time(10), 51, "start times pass the seeded ones");
+    }
 }
