@@ -147,6 +147,7 @@ async fn run_plans_from_the_config_and_set_while_running() {
         RunPlan {
             outcome: RunOutcome::InternalError,
             running_reads: Some(3),
+            running_ms: 0,
         },
     );
     let run_id = run_now(&raw, "2.2", failing).await;

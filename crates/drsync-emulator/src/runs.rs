@@ -41,6 +41,9 @@ pub struct RunPlan {
     /// How many reads see the run `RUNNING` before it moves on (0: the read after `PENDING` already sees it
     /// finishing); `None`: it runs until it is cancelled.
     pub running_reads: Option<u32>,
+    /// And for how long at least, in milliseconds of the emulator's clock from the read that saw it start
+    /// running: a run that must take real time (0: reads alone decide).
+    pub running_ms: u64,
 }
 
 impl Default for RunPlan {
@@ -49,6 +52,7 @@ impl Default for RunPlan {
         RunPlan {
             outcome: RunOutcome::Success,
             running_reads: Some(1),
+            running_ms: 0,
         }
     }
 }
@@ -67,6 +71,7 @@ impl RunPlan {
         RunPlan {
             outcome: RunOutcome::Success,
             running_reads: None,
+            running_ms: 0,
         }
     }
 }
@@ -575,15 +580,18 @@ fn step(run: &mut Run, now: i64, max: i64) -> bool {
         RunOutcome::TimedOut => Life::Terminating(Ending::TimedOut),
         RunOutcome::InternalError => Life::InternalError,
     };
+    let plan = run.plan;
+    let ran_long_enough = |ms: i64| u64::try_from(ms).unwrap_or(0) >= plan.running_ms;
     let next = match run.life {
-        Life::Pending => match run.plan.running_reads {
-            Some(0) => finish(run.plan),
-            _ => Life::Running(1),
-        },
-        Life::Running(seen) => match run.plan.running_reads {
-            Some(n) if seen >= n => finish(run.plan),
-            _ => Life::Running(seen.saturating_add(1)),
-        },
+        Life::Pending if plan.running_reads == Some(0) && plan.running_ms == 0 => finish(plan),
+        Life::Pending => Life::Running(1),
+        Life::Running(seen) => {
+            if plan.running_reads.is_some_and(|n| seen >= n) && ran_long_enough(now - run.since) {
+                finish(plan)
+            } else {
+                Life::Running(seen.saturating_add(1))
+            }
+        }
         Life::Terminating(e) => Life::Terminated(e),
         Life::Queued | Life::Terminated(_) | Life::Skipped | Life::InternalError => return false,
     };
@@ -693,6 +701,46 @@ mod tests {
                 "{life:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_plan_can_ask_for_time_as_well_as_reads() {
+        let plan = RunPlan {
+            outcome: RunOutcome::Failed,
+            running_reads: Some(1),
+            running_ms: 1_000,
+        };
+        let mut r = run(Life::Pending, plan);
+        step(&mut r, 200, 1);
+        assert_eq!(states(&r).0, "RUNNING");
+        // Read twice, but within the second: still running.
+        step(&mut r, 700, 1);
+        step(&mut r, 1_199, 1);
+        assert_eq!(states(&r).0, "RUNNING");
+        assert_eq!(r.body["tasks"][0]["execution_duration"], 999);
+        step(&mut r, 1_200, 1);
+        assert_eq!(states(&r).0, "TERMINATING");
+        step(&mut r, 1_201, 1);
+        assert_eq!(
+            states(&r),
+            (
+                "TERMINATED".into(),
+                Some("FAILED".into()),
+                "TERMINATED".into()
+            )
+        );
+        // Zero reads but some time: the first read sees it running.
+        let mut r = run(
+            Life::Pending,
+            RunPlan {
+                running_reads: Some(0),
+                ..plan
+            },
+        );
+        step(&mut r, 100, 1);
+        assert_eq!(states(&r).0, "RUNNING");
+        step(&mut r, 1_100, 1);
+        assert_eq!(states(&r).0, "TERMINATING");
     }
 
     #[test]

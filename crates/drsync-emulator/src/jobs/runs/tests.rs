@@ -202,6 +202,7 @@ fn plans_set_how_runs_end_and_how_long_they_run() {
             RunPlan {
                 outcome,
                 running_reads: Some(3),
+                running_ms: 0,
             },
         );
         let id = start(&mut ws, 11);
@@ -232,6 +233,7 @@ fn plans_set_how_runs_end_and_how_long_they_run() {
     ws.runs.set_default_plan(RunPlan {
         outcome: RunOutcome::Failed,
         running_reads: Some(0),
+        running_ms: 0,
     });
     let id = start(&mut ws, 12);
     assert_eq!(life(&get(&mut ws, id)), ("TERMINATING", None));
