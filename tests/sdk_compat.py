@@ -592,6 +592,123 @@ def update_reset_delete_jobs(w):
                  "INVALID_PARAMETER_VALUE", "Job 123 does not exist.", lambda: w.jobs.delete(123))
 
 
+def runs_suite(w):
+    """Job runs as failover, failback and DR drills use them (issue 19): run-now of a paused job and the SDK's
+    waiter, get_run, list_runs(active_only=True), idempotency tokens, a skipped second run, cancel_run and
+    cancel_all_runs, and jobs.update pausing and unpausing a schedule and a continuous job."""
+    cron = {"quartz_cron_expression": "0 0 4 * * ?", "timezone_id": "UTC"}
+    # Without queueing (which 2.2 turns on by default), a run beyond max_concurrent_runs is skipped.
+    body = {"name": "sdk-compat-runs", "max_concurrent_runs": 1, "queue": {"enabled": False},
+            "schedule": dict(cron, pause_status="PAUSED"),
+            "parameters": [{"name": "env", "default": "prod"}],
+            "tasks": [{"task_key": "main", "notebook_task": {"notebook_path": "/Shared/runs/main"}}]}
+    jid = w.jobs.create(**kwargs(jobs.JobSettings, body)).job_id
+    waiter = w.jobs.run_now(jid, job_parameters={"env": "dr"})
+    first_id = waiter.response.run_id
+    check("jobs.run_now returns run_id and number_in_job",
+          isinstance(first_id, int) and waiter.response.number_in_job == first_id, waiter.response)
+    run = waiter.result(timeout=WAIT)
+    check("jobs.run_now of a job with a PAUSED schedule runs to TERMINATED SUCCESS (SDK waiter)",
+          run.state.life_cycle_state == jobs.RunLifeCycleState.TERMINATED
+          and run.state.result_state == jobs.RunResultState.SUCCESS, run.state)
+    check("the run's status is TERMINATED with termination code SUCCESS",
+          run.status.state == jobs.RunLifecycleStateV2State.TERMINATED
+          and run.status.termination_details.code == jobs.TerminationCodeCode.SUCCESS, run.status)
+    check("the run names its job, trigger, type, creator and page",
+          run.job_id == jid and run.run_id == first_id and run.trigger == jobs.TriggerType.ONE_TIME
+          and run.run_type == jobs.RunType.JOB_RUN and run.creator_user_name == State.me.user_name
+          and run.run_page_url.endswith(f"#job/{jid}/run/{first_id}") and run.run_name == "sdk-compat-runs",
+          (run.job_id, run.trigger, run.run_type, run.creator_user_name, run.run_page_url))
+    check("the run has its task and the job parameters it was given",
+          [t.task_key for t in run.tasks] == ["main"]
+          and [(p.name, p.value) for p in run.job_parameters] == [("env", "dr")],
+          (run.tasks, run.job_parameters))
+    check("the run has start and end times", run.start_time > 0 and run.end_time >= run.start_time,
+          (run.start_time, run.end_time))
+    again = w.jobs.get_run(first_id)
+    check("jobs.get_run of a finished run shows it as the waiter left it",
+          again.state.result_state == jobs.RunResultState.SUCCESS and again.end_time == run.end_time, again.state)
+
+    a = w.jobs.run_now(jid, idempotency_token="sdk-compat-run-token").response.run_id
+    b = w.jobs.run_now(jid, idempotency_token="sdk-compat-run-token").response.run_id
+    check("jobs.run_now with the same idempotency_token returns the same run", a == b, (a, b))
+    w.jobs.wait_get_run_job_terminated_or_skipped(a, timeout=WAIT)
+
+    active = w.jobs.run_now(jid).response.run_id
+    skipped = w.jobs.run_now(jid).result(timeout=WAIT)
+    check("a run beyond max_concurrent_runs is SKIPPED (SDK waiter target state)",
+          skipped.state.life_cycle_state == jobs.RunLifeCycleState.SKIPPED
+          and skipped.state.state_message.startswith("Skipping this run because the limit of 1"), skipped.state)
+    listed = [r.run_id for r in w.jobs.list_runs(job_id=jid, active_only=True)]
+    check("jobs.list_runs(active_only=True) lists only the active run", listed == [active], listed)
+    cancelled = w.jobs.cancel_run(active).result(timeout=WAIT)
+    check("jobs.cancel_run ends the run TERMINATED CANCELED (SDK waiter)",
+          cancelled.state.life_cycle_state == jobs.RunLifeCycleState.TERMINATED
+          and cancelled.state.result_state == jobs.RunResultState.CANCELED
+          and cancelled.state.user_cancelled_or_timedout is True
+          and cancelled.status.termination_details.code == jobs.TerminationCodeCode.USER_CANCELED, cancelled.state)
+    check("jobs.list_runs(active_only=True) is empty after the cancel",
+          list(w.jobs.list_runs(job_id=jid, active_only=True)) == [])
+    every = [r.run_id for r in w.jobs.list_runs(job_id=jid, limit=2)]
+    check("jobs.list_runs pages through every run, newest first",
+          every == [skipped.run_id, active, a, first_id], every)
+    done = [r.run_id for r in w.jobs.list_runs(job_id=jid, completed_only=True, expand_tasks=True)]
+    check("jobs.list_runs(completed_only=True) lists the finished runs", done == every, done)
+    expanded = next(iter(w.jobs.list_runs(job_id=jid, expand_tasks=True)))
+    check("jobs.list_runs(expand_tasks=True) shows tasks", [t.task_key for t in expanded.tasks or []] == ["main"],
+          expanded.tasks)
+    plain = next(iter(w.jobs.list_runs(job_id=jid)))
+    check("jobs.list_runs without expand_tasks shows none", not plain.tasks, plain.tasks)
+
+    # cancel_all_runs cancels the active runs of one job.
+    w.jobs.update(jid, new_settings=jobs.JobSettings(max_concurrent_runs=3))
+    started = [w.jobs.run_now(jid).response.run_id for _ in range(2)]
+    w.jobs.cancel_all_runs(job_id=jid)
+    ends = [w.jobs.wait_get_run_job_terminated_or_skipped(r, timeout=WAIT).state.result_state for r in started]
+    check("jobs.cancel_all_runs cancels every active run of the job",
+          ends == [jobs.RunResultState.CANCELED] * 2, ends)
+
+    expect_error("jobs.get_run of a missing run raises ResourceDoesNotExist (SDK override of the 400)",
+                 ResourceDoesNotExist, "INVALID_PARAMETER_VALUE", "Run 1 does not exist.",
+                 lambda: w.jobs.get_run(1))
+    expect_error("jobs.run_now of a missing job raises InvalidParameterValue", InvalidParameterValue,
+                 "INVALID_PARAMETER_VALUE", "Job 1 does not exist.", lambda: w.jobs.run_now(1))
+
+    # Unpause and pause: update replaces the schedule block whole and keeps every other setting.
+    for pause in (jobs.PauseStatus.UNPAUSED, jobs.PauseStatus.PAUSED):
+        w.jobs.update(jid, new_settings=jobs.JobSettings(schedule=jobs.CronSchedule(pause_status=pause, **cron)))
+        s = w.jobs.get(jid).settings
+        check(f"jobs.update sets schedule.pause_status {pause.value} and keeps the rest",
+              s.schedule.pause_status == pause and s.schedule.quartz_cron_expression == cron["quartz_cron_expression"]
+              and s.name == "sdk-compat-runs" and [t.task_key for t in s.tasks] == ["main"]
+              and s.max_concurrent_runs == 3, (s.schedule, s.name, s.max_concurrent_runs))
+    expect_error("jobs.update of a schedule without its cron expression is refused", InvalidParameterValue,
+                 "INVALID_PARAMETER_VALUE", "Missing required field: schedule.quartz_cron_expression",
+                 lambda: w.jobs.update(jid, new_settings=jobs.JobSettings.from_dict(
+                     {"schedule": {"pause_status": "UNPAUSED"}})))
+    cont = w.jobs.create(**kwargs(jobs.JobSettings, {
+        "name": "sdk-compat-runs-continuous", "continuous": {"pause_status": "PAUSED"},
+        "tasks": [{"task_key": "main", "notebook_task": {"notebook_path": "/Shared/runs/stream"}}]})).job_id
+    w.jobs.update(cont, new_settings=jobs.JobSettings(continuous=jobs.Continuous(
+        pause_status=jobs.PauseStatus.UNPAUSED)))
+    check("jobs.update unpauses a continuous job",
+          w.jobs.get(cont).settings.continuous.pause_status == jobs.PauseStatus.UNPAUSED)
+
+    # A pool warmed for failover: min_idle_instances up, then back.
+    pid, pool = next(iter(State.pools.items()))
+    for idle in (3, pool.get("min_idle_instances", 0)):
+        w.instance_pools.edit(pid, pool["instance_pool_name"], pool["node_type_id"], min_idle_instances=idle,
+                              max_capacity=pool.get("max_capacity"),
+                              idle_instance_autotermination_minutes=pool.get("idle_instance_autotermination_minutes"),
+                              custom_tags=pool.get("custom_tags"))
+        got = w.instance_pools.get(pid)
+        check(f"instance_pools.edit sets min_idle_instances {idle}",
+              (got.min_idle_instances or 0) == idle and got.stats.idle_count == idle,
+              (got.min_idle_instances, got.stats))
+    for j in (jid, cont):
+        w.jobs.delete(j)
+
+
 def clusters_suite(w):
     pool_ids = list(State.pools)
     policy_ids = list(State.policies)
@@ -1016,6 +1133,7 @@ def pat_suite():
         section("jobs get paging", big_job_paging, w)
         section("jobs list", list_jobs, w)
         section("jobs update/reset/delete", update_reset_delete_jobs, w)
+    section("job runs", runs_suite, w)
     section("clusters", clusters_suite, w)
     section("pools/policies edit/delete", pools_policies_mutations, w)
     section("sql warehouses", warehouses_suite, w)

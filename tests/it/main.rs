@@ -12,6 +12,7 @@ mod drift;
 mod drift_cli;
 mod emulator_compute;
 mod emulator_jobs;
+mod emulator_runs;
 mod export;
 mod export_git;
 mod git;

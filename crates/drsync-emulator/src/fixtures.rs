@@ -10,7 +10,7 @@ use std::path::Path;
 /// Each field holds real API bodies: `jobs` as `jobs/get` returns them, `clusters` as `clusters/get`,
 /// `instance_pools` as `instance-pools/get`, `cluster_policies` as `policies/clusters/get`,
 /// `cluster_libraries` as `libraries/cluster-status`, `workspace_objects` as `workspace/get-status`,
-/// `sql_warehouses` as `sql/warehouses/{id}`, `pipelines` as `pipelines/{id}`.
+/// `sql_warehouses` as `sql/warehouses/{id}`, `pipelines` as `pipelines/{id}`, `runs` as `jobs/runs/get`.
 /// The catalog bodies (`node_types`, `spark_versions`, `zones`) default to a built-in catalog for the
 /// emulator's cloud when `None`; the other `Option`s mean "none".
 #[derive(Debug, Default, Clone)]
@@ -51,6 +51,9 @@ pub struct Fixtures {
     pub sql_warehouses: Vec<Value>,
     /// `pipelines.json`: array of `pipelines/{id}` GET bodies.
     pub pipelines: Vec<Value>,
+    /// `runs.json`: array of `jobs/runs/get` bodies (`Run`), the workspace's run history; runs in an active
+    /// state go on from there as runs started with `run-now` do.
+    pub runs: Vec<Value>,
     /// `permissions.json`: array of `GET /api/2.0/permissions/{type}/{id}` bodies (`ObjectPermissions`); the
     /// direct grants of each object the workspace has become its ACL, and every principal named is known.
     pub permissions: Vec<Value>,
@@ -123,6 +126,7 @@ impl Fixtures {
             workspace_objects: array(dir, "workspace_objects.json", &["path", "object_type"])?,
             sql_warehouses: array(dir, "sql_warehouses.json", &["id", "name"])?,
             pipelines: array(dir, "pipelines.json", &["pipeline_id", "spec"])?,
+            runs: array(dir, "runs.json", &["run_id", "job_id"])?,
             permissions: array(
                 dir,
                 "permissions.json",

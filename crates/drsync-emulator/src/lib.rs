@@ -27,6 +27,7 @@ mod pipelines;
 mod policies;
 mod pools;
 mod ratelimit;
+mod runs;
 mod scim;
 mod secrets;
 mod state;
@@ -38,6 +39,7 @@ pub use catalog::Cloud;
 pub use error::Error;
 pub use faults::{Change, Fault, FaultKind};
 pub use fixtures::Fixtures;
+pub use runs::{RunOutcome, RunPlan};
 pub use state::PolicyJson;
 pub use synthetic::{synthetic, SyntheticSpec};
 
@@ -89,6 +91,12 @@ pub struct EmulatorConfig {
     /// are answered 429 `REQUEST_LIMIT_EXCEEDED` with `Retry-After` (databricks-api.md §3 "Rate limiting").
     /// Only authenticated API requests count. `None` (the default): no limit, as the emulator always had.
     pub rate_limit: Option<f64>,
+    /// How the runs of each job play out (job id → plan): a test knob; jobs not named follow
+    /// [`EmulatorConfig::default_run_plan`]. See [`RunPlan`].
+    pub run_plans: BTreeMap<i64, RunPlan>,
+    /// How the runs of jobs without a plan of their own play out (by default: success, after one read sees
+    /// the run `RUNNING`).
+    pub default_run_plan: RunPlan,
 }
 
 impl Default for EmulatorConfig {
@@ -105,6 +113,8 @@ impl Default for EmulatorConfig {
             policy_json: PolicyJson::Echo,
             workspace_id: None,
             rate_limit: None,
+            run_plans: BTreeMap::new(),
+            default_run_plan: RunPlan::default(),
         }
     }
 }
@@ -192,6 +202,10 @@ impl Emulator {
         let mut workspace = Workspace::new(config.cloud, config.fixtures, config.seed);
         permissions::seed(&mut workspace, &acls, &principals);
         workspace.policy_json = config.policy_json;
+        workspace.runs.set_default_plan(config.default_run_plan);
+        for (job_id, plan) in config.run_plans {
+            workspace.runs.set_plan(job_id, plan);
+        }
         let state = AppState {
             ws: Arc::new(Mutex::new(workspace)),
             auth: Arc::new(auth::Auth::new(
@@ -308,6 +322,17 @@ impl Emulator {
     /// is read.
     pub fn change_at(&self, request: &str, n: u64, change: Change) {
         self.state.injector.change_at(request, n, change);
+    }
+
+    /// Make the runs `job_id` starts from now on follow `plan` (how they end, how long they run): the test knob
+    /// of [`EmulatorConfig::run_plans`] on a running emulator. Runs already started keep their plan.
+    pub fn set_run_plan(&self, job_id: i64, plan: RunPlan) {
+        self.state.workspace().runs.set_plan(job_id, plan);
+    }
+
+    /// Make the runs of jobs without a plan of their own follow `plan` from now on.
+    pub fn set_default_run_plan(&self, plan: RunPlan) {
+        self.state.workspace().runs.set_default_plan(plan);
     }
 
     /// Stop serving and wait until the server has shut down.

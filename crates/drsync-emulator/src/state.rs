@@ -5,6 +5,7 @@ use super::acl::Grant;
 use super::catalog::{self, Cloud};
 use super::cluster_list::ListIndex;
 use super::fixtures::Fixtures;
+use super::runs::Runs;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -68,6 +69,8 @@ pub(crate) struct Workspace {
     pub(crate) warehouses: BTreeMap<String, Value>,
     /// Pipelines by id, each a full `pipelines/{id}` GET body (`spec` and the state fields).
     pub(crate) pipelines: BTreeMap<String, Value>,
+    /// Job runs by id, with their lifecycle and the plans runs follow (`jobs::runs`).
+    pub(crate) runs: Runs,
     /// Direct grants by `object_id` (`/jobs/123`), for objects whose ACL was set (or seeded); an object
     /// without an entry has its creator's default grant (`permissions`). Removed with the object.
     pub(crate) acls: BTreeMap<String, Vec<Grant>>,
@@ -120,6 +123,7 @@ impl Workspace {
             policy_json: PolicyJson::default(),
             warehouses: BTreeMap::new(),
             pipelines: BTreeMap::new(),
+            runs: Runs::seed(&fixtures.runs, now_ms()),
             acls: BTreeMap::new(),
             known_principals: super::acl::Principals::default(),
             rng: SmallRng::seed_from_u64(seed),
@@ -258,6 +262,12 @@ impl Workspace {
                 return id;
             }
         }
+    }
+
+    /// A random id in the range of job ids, where a sequence of ids (run ids) starts.
+    pub(crate) fn random_id_base(&mut self) -> i64 {
+        self.rng
+            .random_range(100_000_000_000_000..500_000_000_000_000i64)
     }
 
     /// A random int64 (spark_context_id and the like).

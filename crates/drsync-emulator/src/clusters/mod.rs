@@ -407,6 +407,12 @@ async fn permanent_delete(State(state): State<AppState>, body: Bytes) -> Reply {
     Ok(Json(json!({})))
 }
 
+/// `POST clusters/start`: a `TERMINATED` cluster goes `PENDING` (and `RUNNING` at the next read); any other state
+/// is the 400 `INVALID_STATE` "Cluster <id> is in unexpected state <State>.", which the service sends: the
+/// provider's `ClustersAPI.StartAndGetInfo` (terraform-provider-databricks `clusters/clusters_api.go`) calls
+/// `clusters/start` and ignores exactly "Cluster %s is in unexpected state Pending." (a start racing another).
+/// The SDK docstring's "If the cluster is not currently in a TERMINATED state, nothing will happen" is read as
+/// saying the cluster is left as it is, not that the reply is a success [inferred from the provider's handling].
 async fn start(State(state): State<AppState>, body: Bytes) -> Reply {
     let (mut ws, id, mut c) = locked_cluster(&state, &body)?;
     if c.get("cluster_source").and_then(Value::as_str) == Some("JOB") {

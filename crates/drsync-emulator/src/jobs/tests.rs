@@ -276,6 +276,122 @@ fn validation() {
     assert_eq!(e.error_code, json!("MALFORMED_REQUEST"));
 }
 
+/// A workspace with one scheduled job, one with a periodic trigger and one continuous job (ids 1, 2, 3).
+fn paused_jobs() -> Workspace {
+    let mut ws = Workspace::new(Cloud::Aws, Fixtures::default(), 3);
+    for (id, trigger) in [
+        (
+            1,
+            json!({"schedule": {"quartz_cron_expression": "0 0 2 * * ?", "timezone_id": "UTC",
+                                "pause_status": "UNPAUSED"}}),
+        ),
+        (
+            2,
+            json!({"trigger": {"periodic": {"interval": 1, "unit": "HOURS"}, "pause_status": "UNPAUSED"}}),
+        ),
+        (3, json!({"continuous": {"pause_status": "UNPAUSED"}})),
+    ] {
+        let mut s = settings(json!({"name": format!("job-{id}"), "tags": {"dr": "1"},
+                                    "tasks": [{"task_key": "a"}]}));
+        s.extend(settings(trigger));
+        ws.jobs
+            .insert(id, json!({"job_id": id, "created_time": id, "settings": s}));
+    }
+    ws
+}
+
+fn update_with(ws: &mut Workspace, id: i64, new_settings: Value) -> Result<Value, ApiError> {
+    update(
+        ws,
+        settings(json!({"job_id": id, "new_settings": new_settings})),
+    )
+}
+
+#[test]
+fn update_pauses_schedules_triggers_and_continuous_jobs_keeping_the_rest() {
+    let mut ws = paused_jobs();
+    update_with(
+        &mut ws,
+        1,
+        json!({"schedule": {"quartz_cron_expression": "0 0 2 * * ?", "timezone_id": "UTC",
+                            "pause_status": "PAUSED"}}),
+    )
+    .unwrap();
+    update_with(
+        &mut ws,
+        2,
+        json!({"trigger": {"periodic": {"interval": 1, "unit": "HOURS"}, "pause_status": "PAUSED"}}),
+    )
+    .unwrap();
+    update_with(
+        &mut ws,
+        3,
+        json!({"continuous": {"pause_status": "PAUSED"}}),
+    )
+    .unwrap();
+    for (id, block) in [(1, "schedule"), (2, "trigger"), (3, "continuous")] {
+        let s = &ws.jobs[&id]["settings"];
+        assert_eq!(s[block]["pause_status"], "PAUSED", "{block}");
+        assert_eq!(s["name"], format!("job-{id}"), "{block}: the rest is kept");
+        assert_eq!(s["tags"], json!({"dr": "1"}), "{block}");
+        assert_eq!(s["tasks"], json!([{"task_key": "a"}]), "{block}");
+    }
+    assert_eq!(
+        ws.jobs[&1]["settings"]["schedule"]["quartz_cron_expression"],
+        "0 0 2 * * ?"
+    );
+    assert_eq!(
+        ws.jobs[&2]["settings"]["trigger"]["periodic"]["unit"],
+        "HOURS"
+    );
+    // And back.
+    update_with(
+        &mut ws,
+        3,
+        json!({"continuous": {"pause_status": "UNPAUSED"}}),
+    )
+    .unwrap();
+    assert_eq!(
+        ws.jobs[&3]["settings"]["continuous"]["pause_status"],
+        "UNPAUSED"
+    );
+}
+
+#[test]
+fn update_replaces_a_nested_block_whole() {
+    let mut ws = paused_jobs();
+    // A schedule without its cron expression or time zone is refused, and nothing changes.
+    for partial in [
+        json!({"schedule": {"pause_status": "PAUSED"}}),
+        json!({"schedule": {"quartz_cron_expression": "0 0 2 * * ?", "pause_status": "PAUSED"}}),
+    ] {
+        let e = update_with(&mut ws, 1, partial.clone()).unwrap_err();
+        assert_eq!(e.error_code, json!("INVALID_PARAMETER_VALUE"), "{partial}");
+        assert!(
+            e.message.starts_with("Missing required field: schedule."),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            ws.jobs[&1]["settings"]["schedule"]["pause_status"],
+            "UNPAUSED"
+        );
+    }
+    // A trigger sent with only its pause status replaces the whole trigger: its periodic block is gone (SDK
+    // `jobs.update`: "Partially updating nested fields is not supported").
+    update_with(&mut ws, 2, json!({"trigger": {"pause_status": "PAUSED"}})).unwrap();
+    assert_eq!(
+        ws.jobs[&2]["settings"]["trigger"],
+        json!({"pause_status": "PAUSED"})
+    );
+    // The same checks on create and reset.
+    let e = validate(&settings(json!({"schedule": {"timezone_id": "UTC"}}))).unwrap_err();
+    assert_eq!(
+        e.message,
+        "Missing required field: schedule.quartz_cron_expression"
+    );
+}
+
 #[test]
 fn defaults() {
     let mut s = settings(json!({
