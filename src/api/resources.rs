@@ -662,26 +662,32 @@ impl WorkspaceClient {
             .collect()
     }
 
-    /// Every workspace user (SCIM `Users`).
+    /// Every workspace user (SCIM `Users`), with its id and `userName` only.
     pub async fn list_users(&self) -> Result<Vec<ScimPrincipal>, Error> {
-        self.list_scim("Users").await
+        self.list_scim("Users", "userName").await
     }
 
-    /// Every workspace group (SCIM `Groups`).
+    /// Every workspace group (SCIM `Groups`), with its id and `displayName` only (not its members).
     pub async fn list_groups(&self) -> Result<Vec<ScimPrincipal>, Error> {
-        self.list_scim("Groups").await
+        self.list_scim("Groups", "displayName").await
     }
 
-    /// Every service principal (SCIM `ServicePrincipals`).
+    /// Every service principal (SCIM `ServicePrincipals`), with its id and `applicationId` only.
     pub async fn list_service_principals(&self) -> Result<Vec<ScimPrincipal>, Error> {
-        self.list_scim("ServicePrincipals").await
+        self.list_scim("ServicePrincipals", "applicationId").await
     }
 
     /// A SCIM listing, page by page (`startIndex` from 1, `count` a page, RFC 7644 §3.4.2.4, as
     /// databricks-sdk-py `UsersAPI.list` walks it): until a page is empty or `totalResults` are in, each
     /// principal once (by `id`, as the SDK deduplicates). A listing that ends before the `totalResults` it
-    /// announced is an error, never a short list.
-    async fn list_scim(&self, resource: &str) -> Result<Vec<ScimPrincipal>, Error> {
+    /// announced is an error, never a short list. Only `attribute` is asked for (RFC 7644 §3.4.2.5
+    /// `attributes`, which the SDK's `list` takes, databricks-api.md §1.5; `id` always comes): a group's members
+    /// or a user's e-mails and entitlements would be most of the bytes of a large workspace's listing.
+    async fn list_scim(
+        &self,
+        resource: &str,
+        attribute: &str,
+    ) -> Result<Vec<ScimPrincipal>, Error> {
         let path = format!("/api/2.0/preview/scim/v2/{resource}");
         let paging = |reason: String| Error::Paging {
             workspace: self.name().to_string(),
@@ -696,6 +702,7 @@ impl WorkspaceClient {
             let query = [
                 ("startIndex", start.to_string()),
                 ("count", SCIM_PAGE.to_string()),
+                ("attributes", attribute.to_string()),
             ];
             let mut body = self.get(&path, &query).await?;
             if let Some(t) = body.get("totalResults").and_then(Value::as_u64) {

@@ -756,6 +756,11 @@ async fn identities_page_and_secrets_list_names_only() {
     assert!(groups
         .iter()
         .any(|g| g.display_name.as_deref() == Some("data-engineers")));
+    // Only the name is asked for: no members, no schemas beyond what SCIM always sends.
+    assert!(
+        groups.iter().all(|g| !g.extra.contains_key("members")),
+        "{groups:?}"
+    );
     let sps = c.list_service_principals().await.unwrap();
     assert!(sps
         .iter()
