@@ -445,16 +445,29 @@ pub fn secrets(refs: &References, dr: &DrSecrets) -> CheckResult {
     )];
     let summary = match (scopes_missing, keys_missing) {
         (0, 0) if status == Status::Pass => format!(
-            "{} secret scopes and {} keys exist",
-            refs.secret_scopes.len(),
-            refs.secret_keys.len()
+            "{} and {} exist",
+            counted(refs.secret_scopes.len(), "secret scope"),
+            counted(refs.secret_keys.len(), "key")
         ),
         (0, 0) => "some keys could not be listed".to_string(),
-        (0, k) => format!("{k} secret keys missing"),
-        (s, 0) => format!("{s} secret scopes missing"),
-        (s, k) => format!("{s} secret scopes and {k} keys missing"),
+        (0, k) => format!("{} missing", counted(k, "secret key")),
+        (s, 0) => format!("{} missing", counted(s, "secret scope")),
+        (s, k) => format!(
+            "{} and {} missing",
+            counted(s, "secret scope"),
+            counted(k, "key")
+        ),
     };
     check("secrets", status, summary, evidence, details)
+}
+
+/// `1 key`, `2 keys`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// The folder to list and the name to look for in it, for a workspace path in the API's spelling (no
@@ -1004,7 +1017,7 @@ resource "databricks_secret_acl" "u" {
             s.details,
             ["secret scope missing-scope does not exist in DR (used by databricks_cluster.etl)"]
         );
-        assert_eq!(s.summary, "1 secret scopes missing");
+        assert_eq!(s.summary, "1 secret scope missing");
         // The scope is there but the key is not: named with its scope and what reads it.
         dr.keys.insert("etl-secrets".to_string(), keys(&["other"]));
         let s = secrets(&refs, &dr);
@@ -1012,7 +1025,7 @@ resource "databricks_secret_acl" "u" {
             s.details[0],
             "secret etl-secrets/db does not exist in DR (used by databricks_cluster.etl)"
         );
-        assert_eq!(s.summary, "1 secret scopes and 1 keys missing");
+        assert_eq!(s.summary, "1 secret scope and 1 key missing");
         // Keys that cannot be listed are not known to be there: a warning with the reason.
         let mut only_listed = refs.clone();
         only_listed.secret_scopes.remove("missing-scope");
@@ -1031,7 +1044,7 @@ resource "databricks_secret_acl" "u" {
         let s = secrets(&only_listed, &dr);
         assert_eq!(
             (s.status, s.summary.as_str()),
-            (Status::Pass, "1 secret scopes and 1 keys exist")
+            (Status::Pass, "1 secret scope and 1 key exist")
         );
         let presence = CodePresence {
             found: Map::from([
