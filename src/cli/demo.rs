@@ -51,15 +51,15 @@ pub(crate) async fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
     outln!();
     outln!("1. export: read the primary, rewrite for the DR region, write Terraform, commit");
     let export = step(&dir, &["export"]).await?;
+    // The summary's counts, one line per kind exported (`  jobs   30  (30 added, ...)`).
     show(&export.stdout, |l| {
         l.starts_with("exported")
-            || l.starts_with("  jobs")
-            || l.starts_with("  clusters ")
-            || l.starts_with("  instance_pools")
-            || l.starts_with("  cluster_policies")
-            || l.starts_with("  sql_warehouses")
-            || l.starts_with("  pipelines")
             || l.starts_with("committed")
+            || drsync::model::ResourceKind::ALL.iter().any(|k| {
+                l.strip_prefix("  ")
+                    .and_then(|r| r.strip_prefix(k.as_str()))
+                    .is_some_and(|r| r.starts_with(' '))
+            })
     });
     expect(&export, &[0], "export")?;
 
