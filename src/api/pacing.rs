@@ -296,6 +296,16 @@ impl Pacer {
                 };
                 if after_the_last_cut && at_probe_level && f.succeeded {
                     let (achieved, answered) = f.achieved(now);
+                    // A family younger than the window has answered for only part of it, so its counts read
+                    // as a fraction of what it sends: a paced family (one with a published ceiling, say) cuts
+                    // from the rate it sends at then, and that is its probe level. Counted as achieved, a 429
+                    // in the first 100 ms of a family paced at 100/s made it about 7/s, and sporadic 429s
+                    // kept it there (issue 17's notes: reading grants took minutes under random 429s).
+                    let young = now.saturating_duration_since(f.first) < WINDOW;
+                    let (achieved, answered) = match f.rate {
+                        Some(rate) if young => (rate, rate),
+                        _ => (achieved, answered),
+                    };
                     let from = f.rate.map_or(achieved, |r| r.min(achieved));
                     let rate = f.capped((from * DECREASE).max(MIN_RATE));
                     tracing::debug!(
@@ -532,6 +542,27 @@ mod tests {
             Duration::from_secs(1),
             "but the hold holds"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_paced_family_throttled_in_its_first_second_cuts_from_its_rate_and_rides_out_noise() {
+        let p = Pacer::default();
+        let family = "GET permissions";
+        // 20 requests at the published 100/s (200 ms), then a 429: cut from 100/s, not from 20 answers a second.
+        run(&p, family, 20, Feedback::Success).await;
+        run(&p, family, 1, Feedback::Throttled { retry_after: None }).await;
+        let cut = p.rate(family).unwrap();
+        assert!((cut - 100.0 * DECREASE).abs() < 0.5, "{cut}");
+        // Then a sporadic 429 among every eight answers, for a minute: noise below the probe level, and a cut
+        // each time the rate has climbed back to it; the family stays near its ceiling, never near the floor.
+        let start = Instant::now();
+        let mut lowest = cut;
+        while start.elapsed() < Duration::from_secs(60) {
+            run(&p, family, 7, Feedback::Success).await;
+            run(&p, family, 1, Feedback::Throttled { retry_after: None }).await;
+            lowest = lowest.min(p.rate(family).unwrap());
+        }
+        assert!(lowest > 100.0 * DECREASE * DECREASE - 1.0, "{lowest}");
     }
 
     #[tokio::test(start_paused = true)]
