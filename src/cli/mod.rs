@@ -77,8 +77,7 @@ enum Command {
     Drift(drift::DriftArgs),
     /// Is the DR workspace ready to take over? (exit 0 ready, 2 not ready, 1 error)
     Check(check::CheckArgs),
-    /// Write Terraform import blocks for the DR objects that exist already (exit 0 all adopted, 2 not all, 1
-    /// error)
+    /// Write Terraform import blocks for the DR objects that already exist (exit 0 all adopted, 2 not, 1 error)
     Adopt(adopt::AdoptArgs),
     /// List the export commits: when the DR copy was taken, and what changed
     Log(log::LogArgs),

@@ -21,7 +21,8 @@ const NOW: &str = "1764576000";
 /// A repository with the export of `primary` committed (drsync.toml with `extra`), and both emulators.
 struct Site {
     dir: tempfile::TempDir,
-    primary: Emulator,
+    /// Kept serving: a later export reads it again.
+    _primary: Emulator,
     dr: Emulator,
 }
 
@@ -42,7 +43,11 @@ async fn site(primary: Fixtures, dr: Fixtures, extra: &str) -> Site {
     write_dr_config(dir.path(), primary.url(), dr.url(), extra);
     let run = drsync(dir.path(), &["export"], COMMIT_ENV).await;
     assert_eq!(run.code, 0, "{run:?}");
-    Site { dir, primary, dr }
+    Site {
+        dir,
+        _primary: primary,
+        dr,
+    }
 }
 
 /// `drsync adopt --format json` with `args`: the exit code and the document.
