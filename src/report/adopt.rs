@@ -38,6 +38,10 @@ use crate::drift::adopt::Adoption;
 use crate::drift::Severity;
 use std::fmt::Write as _;
 
+/// How many imports the text names before it counts the rest (the file and the JSON have them all); what needs
+/// a look (changed, ambiguous, missing) is always listed whole.
+const IMPORTS_LISTED: usize = 100;
+
 /// The adoption as pretty-printed JSON, with a trailing newline.
 pub fn json(adoption: &Adoption) -> String {
     // Strings, numbers, booleans and arrays: serialising cannot fail.
@@ -66,7 +70,7 @@ pub fn text(a: &Adoption) -> String {
 
     if !a.imports.is_empty() {
         let _ = writeln!(out, "\nimport: the DR object terraform apply adopts");
-        for i in &a.imports {
+        for i in a.imports.iter().take(IMPORTS_LISTED) {
             let _ = write!(
                 out,
                 "  = {}  id {}  {}",
@@ -83,6 +87,14 @@ pub fn text(a: &Adoption) -> String {
                 );
             }
             out.push('\n');
+        }
+        if a.imports.len() > IMPORTS_LISTED {
+            let _ = writeln!(
+                out,
+                "  = ... and {} more, every one in {}",
+                a.imports.len() - IMPORTS_LISTED,
+                terminal(&a.file)
+            );
         }
     }
     if !a.changed.is_empty() {

@@ -281,6 +281,17 @@ async fn the_fixtures_dr_is_adopted_with_its_own_ids() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // The text report and the file, with what changes from run to run (the port, the commit) held still.
+    let run = drsync(dir, &["adopt", "--now", NOW], ENV).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    let commit = a["source"]["commit"].as_str().unwrap();
+    let steady = |t: &str| t.replace(s.dr.url(), "http://dr").replace(commit, "COMMIT");
+    insta::assert_snapshot!("adopt_text", steady(&run.stdout));
+    // (The run rewrote the file with the same bytes.)
+    insta::assert_snapshot!(
+        "imports_tf",
+        steady(&std::fs::read_to_string(&path).unwrap())
+    );
     // The same run again writes the same bytes.
     let (_, again) = adopt(dir, &[]).await;
     assert_eq!(again, a);
