@@ -1183,6 +1183,7 @@ resource "databricks_secret_acl" "u" {
                 address: "databricks_job.nightly".to_string(),
                 name: "nightly".to_string(),
                 candidates: vec![object("7"), object("8")],
+                differs: Vec::new(),
             }],
             ..paired.clone()
         };

@@ -41,12 +41,12 @@ impl DesiredArgs {
     }
 }
 
-/// `--deadline`, for the commands that talk to a workspace (`export`, `drift`, `check`, `inventory`); flattened
-/// last into each, so that `display_order` alone places it.
+/// `--deadline`, for the commands that talk to a workspace (`export`, `drift`, `check`, `adopt`, `inventory`);
+/// flattened last into each, so that `display_order` alone places it.
 #[derive(Debug, Clone, Copy, clap::Args)]
 pub(crate) struct DeadlineArgs {
-    /// Stop waiting on the workspaces after this long (export, drift, check, inventory), e.g. 90m or 2h;
-    /// default: [client] command_deadline_seconds (2h)
+    /// Stop waiting on the workspaces after this long (export, drift, check, adopt, inventory), e.g. 90m or
+    /// 2h; default: [client] command_deadline_seconds (2h)
     // The fourth place, where it stood when it was a global flag (after --config, --verbose and
     // --allow-insecure-http): the help of the four commands stays as it was.
     #[arg(long, value_name = "DURATION", value_parser = parse_deadline, display_order = 3)]

@@ -13,6 +13,7 @@ macro_rules! outln {
     };
 }
 
+mod adopt;
 mod args;
 mod check;
 mod client;
@@ -76,6 +77,8 @@ enum Command {
     Drift(drift::DriftArgs),
     /// Is the DR workspace ready to take over? (exit 0 ready, 2 not ready, 1 error)
     Check(check::CheckArgs),
+    /// Write Terraform import blocks for the DR objects that already exist (exit 0 all adopted, 2 not, 1 error)
+    Adopt(adopt::AdoptArgs),
     /// List the export commits: when the DR copy was taken, and what changed
     Log(log::LogArgs),
     /// Write a commented drsync.toml for your two workspaces
@@ -181,6 +184,18 @@ impl From<drsync::ops::drift::Error> for CliError {
     }
 }
 
+impl From<drsync::ops::adopt::Error> for CliError {
+    fn from(e: drsync::ops::adopt::Error) -> Self {
+        use drsync::ops::adopt::Error;
+        match e {
+            Error::Compare(e) => e.into(),
+            e @ Error::NotOurs { .. } => CliError::new(e)
+                .hint("move it away, or write the import blocks elsewhere with --out FILE"),
+            e => CliError::new(e),
+        }
+    }
+}
+
 impl From<drsync::api::auth::AuthError> for CliError {
     fn from(e: drsync::api::auth::AuthError) -> Self {
         use drsync::api::auth::AuthError;
@@ -235,6 +250,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         deadline: cli.deadline,
     };
     match cli.command {
+        Command::Adopt(args) => adopt::run(&global, args).await,
         Command::Emulate(args) => emulate::run(args).await,
         Command::Check(args) => check::run(&global, args).await,
         Command::Demo(args) => demo::run(args).await,

@@ -197,8 +197,33 @@ pub fn compare_normalized<O: Live>(
     schema: &Schema,
     identity: Option<&str>,
 ) -> Result<Compared, Error> {
-    // Not DR's configuration, unless the HCL says otherwise: what creating a scope gave the identity that
-    // created it (the one reading DR, as a rule the one that applied the HCL).
+    let objects = without_own(config, objects, identity);
+    compare_live(config, &objects, kinds, state, false, source, schema)
+}
+
+/// [`compare_normalized`] for `adopt`: the resources `state` records are matched by its ids, and the others by
+/// name among the live objects it leaves free ([`matching`], rule 1), where drift leaves them missing.
+pub fn compare_for_adoption<O: Live>(
+    config: &Configuration,
+    objects: &[O],
+    kinds: &[ResourceKind],
+    state: Option<&StateIds>,
+    source: Source,
+    schema: &Schema,
+    identity: Option<&str>,
+) -> Result<Compared, Error> {
+    let objects = without_own(config, objects, identity);
+    compare_live(config, &objects, kinds, state, true, source, schema)
+}
+
+/// The live objects without `identity`'s own `MANAGE` on a scope: not DR's configuration, unless the HCL says
+/// otherwise (what creating a scope gave the identity that created it: the one reading DR, as a rule the one
+/// that applied the HCL).
+fn without_own<'o, O: Live>(
+    config: &Configuration,
+    objects: &'o [O],
+    identity: Option<&str>,
+) -> Vec<&'o O> {
     let resources: Vec<&Resource> = config.resources.iter().collect();
     let acls: std::collections::HashSet<String> = resources
         .iter()
@@ -211,15 +236,16 @@ pub fn compare_normalized<O: Live>(
             && identity
                 .is_some_and(|me| normalize::is_own_manage(o.kind(), o.id(), &o.config(), me))
     };
-    let objects: Vec<&O> = objects.iter().filter(|o| !own(o)).collect();
-    compare_live(config, &objects, kinds, state, source, schema)
+    objects.iter().filter(|o| !own(o)).collect()
 }
 
+/// `then_by_name`: with a state, match what it does not record by name (`adopt`), instead of leaving it missing.
 fn compare_live<O: Live>(
     config: &Configuration,
     objects: &[O],
     kinds: &[ResourceKind],
     state: Option<&StateIds>,
+    then_by_name: bool,
     source: Source,
     schema: &Schema,
 ) -> Result<Compared, Error> {
@@ -256,9 +282,10 @@ fn compare_live<O: Live>(
             created: o.created(),
         })
         .collect();
+    // Grants are matched by state, or else through their object's pair (below).
     let mut indices = match state {
-        Some(_) => matching::first_pass(&wanted, &have, state),
-        None => matching::first_pass(&wanted[..objects_end], &have, None),
+        Some(_) if !then_by_name => matching::first_pass(&wanted, &have, state, false),
+        _ => matching::first_pass(&wanted[..objects_end], &have, state, then_by_name),
     };
     let mut findings: Vec<Finding> = indices
         .missing
@@ -297,6 +324,7 @@ fn compare_live<O: Live>(
     // Duplicated names: pair resources with identical live objects; anything else is ambiguous.
     let had_lookalikes = !indices.lookalikes.is_empty();
     let mut ambiguous = Vec::new();
+    let mut candidate_differences: HashMap<String, Vec<Vec<String>>> = HashMap::new();
     if had_lookalikes {
         let mut candidates: Vec<usize> = indices
             .lookalikes
@@ -326,6 +354,22 @@ fn compare_live<O: Live>(
             })
         });
         for (r, group) in &ambiguous {
+            // What tells the candidates apart: where each differs from the resource.
+            let resource = desired[*r];
+            let differs: Vec<Vec<String>> = group
+                .iter()
+                .map(|i| {
+                    live_bodies.get(i).map_or_else(Vec::new, |b| {
+                        let mut b = b.clone();
+                        super::suppress::align(&resource.resource_type, &resource.body, &mut b);
+                        diff_bodies(&resource.body, &b, &resource.resource_type)
+                            .into_iter()
+                            .map(|f| f.path)
+                            .collect()
+                    })
+                })
+                .collect();
+            candidate_differences.insert(resource.address(), differs);
             let name = names[*r].clone();
             let r = desired[*r];
             let ids: Vec<String> = group.iter().map(|i| objects[*i].id().to_string()).collect();
@@ -343,7 +387,7 @@ fn compare_live<O: Live>(
             });
         }
     }
-    if state.is_none() && objects_end < desired.len() {
+    if (state.is_none() || then_by_name) && objects_end < desired.len() {
         let paired: HashMap<(&str, &str), usize> = indices
             .pairs
             .iter()
@@ -376,6 +420,20 @@ fn compare_live<O: Live>(
             })
             .collect();
         for (r, grants) in desired.iter().enumerate().skip(objects_end) {
+            // Grants the state records are the live grants of its id (`adopt`: rule 1, then names).
+            if let Some(id) = state.and_then(|s| s.0.get(&grants.address())) {
+                match live_grants.get(id.as_str()).copied() {
+                    Some(i) if !indices.used[i] => {
+                        indices.used[i] = true;
+                        indices.pairs.push((r, i));
+                    }
+                    _ => {
+                        indices.missing.push(r);
+                        findings.push(missing(grants, &name_of(grants, &[])));
+                    }
+                }
+                continue;
+            }
             // The grants of an ambiguous object are as ambiguous: the candidates' grants are theirs.
             if let Some(group) = parent_of(grants).and_then(|p| undecided.get(&p)) {
                 let candidates: Vec<usize> = group
@@ -518,12 +576,17 @@ fn compare_live<O: Live>(
         findings,
     };
     super::resummarize(&mut report);
-    let by = if state.is_some() {
-        MatchedBy::State
-    } else {
-        MatchedBy::Name
+    let by = match (state, then_by_name) {
+        (Some(_), false) => MatchedBy::State,
+        (Some(_), true) => MatchedBy::StateThenName,
+        (None, _) => MatchedBy::Name,
     };
-    let matching = matching::build(by, &indices, &ambiguous, &wanted, &have);
+    let mut matching = matching::build(by, &indices, &ambiguous, &wanted, &have);
+    for a in &mut matching.ambiguous {
+        if let Some(differs) = candidate_differences.remove(&a.address) {
+            a.differs = differs;
+        }
+    }
     Ok(Compared {
         report,
         in_sync,

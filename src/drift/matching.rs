@@ -10,7 +10,9 @@
 //! The rules, in order:
 //!
 //! 1. With a Terraform state: a resource is the live object of its kind whose id the state records for its
-//!    address; no such object, it is missing. Names play no part.
+//!    address; no such object, it is missing. Names play no part, for drift and `check`. `adopt` matches the
+//!    resources the state does not record by name (rules 2 and 3, over the live objects the state leaves
+//!    free): a state that knows some look-alikes settles which of the others is which.
 //! 2. Without one, by name (per resource type): a name that one resource and one live object have is a pair;
 //!    a resource whose name no live object has is missing.
 //! 3. Look-alikes: where a name is shared (by several live objects, or several resources), the live objects of
@@ -33,6 +35,8 @@ pub enum MatchedBy {
     State,
     /// By name, look-alikes by identity.
     Name,
+    /// By the ids a Terraform state records for the resources it has, by name for the others (`adopt`).
+    StateThenName,
 }
 
 /// A live DR object, as the matching names it.
@@ -64,6 +68,11 @@ pub struct Ambiguous {
     pub name: String,
     /// Every live object it could be, in the exporter's label order (creation time, then id).
     pub candidates: Vec<LiveObject>,
+    /// What tells the candidates apart: for each candidate, in the same order, the fields (drift's paths) where
+    /// it differs from the resource, none when it is identical. Empty when the candidates were not compared
+    /// (the grants of an ambiguous object).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differs: Vec<Vec<String>>,
 }
 
 /// Every resource of the configuration (of the compared kinds) and every live object (that the export would
@@ -173,28 +182,37 @@ fn label_order(have: &[Have<'_>], a: usize, b: usize) -> std::cmp::Ordering {
     (x.created, x.id.len(), x.id, a).cmp(&(y.created, y.id.len(), y.id, b))
 }
 
-/// Rules 1 and 2: pairs by state or by unique name; the look-alike groups are left for [`resolve`].
+/// Rules 1 and 2: pairs by state or by unique name; the look-alike groups are left for [`resolve`]. With
+/// `then_by_name`, the resources `state` does not record are matched by name among the live objects it leaves
+/// free (rule 1 for `adopt`).
 pub(crate) fn first_pass(
     wanted: &[Wanted],
     have: &[Have<'_>],
     state: Option<&super::StateIds>,
+    then_by_name: bool,
 ) -> Indices {
     let mut out = Indices {
         used: vec![false; have.len()],
         ..Indices::default()
     };
+    let mut by_name: Vec<usize> = (0..wanted.len()).collect();
     if let Some(state) = state {
         // The first live object of each kind and id.
         let mut by_id: HashMap<(ResourceKind, &str), usize> = HashMap::new();
         for (i, o) in have.iter().enumerate() {
             by_id.entry((o.kind, o.id)).or_insert(i);
         }
+        by_name.clear();
         for (r, w) in wanted.iter().enumerate() {
-            let hit = state
-                .0
-                .get(&w.address)
-                .and_then(|id| by_id.get(&(w.kind, id.as_str())).copied());
-            match hit {
+            let Some(id) = state.0.get(&w.address) else {
+                if then_by_name {
+                    by_name.push(r);
+                } else {
+                    out.missing.push(r);
+                }
+                continue;
+            };
+            match by_id.get(&(w.kind, id.as_str())).copied() {
                 Some(i) => {
                     out.used[i] = true;
                     out.pairs.push((r, i));
@@ -202,22 +220,24 @@ pub(crate) fn first_pass(
                 None => out.missing.push(r),
             }
         }
-        return out;
     }
-    let mut by_name: HashMap<(ResourceKind, &str), Vec<usize>> = HashMap::new();
-    for (i, o) in have.iter().enumerate() {
-        by_name.entry((o.kind, o.name)).or_default().push(i);
+    // Live objects a state already gave a resource are no other resource's candidates.
+    let mut names: HashMap<(ResourceKind, &str), Vec<usize>> = HashMap::new();
+    for (i, o) in have.iter().enumerate().filter(|(i, _)| !out.used[*i]) {
+        names.entry((o.kind, o.name)).or_default().push(i);
     }
-    for group in by_name.values_mut() {
+    for group in names.values_mut() {
         group.sort_by(|a, b| label_order(have, *a, *b));
     }
     let mut twins: HashMap<(ResourceKind, &str), usize> = HashMap::new();
-    for w in wanted {
+    for r in &by_name {
+        let w = &wanted[*r];
         *twins.entry((w.kind, w.name.as_str())).or_default() += 1;
     }
-    for (r, w) in wanted.iter().enumerate() {
+    for r in by_name {
+        let w = &wanted[r];
         let key = (w.kind, w.name.as_str());
-        let candidates = by_name.get(&key).map(Vec::as_slice).unwrap_or_default();
+        let candidates = names.get(&key).map(Vec::as_slice).unwrap_or_default();
         match candidates {
             [] => out.missing.push(r),
             [only] if twins[&key] == 1 => {
@@ -238,8 +258,11 @@ pub(crate) fn resolve(
     wanted: &[Wanted],
     mut identical: impl FnMut(usize, usize) -> bool,
 ) -> Vec<(usize, Vec<usize>)> {
+    // The resources of each name that were matched by name: every one of them is a look-alike when one is
+    // (`first_pass`), so they are counted among the look-alikes.
     let mut twins: HashMap<(ResourceKind, &str), usize> = HashMap::new();
-    for w in wanted {
+    for (r, _) in &indices.lookalikes {
+        let w = &wanted[*r];
         *twins.entry((w.kind, w.name.as_str())).or_default() += 1;
     }
     let mut ambiguous = Vec::new();
@@ -305,6 +328,7 @@ pub(crate) fn build(
             address: wanted[*r].address.clone(),
             name: wanted[*r].name.clone(),
             candidates: group.iter().map(|i| live(*i)).collect(),
+            differs: Vec::new(),
         })
         .collect();
     ambiguous.sort_by(|a, b| a.address.cmp(&b.address));
@@ -347,7 +371,7 @@ mod tests {
     fn unique_names_pair_and_the_rest_is_missing_or_unmanaged() {
         let wanted = [want("a", "a"), want("b", "b")];
         let live = [have("1", "a", 0), have("2", "c", 0)];
-        let mut ix = first_pass(&wanted, &live, None);
+        let mut ix = first_pass(&wanted, &live, None, false);
         let amb = resolve(&mut ix, &wanted, |_, _| unreachable!());
         let m = build(MatchedBy::Name, &ix, &amb, &wanted, &live);
         assert_eq!(m.pairs.len(), 1);
@@ -364,7 +388,7 @@ mod tests {
         let wanted = [want("t", "t"), want("t", "t_2")];
         // Listed newest first; "10" is newer than "9" by id, older by creation time.
         let live = [have("9", "t", 200), have("10", "t", 100)];
-        let mut ix = first_pass(&wanted, &live, None);
+        let mut ix = first_pass(&wanted, &live, None, false);
         assert_eq!(ix.lookalikes[0].1, [1, 0], "creation time first");
         // Both live objects are identical to both resources: the first resource takes the oldest.
         let amb = resolve(&mut ix, &wanted, |_, _| true);
@@ -374,7 +398,7 @@ mod tests {
         assert_eq!(m.live_for("databricks_job.t_2")[0].id, "9");
 
         // No identical candidate, or more candidates than resources: ambiguous, every candidate named.
-        let mut ix = first_pass(&wanted, &live, None);
+        let mut ix = first_pass(&wanted, &live, None, false);
         let amb = resolve(&mut ix, &wanted, |r, _| r == 0);
         let m = build(MatchedBy::Name, &ix, &amb, &wanted, &live);
         assert_eq!(m.pairs.len(), 1);
@@ -382,7 +406,7 @@ mod tests {
         assert_eq!(m.ambiguous[0].address, "databricks_job.t_2");
         assert!(m.unmanaged.is_empty());
         let one = [want("t", "t")];
-        let mut ix = first_pass(&one, &live, None);
+        let mut ix = first_pass(&one, &live, None, false);
         let amb = resolve(&mut ix, &one, |_, _| true);
         let m = build(MatchedBy::Name, &ix, &amb, &one, &live);
         let ids: Vec<&str> = m
@@ -405,11 +429,70 @@ mod tests {
             .into_iter()
             .collect(),
         );
-        let mut ix = first_pass(&wanted, &live, Some(&state));
+        let mut ix = first_pass(&wanted, &live, Some(&state), false);
         let amb = resolve(&mut ix, &wanted, |_, _| unreachable!());
         let m = build(MatchedBy::State, &ix, &amb, &wanted, &live);
         assert_eq!(m.live_for("databricks_job.t")[0].id, "10");
         assert_eq!(m.get("databricks_job.t_2"), Match::Missing);
         assert_eq!(m.unmanaged[0].id, "9");
+    }
+
+    /// For `adopt`: what the state records is settled by it, and the rest is matched by name among the live
+    /// objects it leaves free, so a state that knows one of two look-alikes settles the other.
+    #[test]
+    fn state_then_name_matches_the_rest_by_name() {
+        let wanted = [want("t", "t"), want("t", "t_2"), want("u", "u")];
+        let live = [
+            have("9", "t", 200),
+            have("10", "t", 100),
+            have("11", "u", 0),
+            have("12", "v", 0),
+        ];
+        // By name alone, `t` and `t_2` are look-alikes of two DR jobs that nothing tells apart.
+        let mut ix = first_pass(&wanted, &live, None, false);
+        let amb = resolve(&mut ix, &wanted, |_, _| false);
+        assert_eq!(amb.len(), 2);
+        // The state knows `t_2` is "10": `t` is "9", the one left, without comparing anything.
+        let state = super::super::StateIds(
+            [("databricks_job.t_2".to_string(), "10".to_string())]
+                .into_iter()
+                .collect(),
+        );
+        let mut ix = first_pass(&wanted, &live, Some(&state), true);
+        let amb = resolve(&mut ix, &wanted, |_, _| unreachable!());
+        let m = build(MatchedBy::StateThenName, &ix, &amb, &wanted, &live);
+        assert_eq!(m.live_for("databricks_job.t")[0].id, "9");
+        assert_eq!(m.live_for("databricks_job.t_2")[0].id, "10");
+        assert_eq!(m.live_for("databricks_job.u")[0].id, "11");
+        assert_eq!(m.unmanaged.len(), 1);
+        assert_eq!(m.unmanaged[0].id, "12");
+        // Drift's state matching leaves the resources the state does not record missing.
+        let mut ix = first_pass(&wanted, &live, Some(&state), false);
+        let amb = resolve(&mut ix, &wanted, |_, _| unreachable!());
+        let m = build(MatchedBy::State, &ix, &amb, &wanted, &live);
+        assert_eq!(m.missing, ["databricks_job.t", "databricks_job.u"]);
+
+        // Two look-alikes left by the state, with as many free candidates: paired by identity.
+        let wanted = [want("t", "t"), want("t", "t_2"), want("t", "t_3")];
+        let live = [have("1", "t", 1), have("2", "t", 2), have("3", "t", 3)];
+        let state = super::super::StateIds(
+            [("databricks_job.t".to_string(), "2".to_string())]
+                .into_iter()
+                .collect(),
+        );
+        let mut ix = first_pass(&wanted, &live, Some(&state), true);
+        assert_eq!(ix.lookalikes.len(), 2);
+        assert_eq!(
+            ix.lookalikes[0].1,
+            [0, 2],
+            "the state's object is nobody's candidate"
+        );
+        let amb = resolve(&mut ix, &wanted, |r, i| {
+            (r, i) == (1, 2) || (r, i) == (2, 0)
+        });
+        let m = build(MatchedBy::StateThenName, &ix, &amb, &wanted, &live);
+        assert!(m.ambiguous.is_empty(), "{m:?}");
+        assert_eq!(m.live_for("databricks_job.t_2")[0].id, "3");
+        assert_eq!(m.live_for("databricks_job.t_3")[0].id, "1");
     }
 }

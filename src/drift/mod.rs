@@ -3,12 +3,16 @@
 //! and converted to the same provider shape, so that an unchanged DR site shows no drift at all. It returns a
 //! [`Report`] value and never prints; `report` renders it.
 
+pub mod adopt;
 mod engine;
 pub mod ignore;
 pub mod matching;
 mod suppress;
 
-pub use engine::{compare, compare_normalized, diff_bodies, Compared, Error, StateError, StateIds};
+pub use engine::{
+    compare, compare_for_adoption, compare_normalized, diff_bodies, Compared, Error, StateError,
+    StateIds,
+};
 pub use matching::Matching;
 
 use serde::Serialize;

@@ -63,6 +63,45 @@ pub async fn drift(
     desired: Desired,
     client: &WorkspaceClient,
 ) -> Result<DriftOutcome, Error> {
+    let read = read_and_compare(config, desired, client, Matching::Drift).await?;
+    std::mem::forget(read.parsed);
+    Ok(DriftOutcome {
+        report: read.compared.report,
+        in_sync: read.compared.in_sync,
+        ignore: read.ignore,
+    })
+}
+
+/// How [`read_and_compare`] matches resources to DR objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Matching {
+    /// As drift: by state alone when there is one, else by name.
+    Drift,
+    /// As adopt: by state for what it records, by name for the rest ([`drift::compare_for_adoption`]).
+    Adopt,
+}
+
+/// What [`read_and_compare`] read and found.
+pub(super) struct Read {
+    /// The comparison.
+    pub compared: drift::Compared,
+    /// The HCL as evaluated (the caller frees or forgets it).
+    pub parsed: crate::tfconfig::Configuration,
+    /// Who DR is.
+    pub me: crate::api::Identity,
+    /// The state the desired state named.
+    pub state: Option<drift::StateIds>,
+    /// The ignore rules of the desired state, not yet applied.
+    pub ignore: Option<IgnoreRules>,
+}
+
+/// Check that DR is a workspace and not the primary, read it while the HCL is parsed, and compare.
+pub(super) async fn read_and_compare(
+    config: &Config,
+    desired: Desired,
+    client: &WorkspaceClient,
+    matching: Matching,
+) -> Result<Read, Error> {
     // Before the answer is trusted: DR must be a workspace (`api::identity`), and not the primary the export
     // was read from (whose id the label file records).
     let me = client.identify().await?;
@@ -98,7 +137,11 @@ pub async fn drift(
     let live = live?;
     source.workspace = client.host().to_string();
     let schema = crate::convert::provider_schema();
-    let compared = drift::compare_normalized(
+    let compare = match matching {
+        Matching::Drift => drift::compare_normalized,
+        Matching::Adopt => drift::compare_for_adoption,
+    };
+    let compared = compare(
         &parsed,
         &live,
         &kinds,
@@ -107,11 +150,12 @@ pub async fn drift(
         &schema,
         Some(&me.user.user_name),
     )?;
-    std::mem::forget(parsed);
     std::mem::forget(live);
-    Ok(DriftOutcome {
-        report: compared.report,
-        in_sync: compared.in_sync,
+    Ok(Read {
+        compared,
+        parsed,
+        me,
+        state,
         ignore,
     })
 }

@@ -3,6 +3,7 @@
 //! clients the caller built) in, a value the CLI renders out. Nothing here prints, reads the environment or
 //! decides exit codes: progress goes through callbacks the CLI implements.
 
+pub mod adopt;
 pub mod check;
 pub mod desired;
 pub mod drift;

@@ -8,6 +8,7 @@
 //! each renderer escapes it for its format, and the text renderer shows control characters as escapes so that
 //! a name cannot drive the terminal.
 
+pub mod adopt;
 pub mod check;
 mod diff;
 mod escape;

@@ -876,3 +876,24 @@ async fn job_cluster_specs_are_stored_as_sent() {
     );
     assert_eq!(job["settings"]["tasks"][1]["new_cluster"], new_cluster);
 }
+
+/// Jobs API 2.0 `get` (what the provider 1.99.0 imports a job through, provider-behaviour.md §2.1) answers with
+/// the 2.1 document, and only `get` is on 2.0.
+#[tokio::test]
+async fn jobs_2_0_get_answers_as_2_1() {
+    let (_emu, raw) = empty_workspace().await;
+    let id = create_job(
+        &raw,
+        json!({"name": "legacy read", "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/x"}}]}),
+    )
+    .await;
+    let (status, v20) = raw.get(&format!("/api/2.0/jobs/get?job_id={id}")).await;
+    assert_eq!(status, 200, "{v20}");
+    let (_, v21) = raw.get(&format!("/api/2.1/jobs/get?job_id={id}")).await;
+    assert_eq!(v20, v21);
+    assert_eq!(v20["settings"]["format"], "MULTI_TASK");
+    let (status, _) = raw.get("/api/2.0/jobs/get?job_id=999999").await;
+    assert_eq!(status, 400);
+    let (status, body) = raw.get("/api/2.0/jobs/list").await;
+    assert_eq!(status, 404, "{body}");
+}

@@ -12,6 +12,7 @@ fn help_texts() {
         "export",
         "drift",
         "check",
+        "adopt",
         "log",
         "demo",
         "init",
@@ -46,12 +47,12 @@ fn usage_errors_exit_1_never_2() {
     assert_eq!(drsync_blocking(dir.path(), &["--version"], &[]).code, 0);
 }
 
-/// `--deadline` belongs to the commands that talk to a workspace (export, drift, check, inventory), and is
+/// `--deadline` belongs to the commands that talk to a workspace (export, drift, check, adopt, inventory), and is
 /// still taken before any command, where it was a global flag; after the other commands it is a usage error.
 #[test]
 fn deadline_is_a_flag_of_the_workspace_commands() {
     let dir = tempfile::tempdir().unwrap();
-    for command in ["export", "drift", "check", "inventory"] {
+    for command in ["export", "drift", "check", "adopt", "inventory"] {
         for args in [
             &[command, "--deadline", "90m", "--config", "missing.toml"][..],
             &["--deadline", "2h", command, "--config", "missing.toml"],

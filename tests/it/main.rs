@@ -1,5 +1,6 @@
 //! drsync's integration tests: one binary, one module per area, all against in-process emulators on loopback.
 
+mod adopt;
 mod apply;
 mod architecture;
 mod bench_smoke;

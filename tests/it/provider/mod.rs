@@ -26,7 +26,7 @@ pub mod sql_endpoint;
 pub mod value;
 
 mod model_tests;
-mod roundtrip;
+pub mod roundtrip;
 mod terraform;
 
 pub use diff::Diff;

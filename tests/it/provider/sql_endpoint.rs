@@ -128,11 +128,12 @@ pub fn rule(p: &[&str]) -> Rule {
         ["id"] | ["data_source_id"] | ["enable_serverless_compute"] => Rule::computed(),
         // §7.3 generic suppress.
         ["channel"] | ["min_num_clusters"] | ["tags"] | ["warehouse_type"] => Rule::generic(),
-        // §7.3 provider-only.
-        ["no_wait"] => Rule {
-            ignore: true,
-            ..Rule::default()
-        },
+        // §7.3 provider-only, never read: only a diff from unset to false is hidden
+        // (`sql/resource_sql_endpoint.go`, the `no_wait` DiffSuppressFunc: `old == "" && new == "false"`), so an
+        // imported warehouse, whose state lacks it, plans `no_wait = true` as an update.
+        ["no_wait"] => {
+            Rule::custom(|hcl, state| super::value::is_zero(hcl) && super::value::is_zero(state))
+        }
         _ => Rule::default(),
     }
 }
