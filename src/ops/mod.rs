@@ -6,4 +6,5 @@
 pub mod check;
 pub mod desired;
 pub mod drift;
+pub mod drill;
 pub mod export;

@@ -10,6 +10,7 @@
 
 pub mod check;
 mod diff;
+pub mod drill;
 mod escape;
 pub use escape::terminal;
 pub mod export;
