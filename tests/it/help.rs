@@ -12,6 +12,7 @@ fn help_texts() {
         "export",
         "drift",
         "check",
+        "drill",
         "log",
         "demo",
         "init",
