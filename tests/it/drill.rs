@@ -291,3 +291,63 @@ async fn a_run_past_the_timeout_is_cancelled_and_reported() {
     assert_eq!(last["state"]["result_state"], "CANCELED", "{last}");
     assert!(active_runs(&raw).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_pause_state_changed_during_the_drill_fails_it() {
+    let s = setup().await;
+    let raw = Raw::new(&s.dr);
+    let (job, _) = settings_of(&raw, "nightly-sales-etl").await;
+    // The run takes three seconds, so that the schedule is unpaused while it runs.
+    s.dr.set_run_plan(
+        job,
+        RunPlan {
+            running_ms: 3000,
+            ..RunPlan::default()
+        },
+    );
+    let dir = s.dir.path().to_path_buf();
+    let drill = tokio::spawn(async move {
+        drsync(
+            &dir,
+            &[
+                "drill",
+                "--poll-ms",
+                "5",
+                "--job",
+                "nightly-sales-etl",
+                "--yes",
+                "--format",
+                "markdown",
+            ],
+            ENV,
+        )
+        .await
+    });
+    // Once the run is started (the plan, which read the pause states, is done), someone unpauses the job.
+    let started = tokio::time::Instant::now();
+    while sent(&s.dr, RUN_NOW) == 0 {
+        assert!(started.elapsed().as_secs() < 60, "the drill never started");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    crate::common::unpause(&s.dr, "nightly-sales-etl").await;
+    let run = drill.await.unwrap();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stdout.starts_with("## DR drill: DRILL FAILED"),
+        "{}",
+        run.stdout
+    );
+    // The Markdown report escapes `>` as `&gt;`.
+    assert!(
+        run.stdout.contains(
+            "pause states CHANGED during the drill: schedule PAUSED -&gt; schedule UNPAUSED"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("| ✓ | nightly-sales-etl |"),
+        "the run itself succeeded: {}",
+        run.stdout
+    );
+}
