@@ -13,6 +13,7 @@ pub mod check;
 pub mod config;
 pub mod convert;
 pub mod drift;
+pub mod drill;
 pub mod export;
 pub mod git;
 pub mod hcl;

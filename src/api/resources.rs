@@ -7,7 +7,7 @@
 use super::{Error, JobsPaging, WorkspaceClient};
 use crate::model::{
     Cluster, ClusterLibraries, ClusterPolicy, CurrentUser, InstancePool, Job, NodeType,
-    ObjectPermissions, Pipeline, ResourceKind, ScimPrincipal, SecretAcl, SecretMetadata,
+    ObjectPermissions, Pipeline, ResourceKind, Run, ScimPrincipal, SecretAcl, SecretMetadata,
     SecretScope, SparkVersion, SqlWarehouse, WorkspaceObject, Zones,
 };
 use futures_util::stream::{self, StreamExt, TryStreamExt};
@@ -374,6 +374,67 @@ impl WorkspaceClient {
         job.extra.remove("prev_page_token");
         job.extra.remove("has_more");
         Ok(job)
+    }
+
+    /// The jobs `jobs/list` gives for the `name` filter ("exact, case-insensitive", databricks-api.md §1.1), every
+    /// page of them, without their tasks: the candidates for a job named `name`, which the caller narrows.
+    pub async fn jobs_named(&self, name: &str) -> Result<Vec<Job>, Error> {
+        let path = "/api/2.2/jobs/list";
+        let mut guard = Pages::new();
+        let mut token: Option<String> = None;
+        let mut jobs = Vec::new();
+        loop {
+            let mut query = vec![("name", name.to_string()), ("limit", JOBS_PAGE.to_string())];
+            if let Some(t) = &token {
+                query.push(("page_token", t.clone()));
+            }
+            let mut page = self.get(path, &query).await?;
+            token = guard.next(self, path, next_token(&page))?;
+            for job in items(&mut page, "jobs") {
+                jobs.push(decode::<Job>(self, "GET", path, job)?);
+            }
+            if token.is_none() {
+                return Ok(jobs);
+            }
+        }
+    }
+
+    /// Start a run of `job_id` now (`POST /api/2.2/jobs/run-now` {job_id}, SDK `JobsAPI.run_now`, `RunNow`) and
+    /// return its `run_id` (SDK `RunNowResponse.run_id`). A paused schedule or trigger does not stop it, and it
+    /// changes no setting of the job. Sent once: like every POST, retried only when the server certainly did
+    /// nothing, so a retry never starts a second run.
+    pub async fn run_now(&self, job_id: i64) -> Result<i64, Error> {
+        #[derive(serde::Deserialize)]
+        struct Started {
+            run_id: i64,
+        }
+        let path = "/api/2.2/jobs/run-now";
+        let body = self
+            .post(path, &serde_json::json!({ "job_id": job_id }))
+            .await?;
+        decode::<Started>(self, "POST", path, body).map(|s| s.run_id)
+    }
+
+    /// A run as `GET /api/2.2/jobs/runs/get` returns it (SDK `JobsAPI.get_run`, `Run`): its state, times and page.
+    /// Only the first page of its tasks is read (2.2 pages them): a drill reads the run's own state, not theirs.
+    pub async fn get_run(&self, run_id: i64) -> Result<Run, Error> {
+        let path = "/api/2.2/jobs/runs/get";
+        let body = self.get(path, &[("run_id", run_id.to_string())]).await?;
+        let mut run: Run = decode(self, "GET", path, body)?;
+        run.extra.remove("next_page_token");
+        run.extra.remove("prev_page_token");
+        Ok(run)
+    }
+
+    /// Cancel a run (`POST /api/2.2/jobs/runs/cancel` {run_id}, SDK `JobsAPI.cancel_run`): "The run is canceled
+    /// asynchronously, so it may still be running when this request completes."
+    pub async fn cancel_run(&self, run_id: i64) -> Result<(), Error> {
+        self.post(
+            "/api/2.2/jobs/runs/cancel",
+            &serde_json::json!({ "run_id": run_id }),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Every cluster matching `filter`, through the 2.1 list's page tokens. List items carry no `spec`.

@@ -20,7 +20,7 @@ pub(crate) struct InitArgs {
     #[arg(long, value_name = "URL")]
     dr_host: Option<String>,
 
-    /// Also write the pipeline files for this CI system (export, nightly drift, manual check)
+    /// Also write the pipeline files for this CI system (export, nightly drift, manual check, weekly drill)
     #[arg(long, value_name = "SYSTEM", value_parser = ["github", "gitlab", "azure"])]
     ci: Option<String>,
 
@@ -47,6 +47,11 @@ const CI_FILES: &[(&str, &str, &str)] = &[
         include_str!("../../ci/github/check.yml"),
     ),
     (
+        "github",
+        ".github/workflows/drsync-drill.yml",
+        include_str!("../../ci/github/drill.yml"),
+    ),
+    (
         "gitlab",
         ".gitlab-ci.yml",
         include_str!("../../ci/gitlab/.gitlab-ci.yml"),
@@ -65,6 +70,11 @@ const CI_FILES: &[(&str, &str, &str)] = &[
         "azure",
         ".azure-pipelines/check.yml",
         include_str!("../../ci/azure/check.yml"),
+    ),
+    (
+        "azure",
+        ".azure-pipelines/drill.yml",
+        include_str!("../../ci/azure/drill.yml"),
     ),
     (
         "azure",

@@ -19,6 +19,7 @@ mod check;
 mod client;
 mod demo;
 mod drift;
+mod drill;
 mod emulate;
 mod export;
 mod init;
@@ -79,6 +80,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Write Terraform import blocks for the DR objects that already exist (exit 0 all adopted, 2 not, 1 error)
     Adopt(adopt::AdoptArgs),
+    /// Run DR jobs once as a drill, touching nothing on the primary (exit 0 all succeeded, 2 refused or failed)
+    Drill(drill::DrillArgs),
     /// List the export commits: when the DR copy was taken, and what changed
     Log(log::LogArgs),
     /// Write a commented drsync.toml for your two workspaces
@@ -255,6 +258,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Check(args) => check::run(&global, args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Drift(args) => drift::run(&global, args).await,
+        Command::Drill(args) => drill::run(&global, args).await,
         Command::Export(args) => export::run(&global, args).await,
         Command::Init(args) => init::run(&global.config, args),
         Command::Inventory(args) => inventory::run(&global, args).await,

@@ -483,6 +483,54 @@ pub struct CurrentUser {
     pub extra: Map<String, Value>,
 }
 
+/// A job run, as `jobs/runs/get` returns it (databricks-sdk-py `service/jobs.py` `Run`): what a drill reads of
+/// it typed, every other field (tasks, parameters, ...) kept in `extra`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// The run's id (SDK `Run.run_id`).
+    pub run_id: i64,
+    /// Its job (SDK `Run.job_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<i64>,
+    /// Where it is (SDK `Run.state`, a `RunState`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<RunState>,
+    /// "The URL to the detail page of the run" (SDK `Run.run_page_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_page_url: Option<String>,
+    /// Epoch milliseconds when it started (SDK `Run.start_time`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<i64>,
+    /// Epoch milliseconds when it ended, "0 if the job is still running" (SDK `Run.end_time`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<i64>,
+    /// Milliseconds from start to end, for a multitask run that has ended (SDK `Run.run_duration`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_duration: Option<i64>,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Where a run is (SDK `RunState`): its lifecycle state, and once it is over its result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    /// `QUEUED`, `PENDING`, `RUNNING`, `TERMINATING`, `TERMINATED`, `SKIPPED`, `INTERNAL_ERROR`, ... (SDK
+    /// `RunLifeCycleState`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub life_cycle_state: Option<String>,
+    /// `SUCCESS`, `FAILED`, `TIMEDOUT`, `CANCELED`, ...: "only available for terminal lifecycle states" (SDK
+    /// `RunState.result_state`, `RunResultState`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_state: Option<String>,
+    /// "A descriptive message for the current state" (SDK `RunState.state_message`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_message: Option<String>,
+    /// Every other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// A kind of workspace object that drsync exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -7,4 +7,5 @@ pub mod adopt;
 pub mod check;
 pub mod desired;
 pub mod drift;
+pub mod drill;
 pub mod export;

@@ -11,6 +11,7 @@
 pub mod adopt;
 pub mod check;
 mod diff;
+pub mod drill;
 mod escape;
 pub use escape::terminal;
 pub mod export;

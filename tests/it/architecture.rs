@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["convert"],
     &["export", "drift"],
     &["config"],
-    &["check"],
+    &["check", "drill"],
     &["report"],
     &["ops"],
 ];

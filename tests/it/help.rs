@@ -13,6 +13,7 @@ fn help_texts() {
         "drift",
         "check",
         "adopt",
+        "drill",
         "log",
         "demo",
         "init",

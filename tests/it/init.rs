@@ -77,7 +77,12 @@ fn init_writes_the_pipelines_it_is_asked_for() {
     args.extend(hosts);
     let run = drsync_blocking(dir.path(), &args, &[]);
     assert_eq!(run.code, 0, "{run:?}");
-    for f in ["drsync-export.yml", "drsync-drift.yml", "drsync-check.yml"] {
+    for f in [
+        "drsync-export.yml",
+        "drsync-drift.yml",
+        "drsync-check.yml",
+        "drsync-drill.yml",
+    ] {
         let text = std::fs::read_to_string(dir.path().join(".github/workflows").join(f)).unwrap();
         let shipped = std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR"))

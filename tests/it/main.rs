@@ -11,6 +11,7 @@ mod demo;
 mod demo_fixtures;
 mod drift;
 mod drift_cli;
+mod drill;
 mod emulator_compute;
 mod emulator_jobs;
 mod emulator_runs;

@@ -255,10 +255,12 @@ fn every_yaml_template_parses() {
         "ci/github/export.yml",
         "ci/github/drift.yml",
         "ci/github/check.yml",
+        "ci/github/drill.yml",
         "ci/gitlab/.gitlab-ci.yml",
         "ci/azure/export.yml",
         "ci/azure/drift.yml",
         "ci/azure/check.yml",
+        "ci/azure/drill.yml",
     ] {
         assert!(names.contains(expected), "{expected} is missing: {names:?}");
     }
@@ -283,12 +285,15 @@ fn every_drsync_command_in_the_templates_exists() {
         ("ci/github/export.yml", "export"),
         ("ci/github/drift.yml", "drift"),
         ("ci/github/check.yml", "check"),
+        ("ci/github/drill.yml", "drill"),
         ("ci/gitlab/.gitlab-ci.yml", "export"),
         ("ci/gitlab/.gitlab-ci.yml", "drift"),
         ("ci/gitlab/.gitlab-ci.yml", "check"),
+        ("ci/gitlab/.gitlab-ci.yml", "drill"),
         ("ci/azure/export.yml", "export"),
         ("ci/azure/drift.yml", "drift"),
         ("ci/azure/check.yml", "check"),
+        ("ci/azure/drill.yml", "drill"),
     ] {
         assert!(
             found
@@ -300,6 +305,18 @@ fn every_drsync_command_in_the_templates_exists() {
     // The drift templates write the reports the issue describes.
     for f in found.iter().filter(|f| f.text.starts_with("drsync drift ")) {
         for needle in ["--format markdown", "--report json=", "--report html="] {
+            assert!(
+                f.text.contains(needle),
+                "{}:{}: `{}` lacks {needle}",
+                f.file,
+                f.line,
+                f.text
+            );
+        }
+    }
+    // The drill templates run unattended: without --yes a drill with no terminal runs nothing (exit 2).
+    for f in found.iter().filter(|f| f.text.starts_with("drsync drill ")) {
+        for needle in ["--yes", "--format markdown", "--report json="] {
             assert!(
                 f.text.contains(needle),
                 "{}:{}: `{}` lacks {needle}",
@@ -527,6 +544,12 @@ fn templates_trigger_as_documented() {
     let check = check.as_mapping().unwrap();
     assert_eq!(check.len(), 1, "check is manual only");
     assert!(check.contains_key("workflow_dispatch"));
+    let drill = on("ci/github/drill.yml");
+    assert!(drill["schedule"].is_sequence(), "the drill is scheduled");
+    assert!(
+        drill["workflow_dispatch"].is_mapping(),
+        "and can be run by hand"
+    );
     for (path, perm) in [
         ("ci/github/export.yml", "pull-requests"),
         ("ci/github/drift.yml", "issues"),
@@ -544,6 +567,10 @@ fn templates_trigger_as_documented() {
     assert!(rules("drsync:export").contains("$CI_DEFAULT_BRANCH"));
     assert!(rules("drsync:drift").contains("\"schedule\""));
     assert!(rules("drsync:check").contains("when: manual"));
+    // A drill schedule (DRSYNC_DRILL=true) runs the drill and not the drift report.
+    assert!(rules("drsync:drill").contains("\"schedule\""));
+    assert!(rules("drsync:drill").contains("$DRSYNC_DRILL == \"true\""));
+    assert!(rules("drsync:drift").contains("$DRSYNC_DRILL != \"true\""));
 
     let azure = |path: &str| load_yaml(path);
     assert_eq!(
@@ -555,6 +582,21 @@ fn templates_trigger_as_documented() {
         Some("none")
     );
     assert!(azure("ci/azure/drift.yml")["schedules"].is_sequence());
+    assert_eq!(
+        azure("ci/azure/drill.yml")["trigger"].as_str(),
+        Some("none")
+    );
+    assert!(azure("ci/azure/drill.yml")["schedules"].is_sequence());
+    // The drill sets its own job timeout (one job, under `jobs`): the default would end it before --timeout.
+    let drill_steps =
+        serde_yaml_ng::to_string(&azure("ci/azure/drill.yml")["jobs"][0]["steps"]).unwrap();
+    assert!(drill_steps.contains("template: install-drsync.yml"));
+    assert!(
+        azure("ci/azure/drill.yml")["jobs"][0]["timeoutInMinutes"]
+            .as_u64()
+            .is_some_and(|m| m > 60),
+        "longer than the drill's --timeout 1h"
+    );
     assert!(azure("ci/azure/export.yml")["trigger"]["branches"]["include"].is_sequence());
     // Azure templates refer to the shared install step; it must exist next to them.
     for path in [
