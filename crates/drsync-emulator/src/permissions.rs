@@ -281,6 +281,8 @@ fn answer(t: &ObjectType, id: &str, grants: &[Grant]) -> Value {
         }]
     }));
     json!({
+        // [UNVERIFIED] a warehouse's ACL names it `/sql/warehouses/<id>` on either path: the provider's new
+        // resources use that form (provider-behaviour.md §6.5); the service's own answer is not documented.
         "object_id": acl_key(t.path, id),
         "object_type": t.object_type,
         "access_control_list": acl,
